@@ -1,0 +1,368 @@
+//! The HTTP client: sends a chat request, retries what may be retried, and
+//! returns the answer as a stream of `StreamEvent`s.
+//!
+//! Retries happen only before the first byte of an answer: on 408, a 429 that
+//! is not a daily limit, 5xx, and connection failures. A per-day limit, any
+//! other 4xx and a half-received answer are never retried. A connect timeout
+//! bounds connecting, an idle timeout bounds the silence between bytes
+//! (keep-alive comments count). Dropping the returned stream aborts the
+//! request, which closes the connection.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt};
+use tokio::sync::mpsc;
+
+use super::error::{ApiError, RateHeaders};
+use super::provider::Provider;
+use super::sse::{StreamEvent, decode, parse_response};
+use super::types::ChatRequest;
+use crate::secret::ApiKey;
+
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Retries after the first try.
+    pub max_retries: u32,
+    /// First backoff; doubled each retry, with ±25% jitter.
+    pub base: Duration,
+    /// No single wait is longer than this.
+    pub max_wait: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 3,
+            base: Duration::from_millis(500),
+            max_wait: Duration::from_secs(65),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// How long to wait before retry number `attempt` (0-based) after `err`.
+    pub fn wait(&self, attempt: u32, err: &ApiError) -> Duration {
+        let d = match err {
+            ApiError::RateLimited(r) => r.wait(now_ms()),
+            _ => {
+                let exp = self.base.saturating_mul(1 << attempt.min(16));
+                let jitter = 0.75 + fastrand::f64() * 0.5;
+                exp.mul_f64(jitter)
+            }
+        };
+        d.min(self.max_wait)
+    }
+}
+
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    pub provider: Provider,
+    pub key: Option<ApiKey>,
+    pub connect_timeout: Duration,
+    /// Longest silence allowed between bytes, and before the response headers.
+    pub idle_timeout: Duration,
+    pub retry: RetryPolicy,
+    /// Allow sending a key over plain http to a host that is not loopback.
+    pub allow_insecure_http: bool,
+}
+
+impl ClientConfig {
+    pub fn new(provider: Provider, key: Option<ApiKey>) -> Self {
+        ClientConfig {
+            provider,
+            key,
+            connect_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(120),
+            retry: RetryPolicy::default(),
+            allow_insecure_http: false,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct ChatClient {
+    http: reqwest::Client,
+    cfg: ClientConfig,
+}
+
+/// rustls needs one process-wide crypto provider; orchat uses ring.
+fn install_crypto() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+impl ChatClient {
+    pub fn new(cfg: ClientConfig) -> Result<ChatClient, ApiError> {
+        install_crypto();
+        let http = reqwest::Client::builder()
+            .connect_timeout(cfg.connect_timeout)
+            .user_agent(concat!("orchat/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ApiError::Network(format!("cannot set up HTTP: {e}")))?;
+        Ok(ChatClient { http, cfg })
+    }
+
+    pub fn config(&self) -> &ClientConfig {
+        &self.cfg
+    }
+
+    /// Sends `req` (streaming or not, as `req.stream` says) and returns its events.
+    pub fn send(&self, req: ChatRequest) -> EventStream {
+        let (tx, rx) = mpsc::channel(256);
+        let client = self.clone();
+        let task = tokio::spawn(async move { client.run(req, tx).await });
+        EventStream {
+            rx,
+            task: task.abort_handle(),
+        }
+    }
+
+    /// Sends `req` and collects every event (for one-shot `--json` and tests).
+    pub async fn send_collect(&self, req: ChatRequest) -> Vec<Result<StreamEvent, ApiError>> {
+        self.send(req).collect().await
+    }
+
+    /// Refuses to send a key in the clear to anything but this machine.
+    fn check_transport(&self) -> Result<(), ApiError> {
+        let url = &self.cfg.provider.base_url;
+        if self.cfg.key.is_none() || self.cfg.allow_insecure_http || !url.starts_with("http://") {
+            return Ok(());
+        }
+        let host = url
+            .trim_start_matches("http://")
+            .split(['/', ':'])
+            .next()
+            .unwrap_or("");
+        let loopback = host == "localhost"
+            || host.starts_with("127.")
+            || host == "[::1]"
+            || host.starts_with('[') && url.contains("[::1]");
+        if loopback {
+            Ok(())
+        } else {
+            Err(ApiError::Refused(format!(
+                "not sending the API key over plain http to {host}; use https, or allow it in the config (allow_insecure_http)"
+            )))
+        }
+    }
+
+    async fn run(self, req: ChatRequest, tx: mpsc::Sender<Result<StreamEvent, ApiError>>) {
+        if let Err(e) = self.check_transport() {
+            let _ = tx.send(Err(e)).await;
+            return;
+        }
+        let streaming = req.stream;
+        let body = match serde_json::to_vec(&self.cfg.provider.adapt(req)) {
+            Ok(b) => Bytes::from(b),
+            Err(e) => {
+                let _ = tx.send(Err(ApiError::Decode(e.to_string()))).await;
+                return;
+            }
+        };
+        let mut attempt = 0u32;
+        loop {
+            let outcome = self.attempt(body.clone(), streaming, &tx).await;
+            match outcome {
+                Attempt::Finished => return,
+                Attempt::Failed(e) if e.is_retryable() && attempt < self.cfg.retry.max_retries => {
+                    let wait = self.cfg.retry.wait(attempt, &e);
+                    attempt += 1;
+                    tracing::info!(attempt, ?wait, error = %e, "retrying");
+                    let notice = StreamEvent::Retrying {
+                        attempt,
+                        wait,
+                        reason: e,
+                    };
+                    if tx.send(Ok(notice)).await.is_err() {
+                        return;
+                    }
+                    tokio::time::sleep(wait).await;
+                }
+                Attempt::Failed(e) => {
+                    tracing::warn!(error = %e, kind = e.kind(), "request failed");
+                    let _ = tx.send(Err(e)).await;
+                    return;
+                }
+            }
+        }
+    }
+
+    /// One try. Fails (possibly retryably) only while no byte of the answer
+    /// has arrived; once one has, every outcome is final and forwarded.
+    async fn attempt(
+        &self,
+        body: Bytes,
+        streaming: bool,
+        tx: &mpsc::Sender<Result<StreamEvent, ApiError>>,
+    ) -> Attempt {
+        let p = &self.cfg.provider;
+        let mut rb = self
+            .http
+            .post(p.chat_url())
+            .header("content-type", "application/json")
+            .body(body);
+        if let Some(k) = &self.cfg.key {
+            rb = rb.bearer_auth(k.expose());
+        }
+        for (k, v) in p.attribution() {
+            rb = rb.header(*k, *v);
+        }
+        for (k, v) in &p.extra_headers {
+            rb = rb.header(k, v);
+        }
+        let idle = self.cfg.idle_timeout;
+        let resp = match tokio::time::timeout(idle, rb.send()).await {
+            Err(_) => {
+                return Attempt::Failed(ApiError::Timeout(format!(
+                    "no response within {}s",
+                    idle.as_secs()
+                )));
+            }
+            Ok(Err(e)) => return Attempt::Failed(self.transport_error(e)),
+            Ok(Ok(r)) => r,
+        };
+        let status = resp.status().as_u16();
+        if status != 200 {
+            let headers = RateHeaders::from_map(resp.headers());
+            let text = match tokio::time::timeout(idle, resp.bytes()).await {
+                Ok(Ok(b)) => String::from_utf8_lossy(&b).into_owned(),
+                _ => String::new(),
+            };
+            let text = crate::secret::scrub(&text, self.cfg.key.as_ref());
+            return Attempt::Failed(ApiError::from_response(status, &headers, &text));
+        }
+
+        let mut bytes = idle_guarded(resp.bytes_stream(), idle, self.cfg.key.clone());
+        // Wait for the first byte: a drop or stall before it is still retryable.
+        let first = match bytes.next().await {
+            Some(Ok(b)) => b,
+            Some(Err(e)) => return Attempt::Failed(e),
+            None => {
+                return Attempt::Failed(ApiError::Network(
+                    "the connection closed before any answer arrived".into(),
+                ));
+            }
+        };
+        let all = futures_util::stream::once(async move { Ok(first) }).chain(bytes);
+        if streaming {
+            let mut events = decode(all);
+            while let Some(ev) = events.next().await {
+                if tx.send(ev).await.is_err() {
+                    return Attempt::Finished; // The receiver stopped listening.
+                }
+            }
+        } else {
+            let collected: Result<Vec<Bytes>, ApiError> =
+                all.collect::<Vec<_>>().await.into_iter().collect();
+            let result = collected.and_then(|parts| parse_response(&parts.concat()));
+            match result {
+                Ok(evs) => {
+                    for ev in evs {
+                        if tx.send(Ok(ev)).await.is_err() {
+                            break;
+                        }
+                    }
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(e)).await;
+                }
+            }
+        }
+        Attempt::Finished
+    }
+
+    fn transport_error(&self, e: reqwest::Error) -> ApiError {
+        transport_error(e, self.cfg.key.as_ref())
+    }
+}
+
+fn transport_error(e: reqwest::Error, key: Option<&ApiKey>) -> ApiError {
+    // reqwest's Display names the URL only; the source chain says why.
+    let mut msg = e.to_string();
+    let mut src: Option<&dyn std::error::Error> = std::error::Error::source(&e);
+    while let Some(s) = src {
+        msg = format!("{msg}: {s}");
+        src = s.source();
+    }
+    let msg = crate::secret::scrub(&msg, key);
+    if e.is_timeout() {
+        ApiError::Timeout(msg)
+    } else if e.is_connect() {
+        ApiError::Network(format!("cannot connect: {msg}"))
+    } else {
+        ApiError::Network(msg)
+    }
+}
+
+enum Attempt {
+    Finished,
+    Failed(ApiError),
+}
+
+type Body = Pin<Box<dyn Stream<Item = Result<Bytes, ApiError>> + Send>>;
+
+/// The body as a stream that fails with `Timeout` after `idle` without a byte.
+fn idle_guarded<S>(body: S, idle: Duration, key: Option<ApiKey>) -> Body
+where
+    S: Stream<Item = Result<Bytes, reqwest::Error>> + Send + 'static,
+{
+    let s = futures_util::stream::unfold((Box::pin(body), false), move |(mut body, failed)| {
+        let key = key.clone();
+        async move {
+            if failed {
+                return None;
+            }
+            match tokio::time::timeout(idle, body.next()).await {
+                Err(_) => Some((
+                    Err(ApiError::Timeout(format!(
+                        "no data for {}s; the answer stalled",
+                        idle.as_secs()
+                    ))),
+                    (body, true),
+                )),
+                Ok(Some(Ok(b))) => Some((Ok(b), (body, false))),
+                Ok(Some(Err(e))) => {
+                    let err = match transport_error(e, key.as_ref()) {
+                        ApiError::Network(m) => {
+                            ApiError::Network(format!("the connection broke: {m}"))
+                        }
+                        other => other,
+                    };
+                    Some((Err(err), (body, true)))
+                }
+                Ok(None) => None,
+            }
+        }
+    });
+    Box::pin(s)
+}
+
+/// The events of one request. Dropping it aborts the request.
+pub struct EventStream {
+    rx: mpsc::Receiver<Result<StreamEvent, ApiError>>,
+    task: tokio::task::AbortHandle,
+}
+
+impl Stream for EventStream {
+    type Item = Result<StreamEvent, ApiError>;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.rx.poll_recv(cx)
+    }
+}
+
+impl Drop for EventStream {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

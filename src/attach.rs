@@ -1,0 +1,78 @@
+//! Image attachments: an https URL passes through as-is (orchat does not
+//! download it); a local PNG, JPEG, WebP or GIF becomes a base64 data URL.
+//! The file's bytes decide its type, not its extension.
+
+use std::path::Path;
+
+use base64::Engine;
+
+/// Larger images are refused before anything is sent.
+pub const MAX_IMAGE_BYTES: u64 = 20 * 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    /// What the user gave: a URL or a path.
+    pub source: String,
+    /// What goes in the `image_url` part.
+    pub url: String,
+    pub bytes: Option<u64>,
+    pub mime: Option<&'static str>,
+}
+
+/// Sniffs the image type from the first bytes.
+pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+        Some("image/gif")
+    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else {
+        None
+    }
+}
+
+/// Loads an attachment, or says in one line why it cannot be sent.
+pub fn load(arg: &str) -> Result<Attachment, String> {
+    let arg = arg.trim();
+    let lower = arg.to_ascii_lowercase();
+    if lower.starts_with("https://") || lower.starts_with("http://") {
+        return Ok(Attachment {
+            source: arg.to_string(),
+            url: arg.to_string(),
+            bytes: None,
+            mime: None,
+        });
+    }
+    if let Some((scheme, _)) = arg.split_once("://") {
+        return Err(format!(
+            "{}: only http(s) URLs and local files can be attached, not {scheme}://",
+            crate::text::preview(arg, 60)
+        ));
+    }
+    let path = Path::new(arg);
+    let shown = crate::text::preview(arg, 60);
+    let meta = std::fs::metadata(path).map_err(|e| format!("{shown}: cannot read it ({e})"))?;
+    if !meta.is_file() {
+        return Err(format!("{shown}: not a file"));
+    }
+    if meta.len() > MAX_IMAGE_BYTES {
+        return Err(format!(
+            "{shown}: {} MB is over the {} MB limit for an image",
+            meta.len().div_ceil(1024 * 1024),
+            MAX_IMAGE_BYTES / (1024 * 1024)
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("{shown}: cannot read it ({e})"))?;
+    let mime =
+        sniff(&bytes).ok_or_else(|| format!("{shown}: not a PNG, JPEG, WebP or GIF image"))?;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&bytes);
+    Ok(Attachment {
+        source: arg.to_string(),
+        url: format!("data:{mime};base64,{b64}"),
+        bytes: Some(bytes.len() as u64),
+        mime: Some(mime),
+    })
+}

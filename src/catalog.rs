@@ -1,0 +1,269 @@
+//! The model catalog: name, context, modalities, max output, prices and the
+//! free/thinking flags of every model orchat knows.
+//!
+//! Three sources, best first: a live `GET /models` (with a key, in the
+//! background), the copy of it cached in the user cache directory, and the
+//! snapshot bundled in `assets/models.json`, which is always there.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::pricing::{Pricing, parse_decimal};
+
+const BUNDLED: &str = include_str!("../assets/models.json");
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    pub id: String,
+    pub name: String,
+    pub context_length: u64,
+    pub max_output: Option<u64>,
+    pub input_modalities: Vec<String>,
+    pub output_modalities: Vec<String>,
+    pub pricing: Pricing,
+    pub supports_reasoning: bool,
+    pub description: String,
+}
+
+impl Model {
+    pub fn is_free(&self) -> bool {
+        self.id.ends_with(":free") || self.pricing.is_free()
+    }
+    /// Models that think: they accept `reasoning`, or are `:thinking` variants.
+    pub fn is_thinking(&self) -> bool {
+        self.supports_reasoning || self.id.ends_with(":thinking")
+    }
+    /// Gemini 2.5 Pro cannot switch thinking off (PROTOCOL.md §1.4).
+    pub fn thinking_mandatory(&self) -> bool {
+        self.id.contains("gemini-2.5-pro") || self.id.ends_with(":thinking")
+    }
+    pub fn accepts_images(&self) -> bool {
+        self.input_modalities.iter().any(|m| m == "image")
+    }
+    pub fn outputs_images(&self) -> bool {
+        self.output_modalities.iter().any(|m| m == "image")
+    }
+    /// `google/x:free` -> `google/x`: the paid twin to offer when a free cap is hit.
+    pub fn paid_variant(id: &str) -> Option<&str> {
+        id.strip_suffix(":free")
+    }
+    /// The name without the "Google: " vendor prefix the catalog carries.
+    pub fn short_name(&self) -> &str {
+        self.name
+            .split_once(": ")
+            .map_or(self.name.as_str(), |(_, n)| n)
+    }
+}
+
+// ---- wire shape of GET /models entries (PROTOCOL.md §4.1)
+
+#[derive(Deserialize)]
+struct WireList {
+    #[serde(default)]
+    data: Vec<WireModel>,
+}
+
+#[derive(Deserialize)]
+struct WireModel {
+    id: String,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    context_length: Option<u64>,
+    #[serde(default)]
+    architecture: Option<WireArch>,
+    #[serde(default)]
+    pricing: HashMap<String, serde_json::Value>,
+    #[serde(default)]
+    top_provider: Option<WireTop>,
+    #[serde(default)]
+    supported_parameters: Option<Vec<String>>,
+}
+
+#[derive(Deserialize, Default)]
+struct WireArch {
+    #[serde(default)]
+    input_modalities: Vec<String>,
+    #[serde(default)]
+    output_modalities: Vec<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct WireTop {
+    #[serde(default)]
+    max_completion_tokens: Option<u64>,
+}
+
+fn price(map: &HashMap<String, serde_json::Value>, key: &str) -> Option<rust_decimal::Decimal> {
+    let v = map.get(key)?;
+    let d = match v {
+        serde_json::Value::String(s) => parse_decimal(s)?,
+        serde_json::Value::Number(n) => parse_decimal(&n.to_string())?,
+        _ => return None,
+    };
+    // "-1" marks a router whose price is not known up front.
+    (!d.is_sign_negative()).then_some(d)
+}
+
+impl From<WireModel> for Model {
+    fn from(w: WireModel) -> Self {
+        let p = &w.pricing;
+        let arch = w.architecture.unwrap_or_default();
+        let params = w.supported_parameters.unwrap_or_default();
+        Model {
+            name: w.name.unwrap_or_else(|| w.id.clone()),
+            context_length: w.context_length.unwrap_or(0),
+            max_output: w.top_provider.and_then(|t| t.max_completion_tokens),
+            input_modalities: if arch.input_modalities.is_empty() {
+                vec!["text".into()]
+            } else {
+                arch.input_modalities
+            },
+            output_modalities: if arch.output_modalities.is_empty() {
+                vec!["text".into()]
+            } else {
+                arch.output_modalities
+            },
+            pricing: Pricing {
+                prompt: price(p, "prompt").unwrap_or_default(),
+                completion: price(p, "completion").unwrap_or_default(),
+                request: price(p, "request").unwrap_or_default(),
+                image: price(p, "image").unwrap_or_default(),
+                image_output: price(p, "image_output").or_else(|| price(p, "image_token")),
+                internal_reasoning: price(p, "internal_reasoning").unwrap_or_default(),
+                input_cache_read: price(p, "input_cache_read").filter(|d| !d.is_zero()),
+            },
+            supports_reasoning: params
+                .iter()
+                .any(|s| s == "reasoning" || s == "include_reasoning"),
+            description: w.description.unwrap_or_default(),
+            id: w.id,
+        }
+    }
+}
+
+/// Where the catalog in use came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Bundled,
+    Cache,
+    Live,
+}
+
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    pub models: Vec<Model>,
+    pub source: Source,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("the model list is not valid JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("the model list is empty")]
+    Empty,
+}
+
+impl Catalog {
+    /// Parses a `GET /models` body (`{"data":[…]}`).
+    pub fn parse(body: &str, source: Source) -> Result<Catalog, CatalogError> {
+        let list: WireList = serde_json::from_str(body)?;
+        if list.data.is_empty() {
+            return Err(CatalogError::Empty);
+        }
+        Ok(Catalog {
+            models: list.data.into_iter().map(Model::from).collect(),
+            source,
+        })
+    }
+
+    /// The snapshot compiled into the binary: instant and offline.
+    pub fn bundled() -> Catalog {
+        Catalog::parse(BUNDLED, Source::Bundled).expect("the bundled catalog is valid")
+    }
+
+    /// The raw bundled JSON, served by the local server's `/models`.
+    pub fn bundled_json() -> &'static str {
+        BUNDLED
+    }
+
+    /// The cached live catalog if it is readable, else the bundled one.
+    pub fn load(cache_file: Option<&Path>) -> Catalog {
+        cache_file
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .and_then(|body| Catalog::parse(&body, Source::Cache).ok())
+            .unwrap_or_else(Catalog::bundled)
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Model> {
+        self.models.iter().find(|m| m.id == id).or_else(|| {
+            // Providers report permaslugs or ids without the vendor prefix
+            // (`gemini-2.5-pro` on Google's endpoint): match on the tail.
+            self.models
+                .iter()
+                .find(|m| m.id.rsplit('/').next() == Some(id))
+        })
+    }
+
+    /// Models that read images, for the "switch to one of these" hint.
+    pub fn image_input_models(&self) -> impl Iterator<Item = &Model> {
+        self.models.iter().filter(|m| m.accepts_images())
+    }
+}
+
+/// Where the live catalog is cached.
+pub fn cache_path() -> Option<PathBuf> {
+    crate::paths::cache_dir().map(|d| d.join("models.json"))
+}
+
+/// Writes a freshly fetched `/models` body to the cache, atomically (write then
+/// rename) so a crash never leaves half a file behind.
+pub fn store_cache(path: &Path, body: &str) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, body)?;
+    std::fs::rename(tmp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::Decimal;
+
+    #[test]
+    fn bundled_catalog_has_the_gemini_family_with_exact_prices() {
+        let c = Catalog::bundled();
+        let flash = c.get("google/gemini-2.0-flash-001").unwrap();
+        assert_eq!(flash.pricing.prompt, Decimal::new(1, 7));
+        assert_eq!(flash.pricing.completion, Decimal::new(4, 7));
+        assert_eq!(flash.max_output, Some(8192));
+        let img = c.get("google/gemini-2.5-flash-image-preview").unwrap();
+        assert!(img.outputs_images() && img.accepts_images());
+        assert_eq!(img.pricing.image_output, Some(Decimal::new(3, 5)));
+        let free = c.get("google/gemini-2.5-flash-image-preview:free").unwrap();
+        assert!(free.is_free());
+        assert!(c.get("google/gemini-2.5-pro").unwrap().thinking_mandatory());
+        assert!(
+            c.get("gemini-2.5-pro").is_some(),
+            "matches ids without vendor prefix"
+        );
+    }
+
+    #[test]
+    fn bad_cache_falls_back_to_bundle() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("models.json");
+        std::fs::write(&p, "{not json").unwrap();
+        assert_eq!(Catalog::load(Some(&p)).source, Source::Bundled);
+        store_cache(&p, r#"{"data":[{"id":"x/y","pricing":{"prompt":"-1"}}]}"#).unwrap();
+        let c = Catalog::load(Some(&p));
+        assert_eq!(c.source, Source::Cache);
+        assert_eq!(c.models[0].pricing.prompt, Decimal::ZERO);
+    }
+}

@@ -1,0 +1,106 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+pub const DEFAULT_MODEL: &str = "google/gemini-2.5-flash";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "orchat",
+    version,
+    about = "Chat with LLMs from the terminal through OpenRouter and other OpenAI-compatible endpoints",
+    after_help = "Examples:
+  orchat                                   full-screen chat (demo mode when no API key is set)
+  orchat -p \"explain borrowing\"            one answer to stdout, cost to stderr
+  echo \"hello\" | orchat -m google/gemini-2.0-flash-001
+  orchat -p \"what is this?\" --image cat.png
+  orchat --base-url http://127.0.0.1:8080/v1 -p hi   any OpenAI-compatible server
+  orchat serve                             run the built-in local server
+
+Keys come from OPENROUTER_API_KEY, AIMLAPI_API_KEY or GEMINI_API_KEY (by provider),
+or --api-key-env / --api-key-file. Exit codes: 0 ok, 1 the request failed,
+2 bad arguments, 3 the answer was incomplete (its text is still printed)."
+)]
+pub struct Cli {
+    /// Ask one question and print the answer (`-` reads it from stdin).
+    #[arg(short = 'p', long = "prompt", value_name = "TEXT")]
+    pub prompt: Option<String>,
+
+    /// Model id, e.g. google/gemini-2.5-pro.
+    #[arg(short = 'm', long = "model", value_name = "MODEL")]
+    pub model: Option<String>,
+
+    /// Fallback models, tried in order when the first fails (OpenRouter).
+    #[arg(long = "fallback", value_name = "MODEL")]
+    pub fallback: Vec<String>,
+
+    /// Attach an image: an https URL or a local PNG, JPEG, WebP or GIF.
+    #[arg(long = "image", value_name = "URL_OR_FILE")]
+    pub images: Vec<String>,
+
+    /// System prompt.
+    #[arg(long = "system", value_name = "TEXT")]
+    pub system: Option<String>,
+
+    /// Print one JSON object (answer, model, usage, cost) instead of text.
+    #[arg(long = "json")]
+    pub json: bool,
+
+    /// Ask for the whole answer at once instead of streaming it.
+    #[arg(long = "no-stream")]
+    pub no_stream: bool,
+
+    /// Maximum tokens to generate (reasoning included).
+    #[arg(long = "max-tokens", value_name = "N")]
+    pub max_tokens: Option<u32>,
+
+    /// Sampling temperature, 0 to 2.
+    #[arg(long = "temperature", value_name = "T")]
+    pub temperature: Option<f32>,
+
+    /// Reasoning: off, low, medium, high, or a token budget.
+    #[arg(long = "reasoning", value_name = "LEVEL")]
+    pub reasoning: Option<String>,
+
+    /// Print the model's reasoning to stderr in one-shot mode.
+    #[arg(long = "show-reasoning")]
+    pub show_reasoning: bool,
+
+    /// Use the built-in local server even when a key is set.
+    #[arg(long = "demo")]
+    pub demo: bool,
+
+    /// Provider: openrouter (default), aimlapi or google.
+    #[arg(long = "provider", value_name = "NAME", env = "ORCHAT_PROVIDER")]
+    pub provider: Option<String>,
+
+    /// Any OpenAI-compatible base URL, e.g. http://127.0.0.1:8080/v1.
+    #[arg(long = "base-url", value_name = "URL")]
+    pub base_url: Option<String>,
+
+    /// Read the API key from this environment variable.
+    #[arg(long = "api-key-env", value_name = "VAR")]
+    pub api_key_env: Option<String>,
+
+    /// Read the API key from this file (first line).
+    #[arg(long = "api-key-file", value_name = "PATH")]
+    pub api_key_file: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the built-in OpenRouter-compatible server on 127.0.0.1 and print its URL.
+    Serve {
+        /// Content chunks per second (default: as fast as possible).
+        #[arg(long)]
+        pace: Option<f64>,
+        /// Requests a minute each :free model allows.
+        #[arg(long, default_value_t = 3)]
+        free_per_minute: usize,
+    },
+}

@@ -1,0 +1,38 @@
+//! Generated images: decoded from data URLs, checked, and saved as files.
+
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+
+/// Decodes `data:<mime>;base64,<payload>`, checks the bytes are an image of
+/// a known type, and writes `<dir>/<stem>.<ext>`. Returns the path.
+pub fn save_data_url(url: &str, dir: &Path, stem: &str) -> Result<PathBuf, String> {
+    let bytes = decode_data_url(url)?;
+    let mime = crate::attach::sniff(&bytes).ok_or("the data is not a PNG, JPEG, WebP or GIF")?;
+    let ext = mime.trim_start_matches("image/").replace("jpeg", "jpg");
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let safe: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let path = dir.join(format!("{safe}.{ext}"));
+    std::fs::write(&path, &bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path)
+}
+
+pub fn decode_data_url(url: &str) -> Result<Vec<u8>, String> {
+    let rest = url.strip_prefix("data:").ok_or("not a data: URL")?;
+    let (head, payload) = rest.split_once(',').ok_or("a data: URL without a comma")?;
+    if !head.ends_with(";base64") {
+        return Err("a data: URL that is not base64".into());
+    }
+    base64::engine::general_purpose::STANDARD
+        .decode(payload.trim())
+        .map_err(|e| format!("bad base64 in the image: {e}"))
+}

@@ -1,0 +1,17 @@
+//! orchat: a terminal chat client for OpenRouter and other OpenAI-compatible
+//! endpoints. The modules are public so tests and benchmarks can drive them.
+
+pub mod answer;
+pub mod api;
+pub mod attach;
+pub mod catalog;
+pub mod cli;
+pub mod connect;
+pub mod images;
+pub mod oneshot;
+pub mod paths;
+pub mod pricing;
+pub mod request;
+pub mod secret;
+pub mod server;
+pub mod text;

@@ -1,0 +1,97 @@
+//! The orchat binary: parses arguments, then runs one-shot mode, the local
+//! server, or the full-screen app.
+
+use std::io::{IsTerminal, Read};
+
+use clap::Parser;
+
+use orchat::cli::{Cli, Command};
+use orchat::oneshot::{EXIT_FAILED, EXIT_USAGE};
+
+fn main() {
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("orchat: cannot start: {e}");
+            std::process::exit(EXIT_FAILED);
+        }
+    };
+    let code = rt.block_on(run(cli));
+    std::process::exit(code);
+}
+
+async fn run(cli: Cli) -> i32 {
+    if let Some(Command::Serve {
+        pace,
+        free_per_minute,
+    }) = &cli.command
+    {
+        return serve(*pace, *free_per_minute).await;
+    }
+    let prompt = match one_shot_prompt(&cli) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("orchat: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let conn = match orchat::connect::connect(&cli).await {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("orchat: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    match prompt {
+        Some(p) => orchat::oneshot::run(&cli, &conn, p).await,
+        None => {
+            eprintln!("orchat: the full-screen app is not built yet; use -p \"prompt\"");
+            EXIT_USAGE
+        }
+    }
+}
+
+/// The one-shot prompt: `-p TEXT`, `-p -` (stdin), or stdin when it is not a
+/// terminal. `None` means: open the full-screen app.
+fn one_shot_prompt(cli: &Cli) -> Result<Option<String>, String> {
+    let from_stdin = match cli.prompt.as_deref() {
+        Some("-") => true,
+        Some(p) => return Ok(Some(p.to_string())),
+        None => !std::io::stdin().is_terminal(),
+    };
+    if !from_stdin {
+        return Ok(None);
+    }
+    let mut s = String::new();
+    std::io::stdin()
+        .read_to_string(&mut s)
+        .map_err(|e| format!("cannot read the prompt from stdin: {e}"))?;
+    if s.trim().is_empty() {
+        return Err("no prompt: pass -p \"…\" or pipe one in".into());
+    }
+    Ok(Some(s))
+}
+
+async fn serve(pace: Option<f64>, free_per_minute: usize) -> i32 {
+    let opts = orchat::server::ServerOptions {
+        pace,
+        free_per_minute,
+        ..Default::default()
+    };
+    match orchat::server::start(opts).await {
+        Ok(h) => {
+            println!("{}", h.base_url());
+            let _ = tokio::signal::ctrl_c().await;
+            0
+        }
+        Err(e) => {
+            eprintln!("orchat: cannot start the server: {e}");
+            EXIT_FAILED
+        }
+    }
+}

@@ -1,0 +1,205 @@
+//! One-shot mode: `orchat -p "prompt"` (or the prompt on stdin) streams one
+//! answer to stdout, then tokens and cost to stderr. `--json` prints one JSON
+//! object instead. Text from the network is sanitised before it is printed.
+
+use std::io::Write;
+
+use futures_util::StreamExt;
+use serde_json::json;
+
+use crate::answer::{Answer, Status};
+use crate::api::types::Message;
+use crate::cli::{Cli, DEFAULT_MODEL};
+use crate::connect::Connection;
+use crate::pricing::{estimate_tokens, format_usd};
+use crate::request::{ReasoningSetting, Settings};
+use crate::text::sanitize;
+
+/// Exit codes, as documented in `--help` and the README.
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FAILED: i32 = 1;
+pub const EXIT_USAGE: i32 = 2;
+pub const EXIT_INCOMPLETE: i32 = 3;
+
+pub async fn run(cli: &Cli, conn: &Connection, prompt: String) -> i32 {
+    let model_id = cli
+        .model
+        .clone()
+        .unwrap_or_else(|| DEFAULT_MODEL.to_string());
+    let model = conn.catalog.get(&model_id);
+    let mut images = Vec::new();
+    for arg in &cli.images {
+        match crate::attach::load(arg) {
+            Ok(a) => images.push(a),
+            Err(e) => {
+                eprintln!("orchat: {e}");
+                return EXIT_USAGE;
+            }
+        }
+    }
+    if !images.is_empty() && model.is_some_and(|m| !m.accepts_images()) {
+        let accepting: Vec<&str> = conn
+            .catalog
+            .image_input_models()
+            .map(|m| m.id.as_str())
+            .take(5)
+            .collect();
+        eprintln!(
+            "orchat: {model_id} does not read images; models that do include {}",
+            accepting.join(", ")
+        );
+        return EXIT_USAGE;
+    }
+    let reasoning = match cli.reasoning.as_deref().map(ReasoningSetting::parse) {
+        Some(Ok(r)) => r,
+        Some(Err(e)) => {
+            eprintln!("orchat: {e}");
+            return EXIT_USAGE;
+        }
+        None => ReasoningSetting::Default,
+    };
+    let settings = Settings {
+        max_tokens: cli.max_tokens,
+        temperature: cli.temperature,
+        reasoning,
+        fallbacks: cli.fallback.clone(),
+        stream: !cli.no_stream,
+    };
+    let mut messages: Vec<Message> = crate::request::system(cli.system.as_deref())
+        .into_iter()
+        .collect();
+    let prompt_estimate = estimate_tokens(cli.system.as_deref().unwrap_or(""))
+        + estimate_tokens(&prompt)
+        + 258 * images.len() as u64;
+    messages.push(Message::with_images(
+        prompt,
+        images.iter().map(|a| a.url.clone()).collect(),
+    ));
+    let req = crate::request::build(&model_id, model, messages, &settings);
+    if let Some(why) = &conn.demo_reason
+        && !cli.json
+    {
+        eprintln!("orchat: demo mode, {why}: answers come from the built-in local server");
+    }
+
+    let mut answer = Answer::new(&model_id, prompt_estimate, images.len() as u64);
+    let mut out = std::io::stdout().lock();
+    let mut events = conn.client.send(req);
+    while let Some(ev) = events.next().await {
+        match ev {
+            Ok(ev) => {
+                answer.apply(&ev);
+                if cli.json {
+                    continue;
+                }
+                match &ev {
+                    crate::api::StreamEvent::Content(t) => {
+                        let _ = out.write_all(sanitize(t).as_bytes());
+                        let _ = out.flush();
+                    }
+                    crate::api::StreamEvent::Reasoning(t) if cli.show_reasoning => {
+                        eprint!("{}", sanitize(t));
+                    }
+                    crate::api::StreamEvent::Retrying {
+                        attempt,
+                        wait,
+                        reason,
+                    } => {
+                        eprintln!(
+                            "orchat: {reason}; retry {attempt} in {}s",
+                            wait.as_secs_f64().ceil()
+                        );
+                    }
+                    crate::api::StreamEvent::Malformed(why) => {
+                        eprintln!("orchat: skipped a malformed line: {why}");
+                    }
+                    _ => {}
+                }
+            }
+            Err(e) => answer.fail(&e),
+        }
+    }
+    if !cli.json && !answer.text.is_empty() && !answer.text.ends_with('\n') {
+        let _ = writeln!(out);
+    }
+    let _ = out.flush();
+    drop(out);
+
+    let saved = save_images(&answer);
+    let cost = answer.cost(&conn.catalog);
+    let code = match answer.status {
+        Status::Complete => EXIT_OK,
+        Status::Failed if answer.text.is_empty() => EXIT_FAILED,
+        _ => EXIT_INCOMPLETE,
+    };
+    if cli.json {
+        let usage = answer.usage.as_ref();
+        let obj = json!({
+            "answer": answer.text,
+            "reasoning": (!answer.reasoning.is_empty()).then_some(&answer.reasoning),
+            "model": answer.model(),
+            "model_requested": answer.model_requested,
+            "provider": answer.provider,
+            "id": answer.generation_id,
+            "finish_reason": answer.finish_reason,
+            "status": answer.status,
+            "error": answer.error,
+            "images": saved.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+            "usage": usage.map(|u| json!({
+                "prompt_tokens": u.prompt_tokens,
+                "completion_tokens": u.completion_tokens,
+                "reasoning_tokens": u.reasoning_tokens(),
+                "image_tokens": u.image_tokens(),
+            })),
+            "cost": {"usd": cost.usd.normalize().to_string(), "kind": cost.kind.label()},
+        });
+        println!("{obj}");
+        return code;
+    }
+    for p in &saved {
+        eprintln!("orchat: image saved to {}", p.display());
+    }
+    if let Some(err) = &answer.error {
+        eprintln!("orchat: {}", sanitize(err));
+    }
+    if answer.status != Status::Failed || !answer.text.is_empty() {
+        let (pin, pout) = match &answer.usage {
+            Some(u) => (u.prompt_tokens, u.completion_tokens),
+            None => {
+                let e = answer.estimate();
+                (e.prompt, e.output + e.reasoning)
+            }
+        };
+        let approx = if answer.usage.is_some() { "" } else { "≈" };
+        eprintln!(
+            "{} · {approx}{pin} in / {approx}{pout} out tokens · {approx}{} ({})",
+            sanitize(answer.model()),
+            format_usd(cost.usd),
+            cost.kind.label()
+        );
+    }
+    code
+}
+
+/// Saves generated images next to the other outputs (data dir/images) and
+/// returns their paths; bad image data is reported and skipped.
+fn save_images(answer: &Answer) -> Vec<std::path::PathBuf> {
+    if answer.images.is_empty() {
+        return Vec::new();
+    }
+    let Some(dir) = crate::paths::data_dir().map(|d| d.join("images").join("oneshot")) else {
+        return Vec::new();
+    };
+    let stem = answer
+        .generation_id
+        .clone()
+        .unwrap_or_else(|| format!("answer-{}", crate::api::client::now_ms()));
+    let mut out = Vec::new();
+    for (i, url) in answer.images.iter().enumerate() {
+        match crate::images::save_data_url(url, &dir, &format!("{stem}-{}", i + 1)) {
+            Ok(p) => out.push(p),
+            Err(e) => eprintln!("orchat: image {} not saved: {e}", i + 1),
+        }
+    }
+    out
+}

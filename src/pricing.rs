@@ -1,0 +1,329 @@
+//! Exact money. Prices arrive as decimal strings in USD per token; every cost
+//! here is a `Decimal`, so `$0.10/M × 1,000,000` is exactly `$0.10` and
+//! subtotals always add up to the total. No float ever holds money.
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::api::types::Usage;
+
+/// Parses a decimal as the wire writes it: `"0.00000125"`, `1.66e-5`, `-1`.
+pub fn parse_decimal(text: &str) -> Option<Decimal> {
+    let t = text.trim();
+    if t.is_empty() {
+        return None;
+    }
+    Decimal::from_str(t)
+        .ok()
+        .or_else(|| Decimal::from_scientific(t).ok())
+}
+
+/// Prices of one model in USD per unit. Absent or negative ("-1" marks router
+/// models whose price is unknown) read as zero.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pricing {
+    /// Per prompt token.
+    pub prompt: Decimal,
+    /// Per completion token (reasoning tokens too, unless `internal_reasoning` is set).
+    pub completion: Decimal,
+    /// Per request.
+    pub request: Decimal,
+    /// Per input image.
+    pub image: Decimal,
+    /// Per image output token; falls back to `completion` when absent.
+    pub image_output: Option<Decimal>,
+    /// Per reasoning token when it differs from `completion` ("0" means: at `completion`).
+    pub internal_reasoning: Decimal,
+    /// Per cached prompt token read; falls back to `prompt`.
+    pub input_cache_read: Option<Decimal>,
+}
+
+impl Pricing {
+    pub fn is_free(&self) -> bool {
+        self.prompt.is_zero() && self.completion.is_zero() && self.request.is_zero()
+    }
+
+    fn reasoning_rate(&self) -> Decimal {
+        if self.internal_reasoning.is_zero() {
+            self.completion
+        } else {
+            self.internal_reasoning
+        }
+    }
+
+    /// Cost of input only: what sending `prompt_tokens` and `images` would cost.
+    pub fn input_cost(&self, prompt_tokens: u64, images: u64) -> Decimal {
+        Decimal::from(prompt_tokens) * self.prompt + Decimal::from(images) * self.image
+    }
+
+    /// Cost of a turn from its reported token counts: prompt (cached at the
+    /// cache-read rate), text output, reasoning and image tokens at their rates,
+    /// per-image input price and the per-request fee.
+    pub fn compute(&self, usage: &Usage, images_in: u64) -> Decimal {
+        let cached = usage.cached_tokens().min(usage.prompt_tokens);
+        let fresh = usage.prompt_tokens - cached;
+        let reasoning = usage.reasoning_tokens().min(usage.completion_tokens);
+        let image_tokens = usage
+            .image_tokens()
+            .min(usage.completion_tokens - reasoning);
+        let text_out = usage.completion_tokens - reasoning - image_tokens;
+        Decimal::from(fresh) * self.prompt
+            + Decimal::from(cached) * self.input_cache_read.unwrap_or(self.prompt)
+            + Decimal::from(text_out) * self.completion
+            + Decimal::from(reasoning) * self.reasoning_rate()
+            + Decimal::from(image_tokens) * self.image_output.unwrap_or(self.completion)
+            + Decimal::from(images_in) * self.image
+            + self.request
+    }
+
+    /// Live estimate while streaming: the prompt as estimated, the output as
+    /// received so far (reasoning at its rate, images at ~1290 tokens each).
+    pub fn estimate(&self, est: &TokenEstimate) -> Decimal {
+        Decimal::from(est.prompt) * self.prompt
+            + Decimal::from(est.output) * self.completion
+            + Decimal::from(est.reasoning) * self.reasoning_rate()
+            + Decimal::from(est.images_out * IMAGE_OUTPUT_TOKENS)
+                * self.image_output.unwrap_or(self.completion)
+            + Decimal::from(est.images_in) * self.image
+            + self.request
+    }
+}
+
+/// Gemini bills one generated 1024px image as about 1290 output tokens.
+pub const IMAGE_OUTPUT_TOKENS: u64 = 1290;
+
+/// Token counts known before usage arrives.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TokenEstimate {
+    pub prompt: u64,
+    pub output: u64,
+    pub reasoning: u64,
+    pub images_in: u64,
+    pub images_out: u64,
+}
+
+/// The token estimator used before a provider reports usage.
+///
+/// English averages about four characters per token with the tokenizers in
+/// use (GPT, Gemini); CJK and most other non-Latin scripts take about one token
+/// per character. So: one token per started run of four ASCII characters plus
+/// one per non-ASCII character. It overestimates code slightly, which is the
+/// safe side for a cost meter.
+pub fn estimate_tokens(text: &str) -> u64 {
+    let mut ascii = 0u64;
+    let mut other = 0u64;
+    for c in text.chars() {
+        if c.is_ascii() {
+            ascii += 1;
+        } else {
+            other += 1;
+        }
+    }
+    ascii.div_ceil(4) + other
+}
+
+/// How a turn's cost was obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum CostKind {
+    /// The provider's own `usage.cost`.
+    Reported,
+    /// Reported token counts × the catalog's prices.
+    Computed,
+    /// Estimated tokens × prices: while streaming, or when usage never came.
+    #[default]
+    Estimated,
+}
+
+impl CostKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            CostKind::Reported => "reported",
+            CostKind::Computed => "computed",
+            CostKind::Estimated => "estimated",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Cost {
+    pub usd: Decimal,
+    pub kind: CostKind,
+}
+
+impl Cost {
+    pub fn new(usd: Decimal, kind: CostKind) -> Self {
+        Cost { usd, kind }
+    }
+
+    /// Settles a finished turn: the provider's reported cost when it sent one,
+    /// else the usage priced from the catalog, else the running estimate.
+    pub fn settle(
+        usage: Option<&Usage>,
+        pricing: Option<&Pricing>,
+        images_in: u64,
+        estimate: &TokenEstimate,
+    ) -> Cost {
+        if let Some(u) = usage {
+            if let Some(c) = &u.cost {
+                return Cost::new(c.0, CostKind::Reported);
+            }
+            if let Some(p) = pricing {
+                return Cost::new(p.compute(u, images_in), CostKind::Computed);
+            }
+        }
+        let usd = pricing.map_or(Decimal::ZERO, |p| p.estimate(estimate));
+        Cost::new(usd, CostKind::Estimated)
+    }
+}
+
+/// Formats USD for people: always a `$`, at least two decimals, and enough
+/// significant digits that a $0.0000166 turn does not read as $0.00.
+pub fn format_usd(usd: Decimal) -> String {
+    let v = usd.normalize();
+    if v.is_zero() {
+        return "$0.00".to_string();
+    }
+    let abs = v.abs();
+    let dp = if abs >= Decimal::ONE {
+        2
+    } else {
+        // Show four significant digits below a dollar.
+        let mut dp = 2u32;
+        let mut x = abs * Decimal::from(100);
+        while x < Decimal::from(1000) && dp < 10 {
+            x *= Decimal::from(10);
+            dp += 1;
+        }
+        dp
+    };
+    let r = v.round_dp(dp).normalize();
+    let s = r.to_string();
+    let s = match s.find('.') {
+        Some(i) if s.len() - i > 2 => s,
+        Some(i) => format!("{s}{}", "0".repeat(2 - (s.len() - i - 1))),
+        None => format!("{s}.00"),
+    };
+    if let Some(rest) = s.strip_prefix('-') {
+        format!("-${rest}")
+    } else {
+        format!("${s}")
+    }
+}
+
+/// Formats a per-token price as USD per million tokens, e.g. `$1.25`.
+pub fn per_million(price: Decimal) -> String {
+    format_usd(price * Decimal::from(1_000_000))
+}
+
+/// One model's share of a conversation.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subtotal {
+    pub turns: u32,
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+    pub reasoning_tokens: u64,
+    pub image_tokens: u64,
+    pub cost: Decimal,
+    /// The part of `cost` that is only estimated.
+    pub estimated: Decimal,
+    /// For turns with a reported cost: what our prices computed for them.
+    pub computed_for_reported: Decimal,
+    /// Sum of reported costs, to show the gap to `computed_for_reported`.
+    pub reported: Decimal,
+}
+
+/// Per-model subtotals of a conversation; the total is their exact sum.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ledger {
+    pub by_model: BTreeMap<String, Subtotal>,
+}
+
+/// What one finished turn adds to the ledger.
+#[derive(Debug, Clone, Default)]
+pub struct TurnCharge<'a> {
+    pub model: &'a str,
+    pub cost: Cost,
+    pub usage: Option<&'a Usage>,
+    pub estimate: TokenEstimate,
+    /// What the catalog's prices compute for the usage (for the estimate gap).
+    pub computed: Option<Decimal>,
+}
+
+impl Ledger {
+    pub fn add(&mut self, t: TurnCharge<'_>) {
+        let s = self.by_model.entry(t.model.to_string()).or_default();
+        s.turns += 1;
+        match t.usage {
+            Some(u) => {
+                s.prompt_tokens += u.prompt_tokens;
+                s.completion_tokens += u.completion_tokens;
+                s.reasoning_tokens += u.reasoning_tokens();
+                s.image_tokens += u.image_tokens();
+            }
+            None => {
+                s.prompt_tokens += t.estimate.prompt;
+                s.completion_tokens += t.estimate.output + t.estimate.reasoning;
+                s.reasoning_tokens += t.estimate.reasoning;
+                s.image_tokens += t.estimate.images_out * IMAGE_OUTPUT_TOKENS;
+            }
+        }
+        s.cost += t.cost.usd;
+        match t.cost.kind {
+            CostKind::Estimated => s.estimated += t.cost.usd,
+            CostKind::Reported => {
+                s.reported += t.cost.usd;
+                if let Some(c) = t.computed {
+                    s.computed_for_reported += c;
+                }
+            }
+            CostKind::Computed => {}
+        }
+    }
+
+    pub fn total(&self) -> Decimal {
+        self.by_model.values().map(|s| s.cost).sum()
+    }
+
+    pub fn estimated(&self) -> Decimal {
+        self.by_model.values().map(|s| s.estimated).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_wire_decimals_exactly() {
+        assert_eq!(
+            parse_decimal("0.00000125"),
+            Some(Decimal::new(125, 8)),
+            "plain"
+        );
+        assert_eq!(parse_decimal("1.66e-5"), Some(Decimal::new(166, 7)));
+        assert_eq!(parse_decimal("-1"), Some(Decimal::from(-1)));
+        assert_eq!(parse_decimal("abc"), None);
+        assert_eq!(parse_decimal(""), None);
+    }
+
+    #[test]
+    fn formats_small_costs_readably() {
+        assert_eq!(format_usd(Decimal::new(166, 7)), "$0.0000166");
+        assert_eq!(format_usd(Decimal::new(5, 1)), "$0.50");
+        assert_eq!(format_usd(Decimal::new(123456, 3)), "$123.46");
+        assert_eq!(format_usd(Decimal::ZERO), "$0.00");
+        assert_eq!(format_usd(Decimal::new(414625, 8)), "$0.004146");
+    }
+
+    #[test]
+    fn estimator_counts_ascii_by_four_and_cjk_by_one() {
+        assert_eq!(estimate_tokens(""), 0);
+        assert_eq!(estimate_tokens("abcd"), 1);
+        assert_eq!(estimate_tokens("abcde"), 2);
+        assert_eq!(estimate_tokens("日本語"), 3);
+    }
+}

@@ -1,0 +1,116 @@
+//! Builds the chat request for a conversation and the user's settings.
+
+use crate::api::types::{
+    ChatRequest, Effort, Message, Reasoning, Role, StreamOptions, UsageRequest,
+};
+use crate::catalog::Model;
+
+/// Reasoning as the user sets it: `/reasoning off|low|medium|high|N`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReasoningSetting {
+    /// The model's default (no `reasoning` field sent).
+    #[default]
+    Default,
+    Off,
+    Effort(Effort),
+    Budget(u32),
+}
+
+impl ReasoningSetting {
+    pub fn parse(s: &str) -> Result<ReasoningSetting, String> {
+        Ok(match s.trim().to_ascii_lowercase().as_str() {
+            "default" | "auto" => ReasoningSetting::Default,
+            "off" | "none" => ReasoningSetting::Off,
+            "minimal" => ReasoningSetting::Effort(Effort::Minimal),
+            "low" => ReasoningSetting::Effort(Effort::Low),
+            "medium" => ReasoningSetting::Effort(Effort::Medium),
+            "high" => ReasoningSetting::Effort(Effort::High),
+            n => match n.parse::<u32>() {
+                Ok(n) => ReasoningSetting::Budget(n),
+                Err(_) => {
+                    return Err(format!(
+                        "reasoning must be off, low, medium, high or a token budget, not '{s}'"
+                    ));
+                }
+            },
+        })
+    }
+
+    pub fn label(&self) -> String {
+        match self {
+            ReasoningSetting::Default => "default".into(),
+            ReasoningSetting::Off => "off".into(),
+            ReasoningSetting::Effort(e) => format!("{e:?}").to_lowercase(),
+            ReasoningSetting::Budget(n) => format!("{n} tokens"),
+        }
+    }
+
+    fn to_wire(self) -> Option<Reasoning> {
+        match self {
+            ReasoningSetting::Default => None,
+            ReasoningSetting::Off => Some(Reasoning {
+                effort: Some(Effort::None),
+                ..Reasoning::default()
+            }),
+            ReasoningSetting::Effort(e) => Some(Reasoning {
+                effort: Some(e),
+                ..Reasoning::default()
+            }),
+            ReasoningSetting::Budget(n) => Some(Reasoning {
+                max_tokens: Some(n),
+                ..Reasoning::default()
+            }),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub max_tokens: Option<u32>,
+    pub temperature: Option<f32>,
+    pub reasoning: ReasoningSetting,
+    pub fallbacks: Vec<String>,
+    pub stream: bool,
+}
+
+/// The request for `messages` on `model`. Thinking models get a generous
+/// `max_tokens` unless the user set one, since reasoning eats the same budget.
+pub fn build(
+    model_id: &str,
+    model: Option<&Model>,
+    messages: Vec<Message>,
+    s: &Settings,
+) -> ChatRequest {
+    let outputs_images = model.is_some_and(Model::outputs_images);
+    let max_tokens = s.max_tokens.or_else(|| {
+        let m = model?;
+        m.is_thinking()
+            .then(|| m.max_output.unwrap_or(32_768).min(32_768) as u32)
+    });
+    ChatRequest {
+        model: model_id.to_string(),
+        models: (!s.fallbacks.is_empty()).then(|| {
+            std::iter::once(model_id.to_string())
+                .chain(s.fallbacks.iter().cloned())
+                .collect()
+        }),
+        messages,
+        stream: s.stream,
+        stream_options: s.stream.then_some(StreamOptions {
+            include_usage: true,
+        }),
+        usage: Some(UsageRequest { include: true }),
+        max_tokens,
+        temperature: s.temperature,
+        reasoning: s.reasoning.to_wire(),
+        reasoning_effort: None,
+        modalities: outputs_images.then(|| vec!["image".into(), "text".into()]),
+        provider: None,
+    }
+}
+
+/// A system message, when there is a system prompt.
+pub fn system(text: Option<&str>) -> Option<Message> {
+    text.filter(|t| !t.trim().is_empty())
+        .map(|t| Message::text(Role::System, t))
+}
