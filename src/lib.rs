@@ -3,15 +3,20 @@
 
 pub mod answer;
 pub mod api;
+pub mod app;
 pub mod attach;
 pub mod catalog;
 pub mod cli;
 pub mod connect;
 pub mod images;
+pub mod keymap;
 pub mod oneshot;
 pub mod paths;
 pub mod pricing;
 pub mod request;
+pub mod runtime;
 pub mod secret;
 pub mod server;
 pub mod text;
+pub mod tui;
+pub mod ui;

@@ -49,9 +49,41 @@ async fn run(cli: Cli) -> i32 {
     };
     match prompt {
         Some(p) => orchat::oneshot::run(&cli, &conn, p).await,
-        None => {
-            eprintln!("orchat: the full-screen app is not built yet; use -p \"prompt\"");
-            EXIT_USAGE
+        None => run_app(&cli, conn).await,
+    }
+}
+
+async fn run_app(cli: &Cli, conn: orchat::connect::Connection) -> i32 {
+    if !std::io::stdout().is_terminal() {
+        eprintln!("orchat: the full-screen app needs a terminal; use -p \"prompt\" for one answer");
+        return EXIT_USAGE;
+    }
+    let model = cli
+        .model
+        .clone()
+        .unwrap_or_else(|| orchat::cli::DEFAULT_MODEL.to_string());
+    let mut app = orchat::app::App::new(conn.catalog.clone(), &conn.provider_label(), &model);
+    app.system = cli.system.clone();
+    if let Some(r) = cli.reasoning.as_deref() {
+        match orchat::request::ReasoningSetting::parse(r) {
+            Ok(r) => app.set_reasoning(r),
+            Err(e) => {
+                eprintln!("orchat: {e}");
+                return EXIT_USAGE;
+            }
+        }
+    }
+    let theme = if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        orchat::ui::theme::Theme::plain()
+    } else {
+        orchat::ui::theme::Theme::dark()
+    };
+    let client = conn.client.clone();
+    match orchat::runtime::run(app, client, theme, true).await {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("orchat: terminal error: {e}");
+            EXIT_FAILED
         }
     }
 }

@@ -1,0 +1,230 @@
+//! Everything the app knows. The screen is drawn from it; only `update`
+//! changes it.
+
+use std::cell::RefCell;
+
+use ratatui_textarea::TextArea;
+use rust_decimal::Decimal;
+
+use crate::answer::Answer;
+use crate::api::types::{Message, Role};
+use crate::catalog::{Catalog, Model};
+use crate::pricing::{Cost, Ledger, estimate_tokens};
+use crate::request::{ReasoningSetting, Settings};
+
+/// One item of the conversation pane.
+#[derive(Debug, Clone)]
+pub enum Entry {
+    User {
+        text: String,
+        images: Vec<String>,
+    },
+    Assistant {
+        turn: u64,
+        answer: Box<Answer>,
+        /// Set once the answer is final: what it cost and how we know.
+        cost: Option<Cost>,
+    },
+    /// A failure, with what to do next. Not sent back to the model.
+    Error {
+        text: String,
+        hint: Option<String>,
+    },
+    /// Something orchat says (model switched, conversation cleared…).
+    Notice(String),
+}
+
+/// Which overlay has the keyboard.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mode {
+    Chat,
+    Picker(PickerState),
+    Cost,
+    Help,
+    ConfirmQuit,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PickerState {
+    pub filter: String,
+    pub selected: usize,
+}
+
+/// The answer being waited for or streamed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pending {
+    pub turn: u64,
+    pub started_ms: u64,
+    pub first_token_ms: Option<u64>,
+    /// A rate-limit wait in progress: when the client will try again.
+    pub retry_at_ms: Option<u64>,
+    pub retry_reason: Option<String>,
+}
+
+/// Scroll position of the conversation pane, resolved when drawing (only the
+/// renderer knows line heights). `None` anchor = follow the bottom.
+#[derive(Debug, Clone, Default)]
+pub struct ViewState {
+    /// The first visible line: (entry index, line within the entry).
+    pub anchor: Option<(usize, usize)>,
+    /// Lines to scroll by, requested by `update`, applied at the next draw.
+    pub pending_scroll: i64,
+    pub to_top: bool,
+    pub height: u16,
+}
+
+pub struct App {
+    pub catalog: Catalog,
+    pub provider_label: String,
+    pub model: String,
+    pub settings: Settings,
+    pub system: Option<String>,
+    pub entries: Vec<Entry>,
+    pub input: TextArea<'static>,
+    pub mode: Mode,
+    pub pending: Option<Pending>,
+    pub ledger: Ledger,
+    /// Earlier prompts, oldest first, and where Up/Down recall is.
+    pub history: Vec<String>,
+    pub history_pos: Option<usize>,
+    pub show_reasoning: bool,
+    /// Milliseconds on the app's clock (injected, so tests are deterministic).
+    pub now_ms: u64,
+    pub next_turn: u64,
+    /// A one-line message in the status area (what just happened).
+    pub flash: Option<String>,
+    /// After a per-day limit on a `:free` model: the paid twin to offer.
+    pub paid_offer: Option<String>,
+    pub view: RefCell<ViewState>,
+    pub render_cache: RefCell<crate::ui::conversation::Cache>,
+    pub quit: bool,
+}
+
+impl App {
+    pub fn new(catalog: Catalog, provider_label: &str, model: &str) -> App {
+        let mut input = TextArea::default();
+        input.set_placeholder_text("Type a message · Enter sends · F1 help");
+        input.set_cursor_line_style(ratatui::style::Style::default());
+        App {
+            catalog,
+            provider_label: provider_label.to_string(),
+            model: model.to_string(),
+            settings: Settings {
+                stream: true,
+                ..Settings::default()
+            },
+            system: None,
+            entries: Vec::new(),
+            input,
+            mode: Mode::Chat,
+            pending: None,
+            ledger: Ledger::default(),
+            history: Vec::new(),
+            history_pos: None,
+            show_reasoning: true,
+            now_ms: 0,
+            next_turn: 1,
+            flash: None,
+            paid_offer: None,
+            view: RefCell::new(ViewState::default()),
+            render_cache: RefCell::new(Default::default()),
+            quit: false,
+        }
+    }
+
+    pub fn current_model(&self) -> Option<&Model> {
+        self.catalog.get(&self.model)
+    }
+
+    pub fn draft(&self) -> String {
+        self.input.lines().join("\n")
+    }
+
+    pub fn is_busy(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    pub fn set_reasoning(&mut self, r: ReasoningSetting) {
+        self.settings.reasoning = r;
+    }
+
+    /// The messages sent for the next request: the system prompt, then each
+    /// user prompt and each answer's text (errors and notices are not sent).
+    pub fn wire_messages(&self) -> Vec<Message> {
+        let mut out: Vec<Message> = crate::request::system(self.system.as_deref())
+            .into_iter()
+            .collect();
+        for e in &self.entries {
+            match e {
+                Entry::User { text, images } => {
+                    out.push(Message::with_images(text.clone(), images.clone()))
+                }
+                Entry::Assistant { answer, .. } if !answer.text.is_empty() => {
+                    out.push(Message::text(Role::Assistant, answer.text.clone()))
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// Prompt tokens the conversation so far would take (estimated), plus
+    /// a draft not yet sent, and the number of images in it.
+    pub fn context_estimate(&self, draft: &str) -> (u64, u64) {
+        let mut tokens =
+            estimate_tokens(self.system.as_deref().unwrap_or("")) + estimate_tokens(draft);
+        let mut images = 0;
+        for e in &self.entries {
+            match e {
+                Entry::User { text, images: im } => {
+                    tokens += estimate_tokens(text) + 4;
+                    images += im.len() as u64;
+                }
+                Entry::Assistant { answer, .. } => {
+                    tokens += answer
+                        .usage
+                        .as_ref()
+                        .map(|u| u.completion_tokens - u.reasoning_tokens() - u.image_tokens())
+                        .unwrap_or_else(|| estimate_tokens(&answer.text))
+                        + 4;
+                }
+                _ => {}
+            }
+        }
+        (tokens + images * 258, images)
+    }
+
+    /// What sending the conversation plus the draft would cost in input on
+    /// `model` (≈).
+    pub fn send_estimate(&self, model: &Model) -> Decimal {
+        let (tokens, images) = self.context_estimate(&self.draft());
+        model.pricing.input_cost(tokens, images)
+    }
+
+    /// The streaming answer, if any.
+    pub fn pending_answer(&self) -> Option<&Answer> {
+        let p = self.pending.as_ref()?;
+        self.entries.iter().rev().find_map(|e| match e {
+            Entry::Assistant { turn, answer, .. } if *turn == p.turn => Some(&**answer),
+            _ => None,
+        })
+    }
+
+    /// This turn's cost: final, or the live estimate while streaming.
+    pub fn turn_cost(&self) -> Option<Cost> {
+        self.entries.iter().rev().find_map(|e| match e {
+            Entry::Assistant { answer, cost, .. } => {
+                Some(cost.unwrap_or_else(|| answer.cost(&self.catalog)))
+            }
+            _ => None,
+        })
+    }
+
+    /// The conversation's total: settled turns plus the live estimate.
+    pub fn total_cost(&self) -> Decimal {
+        let live = self
+            .pending_answer()
+            .map_or(Decimal::ZERO, |a| a.cost(&self.catalog).usd);
+        self.ledger.total() + live
+    }
+}

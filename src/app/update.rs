@@ -1,0 +1,623 @@
+//! `update`: one message in, state changed, effects out. Pure: no IO, no
+//! clock (time arrives as `Msg::Tick`), no async.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use super::state::{App, Entry, Mode, Pending, PickerState};
+use super::{Effect, Msg};
+use crate::answer::{Answer, Status};
+use crate::api::error::{ApiError, LimitScope};
+use crate::api::sse::StreamEvent;
+use crate::catalog::{Catalog, Model};
+use crate::keymap::{self, Action};
+use crate::pricing::{TurnCharge, estimate_tokens, per_million};
+use crate::request::ReasoningSetting;
+
+pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Tick(ms) => {
+            app.now_ms = ms;
+            Vec::new()
+        }
+        Msg::Resize => Vec::new(),
+        Msg::Scroll(n) => {
+            app.view.get_mut().pending_scroll += i64::from(n) * 3;
+            Vec::new()
+        }
+        Msg::Paste(text) => {
+            paste(app, &text);
+            Vec::new()
+        }
+        Msg::Key(k) if k.kind != KeyEventKind::Release => key(app, k),
+        Msg::Key(_) => Vec::new(),
+        Msg::Stream { turn, event } => {
+            stream_event(app, turn, event);
+            Vec::new()
+        }
+        Msg::Failed { turn, error } => {
+            if is_current(app, turn) {
+                if let Some(a) = answer_mut(app, turn) {
+                    a.fail(&error);
+                }
+                finish_turn(app, turn, Some(error));
+            }
+            Vec::new()
+        }
+        Msg::Ended { turn } => {
+            if is_current(app, turn) {
+                finish_turn(app, turn, None);
+            }
+            Vec::new()
+        }
+    }
+}
+
+fn is_current(app: &App, turn: u64) -> bool {
+    app.pending.as_ref().is_some_and(|p| p.turn == turn)
+}
+
+fn answer_mut(app: &mut App, turn: u64) -> Option<&mut Answer> {
+    app.entries.iter_mut().rev().find_map(|e| match e {
+        Entry::Assistant {
+            turn: t, answer, ..
+        } if *t == turn => Some(&mut **answer),
+        _ => None,
+    })
+}
+
+fn paste(app: &mut App, text: &str) {
+    // Terminals send CRLF or CR in pastes; the input box wants \n.
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    match &mut app.mode {
+        Mode::Picker(p) => {
+            p.filter.push_str(text.lines().next().unwrap_or(""));
+            p.selected = 0;
+        }
+        Mode::Chat => {
+            app.input.insert_str(text);
+        }
+        _ => {}
+    }
+}
+
+// ------------------------------------------------------------------ streams
+
+fn stream_event(app: &mut App, turn: u64, event: StreamEvent) {
+    if !is_current(app, turn) {
+        return; // A stopped or superseded turn: ignore what it still says.
+    }
+    let now = app.now_ms;
+    if let Some(p) = app.pending.as_mut() {
+        match &event {
+            StreamEvent::Retrying { wait, reason, .. } => {
+                p.retry_at_ms = Some(now + wait.as_millis() as u64);
+                p.retry_reason = Some(reason.to_string());
+            }
+            StreamEvent::Content(_) | StreamEvent::Reasoning(_) | StreamEvent::Image(_) => {
+                p.retry_at_ms = None;
+                p.retry_reason = None;
+                p.first_token_ms.get_or_insert(now);
+            }
+            StreamEvent::Meta { .. } => {
+                p.retry_at_ms = None;
+            }
+            _ => {}
+        }
+    }
+    if matches!(event, StreamEvent::Retrying { .. }) {
+        return; // Shown as the countdown, not kept in the answer.
+    }
+    if let Some(a) = answer_mut(app, turn) {
+        a.apply(&event);
+    }
+}
+
+/// Settles the turn: its cost goes to the ledger, errors get their own entry.
+fn finish_turn(app: &mut App, turn: u64, error: Option<ApiError>) {
+    app.pending = None;
+    let catalog = &app.catalog;
+    let idx = app
+        .entries
+        .iter()
+        .rposition(|e| matches!(e, Entry::Assistant { turn: t, .. } if *t == turn));
+    let mut follow_up = None;
+    if let Some(i) = idx
+        && let Entry::Assistant { answer, cost, .. } = &mut app.entries[i]
+    {
+        {
+            if answer.status == Status::Streaming || answer.status == Status::Waiting {
+                answer.status = Status::Incomplete;
+            }
+            let received = !answer.text.is_empty()
+                || !answer.reasoning.is_empty()
+                || !answer.images.is_empty()
+                || answer.usage.is_some();
+            if received {
+                let c = answer.cost(catalog);
+                let computed = answer.usage.as_ref().and_then(|u| {
+                    catalog
+                        .get(answer.model())
+                        .map(|m| m.pricing.compute(u, answer.images_in))
+                });
+                app.ledger.add(TurnCharge {
+                    model: answer.model(),
+                    cost: c,
+                    usage: answer.usage.as_ref(),
+                    estimate: answer.estimate(),
+                    computed,
+                });
+                *cost = Some(c);
+                if let Some(e) = &answer.error
+                    && error.is_none()
+                {
+                    follow_up = Some(Entry::Error {
+                        text: format!("answer incomplete: {e}"),
+                        hint: Some("the text above is kept; /retry asks again".into()),
+                    });
+                }
+            } else {
+                // Nothing arrived: the failed request leaves only its error.
+                app.entries.remove(i);
+            }
+        }
+    }
+    if let Some(err) = error {
+        follow_up = Some(error_entry(app, &err));
+    }
+    if let Some(e) = follow_up {
+        app.entries.push(e);
+    }
+}
+
+fn error_entry(app: &mut App, err: &ApiError) -> Entry {
+    let hint = match err {
+        ApiError::Auth { .. } => {
+            Some("set OPENROUTER_API_KEY (or the provider's key variable) and restart".to_string())
+        }
+        ApiError::Credits { .. } => Some("add credits, or Ctrl+P to pick a free model".to_string()),
+        ApiError::NotFound { .. } => Some("Ctrl+P to pick another model".to_string()),
+        ApiError::ContextTooLong { .. } => Some(
+            "/clear starts a new conversation; Ctrl+P shows models with larger windows".to_string(),
+        ),
+        ApiError::RateLimited(r) if r.scope == LimitScope::PerDay => {
+            match Model::paid_variant(&app.model) {
+                Some(paid) => {
+                    app.paid_offer = Some(paid.to_string());
+                    Some(format!("Ctrl+Y switches to {paid} (paid) and resends"))
+                }
+                None => Some("wait until tomorrow or add credits".to_string()),
+            }
+        }
+        ApiError::RateLimited(_) => Some(
+            "still limited after retrying: wait a minute, or Ctrl+P for another model".to_string(),
+        ),
+        ApiError::Timeout(_) | ApiError::Network(_) | ApiError::Upstream { .. } => {
+            Some("/retry to try again".to_string())
+        }
+        _ => None,
+    };
+    Entry::Error {
+        text: crate::text::sanitize(&err.to_string()).into_owned(),
+        hint,
+    }
+}
+
+// ------------------------------------------------------------------ keys
+
+fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
+    app.flash = None;
+    match app.mode.clone() {
+        Mode::Chat => chat_key(app, k),
+        Mode::Picker(p) => picker_key(app, k, p),
+        Mode::Cost | Mode::Help => {
+            if matches!(
+                k.code,
+                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') | KeyCode::F(1)
+            ) || keymap::lookup(&k) == Some(Action::OpenCost)
+            {
+                app.mode = Mode::Chat;
+            }
+            Vec::new()
+        }
+        Mode::ConfirmQuit => match k.code {
+            KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => quit(app),
+            KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => quit(app),
+            _ => {
+                app.mode = Mode::Chat;
+                Vec::new()
+            }
+        },
+    }
+}
+
+fn quit(app: &mut App) -> Vec<Effect> {
+    app.quit = true;
+    let mut fx = stop(app);
+    fx.push(Effect::Quit);
+    fx
+}
+
+fn chat_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
+    let empty = app.draft().is_empty();
+    let action = keymap::lookup(&k).filter(|a| match a {
+        // Typed characters win over bindings when the box has text.
+        Action::Help => k.code == KeyCode::F(1) || empty,
+        Action::HistoryPrev => empty || app.history_pos.is_some(),
+        Action::HistoryNext => app.history_pos.is_some(),
+        _ => true,
+    });
+    let Some(action) = action else {
+        app.history_pos = None;
+        app.input.input(k);
+        return Vec::new();
+    };
+    match action {
+        Action::Send => send(app),
+        Action::Newline => {
+            app.input.insert_newline();
+            Vec::new()
+        }
+        Action::Stop => stop(app),
+        Action::Quit => {
+            if app.is_busy() {
+                stop(app)
+            } else {
+                app.mode = Mode::ConfirmQuit;
+                Vec::new()
+            }
+        }
+        Action::ForceQuit => quit(app),
+        Action::OpenPicker => {
+            open_picker(app);
+            Vec::new()
+        }
+        Action::OpenCost => {
+            app.mode = Mode::Cost;
+            Vec::new()
+        }
+        Action::Help => {
+            app.mode = Mode::Help;
+            Vec::new()
+        }
+        Action::ToggleReasoning => {
+            app.show_reasoning = !app.show_reasoning;
+            app.render_cache.get_mut().clear();
+            Vec::new()
+        }
+        Action::ScrollUp => {
+            let h = i64::from(app.view.get_mut().height.max(2));
+            app.view.get_mut().pending_scroll -= h - 1;
+            Vec::new()
+        }
+        Action::ScrollDown => {
+            let h = i64::from(app.view.get_mut().height.max(2));
+            app.view.get_mut().pending_scroll += h - 1;
+            Vec::new()
+        }
+        Action::ScrollTop => {
+            app.view.get_mut().to_top = true;
+            Vec::new()
+        }
+        Action::ScrollBottom => {
+            let v = app.view.get_mut();
+            v.anchor = None;
+            v.pending_scroll = 0;
+            Vec::new()
+        }
+        Action::HistoryPrev => {
+            recall(app, -1);
+            Vec::new()
+        }
+        Action::HistoryNext => {
+            recall(app, 1);
+            Vec::new()
+        }
+        Action::SwitchToPaid => match app.paid_offer.take() {
+            Some(paid) if !app.is_busy() => {
+                switch_model(app, &paid);
+                resend(app)
+            }
+            _ => Vec::new(),
+        },
+    }
+}
+
+fn recall(app: &mut App, dir: i64) {
+    if app.history.is_empty() {
+        return;
+    }
+    let last = app.history.len() as i64 - 1;
+    let pos = match app.history_pos {
+        None if dir < 0 => last,
+        None => return,
+        Some(p) => p as i64 + dir,
+    };
+    if pos > last {
+        app.history_pos = None;
+        set_input(app, "");
+        return;
+    }
+    let pos = pos.clamp(0, last) as usize;
+    app.history_pos = Some(pos);
+    let text = app.history[pos].clone();
+    set_input(app, &text);
+}
+
+fn set_input(app: &mut App, text: &str) {
+    app.input.select_all();
+    app.input.cut();
+    app.input.insert_str(text);
+}
+
+fn stop(app: &mut App) -> Vec<Effect> {
+    let Some(p) = app.pending.clone() else {
+        return Vec::new();
+    };
+    if let Some(a) = answer_mut(app, p.turn) {
+        a.status = Status::Stopped;
+        a.error = None;
+    }
+    finish_turn(app, p.turn, None);
+    app.flash = Some("stopped: the partial answer is kept; its cost is estimated".into());
+    vec![Effect::Cancel { turn: p.turn }]
+}
+
+fn send(app: &mut App) -> Vec<Effect> {
+    let text = app.draft();
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Vec::new();
+    }
+    if trimmed.starts_with('/') && !trimmed.starts_with("//") {
+        let line = trimmed.to_string();
+        set_input(app, "");
+        return command(app, &line);
+    }
+    if app.is_busy() {
+        app.flash = Some("an answer is still coming: Esc stops it".into());
+        return Vec::new();
+    }
+    app.history.push(text.clone());
+    app.history_pos = None;
+    set_input(app, "");
+    app.entries.push(Entry::User {
+        text,
+        images: Vec::new(),
+    });
+    start_turn(app)
+}
+
+/// Starts an answer to the conversation as it stands (its last entry a prompt).
+fn start_turn(app: &mut App) -> Vec<Effect> {
+    let turn = app.next_turn;
+    app.next_turn += 1;
+    let (prompt_estimate, images_in) = app.context_estimate("");
+    let request = crate::request::build(
+        &app.model,
+        app.current_model(),
+        app.wire_messages(),
+        &app.settings,
+    );
+    app.entries.push(Entry::Assistant {
+        turn,
+        answer: Box::new(Answer::new(&app.model, prompt_estimate, images_in)),
+        cost: None,
+    });
+    app.pending = Some(Pending {
+        turn,
+        started_ms: app.now_ms,
+        first_token_ms: None,
+        retry_at_ms: None,
+        retry_reason: None,
+    });
+    app.paid_offer = None;
+    // Sending follows the answer.
+    let v = app.view.get_mut();
+    v.anchor = None;
+    v.pending_scroll = 0;
+    vec![Effect::Start {
+        turn,
+        request: Box::new(request),
+    }]
+}
+
+/// Drops everything after the last prompt and asks again.
+fn resend(app: &mut App) -> Vec<Effect> {
+    let Some(last_user) = app
+        .entries
+        .iter()
+        .rposition(|e| matches!(e, Entry::User { .. }))
+    else {
+        app.flash = Some("nothing to resend yet".into());
+        return Vec::new();
+    };
+    app.entries.truncate(last_user + 1);
+    app.render_cache.get_mut().clear();
+    start_turn(app)
+}
+
+fn switch_model(app: &mut App, id: &str) {
+    if app.model == id {
+        return;
+    }
+    app.model = id.to_string();
+    let text = match app.catalog.get(id) {
+        Some(m) => format!(
+            "model → {} ({} in, {} out per million tokens)",
+            m.id,
+            per_million(m.pricing.prompt),
+            per_million(m.pricing.completion)
+        ),
+        None => format!("model → {id} (not in the catalog: its cost will be estimated as zero)"),
+    };
+    app.entries.push(Entry::Notice(text));
+}
+
+fn command(app: &mut App, line: &str) -> Vec<Effect> {
+    let (cmd, arg) = match line.split_once(char::is_whitespace) {
+        Some((c, a)) => (c, a.trim()),
+        None => (line, ""),
+    };
+    match cmd {
+        "/model" if arg.is_empty() => open_picker(app),
+        "/model" => switch_model(app, arg),
+        "/system" => {
+            app.system = (!arg.is_empty()).then(|| arg.to_string());
+            app.entries.push(Entry::Notice(if arg.is_empty() {
+                "system prompt cleared".into()
+            } else {
+                format!("system prompt: {}", crate::text::preview(arg, 60))
+            }));
+        }
+        "/reasoning" => match ReasoningSetting::parse(arg) {
+            Ok(r) => {
+                app.set_reasoning(r);
+                app.flash = Some(format!("reasoning: {}", r.label()));
+            }
+            Err(e) => app.flash = Some(e),
+        },
+        "/retry" => {
+            if app.is_busy() {
+                app.flash = Some("an answer is still coming: Esc stops it".into());
+                return Vec::new();
+            }
+            if !arg.is_empty() {
+                switch_model(app, arg);
+            }
+            return resend(app);
+        }
+        "/edit" => {
+            if app.is_busy() {
+                app.flash = Some("an answer is still coming: Esc stops it".into());
+                return Vec::new();
+            }
+            if let Some(i) = app
+                .entries
+                .iter()
+                .rposition(|e| matches!(e, Entry::User { .. }))
+                && let Entry::User { text, .. } = app.entries[i].clone()
+            {
+                app.entries.truncate(i);
+                app.render_cache.get_mut().clear();
+                set_input(app, &text);
+            }
+        }
+        "/clear" => {
+            let mut fx = stop(app);
+            app.entries.clear();
+            app.ledger = Default::default();
+            app.render_cache.get_mut().clear();
+            *app.view.get_mut() = Default::default();
+            app.flash = Some("new conversation".into());
+            return std::mem::take(&mut fx);
+        }
+        "/cost" => app.mode = Mode::Cost,
+        "/help" => app.mode = Mode::Help,
+        "/quit" | "/q" | "/exit" => return quit(app),
+        other => {
+            app.flash = Some(format!("unknown command {other}: /help lists them"));
+        }
+    }
+    Vec::new()
+}
+
+// ------------------------------------------------------------------ picker
+
+fn open_picker(app: &mut App) {
+    let selected = filtered_models(&app.catalog, "")
+        .iter()
+        .position(|&i| app.catalog.models[i].id == app.model)
+        .unwrap_or(0);
+    app.mode = Mode::Picker(PickerState {
+        filter: String::new(),
+        selected,
+    });
+}
+
+fn picker_key(app: &mut App, k: KeyEvent, mut p: PickerState) -> Vec<Effect> {
+    let matches = filtered_models(&app.catalog, &p.filter);
+    match k.code {
+        KeyCode::Esc => {
+            app.mode = Mode::Chat;
+            return Vec::new();
+        }
+        KeyCode::Enter => {
+            if let Some(&i) = matches.get(p.selected) {
+                let id = app.catalog.models[i].id.clone();
+                switch_model(app, &id);
+            }
+            app.mode = Mode::Chat;
+            return Vec::new();
+        }
+        KeyCode::Up => p.selected = p.selected.saturating_sub(1),
+        KeyCode::Down => p.selected = (p.selected + 1).min(matches.len().saturating_sub(1)),
+        KeyCode::PageUp => p.selected = p.selected.saturating_sub(10),
+        KeyCode::PageDown => p.selected = (p.selected + 10).min(matches.len().saturating_sub(1)),
+        KeyCode::Backspace => {
+            p.filter.pop();
+            p.selected = 0;
+        }
+        KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => {
+            p.filter.push(c);
+            p.selected = 0;
+        }
+        KeyCode::Char('p') => {
+            app.mode = Mode::Chat;
+            return Vec::new();
+        }
+        _ => {}
+    }
+    app.mode = Mode::Picker(p);
+    Vec::new()
+}
+
+/// Catalog indices matching `filter`, best first. Fuzzy: the filter's
+/// characters appear in order in the id or name; tighter and earlier matches
+/// rank higher. An empty filter keeps the catalog's order.
+pub fn filtered_models(catalog: &Catalog, filter: &str) -> Vec<usize> {
+    let f: Vec<char> = filter
+        .to_lowercase()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    if f.is_empty() {
+        return (0..catalog.models.len()).collect();
+    }
+    let mut scored: Vec<(i64, usize)> = catalog
+        .models
+        .iter()
+        .enumerate()
+        .filter_map(|(i, m)| {
+            let a = fuzzy_score(&m.id.to_lowercase(), &f);
+            let b = fuzzy_score(&m.name.to_lowercase(), &f);
+            a.max(b).map(|s| (s, i))
+        })
+        .collect();
+    scored.sort_by(|x, y| y.0.cmp(&x.0).then(x.1.cmp(&y.1)));
+    scored.into_iter().map(|(_, i)| i).collect()
+}
+
+fn fuzzy_score(hay: &str, needle: &[char]) -> Option<i64> {
+    let hay: Vec<char> = hay.chars().collect();
+    let mut score = 0i64;
+    let mut hi = 0usize;
+    let mut prev: Option<usize> = None;
+    for &c in needle {
+        let found = hay[hi..].iter().position(|&h| h == c)? + hi;
+        score += match prev {
+            Some(p) if found == p + 1 => 10, // consecutive
+            _ => 1,
+        };
+        if found == 0 || matches!(hay.get(found.wrapping_sub(1)), Some('/' | '-' | ' ' | ':')) {
+            score += 5; // start of a word
+        }
+        prev = Some(found);
+        hi = found + 1;
+    }
+    Some(score * 100 - hay.len() as i64)
+}
+
+/// Tokens a draft of `text` adds (for the status bar's send estimate).
+pub fn draft_tokens(text: &str) -> u64 {
+    estimate_tokens(text)
+}

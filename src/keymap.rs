@@ -1,0 +1,173 @@
+//! Keys are data: each binding has an action and a description, and the help
+//! overlay is generated from the same table the key handling uses.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Send,
+    Newline,
+    Stop,
+    Quit,
+    ForceQuit,
+    OpenPicker,
+    OpenCost,
+    Help,
+    ToggleReasoning,
+    ScrollUp,
+    ScrollDown,
+    ScrollTop,
+    ScrollBottom,
+    HistoryPrev,
+    HistoryNext,
+    SwitchToPaid,
+}
+
+pub struct Binding {
+    pub keys: &'static [(KeyModifiers, KeyCode)],
+    pub label: &'static str,
+    pub action: Action,
+    pub description: &'static str,
+}
+
+const NONE: KeyModifiers = KeyModifiers::NONE;
+const CTRL: KeyModifiers = KeyModifiers::CONTROL;
+const SHIFT: KeyModifiers = KeyModifiers::SHIFT;
+const ALT: KeyModifiers = KeyModifiers::ALT;
+
+/// The chat screen's keys, in the order help lists them.
+pub const CHAT: &[Binding] = &[
+    Binding {
+        keys: &[(NONE, KeyCode::Enter)],
+        label: "Enter",
+        action: Action::Send,
+        description: "send the message",
+    },
+    Binding {
+        keys: &[(SHIFT, KeyCode::Enter), (ALT, KeyCode::Enter)],
+        label: "Shift/Alt+Enter",
+        action: Action::Newline,
+        description: "new line in the message",
+    },
+    Binding {
+        keys: &[(NONE, KeyCode::Esc)],
+        label: "Esc",
+        action: Action::Stop,
+        description: "stop the answer (the partial text stays)",
+    },
+    Binding {
+        keys: &[(CTRL, KeyCode::Char('p'))],
+        label: "Ctrl+P",
+        action: Action::OpenPicker,
+        description: "choose the model (also /model)",
+    },
+    Binding {
+        keys: &[(CTRL, KeyCode::Char('o'))],
+        label: "Ctrl+O",
+        action: Action::OpenCost,
+        description: "cost per model (also /cost)",
+    },
+    Binding {
+        keys: &[(CTRL, KeyCode::Char('t'))],
+        label: "Ctrl+T",
+        action: Action::ToggleReasoning,
+        description: "show or fold reasoning",
+    },
+    Binding {
+        keys: &[(CTRL, KeyCode::Char('y'))],
+        label: "Ctrl+Y",
+        action: Action::SwitchToPaid,
+        description: "after a daily limit: switch to the paid model and resend",
+    },
+    Binding {
+        keys: &[(NONE, KeyCode::PageUp)],
+        label: "PgUp",
+        action: Action::ScrollUp,
+        description: "scroll up",
+    },
+    Binding {
+        keys: &[(NONE, KeyCode::PageDown)],
+        label: "PgDn",
+        action: Action::ScrollDown,
+        description: "scroll down",
+    },
+    Binding {
+        keys: &[(CTRL, KeyCode::Home)],
+        label: "Ctrl+Home",
+        action: Action::ScrollTop,
+        description: "scroll to the top",
+    },
+    Binding {
+        keys: &[(CTRL, KeyCode::End)],
+        label: "Ctrl+End",
+        action: Action::ScrollBottom,
+        description: "scroll to the bottom (follow new text)",
+    },
+    Binding {
+        keys: &[(NONE, KeyCode::Up)],
+        label: "Up",
+        action: Action::HistoryPrev,
+        description: "earlier prompt (when the box is empty)",
+    },
+    Binding {
+        keys: &[(NONE, KeyCode::Down)],
+        label: "Down",
+        action: Action::HistoryNext,
+        description: "later prompt (when recalling)",
+    },
+    Binding {
+        keys: &[(NONE, KeyCode::F(1)), (SHIFT, KeyCode::Char('?'))],
+        label: "F1 / ?",
+        action: Action::Help,
+        description: "this help (? when the box is empty)",
+    },
+    Binding {
+        keys: &[(CTRL, KeyCode::Char('c'))],
+        label: "Ctrl+C",
+        action: Action::Quit,
+        description: "stop the answer, or ask to quit",
+    },
+    Binding {
+        keys: &[(CTRL, KeyCode::Char('d'))],
+        label: "Ctrl+D",
+        action: Action::ForceQuit,
+        description: "quit",
+    },
+];
+
+/// Slash commands, for help and completion.
+pub const COMMANDS: &[(&str, &str)] = &[
+    (
+        "/model [ID]",
+        "choose the model (opens the picker without an id)",
+    ),
+    ("/system TEXT", "set the system prompt (empty clears it)"),
+    (
+        "/reasoning off|low|medium|high|N",
+        "reasoning effort or token budget",
+    ),
+    (
+        "/retry [MODEL]",
+        "regenerate the last answer, optionally with another model",
+    ),
+    ("/edit", "edit the last prompt and resend"),
+    ("/clear", "start a new conversation"),
+    ("/cost", "cost per model"),
+    ("/help", "keys and commands"),
+    ("/quit", "quit"),
+];
+
+/// The action bound to a key on the chat screen.
+pub fn lookup(key: &KeyEvent) -> Option<Action> {
+    // Terminals report Shift on some characters ('?'): compare without it too.
+    let mods = key.modifiers;
+    CHAT.iter()
+        .find(|b| {
+            b.keys.iter().any(|(m, c)| {
+                *c == key.code
+                    && (*m == mods
+                        || (*m == SHIFT && mods == NONE && matches!(c, KeyCode::Char(_))))
+            })
+        })
+        .map(|b| b.action)
+}

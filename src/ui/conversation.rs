@@ -1,0 +1,382 @@
+//! The conversation pane. Finished entries are wrapped once per width and
+//! cached; only the streaming answer is re-wrapped each frame. Drawing walks
+//! from the anchor (or the bottom) over visible lines only, so a frame costs
+//! the same with 10 or 10,000 messages.
+
+use std::rc::Rc;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::answer::{Answer, Status};
+use crate::app::{App, Entry};
+use crate::pricing::{Cost, CostKind, format_usd};
+use crate::text::sanitize;
+use crate::ui::markdown;
+use crate::ui::theme::Theme;
+
+type Lines = Rc<Vec<Line<'static>>>;
+
+/// Wrapped lines of finished entries, keyed by width and the reasoning toggle.
+#[derive(Default)]
+pub struct Cache {
+    slots: Vec<Option<(u16, bool, Lines)>>,
+}
+
+impl Cache {
+    pub fn clear(&mut self) {
+        self.slots.clear();
+    }
+}
+
+const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+/// The lines of entry `i` at `width`.
+fn entry_lines(app: &App, theme: &Theme, i: usize, width: u16) -> Lines {
+    let live = matches!(&app.entries[i], Entry::Assistant { turn, .. }
+        if app.pending.as_ref().is_some_and(|p| p.turn == *turn));
+    if !live {
+        let cache = app.render_cache.borrow();
+        if let Some(Some((w, r, lines))) = cache.slots.get(i)
+            && *w == width
+            && *r == app.show_reasoning
+        {
+            return lines.clone();
+        }
+    }
+    let lines: Lines = Rc::new(render_entry(app, theme, &app.entries[i], width));
+    if !live {
+        let mut cache = app.render_cache.borrow_mut();
+        if cache.slots.len() <= i {
+            cache.slots.resize(i + 1, None);
+        }
+        cache.slots[i] = Some((width, app.show_reasoning, lines.clone()));
+    }
+    lines
+}
+
+fn wrap_plain(text: &str, style: Style, width: u16, indent: &'static str) -> Vec<Line<'static>> {
+    let inner = width.saturating_sub(indent.len() as u16).max(1);
+    let mut out = Vec::new();
+    for l in sanitize(text).split('\n') {
+        for w in markdown::wrap_line(
+            Line::from(Span::styled(l.replace('\t', "    "), style)),
+            inner,
+        ) {
+            let mut spans = vec![Span::raw(indent)];
+            spans.extend(w.spans);
+            out.push(Line::from(spans));
+        }
+    }
+    out
+}
+
+fn render_entry(app: &App, theme: &Theme, e: &Entry, width: u16) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    match e {
+        Entry::User { text, images } => {
+            out.push(Line::from(Span::styled("▌ you", theme.user_label)));
+            out.extend(wrap_plain(text, theme.text, width, "  "));
+            for img in images {
+                out.push(Line::from(Span::styled(
+                    format!("  [image: {}]", crate::text::preview(img, 50)),
+                    theme.dim,
+                )));
+            }
+        }
+        Entry::Assistant { answer, cost, .. } => {
+            out.push(assistant_header(app, theme, answer, *cost));
+            if !answer.reasoning.is_empty() {
+                if app.show_reasoning {
+                    out.push(Line::from(Span::styled(
+                        "  ┆ thinking (Ctrl+T folds)",
+                        theme.reasoning,
+                    )));
+                    let mut r = wrap_plain(&answer.reasoning, theme.reasoning, width, "  ┆ ");
+                    out.append(&mut r);
+                } else {
+                    out.push(Line::from(Span::styled(
+                        format!(
+                            "  ▸ thinking · {} tokens (Ctrl+T shows)",
+                            answer
+                                .usage
+                                .as_ref()
+                                .map(|u| u.reasoning_tokens())
+                                .filter(|n| *n > 0)
+                                .unwrap_or_else(|| crate::pricing::estimate_tokens(
+                                    &answer.reasoning
+                                ))
+                        ),
+                        theme.reasoning,
+                    )));
+                }
+            }
+            if answer.text.is_empty() && !answer.status.is_final() {
+                out.push(waiting_line(app, theme));
+            } else {
+                let md = markdown::render(
+                    &sanitize(&answer.text),
+                    width.saturating_sub(2).max(1),
+                    &theme.markdown(),
+                );
+                for l in md {
+                    let mut spans = vec![Span::raw("  ")];
+                    spans.extend(l.spans);
+                    out.push(Line::from(spans));
+                }
+            }
+            for (n, url) in answer.images.iter().enumerate() {
+                out.push(Line::from(Span::styled(
+                    format!(
+                        "  [generated image {} · {} KB]",
+                        n + 1,
+                        url.len() * 3 / 4 / 1024
+                    ),
+                    theme.notice,
+                )));
+            }
+            match answer.status {
+                Status::Stopped => out.push(Line::from(Span::styled("  ■ stopped", theme.warn))),
+                Status::Incomplete => {
+                    out.push(Line::from(Span::styled("  ■ incomplete", theme.warn)))
+                }
+                _ => {}
+            }
+            for note in &answer.notes {
+                out.push(Line::from(Span::styled(
+                    format!("  · {}", crate::text::preview(note, 200)),
+                    theme.dim,
+                )));
+            }
+        }
+        Entry::Error { text, hint } => {
+            out.extend(wrap_plain(&format!("✖ {text}"), theme.error, width, ""));
+            if let Some(h) = hint {
+                out.extend(wrap_plain(&format!("→ {h}"), theme.dim, width, "  "));
+            }
+        }
+        Entry::Notice(text) => {
+            out.extend(wrap_plain(&format!("· {text}"), theme.notice, width, ""))
+        }
+    }
+    out.push(Line::default());
+    out
+}
+
+fn waiting_line(app: &App, theme: &Theme) -> Line<'static> {
+    let Some(p) = &app.pending else {
+        return Line::default();
+    };
+    let spin = SPINNER[((app.now_ms / 100) % SPINNER.len() as u64) as usize];
+    if let (Some(at), Some(why)) = (p.retry_at_ms, &p.retry_reason) {
+        let left = at.saturating_sub(app.now_ms).div_ceil(1000);
+        return Line::from(Span::styled(
+            format!(
+                "  {spin} {} · retrying in {left}s",
+                crate::text::preview(why, 80)
+            ),
+            theme.warn,
+        ));
+    }
+    let secs = app.now_ms.saturating_sub(p.started_ms) as f64 / 1000.0;
+    Line::from(Span::styled(
+        format!("  {spin} waiting {secs:.1}s · Esc stops"),
+        theme.dim,
+    ))
+}
+
+fn cost_label(cost: Cost) -> String {
+    match cost.kind {
+        CostKind::Estimated => format!("≈{} estimated", format_usd(cost.usd)),
+        k => format!("{} {}", format_usd(cost.usd), k.label()),
+    }
+}
+
+fn assistant_header(app: &App, theme: &Theme, a: &Answer, cost: Option<Cost>) -> Line<'static> {
+    let mut spans = vec![
+        Span::styled("▌ ", theme.assistant_label),
+        Span::styled(sanitize(a.model()).into_owned(), theme.assistant_label),
+    ];
+    let live = cost.is_none();
+    let tokens = match &a.usage {
+        Some(u) => format!("{} in · {} out", u.prompt_tokens, u.completion_tokens),
+        None => {
+            let e = a.estimate();
+            format!("≈{} in · ≈{} out", e.prompt, e.output + e.reasoning)
+        }
+    };
+    spans.push(Span::styled(format!(" · {tokens}"), theme.dim));
+    if live {
+        if let Some(p) = &app.pending
+            && let Some(first) = p.first_token_ms
+        {
+            let secs = (app.now_ms.saturating_sub(first) as f64 / 1000.0).max(0.001);
+            let e = a.estimate();
+            let tps = (e.output + e.reasoning) as f64 / secs;
+            if secs > 0.2 {
+                spans.push(Span::styled(format!(" · {tps:.0} tok/s"), theme.dim));
+            }
+        }
+        spans.push(Span::styled(
+            format!(" · {}", cost_label(a.cost(&app.catalog))),
+            theme.money,
+        ));
+    } else if let Some(c) = cost {
+        spans.push(Span::styled(format!(" · {}", cost_label(c)), theme.money));
+    }
+    Line::from(spans)
+}
+
+/// Resolves the scroll request against real line heights and draws the
+/// visible lines.
+pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let width = area.width.max(1);
+    let height = area.height as usize;
+    let n = app.entries.len();
+    let mut view = app.view.borrow_mut();
+    view.height = area.height;
+    if n == 0 || height == 0 {
+        drop(view);
+        draw_empty(f, app, theme, area);
+        return;
+    }
+    let h = |i: usize| entry_lines(app, theme, i, width).len();
+
+    if view.to_top {
+        view.to_top = false;
+        view.anchor = Some((0, 0));
+    }
+    let delta = std::mem::take(&mut view.pending_scroll);
+    if delta != 0 {
+        let start = match view.anchor {
+            Some(a) => a,
+            None => bottom_anchor(n, height, &h),
+        };
+        view.anchor = Some(move_anchor(start, delta, n, &h));
+    }
+    // An anchor within a screen of the end means: follow the bottom.
+    if let Some(a) = view.anchor {
+        let mut below = 0usize;
+        let mut i = a.0;
+        while i < n && below < height + a.1 + 1 {
+            below += h(i);
+            i += 1;
+        }
+        if below.saturating_sub(a.1) <= height {
+            view.anchor = None;
+        }
+    }
+    let lines: Vec<Line<'static>> = match view.anchor {
+        None => {
+            let mut acc: Vec<Lines> = Vec::new();
+            let mut count = 0;
+            let mut i = n;
+            while i > 0 && count < height {
+                i -= 1;
+                let l = entry_lines(app, theme, i, width);
+                count += l.len();
+                acc.push(l);
+            }
+            let all: Vec<Line<'static>> =
+                acc.iter().rev().flat_map(|l| l.iter().cloned()).collect();
+            let skip = all.len().saturating_sub(height);
+            all.into_iter().skip(skip).collect()
+        }
+        Some((ei, li)) => {
+            let mut out = Vec::with_capacity(height);
+            let mut i = ei;
+            let mut skip = li;
+            while i < n && out.len() < height {
+                let l = entry_lines(app, theme, i, width);
+                out.extend(l.iter().skip(skip).take(height - out.len()).cloned());
+                skip = 0;
+                i += 1;
+            }
+            out
+        }
+    };
+    f.render_widget(Paragraph::new(lines), area);
+}
+
+/// The anchor that shows the last `height` lines.
+fn bottom_anchor(n: usize, height: usize, h: &dyn Fn(usize) -> usize) -> (usize, usize) {
+    let mut need = height;
+    let mut i = n;
+    while i > 0 {
+        i -= 1;
+        let hi = h(i);
+        if hi >= need {
+            return (i, hi - need);
+        }
+        need -= hi;
+    }
+    (0, 0)
+}
+
+fn move_anchor(
+    a: (usize, usize),
+    delta: i64,
+    n: usize,
+    h: &dyn Fn(usize) -> usize,
+) -> (usize, usize) {
+    let (mut i, mut l) = a;
+    if delta < 0 {
+        let mut left = (-delta) as usize;
+        while left > 0 {
+            if l >= left {
+                l -= left;
+                left = 0;
+            } else {
+                left -= l + 1;
+                if i == 0 {
+                    return (0, 0);
+                }
+                i -= 1;
+                l = h(i).saturating_sub(1);
+            }
+        }
+    } else {
+        let mut left = delta as usize;
+        while left > 0 && i < n {
+            let hi = h(i);
+            if l + left < hi {
+                l += left;
+                left = 0;
+            } else {
+                left -= hi - l;
+                i += 1;
+                l = 0;
+            }
+        }
+        if i >= n {
+            return (
+                n.saturating_sub(1),
+                h(n.saturating_sub(1)).saturating_sub(1),
+            );
+        }
+    }
+    (i, l)
+}
+
+fn draw_empty(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let mut lines = vec![
+        Line::from(Span::styled("orchat", theme.assistant_label)),
+        Line::from(Span::styled(
+            format!("model {} · Ctrl+P to change · F1 for help", app.model),
+            theme.dim,
+        )),
+    ];
+    if app.provider_label == "demo" {
+        lines.push(Line::from(Span::styled(
+            "demo mode: answers come from the built-in local server; set OPENROUTER_API_KEY for real models",
+            theme.notice,
+        )));
+    }
+    f.render_widget(
+        Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: true }),
+        area,
+    );
+}

@@ -1,0 +1,143 @@
+//! Drawing. The screen is a function of `&App`: a status bar (provider,
+//! model, context gauge, cost meter), the conversation, the input box, a
+//! one-line hint, and whichever overlay is open.
+
+pub mod conversation;
+pub mod markdown;
+pub mod overlays;
+pub mod theme;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use crate::app::{App, Mode};
+use crate::pricing::format_usd;
+use crate::text::sanitize;
+use theme::Theme;
+
+pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
+    let area = f.area();
+    let input_lines = app.input.lines().len().clamp(1, 6) as u16;
+    let [status, body, input, hint] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(input_lines + 2),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    draw_status(f, app, theme, status);
+    conversation::draw(f, app, theme, body);
+    draw_input(f, app, theme, input);
+    draw_hint(f, app, theme, hint);
+    match &app.mode {
+        Mode::Chat => {}
+        Mode::Picker(p) => overlays::picker(f, app, theme, p, area),
+        Mode::Cost => overlays::cost(f, app, theme, area),
+        Mode::Help => overlays::help(f, theme, area),
+        Mode::ConfirmQuit => overlays::confirm_quit(f, theme, area),
+    }
+}
+
+/// Compact token counts: 950, 33K, 1M.
+pub fn short_count(n: u64) -> String {
+    if n >= 1_000_000 && n.is_multiple_of(1_000_000) || n >= 10_000_000 {
+        format!("{}M", n / 1_000_000)
+    } else if n >= 1_000_000 {
+        format!("{:.1}M", n as f64 / 1_000_000.0)
+    } else if n >= 1000 {
+        format!("{}K", n / 1000)
+    } else {
+        n.to_string()
+    }
+}
+
+fn draw_status(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let bar = theme.status_bar;
+    let mut spans = vec![
+        Span::styled(format!(" {} ", app.provider_label), theme.status_key),
+        Span::styled(format!(" {} ", sanitize(&app.model)), theme.status_key),
+    ];
+    if let Some(m) = app.current_model()
+        && m.context_length > 0
+    {
+        let (used, _) = app.context_estimate(&app.draft());
+        let pct = (used as f64 / m.context_length as f64 * 100.0).min(999.0);
+        let filled = ((pct / 20.0).ceil() as usize).min(5);
+        spans.push(Span::styled(
+            format!(
+                " ctx {}{} {pct:.0}% of {} ",
+                "▰".repeat(filled),
+                "▱".repeat(5 - filled),
+                short_count(m.context_length)
+            ),
+            if pct >= 80.0 {
+                theme.warn.patch(bar)
+            } else {
+                bar
+            },
+        ));
+    }
+    if let Some(c) = app.turn_cost() {
+        let approx = if c.kind == crate::pricing::CostKind::Estimated {
+            "≈"
+        } else {
+            ""
+        };
+        spans.push(Span::styled(
+            format!("│ turn {approx}{} ", format_usd(c.usd)),
+            bar,
+        ));
+    }
+    spans.push(Span::styled(
+        format!("│ total {} ", format_usd(app.total_cost())),
+        bar,
+    ));
+    let draft = app.draft();
+    if !draft.trim().is_empty()
+        && !draft.starts_with('/')
+        && let Some(m) = app.current_model()
+    {
+        spans.push(Span::styled(
+            format!("│ send ≈{} ", format_usd(app.send_estimate(m))),
+            bar,
+        ));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)).style(bar), area);
+}
+
+fn draw_input(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let title = match &app.pending {
+        Some(p) if p.first_token_ms.is_none() => " waiting… (Esc stops) ",
+        Some(_) => " streaming… (Esc stops) ",
+        None => " message ",
+    };
+    let focused = app.mode == Mode::Chat;
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(if focused {
+            theme.border_focus
+        } else {
+            theme.border
+        })
+        .title(Span::styled(title, theme.dim));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    f.render_widget(&app.input, inner);
+}
+
+fn draw_hint(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let text = match &app.flash {
+        Some(msg) => Span::styled(format!(" {}", crate::text::preview(msg, 200)), theme.notice),
+        None => Span::styled(
+            " Enter send · Ctrl+P model · Ctrl+O cost · Esc stop · F1 help · Ctrl+C quit",
+            theme.hint,
+        ),
+    };
+    f.render_widget(
+        Paragraph::new(Line::from(text)).style(Style::default()),
+        area,
+    );
+}

@@ -1,0 +1,277 @@
+//! Overlays drawn over the chat: the model picker, the cost panel, help and
+//! the quit confirmation.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table};
+use rust_decimal::Decimal;
+
+use crate::app::update::filtered_models;
+use crate::app::{App, PickerState};
+use crate::keymap;
+use crate::pricing::{format_usd, per_million};
+use crate::text::sanitize;
+use crate::ui::short_count;
+use crate::ui::theme::Theme;
+
+fn centered(area: Rect, w_pct: u16, h_pct: u16, min_w: u16, min_h: u16) -> Rect {
+    let w = (area.width * w_pct / 100).max(min_w).min(area.width);
+    let h = (area.height * h_pct / 100).max(min_h).min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+fn frame<'a>(title: &'a str, theme: &Theme) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border_focus)
+        .title(Span::styled(title, theme.assistant_label))
+}
+
+pub fn picker(f: &mut Frame, app: &App, theme: &Theme, p: &PickerState, area: Rect) {
+    let r = centered(area, 94, 86, 40, 10);
+    f.render_widget(Clear, r);
+    let block = frame(" model · type to filter · Enter choose · Esc close ", theme);
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    let [filter_row, table_row] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
+    f.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled("filter: ", theme.dim),
+            Span::raw(sanitize(&p.filter).into_owned()),
+            Span::styled("▏", theme.border_focus),
+        ])),
+        filter_row,
+    );
+    let matches = filtered_models(&app.catalog, &p.filter);
+    let (ctx_tokens, ctx_images) = app.context_estimate(&app.draft());
+    let wide = inner.width >= 90;
+    let visible = table_row.height.saturating_sub(1) as usize;
+    let first = p.selected.saturating_sub(visible.saturating_sub(1));
+    let rows: Vec<Row> = matches
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(visible)
+        .map(|(pos, &i)| {
+            let m = &app.catalog.models[i];
+            let mark = if m.id == app.model { "●" } else { " " };
+            let fits = m.context_length == 0 || ctx_tokens <= m.context_length;
+            let mut tags = Vec::new();
+            if m.is_free() {
+                tags.push("free");
+            }
+            if m.is_thinking() {
+                tags.push("think");
+            }
+            let img = match (m.accepts_images(), m.outputs_images()) {
+                (true, true) => "in+out",
+                (true, false) => "in",
+                (false, true) => "out",
+                _ => "",
+            };
+            let send = m.pricing.input_cost(ctx_tokens, ctx_images);
+            let send_cell = if fits {
+                format!("≈{}", format_usd(send))
+            } else {
+                "✗ too long".to_string()
+            };
+            let mut cells = vec![
+                Cell::from(mark),
+                Cell::from(sanitize(&m.id).into_owned()),
+                Cell::from(per_million(m.pricing.prompt)),
+                Cell::from(per_million(m.pricing.completion)),
+            ];
+            if wide {
+                cells.push(Cell::from(short_count(m.context_length)));
+                cells.push(Cell::from(img));
+                cells.push(Cell::from(tags.join(" ")));
+            }
+            cells.push(Cell::from(send_cell));
+            let row = Row::new(cells);
+            if pos == p.selected {
+                row.style(theme.selected)
+            } else if !fits {
+                row.style(theme.dim)
+            } else {
+                row
+            }
+        })
+        .collect();
+    let mut header = vec!["", "model", "in $/M", "out $/M"];
+    let mut widths = vec![
+        Constraint::Length(1),
+        Constraint::Min(20),
+        Constraint::Length(8),
+        Constraint::Length(8),
+    ];
+    if wide {
+        header.extend(["ctx", "image", "tags"]);
+        widths.extend([
+            Constraint::Length(5),
+            Constraint::Length(6),
+            Constraint::Length(10),
+        ]);
+    }
+    header.push("send now");
+    widths.push(Constraint::Length(12));
+    let table = Table::new(rows, widths)
+        .header(Row::new(header).style(theme.dim))
+        .column_spacing(1);
+    f.render_widget(table, table_row);
+    if matches.is_empty() {
+        f.render_widget(
+            Paragraph::new(Span::styled("no model matches", theme.dim)),
+            Rect {
+                y: table_row.y + 1,
+                height: 1,
+                ..table_row
+            },
+        );
+    }
+}
+
+pub fn cost(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let r = centered(area, 90, 70, 40, 10);
+    f.render_widget(Clear, r);
+    let block = frame(" cost per model · Esc close ", theme);
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    let mut rows: Vec<Row> = app
+        .ledger
+        .by_model
+        .iter()
+        .map(|(model, s)| {
+            Row::new(vec![
+                Cell::from(sanitize(model).into_owned()),
+                Cell::from(s.turns.to_string()),
+                Cell::from(short_count(s.prompt_tokens)),
+                Cell::from(short_count(s.completion_tokens)),
+                Cell::from(short_count(s.reasoning_tokens)),
+                Cell::from(format_usd(s.cost)),
+                Cell::from(if s.estimated.is_zero() {
+                    String::new()
+                } else {
+                    format!("≈{}", format_usd(s.estimated))
+                }),
+            ])
+        })
+        .collect();
+    let total = app.ledger.total();
+    rows.push(
+        Row::new(vec![
+            Cell::from("total"),
+            Cell::from(
+                app.ledger
+                    .by_model
+                    .values()
+                    .map(|s| s.turns)
+                    .sum::<u32>()
+                    .to_string(),
+            ),
+            Cell::from(""),
+            Cell::from(""),
+            Cell::from(""),
+            Cell::from(format_usd(total)),
+            Cell::from(if app.ledger.estimated().is_zero() {
+                String::new()
+            } else {
+                format!("≈{}", format_usd(app.ledger.estimated()))
+            }),
+        ])
+        .style(theme.assistant_label),
+    );
+    let [table_area, foot] =
+        Layout::vertical([Constraint::Min(2), Constraint::Length(2)]).areas(inner);
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Min(16),
+            Constraint::Length(5),
+            Constraint::Length(6),
+            Constraint::Length(6),
+            Constraint::Length(6),
+            Constraint::Length(11),
+            Constraint::Length(11),
+        ],
+    )
+    .header(
+        Row::new(vec![
+            "model",
+            "turns",
+            "in",
+            "out",
+            "think",
+            "cost",
+            "estimated",
+        ])
+        .style(theme.dim),
+    )
+    .column_spacing(1);
+    f.render_widget(table, table_area);
+    let reported: Decimal = app.ledger.by_model.values().map(|s| s.reported).sum();
+    let ours: Decimal = app
+        .ledger
+        .by_model
+        .values()
+        .map(|s| s.computed_for_reported)
+        .sum();
+    let gap = if reported.is_zero() {
+        "no reported costs yet".to_string()
+    } else {
+        format!(
+            "reported {} · our prices say {} · gap {}",
+            format_usd(reported),
+            format_usd(ours),
+            format_usd(reported - ours)
+        )
+    };
+    f.render_widget(Paragraph::new(Span::styled(gap, theme.dim)), foot);
+}
+
+pub fn help(f: &mut Frame, theme: &Theme, area: Rect) {
+    let r = centered(area, 80, 90, 40, 10);
+    f.render_widget(Clear, r);
+    let block = frame(" keys and commands · Esc close ", theme);
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    let mut lines: Vec<Line> = keymap::CHAT
+        .iter()
+        .map(|b| {
+            Line::from(vec![
+                Span::styled(
+                    format!("{:<16}", b.label),
+                    theme.status_key.patch(ratatui::style::Style::reset()),
+                ),
+                Span::raw(b.description),
+            ])
+        })
+        .collect();
+    lines.push(Line::default());
+    lines.extend(keymap::COMMANDS.iter().map(|(c, d)| {
+        Line::from(vec![
+            Span::styled(format!("{c:<34}"), theme.user_label),
+            Span::raw(*d),
+        ])
+    }));
+    f.render_widget(
+        Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }),
+        inner,
+    );
+}
+
+pub fn confirm_quit(f: &mut Frame, theme: &Theme, area: Rect) {
+    let r = centered(area, 40, 20, 24, 3);
+    let r = Rect { height: 3, ..r };
+    f.render_widget(Clear, r);
+    let block = frame(" quit? ", theme);
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    f.render_widget(Paragraph::new("Quit orchat?  y / n"), inner);
+}
