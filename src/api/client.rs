@@ -135,19 +135,25 @@ impl ChatClient {
 
     /// Refuses to send a key in the clear to anything but this machine.
     fn check_transport(&self) -> Result<(), ApiError> {
-        let url = &self.cfg.provider.base_url;
-        if self.cfg.key.is_none() || self.cfg.allow_insecure_http || !url.starts_with("http://") {
+        if self.cfg.key.is_none() || self.cfg.allow_insecure_http {
             return Ok(());
         }
-        let host = url
-            .trim_start_matches("http://")
-            .split(['/', ':'])
-            .next()
-            .unwrap_or("");
+        // Parsed as reqwest will parse it: `HTTP://`, `127.0.0.1@host` and
+        // `127.0.0.1.host` must not pass for loopback. An unparseable URL is
+        // never sent anywhere, so it needs no check here.
+        let Ok(url) = reqwest::Url::parse(&self.cfg.provider.base_url) else {
+            return Ok(());
+        };
+        if url.scheme() != "http" {
+            return Ok(());
+        }
+        let host = url.host_str().unwrap_or("");
         let loopback = host == "localhost"
-            || host.starts_with("127.")
-            || host == "[::1]"
-            || host.starts_with('[') && url.contains("[::1]");
+            || host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
         if loopback {
             Ok(())
         } else {

@@ -642,6 +642,7 @@ async fn write_stream(
             return send(Bytes::from(err)).await;
         }
         if plan.drop_after == Some(i) {
+            flushed(tx).await;
             return tx.send(Err(broken())).await.map_err(|_| ());
         }
         if let Some((after, secs)) = plan.stall
@@ -705,6 +706,17 @@ async fn write_stream(
         send(Bytes::from_static(b"data: [DONE]\n\n")).await?;
     }
     Ok(())
+}
+
+/// Waits until hyper has taken every frame sent so far and had a moment to
+/// write them out: a body error makes it close the connection at once,
+/// discarding whatever it still buffers, so a "drop after N chunks" would
+/// otherwise drop before the client saw any of them.
+async fn flushed(tx: &mpsc::Sender<Frame>) {
+    while tx.capacity() < tx.max_capacity() && !tx.is_closed() {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
 }
 
 fn whole_reply(s: Arc<Shared>, reply: Reply) -> Response {

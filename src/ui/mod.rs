@@ -56,56 +56,79 @@ pub fn short_count(n: u64) -> String {
 
 fn draw_status(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let bar = theme.status_bar;
-    let mut spans = vec![
+    // Parts in order of importance; the least important are dropped first
+    // when the terminal is narrow.
+    let mut head = vec![
         Span::styled(format!(" {} ", app.provider_label), theme.status_key),
         Span::styled(format!(" {} ", sanitize(&app.model)), theme.status_key),
     ];
-    if let Some(m) = app.current_model()
-        && m.context_length > 0
-    {
-        let (used, _) = app.context_estimate(&app.draft());
-        let pct = (used as f64 / m.context_length as f64 * 100.0).min(999.0);
-        let filled = ((pct / 20.0).ceil() as usize).min(5);
-        spans.push(Span::styled(
-            format!(
-                " ctx {}{} {pct:.0}% of {} ",
-                "▰".repeat(filled),
-                "▱".repeat(5 - filled),
-                short_count(m.context_length)
-            ),
-            if pct >= 80.0 {
-                theme.warn.patch(bar)
-            } else {
-                bar
-            },
-        ));
-    }
-    if let Some(c) = app.turn_cost() {
+    let total = Span::styled(
+        format!("│ total {} ", format_usd(app.total_cost())),
+        theme.money.patch(bar),
+    );
+    let turn = app.turn_cost().map(|c| {
         let approx = if c.kind == crate::pricing::CostKind::Estimated {
             "≈"
         } else {
             ""
         };
-        spans.push(Span::styled(
-            format!("│ turn {approx}{} ", format_usd(c.usd)),
-            bar,
-        ));
-    }
-    spans.push(Span::styled(
-        format!("│ total {} ", format_usd(app.total_cost())),
-        bar,
-    ));
+        Span::styled(format!("│ turn {approx}{} ", format_usd(c.usd)), bar)
+    });
     let draft = app.draft();
-    if !draft.trim().is_empty()
-        && !draft.starts_with('/')
-        && let Some(m) = app.current_model()
-    {
-        spans.push(Span::styled(
-            format!("│ send ≈{} ", format_usd(app.send_estimate(m))),
-            bar,
-        ));
+    let send = (!draft.trim().is_empty() && !draft.starts_with('/'))
+        .then(|| app.current_model())
+        .flatten()
+        .map(|m| {
+            Span::styled(
+                format!("│ send ≈{} ", format_usd(app.send_estimate(m))),
+                theme.warn.patch(bar),
+            )
+        });
+    let ctx = app
+        .current_model()
+        .filter(|m| m.context_length > 0)
+        .map(|m| {
+            let (used, _) = app.context_estimate(&draft);
+            let pct = (used as f64 / m.context_length as f64 * 100.0).min(999.0);
+            let filled = ((pct / 20.0).ceil() as usize).min(5);
+            Span::styled(
+                format!(
+                    "│ ctx {}{} {pct:.0}% ",
+                    "▰".repeat(filled),
+                    "▱".repeat(5 - filled)
+                ),
+                if pct >= 80.0 {
+                    theme.warn.patch(bar)
+                } else {
+                    bar
+                },
+            )
+        });
+    let width = |spans: &[Span]| spans.iter().map(|s| s.width()).sum::<usize>();
+    let mut room = (area.width as usize).saturating_sub(width(&head) + total.width());
+    let mut keep = |part: &Option<Span<'static>>| match part {
+        Some(p) if p.width() <= room => {
+            room -= p.width();
+            true
+        }
+        _ => false,
+    };
+    let (keep_send, keep_turn, keep_ctx) = (keep(&send), keep(&turn), keep(&ctx));
+    let mut tail = Vec::new();
+    tail.extend(ctx.filter(|_| keep_ctx));
+    tail.extend(turn.filter(|_| keep_turn));
+    tail.push(total);
+    tail.extend(send.filter(|_| keep_send));
+    // The cost always shows; the provider label goes first when space is short.
+    if width(&head) + width(&tail) > area.width as usize {
+        head.remove(0);
     }
-    f.render_widget(Paragraph::new(Line::from(spans)).style(bar), area);
+    if width(&head) + width(&tail) > area.width as usize {
+        let short = app.model.rsplit('/').next().unwrap_or(&app.model);
+        head[0] = Span::styled(format!(" {} ", sanitize(short)), theme.status_key);
+    }
+    head.extend(tail);
+    f.render_widget(Paragraph::new(Line::from(head)).style(bar), area);
 }
 
 fn draw_input(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {

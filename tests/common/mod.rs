@@ -38,13 +38,22 @@ pub fn new_app() -> App {
 /// codes in snapshots; the layout is what is reviewed).
 pub fn screen(app: &App, w: u16, h: u16) -> String {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| orchat::ui::draw(f, app, &Theme::dark())).unwrap();
+    t.draw(|f| orchat::ui::draw(f, app, &Theme::dark()))
+        .unwrap();
     let buf = t.backend().buffer().clone();
     let mut out = String::new();
     for y in 0..h {
         let mut line = String::new();
+        let mut skip = 0;
         for x in 0..w {
-            line.push_str(buf[(x, y)].symbol());
+            // The cell after a wide character is its continuation: skip it.
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let sym = buf[(x, y)].symbol();
+            skip = unicode_width::UnicodeWidthStr::width(sym).saturating_sub(1);
+            line.push_str(sym);
         }
         out.push_str(line.trim_end());
         out.push('\n');
