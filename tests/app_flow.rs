@@ -67,8 +67,14 @@ async fn type_send_stream_switch_model_and_costs_add_up() {
     d.send(ctrl('o'));
     assert_eq!(d.app.mode, Mode::Cost);
     let s = common::screen(&d.app, 100, 30);
-    assert!(s.contains("google/gemini-2.5-flash") && s.contains("google/gemini-2.0-flash-001"), "{s}");
-    assert!(s.contains(&orchat::pricing::format_usd(ledger.total())), "{s}");
+    assert!(
+        s.contains("google/gemini-2.5-flash") && s.contains("google/gemini-2.0-flash-001"),
+        "{s}"
+    );
+    assert!(
+        s.contains(&orchat::pricing::format_usd(ledger.total())),
+        "{s}"
+    );
 }
 
 #[tokio::test]
@@ -79,7 +85,8 @@ async fn esc_mid_stream_keeps_the_partial_answer_with_an_estimate() {
     })
     .await;
     d.submit("tell me something long [[fault:long:400]]");
-    d.until(|a| a.pending_answer().is_some_and(|x| x.text.len() > 20)).await;
+    d.until(|a| a.pending_answer().is_some_and(|x| x.text.len() > 20))
+        .await;
     d.send(key(KeyCode::Esc));
     assert!(!d.app.is_busy());
     let partial = answers(&d.app)[0].text.clone();
@@ -89,8 +96,14 @@ async fn esc_mid_stream_keeps_the_partial_answer_with_an_estimate() {
     while let Ok(m) = d.rx.try_recv() {
         d.send(m);
     }
-    assert_eq!(answers(&d.app)[0].text, partial, "stale events must not change it");
-    let Entry::Assistant { cost, .. } = &d.app.entries[1] else { panic!() };
+    assert_eq!(
+        answers(&d.app)[0].text,
+        partial,
+        "stale events must not change it"
+    );
+    let Entry::Assistant { cost, .. } = &d.app.entries[1] else {
+        panic!()
+    };
     let cost = cost.unwrap();
     assert_eq!(cost.kind, CostKind::Estimated);
     assert!(cost.usd > Decimal::ZERO);
@@ -103,9 +116,12 @@ async fn esc_mid_stream_keeps_the_partial_answer_with_an_estimate() {
 #[tokio::test]
 async fn a_scripted_429_counts_down_and_succeeds_on_retry() {
     let mut d = Driver::new(ServerOptions::default()).await;
-    d.server.push_fault(Fault::RateLimitPerMinute { retry_after: Some(1) });
+    d.server.push_fault(Fault::RateLimitPerMinute {
+        retry_after: Some(1),
+    });
     d.submit("hi");
-    d.until(|a| a.pending.as_ref().is_some_and(|p| p.retry_at_ms.is_some())).await;
+    d.until(|a| a.pending.as_ref().is_some_and(|p| p.retry_at_ms.is_some()))
+        .await;
     let s = common::screen(&d.app, 80, 20);
     assert!(s.contains("retrying in 1s"), "{s}");
     d.until_idle().await;
@@ -123,7 +139,9 @@ async fn per_day_limit_offers_the_paid_model_in_one_key() {
     d.until_idle().await;
     assert_eq!(d.server.received().len(), 1, "a daily limit is not retried");
     let last = d.app.entries.last().unwrap();
-    let Entry::Error { text, hint } = last else { panic!("{last:?}") };
+    let Entry::Error { text, hint } = last else {
+        panic!("{last:?}")
+    };
     assert!(text.contains("daily"), "{text}");
     assert!(
         hint.as_deref()
@@ -145,7 +163,9 @@ async fn errors_show_as_messages_and_the_app_keeps_going() {
     d.server.push_fault(Fault::Status(401));
     d.submit("hi");
     d.until_idle().await;
-    assert!(matches!(d.app.entries.last(), Some(Entry::Error { text, .. }) if text.contains("authentication")));
+    assert!(
+        matches!(d.app.entries.last(), Some(Entry::Error { text, .. }) if text.contains("authentication"))
+    );
     d.submit("[[fault:midstream-error]] go");
     d.until_idle().await;
     let a = answers(&d.app);
@@ -169,7 +189,15 @@ async fn retry_and_edit_commands() {
     assert_eq!(d.app.ledger.by_model.len(), 2, "both answers were paid for");
     d.submit("/edit");
     assert_eq!(d.app.draft(), "first question");
-    assert!(!d.app.entries.iter().any(|e| matches!(e, Entry::User { .. })));
+    assert!(
+        !d.app
+            .entries
+            .iter()
+            .any(|e| matches!(e, Entry::User { .. }))
+    );
     // Up recalls earlier prompts on an empty box.
-    update(&mut d.app, Msg::Key(crossterm::event::KeyEvent::from(KeyCode::Esc)));
+    update(
+        &mut d.app,
+        Msg::Key(crossterm::event::KeyEvent::from(KeyCode::Esc)),
+    );
 }
