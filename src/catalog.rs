@@ -215,6 +215,31 @@ impl Catalog {
     }
 }
 
+/// Fetches the live catalog and caches it. Any failure is logged and
+/// returns `None`: the caller keeps the cached or bundled catalog.
+pub async fn refresh(client: &crate::api::ChatClient, cache: Option<&Path>) -> Option<Catalog> {
+    let body = match client.fetch_models().await {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::info!(error = %e, "model list refresh failed; keeping the cached catalog");
+            return None;
+        }
+    };
+    let catalog = match Catalog::parse(&body, Source::Live) {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::info!(error = %e, "model list unreadable; keeping the cached catalog");
+            return None;
+        }
+    };
+    if let Some(p) = cache
+        && let Err(e) = store_cache(p, &body)
+    {
+        tracing::info!(error = %e, "cannot cache the model list");
+    }
+    Some(catalog)
+}
+
 /// Where the live catalog is cached.
 pub fn cache_path() -> Option<PathBuf> {
     crate::paths::cache_dir().map(|d| d.join("models.json"))

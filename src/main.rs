@@ -79,7 +79,9 @@ async fn run_app(cli: &Cli, conn: orchat::connect::Connection) -> i32 {
         orchat::ui::theme::Theme::dark()
     };
     let client = conn.client.clone();
-    match orchat::runtime::run(app, client, theme, true).await {
+    // With a key, the live model list replaces the bundled one in the background.
+    let refresh = conn.demo.is_none() && conn.client.config().key.is_some();
+    match orchat::runtime::run(app, client, theme, true, refresh).await {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("orchat: terminal error: {e}");

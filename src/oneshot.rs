@@ -153,7 +153,7 @@ pub async fn run(cli: &Cli, conn: &Connection, prompt: String) -> i32 {
             })),
             "cost": {"usd": cost.usd.normalize().to_string(), "kind": cost.kind.label()},
         });
-        println!("{obj}");
+        println!("{}", json_for_terminal(&obj.to_string()));
         return code;
     }
     for p in &saved {
@@ -179,6 +179,21 @@ pub async fn run(cli: &Cli, conn: &Connection, prompt: String) -> i32 {
         );
     }
     code
+}
+
+/// serde_json writes C1 controls (U+009B is an 8-bit CSI) and bidi
+/// overrides raw; escape them as `\uXXXX` so `--json` on a terminal is inert.
+/// Outside strings JSON is ASCII, so the result is valid and decodes the same.
+fn json_for_terminal(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if c.is_control() || crate::text::is_bidi_control(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Saves generated images next to the other outputs (data dir/images) and

@@ -105,9 +105,20 @@ pub async fn run(
     client: ChatClient,
     theme: Theme,
     mouse: bool,
+    refresh_catalog: bool,
 ) -> std::io::Result<()> {
     let mut guard = crate::tui::init(mouse)?;
     let (tx, mut rx) = mpsc::unbounded_channel();
+    if refresh_catalog {
+        // In the background: the bundled or cached catalog is in use meanwhile.
+        let (client, tx) = (client.clone(), tx.clone());
+        tokio::spawn(async move {
+            let cache = crate::catalog::cache_path();
+            if let Some(c) = crate::catalog::refresh(&client, cache.as_deref()).await {
+                let _ = tx.send(Msg::Catalog(Box::new(c)));
+            }
+        });
+    }
     let mut fx = Effects::new(client, tx);
     let mut events = EventStream::new();
     let start = Instant::now();

@@ -22,7 +22,8 @@ fn needs_replacing(c: char) -> bool {
     (c.is_control() && c != '\n' && c != '\t') || is_bidi_control(c)
 }
 
-fn is_bidi_control(c: char) -> bool {
+/// Bidi embedding, override and isolate controls (they reorder what is shown).
+pub fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{061C}')
 }
 

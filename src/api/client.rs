@@ -288,6 +288,30 @@ impl ChatClient {
         Attempt::Finished
     }
 
+    /// `GET /models`: the provider's live model list, as the raw body.
+    pub async fn fetch_models(&self) -> Result<String, ApiError> {
+        self.check_transport()?;
+        let mut rb = self.http.get(self.cfg.provider.models_url());
+        if let Some(k) = &self.cfg.key {
+            rb = rb.bearer_auth(k.expose());
+        }
+        let idle = self.cfg.idle_timeout;
+        let resp = tokio::time::timeout(idle, rb.send())
+            .await
+            .map_err(|_| ApiError::Timeout("the model list did not come".into()))?
+            .map_err(|e| self.transport_error(e))?;
+        let status = resp.status().as_u16();
+        let headers = RateHeaders::from_map(resp.headers());
+        let body = tokio::time::timeout(idle, resp.text())
+            .await
+            .map_err(|_| ApiError::Timeout("the model list stalled".into()))?
+            .map_err(|e| self.transport_error(e))?;
+        if status != 200 {
+            return Err(ApiError::from_response(status, &headers, &body));
+        }
+        Ok(body)
+    }
+
     fn transport_error(&self, e: reqwest::Error) -> ApiError {
         transport_error(e, self.cfg.key.as_ref())
     }

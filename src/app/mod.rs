@@ -37,6 +37,8 @@ pub enum Msg {
     Ended {
         turn: u64,
     },
+    /// A fresher model catalog arrived.
+    Catalog(Box<crate::catalog::Catalog>),
 }
 
 /// What `update` asks the runtime to do.

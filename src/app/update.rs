@@ -43,6 +43,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Msg::Catalog(c) => {
+            app.catalog = *c;
+            app.render_cache.get_mut().clear();
+            Vec::new()
+        }
         Msg::Ended { turn } => {
             if is_current(app, turn) {
                 finish_turn(app, turn, None);
