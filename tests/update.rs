@@ -1,0 +1,147 @@
+//! The pure core: messages in, state and effects out, no IO.
+
+mod common;
+
+use common::{ctrl, key, new_app, type_text};
+use crossterm::event::KeyCode;
+use orchat::api::sse::StreamEvent;
+use orchat::app::{Effect, Entry, Mode, Msg, update};
+
+#[test]
+fn events_of_a_stopped_or_superseded_turn_are_ignored() {
+    let mut app = new_app();
+    type_text(&mut app, "one");
+    let fx = update(&mut app, key(KeyCode::Enter));
+    let [Effect::Start { turn, request }] = &fx[..] else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(request.model, "google/gemini-2.5-flash");
+    assert!(request.stream);
+    let turn = *turn;
+    update(
+        &mut app,
+        Msg::Stream {
+            turn,
+            event: StreamEvent::Content("par".into()),
+        },
+    );
+    assert_eq!(
+        update(&mut app, key(KeyCode::Esc)),
+        vec![Effect::Cancel { turn }]
+    );
+    update(
+        &mut app,
+        Msg::Stream {
+            turn,
+            event: StreamEvent::Content("tial".into()),
+        },
+    );
+    update(
+        &mut app,
+        Msg::Stream {
+            turn: turn + 7,
+            event: StreamEvent::Content("x".into()),
+        },
+    );
+    update(&mut app, Msg::Ended { turn });
+    let Entry::Assistant { answer, cost, .. } = &app.entries[1] else {
+        panic!()
+    };
+    assert_eq!(answer.text, "par");
+    assert_eq!(cost.unwrap().kind, orchat::pricing::CostKind::Estimated);
+    assert!(!app.is_busy());
+}
+
+#[test]
+fn picker_filters_moves_and_closes() {
+    let mut app = new_app();
+    update(&mut app, ctrl('p'));
+    let Mode::Picker(p) = &app.mode else { panic!() };
+    let current =
+        &app.catalog.models[orchat::app::update::filtered_models(&app.catalog, "")[p.selected]];
+    assert_eq!(current.id, app.model, "opens on the current model");
+    type_text(&mut app, "gemma");
+    update(&mut app, key(KeyCode::Down));
+    let Mode::Picker(p) = &app.mode else { panic!() };
+    assert_eq!((p.filter.as_str(), p.selected), ("gemma", 1));
+    update(&mut app, key(KeyCode::Backspace));
+    let Mode::Picker(p) = &app.mode else { panic!() };
+    assert_eq!((p.filter.as_str(), p.selected), ("gemm", 0));
+    update(&mut app, key(KeyCode::Esc));
+    assert_eq!(app.mode, Mode::Chat);
+    assert_eq!(app.model, "google/gemini-2.5-flash", "Esc keeps the model");
+    let ids = orchat::app::update::filtered_models(&app.catalog, "pro25");
+    assert!(
+        app.catalog.models[ids[0]].id.contains("pro"),
+        "fuzzy: p-r-o…2-5 in order"
+    );
+    assert!(orchat::app::update::filtered_models(&app.catalog, "zzzz").is_empty());
+}
+
+#[test]
+fn paste_history_newline_and_quit() {
+    let mut app = new_app();
+    update(&mut app, Msg::Paste("line one\r\nline two".into()));
+    assert_eq!(app.draft(), "line one\nline two");
+    let big = "x".repeat(200_000);
+    update(&mut app, Msg::Paste(big.clone()));
+    assert!(app.draft().ends_with(&big));
+    update(&mut app, ctrl('u'));
+    // Up on an empty box recalls earlier prompts.
+    let mut app = new_app();
+    type_text(&mut app, "first");
+    update(&mut app, key(KeyCode::Enter));
+    update(&mut app, Msg::Ended { turn: 1 });
+    update(&mut app, key(KeyCode::Up));
+    assert_eq!(app.draft(), "first");
+    update(&mut app, key(KeyCode::Down));
+    assert_eq!(app.draft(), "");
+    // Alt+Enter makes a new line instead of sending.
+    type_text(&mut app, "a");
+    update(
+        &mut app,
+        Msg::Key(crossterm::event::KeyEvent::new(
+            KeyCode::Enter,
+            crossterm::event::KeyModifiers::ALT,
+        )),
+    );
+    type_text(&mut app, "b");
+    assert_eq!(app.draft(), "a\nb");
+    // Ctrl+C when idle asks; y quits.
+    assert!(update(&mut app, ctrl('c')).is_empty());
+    assert_eq!(app.mode, Mode::ConfirmQuit);
+    assert_eq!(
+        update(&mut app, key(KeyCode::Char('y'))),
+        vec![Effect::Quit]
+    );
+}
+
+#[test]
+fn commands_change_settings_without_sending() {
+    let mut app = new_app();
+    for cmd in [
+        "/system be terse",
+        "/reasoning high",
+        "/model google/gemini-2.5-pro",
+    ] {
+        type_text(&mut app, cmd);
+        assert!(
+            update(&mut app, key(KeyCode::Enter)).is_empty(),
+            "{cmd} sends nothing"
+        );
+    }
+    assert_eq!(app.system.as_deref(), Some("be terse"));
+    assert_eq!(app.model, "google/gemini-2.5-pro");
+    type_text(&mut app, "go");
+    let fx = update(&mut app, key(KeyCode::Enter));
+    let [Effect::Start { request, .. }] = &fx[..] else {
+        panic!()
+    };
+    let body = serde_json::to_value(&**request).unwrap();
+    assert_eq!(body["messages"][0]["role"], "system");
+    assert_eq!(body["reasoning"]["effort"], "high");
+    assert_eq!(body["model"], "google/gemini-2.5-pro");
+    type_text(&mut app, "/reasoning sideways");
+    update(&mut app, key(KeyCode::Enter));
+    assert!(app.flash.as_deref().unwrap().contains("reasoning must be"));
+}
