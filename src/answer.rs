@@ -44,7 +44,11 @@ pub struct Answer {
     pub text: String,
     pub reasoning: String,
     /// Generated images as data URLs (saved to files by the caller).
+    #[serde(skip)]
     pub images: Vec<String>,
+    /// Where the generated images were saved (or why one could not be).
+    #[serde(default)]
+    pub image_paths: Vec<Result<String, String>>,
     pub usage: Option<Usage>,
     pub finish_reason: Option<String>,
     pub status: Status,

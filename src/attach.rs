@@ -17,6 +17,48 @@ pub struct Attachment {
     pub url: String,
     pub bytes: Option<u64>,
     pub mime: Option<&'static str>,
+    /// Pixel size of a local image.
+    pub dims: Option<(u32, u32)>,
+}
+
+impl Attachment {
+    /// A short label for chips and sent messages: name, size, pixel size.
+    pub fn label(&self) -> String {
+        let name = if self.bytes.is_some() {
+            std::path::Path::new(&self.source)
+                .file_name()
+                .map_or(self.source.clone(), |n| n.to_string_lossy().into_owned())
+        } else {
+            self.source.clone()
+        };
+        let mut s = crate::text::preview(&name, 40);
+        if let Some(b) = self.bytes {
+            s.push_str(&format!(" · {}", human_bytes(b)));
+        }
+        if let Some((w, h)) = self.dims {
+            s.push_str(&format!(" · {w}×{h}"));
+        }
+        s
+    }
+}
+
+pub fn human_bytes(b: u64) -> String {
+    if b >= 1024 * 1024 {
+        format!("{:.1} MB", b as f64 / (1024.0 * 1024.0))
+    } else if b >= 1024 {
+        format!("{} KB", b.div_ceil(1024))
+    } else {
+        format!("{b} B")
+    }
+}
+
+/// Reads only the image header for its pixel size.
+fn dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
+    image::ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .ok()?
+        .into_dimensions()
+        .ok()
 }
 
 /// Sniffs the image type from the first bytes.
@@ -44,6 +86,7 @@ pub fn load(arg: &str) -> Result<Attachment, String> {
             url: arg.to_string(),
             bytes: None,
             mime: None,
+            dims: None,
         });
     }
     if let Some((scheme, _)) = arg.split_once("://") {
@@ -74,5 +117,6 @@ pub fn load(arg: &str) -> Result<Attachment, String> {
         url: format!("data:{mime};base64,{b64}"),
         bytes: Some(bytes.len() as u64),
         mime: Some(mime),
+        dims: dimensions(&bytes),
     })
 }

@@ -20,7 +20,10 @@ pub enum Action {
     ScrollBottom,
     HistoryPrev,
     HistoryNext,
-    SwitchToPaid,
+    AcceptOffer,
+    Attach,
+    Detach,
+    OpenImage,
 }
 
 pub struct Binding {
@@ -76,8 +79,26 @@ pub const CHAT: &[Binding] = &[
     Binding {
         keys: &[(CTRL, KeyCode::Char('y'))],
         label: "Ctrl+Y",
-        action: Action::SwitchToPaid,
-        description: "after a daily limit: switch to the paid model and resend",
+        action: Action::AcceptOffer,
+        description: "take the offered model (the paid twin after a daily limit, an image reader) and send",
+    },
+    Binding {
+        keys: &[(NONE, KeyCode::F(2))],
+        label: "F2",
+        action: Action::Attach,
+        description: "attach an image: a file path or an https URL (also /attach)",
+    },
+    Binding {
+        keys: &[(NONE, KeyCode::F(3))],
+        label: "F3",
+        action: Action::Detach,
+        description: "remove the last attachment (also /detach [N])",
+    },
+    Binding {
+        keys: &[(NONE, KeyCode::F(4))],
+        label: "F4",
+        action: Action::OpenImage,
+        description: "open the latest generated image in the system viewer",
     },
     Binding {
         keys: &[(NONE, KeyCode::PageUp)],
@@ -146,6 +167,8 @@ pub const COMMANDS: &[(&str, &str)] = &[
         "/reasoning off|low|medium|high|N",
         "reasoning effort or token budget",
     ),
+    ("/attach PATH|URL", "attach an image to the next message"),
+    ("/detach [N]", "remove attachment N (all without N)"),
     (
         "/retry [MODEL]",
         "regenerate the last answer, optionally with another model",

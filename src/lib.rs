@@ -17,6 +17,8 @@ pub mod request;
 pub mod runtime;
 pub mod secret;
 pub mod server;
+pub mod sessions_cli;
+pub mod store;
 pub mod text;
 pub mod tui;
 pub mod ui;

@@ -227,6 +227,9 @@ pub struct Subtotal {
     pub completion_tokens: u64,
     pub reasoning_tokens: u64,
     pub image_tokens: u64,
+    /// Images sent as input.
+    #[serde(default)]
+    pub images_in: u64,
     pub cost: Decimal,
     /// The part of `cost` that is only estimated.
     pub estimated: Decimal,
@@ -257,6 +260,7 @@ impl Ledger {
     pub fn add(&mut self, t: TurnCharge<'_>) {
         let s = self.by_model.entry(t.model.to_string()).or_default();
         s.turns += 1;
+        s.images_in += t.estimate.images_in;
         match t.usage {
             Some(u) => {
                 s.prompt_tokens += u.prompt_tokens;

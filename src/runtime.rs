@@ -65,6 +65,26 @@ impl Effects {
                         t.abort();
                     }
                 }
+                Effect::LoadAttachment(arg) => {
+                    // File IO off the UI thread: a big file must not freeze the screen.
+                    let tx = self.tx.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let _ = tx.send(Msg::Attached(crate::attach::load(&arg)));
+                    });
+                }
+                Effect::SaveImages {
+                    turn,
+                    folder,
+                    stem,
+                    images,
+                } => {
+                    let tx = self.tx.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let paths = save_images(&folder, &stem, &images);
+                        let _ = tx.send(Msg::ImagesSaved { turn, paths });
+                    });
+                }
+                Effect::Open(path) => open_with_system_viewer(&path),
                 Effect::Quit => quit = true,
             }
         }
@@ -75,6 +95,40 @@ impl Effects {
         for (_, t) in self.tasks.drain() {
             t.abort();
         }
+    }
+}
+
+/// Saves each generated image under `data_dir/images/<folder>/`.
+pub fn save_images(folder: &str, stem: &str, images: &[String]) -> Vec<Result<String, String>> {
+    let Some(dir) = crate::paths::data_dir().map(|d| d.join("images").join(folder)) else {
+        return vec![Err("no data directory".into()); images.len()];
+    };
+    images
+        .iter()
+        .enumerate()
+        .map(|(n, url)| {
+            crate::images::save_data_url(url, &dir, &format!("{stem}-{}", n + 1))
+                .map(|p| p.display().to_string())
+        })
+        .collect()
+}
+
+/// Hands a file to the desktop's viewer (xdg-open, or open on macOS),
+/// detached, with its output discarded so it cannot draw over the app.
+fn open_with_system_viewer(path: &str) {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    let result = std::process::Command::new(opener)
+        .arg(path)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    if let Err(e) = result {
+        tracing::info!(error = %e, "cannot start {opener}");
     }
 }
 
@@ -107,6 +161,9 @@ pub async fn run(
     mouse: bool,
     refresh_catalog: bool,
 ) -> std::io::Result<()> {
+    if let Some(picker) = crate::ui::images::detect_picker() {
+        app.images.get_mut().set_picker(picker);
+    }
     let mut guard = crate::tui::init(mouse)?;
     let (tx, mut rx) = mpsc::unbounded_channel();
     if refresh_catalog {

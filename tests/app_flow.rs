@@ -68,7 +68,7 @@ async fn type_send_stream_switch_model_and_costs_add_up() {
     assert_eq!(d.app.mode, Mode::Cost);
     let s = common::screen(&d.app, 100, 30);
     assert!(
-        s.contains("google/gemini-2.5-flash") && s.contains("google/gemini-2.0-flash-001"),
+        s.contains("│google/gemini-2.5-flash ") && s.contains("│google/gemini-2.0-flash-001 "),
         "{s}"
     );
     assert!(

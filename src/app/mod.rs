@@ -37,6 +37,13 @@ pub enum Msg {
     Ended {
         turn: u64,
     },
+    /// An attachment was loaded (or why it could not be).
+    Attached(Result<crate::attach::Attachment, String>),
+    /// Generated images of `turn` were saved: a path, or why not, per image.
+    ImagesSaved {
+        turn: u64,
+        paths: Vec<Result<String, String>>,
+    },
     /// A fresher model catalog arrived.
     Catalog(Box<crate::catalog::Catalog>),
 }
@@ -53,5 +60,17 @@ pub enum Effect {
     Cancel {
         turn: u64,
     },
+    /// Read and check an image file (or take a URL) to attach.
+    LoadAttachment(String),
+    /// Save generated images (data URLs) as files under the data directory,
+    /// in `images/<folder>/<stem>-<n>.<ext>`.
+    SaveImages {
+        turn: u64,
+        folder: String,
+        stem: String,
+        images: Vec<String>,
+    },
+    /// Open a file with the system viewer.
+    Open(String),
     Quit,
 }

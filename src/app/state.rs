@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 
 use crate::answer::Answer;
 use crate::api::types::{Message, Role};
+use crate::attach::Attachment;
 use crate::catalog::{Catalog, Model};
 use crate::pricing::{Cost, Ledger, estimate_tokens};
 use crate::request::{ReasoningSetting, Settings};
@@ -17,7 +18,7 @@ use crate::request::{ReasoningSetting, Settings};
 pub enum Entry {
     User {
         text: String,
-        images: Vec<String>,
+        images: Vec<Attachment>,
     },
     Assistant {
         turn: u64,
@@ -26,10 +27,7 @@ pub enum Entry {
         cost: Option<Cost>,
     },
     /// A failure, with what to do next. Not sent back to the model.
-    Error {
-        text: String,
-        hint: Option<String>,
-    },
+    Error { text: String, hint: Option<String> },
     /// Something orchat says (model switched, conversation cleared…).
     Notice(String),
 }
@@ -42,6 +40,18 @@ pub enum Mode {
     Cost,
     Help,
     ConfirmQuit,
+    /// Typing a path or URL to attach; the draft waits here meanwhile.
+    Attach {
+        stashed_draft: String,
+    },
+}
+
+/// A one-key way out of a dead end (Ctrl+Y): switch to `model`, then send
+/// the draft again or resend the last prompt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Offer {
+    pub model: String,
+    pub resend: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -93,10 +103,16 @@ pub struct App {
     pub next_turn: u64,
     /// A one-line message in the status area (what just happened).
     pub flash: Option<String>,
-    /// After a per-day limit on a `:free` model: the paid twin to offer.
-    pub paid_offer: Option<String>,
+    /// What Ctrl+Y does now: the paid twin after a daily limit, an image
+    /// model when the current one cannot read the attached images.
+    pub offer: Option<Offer>,
+    /// Images to send with the next message.
+    pub attachments: Vec<Attachment>,
+    /// Names this conversation's folder of generated images (and its session).
+    pub conversation_id: String,
     pub view: RefCell<ViewState>,
     pub render_cache: RefCell<crate::ui::conversation::Cache>,
+    pub images: RefCell<crate::ui::images::ImageCache>,
     pub quit: bool,
 }
 
@@ -125,9 +141,12 @@ impl App {
             now_ms: 0,
             next_turn: 1,
             flash: None,
-            paid_offer: None,
+            offer: None,
+            attachments: Vec::new(),
+            conversation_id: "conversation".to_string(),
             view: RefCell::new(ViewState::default()),
             render_cache: RefCell::new(Default::default()),
+            images: RefCell::new(Default::default()),
             quit: false,
         }
     }
@@ -156,9 +175,10 @@ impl App {
             .collect();
         for e in &self.entries {
             match e {
-                Entry::User { text, images } => {
-                    out.push(Message::with_images(text.clone(), images.clone()))
-                }
+                Entry::User { text, images } => out.push(Message::with_images(
+                    text.clone(),
+                    images.iter().map(|a| a.url.clone()).collect(),
+                )),
                 Entry::Assistant { answer, .. } if !answer.text.is_empty() => {
                     out.push(Message::text(Role::Assistant, answer.text.clone()))
                 }
@@ -173,7 +193,8 @@ impl App {
     pub fn context_estimate(&self, draft: &str) -> (u64, u64) {
         let mut tokens =
             estimate_tokens(self.system.as_deref().unwrap_or("")) + estimate_tokens(draft);
-        let mut images = 0;
+        // Attachments waiting to be sent count as part of the draft.
+        let mut images = self.attachments.len() as u64;
         for e in &self.entries {
             match e {
                 Entry::User { text, images: im } => {

@@ -3,7 +3,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use super::state::{App, Entry, Mode, Pending, PickerState};
+use super::state::{App, Entry, Mode, Offer, Pending, PickerState};
 use super::{Effect, Msg};
 use crate::answer::{Answer, Status};
 use crate::api::error::{ApiError, LimitScope};
@@ -35,12 +35,36 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Failed { turn, error } => {
-            if is_current(app, turn) {
-                if let Some(a) = answer_mut(app, turn) {
-                    a.fail(&error);
-                }
-                finish_turn(app, turn, Some(error));
+            if !is_current(app, turn) {
+                return Vec::new();
             }
+            if let Some(a) = answer_mut(app, turn) {
+                a.fail(&error);
+            }
+            finish_turn(app, turn, Some(error))
+        }
+        Msg::Attached(result) => {
+            match result {
+                Ok(a) => {
+                    app.flash = Some(format!("attached {}", a.label()));
+                    app.attachments.push(a);
+                    check_images_readable(app);
+                }
+                Err(e) => {
+                    app.flash = None;
+                    app.entries.push(Entry::Error {
+                        text: format!("not attached: {e}"),
+                        hint: Some("nothing was sent".into()),
+                    });
+                }
+            }
+            Vec::new()
+        }
+        Msg::ImagesSaved { turn, paths } => {
+            if let Some(a) = answer_mut(app, turn) {
+                a.image_paths = paths;
+            }
+            app.render_cache.get_mut().clear();
             Vec::new()
         }
         Msg::Catalog(c) => {
@@ -50,9 +74,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::Ended { turn } => {
             if is_current(app, turn) {
-                finish_turn(app, turn, None);
+                finish_turn(app, turn, None)
+            } else {
+                Vec::new()
             }
-            Vec::new()
         }
     }
 }
@@ -71,8 +96,12 @@ fn answer_mut(app: &mut App, turn: u64) -> Option<&mut Answer> {
 }
 
 fn paste(app: &mut App, text: &str) {
-    // Terminals send CRLF or CR in pastes; the input box wants \n.
+    // Terminals send CRLF or CR in pastes; the input box wants \n. Other
+    // controls and bidi overrides (a paste from a web page or a log can carry
+    // escape sequences) go in as their visible placeholders: the input box
+    // would otherwise hide them, and what is shown is what is sent.
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let text = crate::text::sanitize(&text).into_owned();
     match &mut app.mode {
         Mode::Picker(p) => {
             p.filter.push_str(text.lines().next().unwrap_or(""));
@@ -117,8 +146,10 @@ fn stream_event(app: &mut App, turn: u64, event: StreamEvent) {
     }
 }
 
-/// Settles the turn: its cost goes to the ledger, errors get their own entry.
-fn finish_turn(app: &mut App, turn: u64, error: Option<ApiError>) {
+/// Settles the turn: its cost goes to the ledger, errors get their own entry,
+/// generated images are saved.
+fn finish_turn(app: &mut App, turn: u64, error: Option<ApiError>) -> Vec<Effect> {
+    let mut effects = Vec::new();
     app.pending = None;
     let catalog = &app.catalog;
     let idx = app
@@ -126,6 +157,12 @@ fn finish_turn(app: &mut App, turn: u64, error: Option<ApiError>) {
         .iter()
         .rposition(|e| matches!(e, Entry::Assistant { turn: t, .. } if *t == turn));
     let mut follow_up = None;
+    // Generated images are filed by conversation, named after the prompt.
+    let folder = app.conversation_id.clone();
+    let stem = format!(
+        "{turn:03}-{}",
+        slug(&last_prompt(&app.entries[..idx.unwrap_or(0)]))
+    );
     if let Some(i) = idx
         && let Entry::Assistant { answer, cost, .. } = &mut app.entries[i]
     {
@@ -152,6 +189,14 @@ fn finish_turn(app: &mut App, turn: u64, error: Option<ApiError>) {
                     computed,
                 });
                 *cost = Some(c);
+                if !answer.images.is_empty() {
+                    effects.push(Effect::SaveImages {
+                        turn,
+                        folder: folder.clone(),
+                        stem: stem.clone(),
+                        images: answer.images.clone(),
+                    });
+                }
                 if let Some(e) = &answer.error
                     && error.is_none()
                 {
@@ -172,6 +217,66 @@ fn finish_turn(app: &mut App, turn: u64, error: Option<ApiError>) {
     if let Some(e) = follow_up {
         app.entries.push(e);
     }
+    effects
+}
+
+fn last_prompt(entries: &[Entry]) -> String {
+    entries
+        .iter()
+        .rev()
+        .find_map(|e| match e {
+            Entry::User { text, .. } => Some(text.clone()),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+/// The first few words of a prompt, safe as a file name: "a red fox in snow" -> "a-red-fox-in-snow".
+pub fn slug(text: &str) -> String {
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(|w| {
+            w.chars()
+                .filter(|c| c.is_alphanumeric())
+                .flat_map(char::to_lowercase)
+                .collect::<String>()
+        })
+        .filter(|w| !w.is_empty())
+        .take(6)
+        .collect();
+    let s: String = words.join("-").chars().take(48).collect();
+    if s.is_empty() { "image".to_string() } else { s }
+}
+
+/// After an attachment: warn (and offer a model) when the current model
+/// cannot read images. Returns false when it cannot.
+fn check_images_readable(app: &mut App) -> bool {
+    if app.attachments.is_empty() || app.current_model().is_none_or(|m| m.accepts_images()) {
+        return true;
+    }
+    let readers: Vec<String> = app
+        .catalog
+        .image_input_models()
+        .filter(|m| !m.outputs_images())
+        .map(|m| m.id.clone())
+        .take(4)
+        .collect();
+    let suggestion = readers.first().cloned();
+    app.entries.push(Entry::Error {
+        text: format!(
+            "{} does not read images; models that do include {}",
+            app.model,
+            readers.join(", ")
+        ),
+        hint: suggestion
+            .as_ref()
+            .map(|m| format!("Ctrl+Y switches to {m} and sends; nothing was sent")),
+    });
+    app.offer = suggestion.map(|model| Offer {
+        model,
+        resend: false,
+    });
+    false
 }
 
 fn error_entry(app: &mut App, err: &ApiError) -> Entry {
@@ -187,7 +292,10 @@ fn error_entry(app: &mut App, err: &ApiError) -> Entry {
         ApiError::RateLimited(r) if r.scope == LimitScope::PerDay => {
             match Model::paid_variant(&app.model) {
                 Some(paid) => {
-                    app.paid_offer = Some(paid.to_string());
+                    app.offer = Some(Offer {
+                        model: paid.to_string(),
+                        resend: true,
+                    });
                     Some(format!("Ctrl+Y switches to {paid} (paid) and resends"))
                 }
                 None => Some("wait until tomorrow or add credits".to_string()),
@@ -224,6 +332,7 @@ fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Mode::Attach { stashed_draft } => attach_key(app, k, stashed_draft),
         Mode::ConfirmQuit => match k.code {
             KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => quit(app),
             KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => quit(app),
@@ -233,6 +342,42 @@ fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             }
         },
     }
+}
+
+fn attach_key(app: &mut App, k: KeyEvent, stashed: String) -> Vec<Effect> {
+    match k.code {
+        KeyCode::Esc => {
+            set_input(app, &stashed);
+            app.mode = Mode::Chat;
+            Vec::new()
+        }
+        KeyCode::Enter => {
+            let arg = app.draft().trim().to_string();
+            set_input(app, &stashed);
+            app.mode = Mode::Chat;
+            if arg.is_empty() {
+                Vec::new()
+            } else {
+                vec![Effect::LoadAttachment(arg)]
+            }
+        }
+        _ => {
+            app.input.input(k);
+            Vec::new()
+        }
+    }
+}
+
+/// The most recently saved generated image.
+fn latest_image(app: &App) -> Option<String> {
+    app.entries.iter().rev().find_map(|e| match e {
+        Entry::Assistant { answer, .. } => answer
+            .image_paths
+            .iter()
+            .rev()
+            .find_map(|p| p.as_ref().ok().cloned()),
+        _ => None,
+    })
 }
 
 fn quit(app: &mut App) -> Vec<Effect> {
@@ -253,7 +398,16 @@ fn chat_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     });
     let Some(action) = action else {
         app.history_pos = None;
-        app.input.input(k);
+        // A control or bidi character arriving as a key (a terminal without
+        // bracketed paste types a paste out key by key) goes in visibly too.
+        if let KeyCode::Char(c) = k.code
+            && let std::borrow::Cow::Owned(shown) =
+                crate::text::sanitize(c.encode_utf8(&mut [0; 4]))
+        {
+            app.input.insert_str(shown);
+        } else {
+            app.input.input(k);
+        }
         return Vec::new();
     };
     match action {
@@ -317,12 +471,35 @@ fn chat_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             recall(app, 1);
             Vec::new()
         }
-        Action::SwitchToPaid => match app.paid_offer.take() {
-            Some(paid) if !app.is_busy() => {
-                switch_model(app, &paid);
-                resend(app)
+        Action::AcceptOffer => match app.offer.take() {
+            Some(o) if !app.is_busy() => {
+                switch_model(app, &o.model);
+                if o.resend { resend(app) } else { send(app) }
             }
             _ => Vec::new(),
+        },
+        Action::Attach => {
+            let stashed_draft = app.draft();
+            set_input(app, "");
+            app.mode = Mode::Attach { stashed_draft };
+            Vec::new()
+        }
+        Action::Detach => {
+            match app.attachments.pop() {
+                Some(a) => app.flash = Some(format!("removed {}", a.label())),
+                None => app.flash = Some("no attachment to remove".into()),
+            }
+            Vec::new()
+        }
+        Action::OpenImage => match latest_image(app) {
+            Some(path) => {
+                app.flash = Some(format!("opening {path}"));
+                vec![Effect::Open(path)]
+            }
+            None => {
+                app.flash = Some("no saved image yet".into());
+                Vec::new()
+            }
         },
     }
 }
@@ -362,9 +539,10 @@ fn stop(app: &mut App) -> Vec<Effect> {
         a.status = Status::Stopped;
         a.error = None;
     }
-    finish_turn(app, p.turn, None);
+    let mut fx = vec![Effect::Cancel { turn: p.turn }];
+    fx.extend(finish_turn(app, p.turn, None));
     app.flash = Some("stopped: the partial answer is kept; its cost is estimated".into());
-    vec![Effect::Cancel { turn: p.turn }]
+    fx
 }
 
 fn send(app: &mut App) -> Vec<Effect> {
@@ -382,13 +560,14 @@ fn send(app: &mut App) -> Vec<Effect> {
         app.flash = Some("an answer is still coming: Esc stops it".into());
         return Vec::new();
     }
+    if !check_images_readable(app) {
+        return Vec::new(); // Nothing sent; the draft and attachments stay.
+    }
     app.history.push(text.clone());
     app.history_pos = None;
     set_input(app, "");
-    app.entries.push(Entry::User {
-        text,
-        images: Vec::new(),
-    });
+    let images = std::mem::take(&mut app.attachments);
+    app.entries.push(Entry::User { text, images });
     start_turn(app)
 }
 
@@ -415,7 +594,7 @@ fn start_turn(app: &mut App) -> Vec<Effect> {
         retry_at_ms: None,
         retry_reason: None,
     });
-    app.paid_offer = None;
+    app.offer = None;
     // Sending follows the answer.
     let v = app.view.get_mut();
     v.anchor = None;
@@ -515,6 +694,24 @@ fn command(app: &mut App, line: &str) -> Vec<Effect> {
             *app.view.get_mut() = Default::default();
             app.flash = Some("new conversation".into());
             return std::mem::take(&mut fx);
+        }
+        "/attach" if !arg.is_empty() => return vec![Effect::LoadAttachment(arg.to_string())],
+        "/attach" => {
+            return chat_key(app, KeyEvent::new(KeyCode::F(2), KeyModifiers::NONE));
+        }
+        "/detach" => {
+            if arg.is_empty() {
+                app.attachments.clear();
+                app.flash = Some("attachments removed".into());
+            } else {
+                match arg.parse::<usize>() {
+                    Ok(n) if n >= 1 && n <= app.attachments.len() => {
+                        let a = app.attachments.remove(n - 1);
+                        app.flash = Some(format!("removed {}", a.label()));
+                    }
+                    _ => app.flash = Some(format!("no attachment {arg}")),
+                }
+            }
         }
         "/cost" => app.mode = Mode::Cost,
         "/help" => app.mode = Mode::Help,

@@ -123,10 +123,17 @@ pub fn make_png(ask: &Ask) -> (Vec<u8>, u32, u32) {
         ((seed >> 16) & 0xff) as u32,
     );
     let mut data = Vec::with_capacity((w * h * 3) as usize);
+    // A little noise in the low bits, like a real picture: the PNG does not
+    // compress to nothing, so big sizes give realistic multi-megabyte lines.
+    let mut noise = seed | 1;
     for y in 0..h {
         for x in 0..w {
-            data.push(((r0 + x * 255 / w.max(1)) % 256) as u8);
-            data.push(((g0 + y * 255 / h.max(1)) % 256) as u8);
+            noise ^= noise << 13;
+            noise ^= noise >> 7;
+            noise ^= noise << 17;
+            let n = (noise & 0x0f) as u32;
+            data.push((((r0 + x * 255 / w.max(1)) % 256) ^ n) as u8);
+            data.push((((g0 + y * 255 / h.max(1)) % 256) ^ (n >> 1)) as u8);
             data.push(((b0 + (x ^ y)) % 256) as u8);
         }
     }

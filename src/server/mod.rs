@@ -156,6 +156,10 @@ pub async fn start_with(opts: ServerOptions, catalog: Catalog) -> std::io::Resul
         .route("/v1/chat/completions", post(chat))
         .route("/v1/generation", get(generation))
         .route("/v1/key", get(key))
+        // axum refuses bodies over 2 MB by default; a conversation carrying a
+        // long answer or a 20 MB image (base64 in the JSON) is far larger, and
+        // OpenRouter takes it.
+        .layer(axum::extract::DefaultBodyLimit::max(256 * 1024 * 1024))
         .with_state(shared.clone());
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;

@@ -18,7 +18,20 @@ use crate::text::sanitize;
 use crate::ui::markdown;
 use crate::ui::theme::Theme;
 
-type Lines = Rc<Vec<Line<'static>>>;
+/// An entry's lines, and where its inline images go (drawn over blank lines
+/// reserved for them).
+pub struct Rendered {
+    pub lines: Vec<Line<'static>>,
+    pub images: Vec<ImageSlot>,
+}
+
+pub struct ImageSlot {
+    /// The first reserved line.
+    pub line: usize,
+    pub protocol: Rc<ratatui_image::protocol::Protocol>,
+}
+
+type Lines = Rc<Rendered>;
 
 /// Wrapped lines of finished entries, keyed by width and the reasoning toggle.
 #[derive(Default)]
@@ -47,7 +60,9 @@ fn entry_lines(app: &App, theme: &Theme, i: usize, width: u16) -> Lines {
             return lines.clone();
         }
     }
-    let lines: Lines = Rc::new(render_entry(app, theme, &app.entries[i], width));
+    let mut images = Vec::new();
+    let lines = render_entry(app, theme, &app.entries[i], width, &mut images);
+    let lines: Lines = Rc::new(Rendered { lines, images });
     if !live {
         let mut cache = app.render_cache.borrow_mut();
         if cache.slots.len() <= i {
@@ -74,7 +89,13 @@ fn wrap_plain(text: &str, style: Style, width: u16, indent: &'static str) -> Vec
     out
 }
 
-fn render_entry(app: &App, theme: &Theme, e: &Entry, width: u16) -> Vec<Line<'static>> {
+fn render_entry(
+    app: &App,
+    theme: &Theme,
+    e: &Entry,
+    width: u16,
+    slots: &mut Vec<ImageSlot>,
+) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     match e {
         Entry::User { text, images } => {
@@ -82,12 +103,12 @@ fn render_entry(app: &App, theme: &Theme, e: &Entry, width: u16) -> Vec<Line<'st
             out.extend(wrap_plain(text, theme.text, width, "  "));
             for img in images {
                 out.push(Line::from(Span::styled(
-                    format!("  [image: {}]", crate::text::preview(img, 50)),
+                    format!("  📎 {}", img.label()),
                     theme.dim,
                 )));
             }
         }
-        Entry::Assistant { answer, cost, .. } => {
+        Entry::Assistant { answer, cost, turn } => {
             out.push(assistant_header(app, theme, answer, *cost));
             if !answer.reasoning.is_empty() {
                 if app.show_reasoning {
@@ -129,14 +150,35 @@ fn render_entry(app: &App, theme: &Theme, e: &Entry, width: u16) -> Vec<Line<'st
                 }
             }
             for (n, url) in answer.images.iter().enumerate() {
-                out.push(Line::from(Span::styled(
-                    format!(
-                        "  [generated image {} · {} KB]",
-                        n + 1,
-                        url.len() * 3 / 4 / 1024
-                    ),
-                    theme.notice,
-                )));
+                let proto = app
+                    .images
+                    .borrow_mut()
+                    .get(*turn, n, url, width.saturating_sub(2));
+                match proto {
+                    Some(p) => {
+                        slots.push(ImageSlot {
+                            line: out.len(),
+                            protocol: p.clone(),
+                        });
+                        out.push(Line::from(Span::styled(
+                            format!("  [image {} · scroll to see it whole]", n + 1),
+                            theme.dim,
+                        )));
+                        for _ in 1..p.size().height {
+                            out.push(Line::default());
+                        }
+                    }
+                    None => out.push(Line::from(Span::styled(
+                        format!("  [image {} could not be decoded]", n + 1),
+                        theme.error,
+                    ))),
+                }
+                let saved = match answer.image_paths.get(n) {
+                    Some(Ok(path)) => format!("  saved: {path} (F4 opens)"),
+                    Some(Err(e)) => format!("  not saved: {e}"),
+                    None => "  saving…".to_string(),
+                };
+                out.extend(wrap_plain(&saved, theme.dim, width, ""));
             }
             match answer.status {
                 Status::Stopped => out.push(Line::from(Span::styled("  ■ stopped", theme.warn))),
@@ -243,7 +285,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         draw_empty(f, app, theme, area);
         return;
     }
-    let h = |i: usize| entry_lines(app, theme, i, width).len();
+    let h = |i: usize| entry_lines(app, theme, i, width).lines.len();
 
     if view.to_top {
         view.to_top = false;
@@ -269,36 +311,50 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             view.anchor = None;
         }
     }
-    let lines: Vec<Line<'static>> = match view.anchor {
-        None => {
-            let mut acc: Vec<Lines> = Vec::new();
-            let mut count = 0;
-            let mut i = n;
-            while i > 0 && count < height {
-                i -= 1;
-                let l = entry_lines(app, theme, i, width);
-                count += l.len();
-                acc.push(l);
+    let (ei, li) = view.anchor.unwrap_or_else(|| bottom_anchor(n, height, &h));
+    drop(view);
+    // Walk forward from the first visible line over visible lines only.
+    let mut lines = Vec::with_capacity(height);
+    let mut images = Vec::new();
+    let mut i = ei;
+    let mut skip = li;
+    while i < n && lines.len() < height {
+        let r = entry_lines(app, theme, i, width);
+        let row0 = lines.len();
+        let take = r.lines.len().saturating_sub(skip).min(height - row0);
+        lines.extend(r.lines.iter().skip(skip).take(take).cloned());
+        for slot in &r.images {
+            let rows = usize::from(slot.protocol.size().height);
+            // Only images wholly in view are drawn; the placeholder line says so otherwise.
+            if slot.line >= skip && slot.line + rows <= skip + take {
+                let y = area.y + (row0 + slot.line - skip) as u16;
+                images.push((y, slot.protocol.clone()));
             }
-            let all: Vec<Line<'static>> =
-                acc.iter().rev().flat_map(|l| l.iter().cloned()).collect();
-            let skip = all.len().saturating_sub(height);
-            all.into_iter().skip(skip).collect()
         }
-        Some((ei, li)) => {
-            let mut out = Vec::with_capacity(height);
-            let mut i = ei;
-            let mut skip = li;
-            while i < n && out.len() < height {
-                let l = entry_lines(app, theme, i, width);
-                out.extend(l.iter().skip(skip).take(height - out.len()).cloned());
-                skip = 0;
-                i += 1;
-            }
-            out
-        }
-    };
+        skip = 0;
+        i += 1;
+    }
     f.render_widget(Paragraph::new(lines), area);
+    for (y, proto) in images {
+        let size = proto.size();
+        let rect = Rect {
+            x: area.x + 2,
+            y,
+            width: size.width.min(area.width.saturating_sub(2)),
+            height: size.height,
+        };
+        // The placeholder line under the picture must not show beside it.
+        f.render_widget(
+            ratatui::widgets::Clear,
+            Rect {
+                x: area.x,
+                y,
+                width: area.width,
+                height: 1,
+            },
+        );
+        f.render_widget(ratatui_image::Image::new(&proto), rect);
+    }
 }
 
 /// The anchor that shows the last `height` lines.
@@ -365,7 +421,10 @@ fn draw_empty(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let mut lines = vec![
         Line::from(Span::styled("orchat", theme.assistant_label)),
         Line::from(Span::styled(
-            format!("model {} · Ctrl+P to change · F1 for help", app.model),
+            format!(
+                "model {} · Ctrl+P to change · F1 for help",
+                sanitize(&app.model)
+            ),
             theme.dim,
         )),
     ];

@@ -9,7 +9,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
-use pulldown_cmark::{Alignment, CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{Alignment, CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use syntect::easy::HighlightLines;
@@ -67,6 +67,7 @@ pub fn render(text: &str, width: u16, styles: &MdStyles) -> Vec<Line<'static>> {
     let mut r = Renderer::new(usize::from(width), styles);
     let end = text.trim_end().len();
     for (ev, range) in Parser::new_ext(text, opts).into_offset_iter() {
+        let ev = inert(ev);
         if matches!(ev, Event::End(TagEnd::CodeBlock))
             && let Some(code) = &mut r.code
         {
@@ -75,6 +76,54 @@ pub fn render(text: &str, width: u16, styles: &MdStyles) -> Vec<Line<'static>> {
         r.event(ev);
     }
     r.finish()
+}
+
+/// The event with every control and bidi character made a visible
+/// placeholder. Character references decode inside the parser, after any
+/// sanitising of the input (`&#x1b;` is ESC, `&#x202E;` a bidi override), so
+/// what the parser hands over is sanitised again, before wrapping measures it.
+fn inert(ev: Event<'_>) -> Event<'_> {
+    fn clean(s: CowStr<'_>) -> CowStr<'_> {
+        match crate::text::sanitize(&s) {
+            Cow::Borrowed(_) => s,
+            Cow::Owned(o) => o.into(),
+        }
+    }
+    match ev {
+        Event::Text(t) => Event::Text(clean(t)),
+        Event::Code(t) => Event::Code(clean(t)),
+        Event::InlineMath(t) => Event::InlineMath(clean(t)),
+        Event::DisplayMath(t) => Event::DisplayMath(clean(t)),
+        Event::Html(t) => Event::Html(clean(t)),
+        Event::InlineHtml(t) => Event::InlineHtml(clean(t)),
+        Event::FootnoteReference(t) => Event::FootnoteReference(clean(t)),
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Link {
+            link_type,
+            dest_url: clean(dest_url),
+            title: clean(title),
+            id: clean(id),
+        }),
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Image {
+            link_type,
+            dest_url: clean(dest_url),
+            title: clean(title),
+            id: clean(id),
+        }),
+        Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(clean(info))))
+        }
+        other => other,
+    }
 }
 
 /// Wraps already-styled spans to `width` cells (word wrap, hard-breaking words

@@ -3,6 +3,7 @@
 //! one-line hint, and whichever overlay is open.
 
 pub mod conversation;
+pub mod images;
 pub mod markdown;
 pub mod overlays;
 pub mod theme;
@@ -21,15 +22,18 @@ use theme::Theme;
 pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
     let area = f.area();
     let input_lines = app.input.lines().len().clamp(1, 6) as u16;
-    let [status, body, input, hint] = Layout::vertical([
+    let chips_height = u16::from(!app.attachments.is_empty());
+    let [status, body, chips, input, hint] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(1),
+        Constraint::Length(chips_height),
         Constraint::Length(input_lines + 2),
         Constraint::Length(1),
     ])
     .areas(area);
     draw_status(f, app, theme, status);
     conversation::draw(f, app, theme, body);
+    draw_chips(f, app, theme, chips);
     draw_input(f, app, theme, input);
     draw_hint(f, app, theme, hint);
     match &app.mode {
@@ -38,6 +42,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
         Mode::Cost => overlays::cost(f, app, theme, area),
         Mode::Help => overlays::help(f, theme, area),
         Mode::ConfirmQuit => overlays::confirm_quit(f, theme, area),
+        Mode::Attach { .. } => {}
     }
 }
 
@@ -131,13 +136,30 @@ fn draw_status(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     f.render_widget(Paragraph::new(Line::from(head)).style(bar), area);
 }
 
+/// Attachments waiting to be sent, as numbered chips (F3 or /detach N removes).
+fn draw_chips(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    if area.height == 0 {
+        return;
+    }
+    let mut spans = Vec::new();
+    for (i, a) in app.attachments.iter().enumerate() {
+        spans.push(Span::styled(
+            format!(" 📎{} {} ", i + 1, a.label()),
+            theme.selected,
+        ));
+        spans.push(Span::raw(" "));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
 fn draw_input(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
-    let title = match &app.pending {
-        Some(p) if p.first_token_ms.is_none() => " waiting… (Esc stops) ",
-        Some(_) => " streaming… (Esc stops) ",
-        None => " message ",
+    let title = match (&app.mode, &app.pending) {
+        (Mode::Attach { .. }, _) => " attach: a file path or https URL · Enter adds · Esc cancels ",
+        (_, Some(p)) if p.first_token_ms.is_none() => " waiting… (Esc stops) ",
+        (_, Some(_)) => " streaming… (Esc stops) ",
+        (_, None) => " message ",
     };
-    let focused = app.mode == Mode::Chat;
+    let focused = matches!(app.mode, Mode::Chat | Mode::Attach { .. });
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(if focused {

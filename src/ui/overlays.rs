@@ -138,7 +138,7 @@ pub fn picker(f: &mut Frame, app: &App, theme: &Theme, p: &PickerState, area: Re
 }
 
 pub fn cost(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
-    let r = centered(area, 90, 70, 40, 10);
+    let r = centered(area, 96, 70, 40, 10);
     f.render_widget(Clear, r);
     let block = frame(" cost per model · Esc close ", theme);
     let inner = block.inner(r);
@@ -154,6 +154,8 @@ pub fn cost(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
                 Cell::from(short_count(s.prompt_tokens)),
                 Cell::from(short_count(s.completion_tokens)),
                 Cell::from(short_count(s.reasoning_tokens)),
+                Cell::from(s.images_in.to_string()),
+                Cell::from(short_count(s.image_tokens)),
                 Cell::from(format_usd(s.cost)),
                 Cell::from(if s.estimated.is_zero() {
                     String::new()
@@ -178,6 +180,8 @@ pub fn cost(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             Cell::from(""),
             Cell::from(""),
             Cell::from(""),
+            Cell::from(""),
+            Cell::from(""),
             Cell::from(format_usd(total)),
             Cell::from(if app.ledger.estimated().is_zero() {
                 String::new()
@@ -192,11 +196,13 @@ pub fn cost(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let table = Table::new(
         rows,
         [
-            Constraint::Min(16),
+            Constraint::Min(28),
             Constraint::Length(5),
             Constraint::Length(6),
             Constraint::Length(6),
             Constraint::Length(6),
+            Constraint::Length(6),
+            Constraint::Length(7),
             Constraint::Length(11),
             Constraint::Length(11),
         ],
@@ -208,6 +214,8 @@ pub fn cost(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             "in",
             "out",
             "think",
+            "img in",
+            "img out",
             "cost",
             "estimated",
         ])

@@ -124,3 +124,139 @@ impl Driver {
         self.until(|a| !a.is_busy()).await;
     }
 }
+
+// ------------------------------------------------------------------ added for
+// the fault matrix and hostile-output tests (tests/fault_matrix.rs,
+// tests/hostile.rs, tests/never_panic.rs).
+
+/// The client settings `Driver::new` uses, at `base_url`: fast retries so a
+/// test sees every retry without waiting long, a 5 s idle timeout.
+pub fn driver_config(base_url: &str) -> ClientConfig {
+    let mut p = Provider::openrouter();
+    p.base_url = base_url.to_string();
+    let mut cfg = ClientConfig::new(p, None);
+    cfg.retry = RetryPolicy {
+        max_retries: 3,
+        base: Duration::from_millis(10),
+        max_wait: Duration::from_secs(3),
+    };
+    cfg.idle_timeout = Duration::from_secs(5);
+    cfg
+}
+
+impl Driver {
+    /// A driver whose client settings `tune` adjusts (a shorter idle timeout,
+    /// no retries…); everything else as `Driver::new`.
+    pub async fn with_config(opts: ServerOptions, tune: impl FnOnce(&mut ClientConfig)) -> Driver {
+        let server = orchat::server::start(opts).await.unwrap();
+        let mut cfg = driver_config(&server.base_url());
+        tune(&mut cfg);
+        let (tx, rx) = mpsc::unbounded_channel();
+        Driver {
+            app: new_app(),
+            fx: Effects::new(ChatClient::new(cfg).unwrap(), tx),
+            rx,
+            server,
+            start: Instant::now(),
+        }
+    }
+
+    /// A driver whose client talks to `base_url` (a dead port, a name that
+    /// does not resolve) while its local server stands by for `use_server`.
+    pub async fn pointed_at(opts: ServerOptions, base_url: &str) -> Driver {
+        let base_url = base_url.to_string();
+        Driver::with_config(opts, move |cfg| cfg.provider.base_url = base_url).await
+    }
+
+    /// Points the client back at the driver's own server ("the network came
+    /// back"); the app, its conversation and its ledger are untouched.
+    pub fn use_server(&mut self) {
+        let cfg = driver_config(&self.server.base_url());
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.fx = Effects::new(ChatClient::new(cfg).unwrap(), tx);
+        self.rx = rx;
+    }
+
+    /// Like `until`, but returns every message fed to the app on the way, so
+    /// a test can count retries even when no server saw the requests.
+    pub async fn until_logged(&mut self, done: impl Fn(&App) -> bool) -> Vec<Msg> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut log = Vec::new();
+        while !done(&self.app) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, self.rx.recv()).await {
+                Ok(Some(m)) => {
+                    log.push(m.clone());
+                    self.send(m);
+                }
+                _ => panic!("timed out waiting; entries: {:#?}", self.app.entries.len()),
+            }
+        }
+        log
+    }
+}
+
+/// The answers of the conversation, oldest first.
+pub fn answers(app: &App) -> Vec<&orchat::answer::Answer> {
+    app.entries
+        .iter()
+        .filter_map(|e| match e {
+            orchat::app::Entry::Assistant { answer, .. } => Some(&**answer),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The text and hint of every error entry, oldest first.
+pub fn errors(app: &App) -> Vec<(String, Option<String>)> {
+    app.entries
+        .iter()
+        .filter_map(|e| match e {
+            orchat::app::Entry::Error { text, hint } => Some((text.clone(), hint.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A `Write` into memory that the test keeps a handle on (ratatui's backend
+/// owns its writer and exposes it only behind an unstable feature).
+#[derive(Clone, Default)]
+pub struct SharedBuf(pub std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+impl std::io::Write for SharedBuf {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Everything a real terminal would receive for one frame of the app at
+/// `w`×`h`: ratatui's crossterm backend writing into memory (a fixed
+/// viewport, so nothing asks a tty for its size), wrapped in the synchronized
+/// update the runtime uses.
+pub fn frame_bytes(app: &App, w: u16, h: u16) -> Vec<u8> {
+    use ratatui::backend::CrosstermBackend;
+    use ratatui::layout::Rect;
+    use ratatui::{TerminalOptions, Viewport};
+    let out = SharedBuf::default();
+    let mut t = Terminal::with_options(
+        CrosstermBackend::new(out.clone()),
+        TerminalOptions {
+            viewport: Viewport::Fixed(Rect::new(0, 0, w, h)),
+        },
+    )
+    .unwrap();
+    crossterm::queue!(
+        t.backend_mut(),
+        crossterm::terminal::BeginSynchronizedUpdate
+    )
+    .unwrap();
+    t.draw(|f| orchat::ui::draw(f, app, &Theme::dark()))
+        .unwrap();
+    crossterm::execute!(t.backend_mut(), crossterm::terminal::EndSynchronizedUpdate).unwrap();
+    drop(t);
+    out.0.take()
+}

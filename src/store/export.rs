@@ -1,0 +1,289 @@
+//! A saved conversation as Markdown (to read and share), as JSON (to keep
+//! and import again; it round-trips field for field), or as a plain
+//! transcript for the terminal.
+
+use std::fmt::Write as _;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::{ConversationMeta, StoredMessage, StoredRole, format_utc};
+use crate::answer::Status;
+
+/// The version of the JSON export format. An importer accepts this and
+/// older versions.
+pub const JSON_VERSION: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+struct Doc {
+    orchat_export: u32,
+    conversation: ConversationMeta,
+    messages: Vec<StoredMessage>,
+}
+
+/// Token and cost totals over a conversation's messages.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Totals {
+    pub prompt: u64,
+    pub completion: u64,
+    pub reasoning: u64,
+    pub image: u64,
+    pub cost: Decimal,
+    /// The cost kinds that occur, in order of first occurrence.
+    pub kinds: Vec<&'static str>,
+}
+
+pub fn totals(msgs: &[StoredMessage]) -> Totals {
+    let mut t = Totals::default();
+    for m in msgs {
+        t.prompt += m.prompt_tokens.unwrap_or(0);
+        t.completion += m.completion_tokens.unwrap_or(0);
+        t.reasoning += m.reasoning_tokens.unwrap_or(0);
+        t.image += m.image_tokens.unwrap_or(0);
+        t.cost += m.cost.unwrap_or_default();
+        if let Some(k) = m.cost_kind.map(|k| k.label())
+            && !t.kinds.contains(&k)
+        {
+            t.kinds.push(k);
+        }
+    }
+    t
+}
+
+/// A YAML double-quoted scalar (JSON string syntax is a subset of it).
+fn yaml_str(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+}
+
+/// Exact USD, never rounded: `$0.0001556`.
+fn usd(d: Decimal) -> String {
+    format!("${}", d.normalize())
+}
+
+/// A link target that survives spaces and parentheses in paths.
+fn link_target(p: &str) -> String {
+    if p.contains([' ', '(', ')', '<', '>']) {
+        format!("<{}>", p.replace('<', "%3C").replace('>', "%3E"))
+    } else {
+        p.to_string()
+    }
+}
+
+/// The label of an answer: model, tokens, cost and how the cost is known.
+pub fn answer_label(m: &StoredMessage) -> String {
+    let mut parts = vec![m.model().unwrap_or("assistant").to_string()];
+    if let Some(p) = m.prompt_tokens {
+        parts.push(format!("{p} in"));
+    }
+    if let Some(c) = m.completion_tokens {
+        parts.push(format!("{c} out"));
+    }
+    if let Some(r) = m.reasoning_tokens.filter(|r| *r > 0) {
+        parts.push(format!("{r} reasoning"));
+    }
+    if let Some(c) = m.cost {
+        let kind = m.cost_kind.map_or("", |k| k.label());
+        parts.push(format!("{} {kind}", usd(c)).trim_end().to_string());
+    }
+    if let Some(s) = m.status.filter(|s| !matches!(s, Status::Complete)) {
+        parts.push(status_word(s).to_string());
+    }
+    parts.join(" · ")
+}
+
+fn status_word(s: Status) -> &'static str {
+    match s {
+        Status::Waiting => "waiting",
+        Status::Streaming => "streaming",
+        Status::Complete => "complete",
+        Status::Incomplete => "incomplete",
+        Status::Stopped => "stopped",
+        Status::Failed => "failed",
+    }
+}
+
+/// Markdown with YAML front matter (title, id, dates, models, tokens, total
+/// cost), a heading per message, reasoning in a collapsible `<details>`, and
+/// generated images linked.
+pub fn markdown(meta: &ConversationMeta, msgs: &[StoredMessage]) -> String {
+    let t = totals(msgs);
+    let mut out = String::new();
+    let _ = writeln!(out, "---");
+    let _ = writeln!(out, "title: {}", yaml_str(&meta.title));
+    let _ = writeln!(out, "id: {}", yaml_str(&meta.id));
+    let _ = writeln!(out, "created: {}", format_utc(meta.created_ms));
+    let _ = writeln!(out, "updated: {}", format_utc(meta.updated_ms));
+    if meta.models.is_empty() {
+        let _ = writeln!(out, "models: []");
+    } else {
+        let _ = writeln!(out, "models:");
+        for m in &meta.models {
+            let _ = writeln!(out, "  - {}", yaml_str(m));
+        }
+    }
+    let _ = writeln!(out, "messages: {}", meta.messages);
+    let _ = writeln!(out, "tokens:");
+    let _ = writeln!(out, "  in: {}", t.prompt);
+    let _ = writeln!(out, "  out: {}", t.completion);
+    let _ = writeln!(out, "  reasoning: {}", t.reasoning);
+    let _ = writeln!(out, "  images: {}", t.image);
+    let _ = writeln!(
+        out,
+        "total_cost_usd: {}",
+        yaml_str(&meta.total_cost.normalize().to_string())
+    );
+    let _ = writeln!(out, "cost_kinds: [{}]", t.kinds.join(", "));
+    let _ = writeln!(out, "---");
+    let _ = writeln!(out);
+    let title = if meta.title.is_empty() {
+        "(untitled)"
+    } else {
+        &meta.title
+    };
+    let _ = writeln!(out, "# {title}");
+    for m in msgs {
+        let _ = writeln!(out);
+        match m.role {
+            StoredRole::User => {
+                let _ = writeln!(out, "## You");
+                let _ = writeln!(out);
+                let _ = writeln!(out, "{}", m.text.trim_end());
+                if !m.attachments.is_empty() {
+                    let _ = writeln!(out);
+                    let _ = writeln!(out, "Attached:");
+                    for a in &m.attachments {
+                        let _ = writeln!(out, "- [{a}]({})", link_target(a));
+                    }
+                }
+            }
+            StoredRole::Assistant => {
+                let _ = writeln!(out, "## {}", answer_label(m));
+                let _ = writeln!(out);
+                if !m.reasoning.trim().is_empty() {
+                    let _ = writeln!(out, "<details><summary>Reasoning</summary>");
+                    let _ = writeln!(out);
+                    let _ = writeln!(out, "{}", m.reasoning.trim_end());
+                    let _ = writeln!(out);
+                    let _ = writeln!(out, "</details>");
+                    let _ = writeln!(out);
+                }
+                if !m.text.is_empty() {
+                    let _ = writeln!(out, "{}", m.text.trim_end());
+                }
+                for p in &m.image_paths {
+                    let _ = writeln!(out);
+                    let _ = writeln!(out, "![image]({})", link_target(p));
+                }
+                if let Some(e) = &m.error {
+                    let _ = writeln!(out);
+                    let _ = writeln!(out, "> **{}:** {e}", m.status.map_or("error", status_word));
+                }
+            }
+            StoredRole::Error => {
+                let _ = writeln!(out, "## Error");
+                let _ = writeln!(out);
+                for l in m.text.lines() {
+                    let _ = writeln!(out, "> {l}");
+                }
+            }
+            StoredRole::Notice => {
+                let _ = writeln!(out, "*{}*", m.text.trim());
+            }
+        }
+    }
+    out
+}
+
+/// Pretty JSON: `{"orchat_export": 1, "conversation": …, "messages": […]}`,
+/// costs as exact decimal strings.
+pub fn json(meta: &ConversationMeta, msgs: &[StoredMessage]) -> String {
+    let doc = Doc {
+        orchat_export: JSON_VERSION,
+        conversation: meta.clone(),
+        messages: msgs.to_vec(),
+    };
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// Reads a JSON export back. Every message is put under the conversation's
+/// id; two messages with one seq are refused.
+pub fn import_json(text: &str) -> Result<(ConversationMeta, Vec<StoredMessage>), String> {
+    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    let version = v
+        .get("orchat_export")
+        .and_then(|x| x.as_u64())
+        .ok_or("not an orchat export (no \"orchat_export\" version)")?;
+    if version == 0 || version > u64::from(JSON_VERSION) {
+        return Err(format!(
+            "export format {version} is not supported by this orchat (it reads 1 to {JSON_VERSION})"
+        ));
+    }
+    let doc: Doc = serde_json::from_value(v).map_err(|e| format!("bad orchat export: {e}"))?;
+    let mut msgs = doc.messages;
+    let mut seqs = std::collections::BTreeSet::new();
+    for m in &mut msgs {
+        if !seqs.insert(m.seq) {
+            return Err(format!(
+                "bad orchat export: two messages numbered {}",
+                m.seq
+            ));
+        }
+        m.conversation_id.clone_from(&doc.conversation.id);
+    }
+    msgs.sort_by_key(|m| m.seq);
+    Ok((doc.conversation, msgs))
+}
+
+/// A plain transcript for the terminal (`orchat sessions show`).
+pub fn transcript(meta: &ConversationMeta, msgs: &[StoredMessage]) -> String {
+    let mut out = String::new();
+    let title = if meta.title.is_empty() {
+        "(untitled)"
+    } else {
+        &meta.title
+    };
+    let _ = writeln!(out, "{title}");
+    let _ = writeln!(
+        out,
+        "{} · {} · {} messages · {} · {}",
+        meta.id,
+        format_utc(meta.created_ms),
+        meta.messages,
+        if meta.models.is_empty() {
+            "no answers".to_string()
+        } else {
+            meta.models.join(", ")
+        },
+        usd(meta.total_cost)
+    );
+    for m in msgs {
+        let _ = writeln!(out);
+        let head = match m.role {
+            StoredRole::User => "you".to_string(),
+            StoredRole::Assistant => answer_label(m),
+            StoredRole::Error => "error".to_string(),
+            StoredRole::Notice => "notice".to_string(),
+        };
+        let _ = writeln!(out, "▌ {head}");
+        if !m.reasoning.trim().is_empty() {
+            for l in m.reasoning.trim_end().lines() {
+                let _ = writeln!(out, "  ┆ {l}");
+            }
+        }
+        for l in m.text.trim_end().lines() {
+            let _ = writeln!(out, "  {l}");
+        }
+        for a in &m.attachments {
+            let _ = writeln!(out, "  [attached {a}]");
+        }
+        for p in &m.image_paths {
+            let _ = writeln!(out, "  [image {p}]");
+        }
+        if let Some(e) = &m.error {
+            let _ = writeln!(out, "  ({e})");
+        }
+    }
+    out
+}

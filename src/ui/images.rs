@@ -1,0 +1,84 @@
+//! Generated images shown inline: decoded once, encoded for the terminal's
+//! graphics protocol (kitty, iTerm2 or sixel where supported, half-blocks
+//! elsewhere) once per pane width, and cached.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use ratatui::layout::Size;
+use ratatui_image::Resize;
+use ratatui_image::picker::Picker;
+use ratatui_image::protocol::Protocol;
+
+/// The largest an inline image gets, in cells.
+const MAX_ROWS: u16 = 16;
+const MAX_COLS: u16 = 64;
+
+/// Asks the terminal for its graphics protocol and font size, but only when
+/// the environment says it is one that answers (kitty, WezTerm, iTerm2,
+/// Ghostty, foot). A terminal that does not answer would leave the query's
+/// reader thread blocked on stdin, eating the user's keys, so everywhere else
+/// (tmux included) orchat uses half-blocks without asking.
+pub fn detect_picker() -> Option<Picker> {
+    let env = |k: &str| std::env::var(k).unwrap_or_default().to_lowercase();
+    if !env("TMUX").is_empty() {
+        return None;
+    }
+    let term = env("TERM");
+    let program = env("TERM_PROGRAM");
+    let answers = !env("KITTY_WINDOW_ID").is_empty()
+        || ["kitty", "ghostty", "foot", "wezterm"]
+            .iter()
+            .any(|t| term.contains(t))
+        || ["iterm.app", "wezterm", "ghostty"]
+            .iter()
+            .any(|p| program == *p);
+    if !answers {
+        return None;
+    }
+    Picker::from_query_stdio().ok()
+}
+
+pub struct ImageCache {
+    picker: Picker,
+    /// (data URL's address in memory is not stable; the key is turn and index) -> protocol.
+    encoded: HashMap<(u64, usize, u16), Option<Rc<Protocol>>>,
+}
+
+impl Default for ImageCache {
+    fn default() -> Self {
+        ImageCache::new(Picker::halfblocks())
+    }
+}
+
+impl ImageCache {
+    pub fn new(picker: Picker) -> ImageCache {
+        ImageCache {
+            picker,
+            encoded: HashMap::new(),
+        }
+    }
+
+    /// Uses a picker that knows the real terminal's protocol and font size.
+    pub fn set_picker(&mut self, picker: Picker) {
+        self.picker = picker;
+        self.encoded.clear();
+    }
+
+    /// The encoded image `n` of `turn` for a pane `width` cells wide, or
+    /// `None` when the data is not a decodable image.
+    pub fn get(&mut self, turn: u64, n: usize, data_url: &str, width: u16) -> Option<Rc<Protocol>> {
+        self.encoded
+            .entry((turn, n, width))
+            .or_insert_with(|| {
+                let bytes = crate::images::decode_data_url(data_url).ok()?;
+                let img = image::load_from_memory(&bytes).ok()?;
+                let size = Size::new(width.clamp(1, MAX_COLS), MAX_ROWS);
+                self.picker
+                    .new_protocol(img, size, Resize::Fit(None))
+                    .ok()
+                    .map(Rc::new)
+            })
+            .clone()
+    }
+}

@@ -1,0 +1,330 @@
+//! `orchat sessions …` against a temporary store: what it prints, what it
+//! changes, and its exit codes.
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use clap::Parser;
+use orchat::pricing::CostKind;
+use orchat::sessions_cli::{Format, SessionsCommand, run_with};
+use orchat::store::{Store, StoredMessage, StoredRole, export};
+use rust_decimal::Decimal;
+
+struct Run {
+    code: i32,
+    out: String,
+    err: String,
+}
+
+fn run(path: &Path, cmd: SessionsCommand, answer: Option<&str>) -> Run {
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let mut input = answer.map(|a| Cursor::new(a.as_bytes().to_vec()));
+    let code = run_with(
+        path,
+        cmd,
+        &mut out,
+        &mut err,
+        input.as_mut().map(|c| c as &mut dyn std::io::BufRead),
+    );
+    Run {
+        code,
+        out: String::from_utf8(out).unwrap(),
+        err: String::from_utf8(err).unwrap(),
+    }
+}
+
+/// Parses arguments as the main CLI will, through a `Sessions` subcommand.
+#[derive(Parser)]
+struct Wrapper {
+    #[command(subcommand)]
+    cmd: SessionsCommand,
+}
+
+fn parse(args: &[&str]) -> Result<SessionsCommand, clap::Error> {
+    Wrapper::try_parse_from(std::iter::once("sessions").chain(args.iter().copied())).map(|w| w.cmd)
+}
+
+fn cmd(args: &[&str]) -> SessionsCommand {
+    parse(args).unwrap()
+}
+
+/// Two conversations whose ids share the prefix "ab".
+fn fixture(dir: &tempfile::TempDir) -> PathBuf {
+    let path = dir.path().join("sessions.db");
+    let store = Store::open(&path).unwrap();
+    store.put_message(StoredMessage::user(
+        "abc111",
+        0,
+        "How do lifetimes work?",
+        vec![],
+        "google/gemini-2.5-flash",
+        1_700_000_000_000,
+    ));
+    let mut a = StoredMessage::new(
+        "abc111",
+        1,
+        StoredRole::Assistant,
+        "Lifetimes name how long a borrow lives.",
+        1_700_000_001_000,
+    );
+    a.model_requested = Some("google/gemini-2.5-flash".into());
+    a.reasoning = "Explain the borrow checker simply.".into();
+    a.cost = Some(Decimal::from_str("0.0001238767").unwrap());
+    a.cost_kind = Some(CostKind::Reported);
+    store.put_message(a);
+    store.put_message(StoredMessage::user(
+        "abd222",
+        0,
+        "Name a penguin",
+        vec![],
+        "m",
+        1_700_000_100_000,
+    ));
+    store.flush();
+    assert_eq!(store.health(), None);
+    path
+}
+
+#[test]
+fn arguments_parse_as_documented() {
+    assert_eq!(
+        cmd(&["export", "abc", "--format", "json", "-o", "x.json"]),
+        SessionsCommand::Export {
+            id: "abc".into(),
+            format: Format::Json,
+            output: Some("x.json".into()),
+        }
+    );
+    assert_eq!(
+        cmd(&["export", "abc", "--format", "markdown"]),
+        SessionsCommand::Export {
+            id: "abc".into(),
+            format: Format::Md,
+            output: None,
+        }
+    );
+    assert_eq!(
+        cmd(&["search", "borrow", "checker"]),
+        SessionsCommand::Search {
+            query: vec!["borrow".into(), "checker".into()]
+        }
+    );
+    assert_eq!(
+        cmd(&["delete", "abc", "--yes"]),
+        SessionsCommand::Delete {
+            id: "abc".into(),
+            yes: true
+        }
+    );
+    assert!(parse(&["search"]).is_err());
+    assert!(parse(&["export", "abc", "--format", "pdf"]).is_err());
+    assert!(parse(&["show"]).is_err());
+}
+
+#[test]
+fn listing_nothing_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sessions.db");
+    let r = run(&path, SessionsCommand::List, None);
+    assert_eq!(r.code, 0);
+    assert_eq!(r.out, "");
+    assert!(r.err.contains("no saved conversations yet"));
+    assert!(!path.exists());
+    let r = run(&path, cmd(&["show", "abc"]), None);
+    assert_eq!(r.code, 1);
+    assert!(r.err.contains("no saved conversation matches abc"));
+}
+
+#[test]
+fn list_shows_a_table_newest_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = fixture(&dir);
+    let r = run(&path, SessionsCommand::List, None);
+    assert_eq!(r.code, 0, "{}", r.err);
+    let lines: Vec<_> = r.out.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", r.out);
+    assert!(lines[0].starts_with("ID "));
+    assert!(lines[0].contains("TITLE") && lines[0].contains("COST"));
+    // Ids are padded to the 12 columns a real id takes.
+    assert!(lines[1].starts_with("abd222        2023-11-14 22:15  Name a penguin"));
+    assert!(lines[2].starts_with("abc111        2023-11-14 22:13  How do lifetimes work?"));
+    assert!(lines[2].contains("google/gemini-2.5-flash"));
+    assert!(
+        lines[2].trim_end().ends_with("2  $0.0001239"),
+        "{}",
+        lines[2]
+    );
+}
+
+#[test]
+fn show_names_conversations_by_unique_prefix() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = fixture(&dir);
+    let r = run(&path, cmd(&["show", "abc"]), None);
+    assert_eq!(r.code, 0, "{}", r.err);
+    assert!(r.out.starts_with("How do lifetimes work?\nabc111 · "));
+    assert!(r.out.contains("▌ you\n  How do lifetimes work?"));
+    assert!(
+        r.out
+            .contains("▌ google/gemini-2.5-flash · $0.0001238767 reported")
+    );
+    assert!(r.out.contains("  ┆ Explain the borrow checker simply."));
+
+    let r = run(&path, cmd(&["show", "ab"]), None);
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.err,
+        "orchat: ab matches 2 conversations (abc111, abd222); type more of the ID\n"
+    );
+    let r = run(&path, cmd(&["show", "zzz"]), None);
+    assert_eq!(r.code, 1);
+    assert_eq!(r.err.lines().count(), 1);
+}
+
+#[test]
+fn export_writes_markdown_or_json_and_json_imports_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = fixture(&dir);
+    let r = run(&path, cmd(&["export", "abc"]), None);
+    assert_eq!(r.code, 0, "{}", r.err);
+    assert!(
+        r.out
+            .starts_with("---\ntitle: \"How do lifetimes work?\"\n")
+    );
+    assert!(r.out.contains("<details><summary>Reasoning</summary>"));
+
+    let file = dir.path().join("out.json");
+    let r = run(
+        &path,
+        cmd(&[
+            "export",
+            "abc1",
+            "--format",
+            "json",
+            "-o",
+            file.to_str().unwrap(),
+        ]),
+        None,
+    );
+    assert_eq!(r.code, 0, "{}", r.err);
+    assert_eq!(r.out, "", "the export went to the file, not stdout");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let original = Store::open(&path).unwrap().load("abc111").unwrap().unwrap();
+    assert_eq!(export::import_json(&text).unwrap(), original);
+
+    // Importing into a store that has it: a new id, the same conversation.
+    let r = run(&path, cmd(&["import", file.to_str().unwrap()]), None);
+    assert_eq!(r.code, 0, "{}", r.err);
+    let new_id = r.out.trim();
+    assert_ne!(new_id, "abc111");
+    let (meta, msgs) = Store::open(&path).unwrap().load(new_id).unwrap().unwrap();
+    assert_eq!(meta.title, original.0.title);
+    assert_eq!(meta.total_cost, original.0.total_cost);
+    assert_eq!(msgs.len(), original.1.len());
+    assert_eq!(msgs[1].reasoning, original.1[1].reasoning);
+
+    // Into an empty store: the id is kept.
+    let dir2 = tempfile::tempdir().unwrap();
+    let path2 = dir2.path().join("s.db");
+    let r = run(&path2, cmd(&["import", file.to_str().unwrap()]), None);
+    assert_eq!((r.code, r.out.as_str()), (0, "abc111\n"), "{}", r.err);
+    assert_eq!(
+        Store::open(&path2)
+            .unwrap()
+            .load("abc111")
+            .unwrap()
+            .unwrap(),
+        original
+    );
+
+    // A file that is not an export fails with one line.
+    std::fs::write(dir.path().join("bad.json"), "{\"hello\": 1}").unwrap();
+    let r = run(
+        &path,
+        cmd(&["import", dir.path().join("bad.json").to_str().unwrap()]),
+        None,
+    );
+    assert_eq!(r.code, 1);
+    assert!(r.err.contains("not an orchat export"));
+    assert_eq!(r.err.lines().count(), 1);
+}
+
+#[test]
+fn delete_asks_or_needs_yes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = fixture(&dir);
+    let exists = |id: &str| Store::open(&path).unwrap().load(id).unwrap().is_some();
+
+    // Nobody to ask: refused.
+    let r = run(&path, cmd(&["delete", "abc"]), None);
+    assert_eq!(r.code, 2);
+    assert!(r.err.contains("without --yes"));
+    assert!(exists("abc111"));
+
+    // Asked, and the answer is no.
+    let r = run(&path, cmd(&["delete", "abc"]), Some("n\n"));
+    assert_eq!(r.code, 1);
+    assert!(
+        r.err
+            .contains("delete \"How do lifetimes work?\" (2 messages)? [y/N]")
+    );
+    assert!(exists("abc111"));
+
+    // Asked, and yes.
+    let r = run(&path, cmd(&["delete", "abc"]), Some("y\n"));
+    assert_eq!(r.code, 0, "{}", r.err);
+    assert!(!exists("abc111"));
+
+    let r = run(&path, cmd(&["delete", "abd", "--yes"]), None);
+    assert_eq!(r.code, 0, "{}", r.err);
+    assert!(!exists("abd222"));
+    let r = run(&path, SessionsCommand::List, None);
+    assert!(r.err.contains("no saved conversations yet"));
+}
+
+#[test]
+fn search_prints_matches_across_conversations() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = fixture(&dir);
+    let r = run(&path, cmd(&["search", "borrow"]), None);
+    assert_eq!(r.code, 0, "{}", r.err);
+    // The answer's text and its reasoning both mention it.
+    let lines: Vec<_> = r.out.lines().collect();
+    assert_eq!(lines.len(), 1, "{}", r.out);
+    assert!(lines[0].starts_with("abc111  #1"));
+    assert!(lines[0].contains("«borrow»"));
+
+    let r = run(&path, cmd(&["search", "penguin"]), None);
+    assert!(r.out.starts_with("abd222  #0"));
+
+    let r = run(&path, cmd(&["search", "walrus"]), None);
+    assert_eq!((r.code, r.out.as_str()), (0, ""));
+    assert!(r.err.contains("nothing matches walrus"));
+}
+
+#[test]
+fn a_corrupt_store_fails_with_one_line_and_is_not_touched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sessions.db");
+    std::fs::write(&path, b"this is not sqlite at all, just text").unwrap();
+    for c in [
+        SessionsCommand::List,
+        cmd(&["show", "a"]),
+        cmd(&["delete", "a", "--yes"]),
+        cmd(&["search", "x"]),
+    ] {
+        let r = run(&path, c, None);
+        assert_eq!(r.code, 1);
+        assert_eq!(r.err.lines().count(), 1);
+        assert!(
+            r.err
+                .contains("is not a valid orchat database; it was left untouched")
+        );
+    }
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        b"this is not sqlite at all, just text"
+    );
+}
