@@ -88,12 +88,25 @@ pub struct Cli {
     #[arg(long = "api-key-file", value_name = "PATH")]
     pub api_key_file: Option<PathBuf>,
 
+    /// Reopen the last conversation.
+    #[arg(short = 'c', long = "continue", conflicts_with = "session")]
+    pub continue_last: bool,
+
+    /// Reopen a saved conversation by id (a unique prefix is enough).
+    #[arg(long = "session", value_name = "ID")]
+    pub session: Option<String>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Saved conversations: list, show, export, import, delete, search.
+    Sessions {
+        #[command(subcommand)]
+        cmd: crate::sessions_cli::SessionsCommand,
+    },
     /// Run the built-in OpenRouter-compatible server on 127.0.0.1 and print its URL.
     Serve {
         /// Content chunks per second (default: as fast as possible).

@@ -24,6 +24,7 @@ pub enum Action {
     Attach,
     Detach,
     OpenImage,
+    Sessions,
 }
 
 pub struct Binding {
@@ -93,6 +94,12 @@ pub const CHAT: &[Binding] = &[
         label: "F3",
         action: Action::Detach,
         description: "remove the last attachment (also /detach [N])",
+    },
+    Binding {
+        keys: &[(CTRL, KeyCode::Char('s')), (NONE, KeyCode::F(5))],
+        label: "Ctrl+S / F5",
+        action: Action::Sessions,
+        description: "saved conversations: search, open, rename (Ctrl+R), delete (Ctrl+X)",
     },
     Binding {
         keys: &[(NONE, KeyCode::F(4))],
@@ -168,6 +175,12 @@ pub const COMMANDS: &[(&str, &str)] = &[
         "reasoning effort or token budget",
     ),
     ("/attach PATH|URL", "attach an image to the next message"),
+    ("/sessions", "saved conversations (Ctrl+S)"),
+    ("/rename TITLE", "name this conversation"),
+    (
+        "/export [PATH] [--json]",
+        "write this conversation as Markdown or JSON",
+    ),
     ("/detach [N]", "remove attachment N (all without N)"),
     (
         "/retry [MODEL]",

@@ -26,6 +26,15 @@ fn main() {
 }
 
 async fn run(cli: Cli) -> i32 {
+    if let Some(Command::Sessions { cmd }) = cli.command {
+        let Some(path) = orchat::store::default_path() else {
+            eprintln!("orchat: no data directory to keep conversations in");
+            return EXIT_FAILED;
+        };
+        return tokio::task::spawn_blocking(move || orchat::sessions_cli::run(&path, cmd))
+            .await
+            .unwrap_or(EXIT_FAILED);
+    }
     if let Some(Command::Serve {
         pace,
         free_per_minute,
@@ -78,14 +87,94 @@ async fn run_app(cli: &Cli, conn: orchat::connect::Connection) -> i32 {
     } else {
         orchat::ui::theme::Theme::dark()
     };
+    let store = match open_store() {
+        Ok(s) => Some(s),
+        Err(e) => {
+            app.saving_off = Some(e);
+            None
+        }
+    };
+    app.conversation_id = orchat::store::new_id();
+    if let Some(code) = resume(cli, store.as_ref(), &mut app) {
+        return code;
+    }
     let client = conn.client.clone();
-    // With a key, the live model list replaces the bundled one in the background.
-    let refresh = conn.demo.is_none() && conn.client.config().key.is_some();
-    match orchat::runtime::run(app, client, theme, true, refresh).await {
+    let opts = orchat::runtime::RunOptions {
+        theme,
+        mouse: true,
+        // With a key, the live model list replaces the bundled one in the background.
+        refresh_catalog: conn.demo.is_none() && conn.client.config().key.is_some(),
+        store,
+    };
+    match orchat::runtime::run(app, client, opts).await {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("orchat: terminal error: {e}");
             EXIT_FAILED
+        }
+    }
+}
+
+/// Opens the session store; a failure turns saving off (said in the status
+/// bar), it does not stop orchat.
+fn open_store() -> Result<orchat::store::Store, String> {
+    let path = orchat::store::default_path().ok_or("no data directory")?;
+    orchat::store::Store::open(&path).map_err(|e| e.to_string())
+}
+
+/// `--continue` / `--session ID`: loads the conversation into the app.
+/// Returns an exit code when it cannot.
+fn resume(
+    cli: &Cli,
+    store: Option<&orchat::store::Store>,
+    app: &mut orchat::app::App,
+) -> Option<i32> {
+    if !cli.continue_last && cli.session.is_none() {
+        return None;
+    }
+    let Some(store) = store else {
+        eprintln!(
+            "orchat: cannot reopen a conversation: {}",
+            app.saving_off.as_deref().unwrap_or("saving is off")
+        );
+        return Some(EXIT_FAILED);
+    };
+    let id = match &cli.session {
+        Some(prefix) => match store.ids_with_prefix(prefix) {
+            Ok(ids) if ids.len() == 1 => ids[0].clone(),
+            Ok(ids) if ids.is_empty() => {
+                eprintln!(
+                    "orchat: no saved conversation {prefix} (orchat sessions list shows them)"
+                );
+                return Some(EXIT_FAILED);
+            }
+            Ok(_) => {
+                eprintln!("orchat: {prefix} matches several conversations; give more of the id");
+                return Some(EXIT_USAGE);
+            }
+            Err(e) => {
+                eprintln!("orchat: {e}");
+                return Some(EXIT_FAILED);
+            }
+        },
+        None => match store.last_id() {
+            Ok(Some(id)) => id,
+            Ok(None) => return None, // Nothing saved yet: a new conversation.
+            Err(e) => {
+                eprintln!("orchat: {e}");
+                return Some(EXIT_FAILED);
+            }
+        },
+    };
+    match store.load(&id) {
+        Ok(Some((_, msgs))) => {
+            app.restore(&id, &msgs);
+            None
+        }
+        Ok(None) => None,
+        Err(e) => {
+            eprintln!("orchat: {e}");
+            Some(EXIT_FAILED)
         }
     }
 }

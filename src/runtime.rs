@@ -12,7 +12,8 @@ use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
 use crate::api::ChatClient;
-use crate::app::{App, Effect, Msg, update};
+use crate::app::{App, Effect, Msg, SessionItem, StoreOp, update};
+use crate::store::Store;
 use crate::ui::theme::Theme;
 
 const FRAME: Duration = Duration::from_millis(16);
@@ -25,6 +26,11 @@ pub struct Effects {
     client: ChatClient,
     tx: mpsc::UnboundedSender<Msg>,
     tasks: HashMap<u64, tokio::task::AbortHandle>,
+    /// The session store; `None` when saving is off.
+    store: Option<Store>,
+    /// The current conversation, as the app last said (for store effects).
+    conversation: String,
+    saving_reported: bool,
 }
 
 impl Effects {
@@ -33,7 +39,40 @@ impl Effects {
             client,
             tx,
             tasks: HashMap::new(),
+            store: None,
+            conversation: String::new(),
+            saving_reported: false,
         }
+    }
+
+    /// Saves through `store` from now on.
+    pub fn with_store(mut self, store: Option<Store>) -> Effects {
+        self.store = store;
+        self
+    }
+
+    pub fn set_store(&mut self, store: Option<Store>) {
+        self.store = store;
+    }
+
+    pub fn store(&self) -> Option<&Store> {
+        self.store.as_ref()
+    }
+
+    /// Tells the app once when saving stops working.
+    fn check_store_health(&mut self) {
+        if self.saving_reported {
+            return;
+        }
+        if let Some(why) = self.store.as_ref().and_then(Store::health) {
+            self.saving_reported = true;
+            let _ = self.tx.send(Msg::SavingOff(why));
+        }
+    }
+
+    /// The conversation that store effects apply to.
+    pub fn set_conversation(&mut self, id: &str) {
+        self.conversation = id.to_string();
     }
 
     /// Runs the effects; returns true when one asks to quit.
@@ -85,6 +124,54 @@ impl Effects {
                     });
                 }
                 Effect::Open(path) => open_with_system_viewer(&path),
+                Effect::Store(op) => {
+                    if let Some(store) = &self.store {
+                        match op {
+                            StoreOp::Put(m) => store.put_message(*m),
+                            StoreOp::Truncate(from) => store.truncate(&self.conversation, from),
+                            StoreOp::Rename { id, title } => store.rename(&id, &title),
+                            StoreOp::Delete(id) => store.delete(&id),
+                        }
+                    }
+                    self.check_store_health();
+                }
+                Effect::ListSessions(query) => {
+                    let (store, tx) = (self.store.clone(), self.tx.clone());
+                    tokio::task::spawn_blocking(move || {
+                        let _ = tx.send(Msg::Sessions(list_sessions(store.as_ref(), &query)));
+                    });
+                }
+                Effect::LoadSession(id) => {
+                    let (store, tx) = (self.store.clone(), self.tx.clone());
+                    tokio::task::spawn_blocking(move || {
+                        let result = match &store {
+                            None => Err("saving is off".to_string()),
+                            Some(s) => {
+                                s.flush();
+                                match s.load(&id) {
+                                    Ok(Some((_, msgs))) => Ok((id, msgs)),
+                                    Ok(None) => Err(format!("no conversation {id}")),
+                                    Err(e) => Err(e.to_string()),
+                                }
+                            }
+                        };
+                        let _ = tx.send(Msg::SessionLoaded(result));
+                    });
+                }
+                Effect::Export { path, json } => {
+                    let (store, tx, id) = (
+                        self.store.clone(),
+                        self.tx.clone(),
+                        self.conversation.clone(),
+                    );
+                    tokio::task::spawn_blocking(move || {
+                        let text = match export(store.as_ref(), &id, path, json) {
+                            Ok(p) => format!("exported to {p}"),
+                            Err(e) => format!("export failed: {e}"),
+                        };
+                        let _ = tx.send(Msg::Flash(text));
+                    });
+                }
                 Effect::Quit => quit = true,
             }
         }
@@ -96,6 +183,60 @@ impl Effects {
             t.abort();
         }
     }
+}
+
+/// Saved conversations, all or those matching a full-text query.
+fn list_sessions(store: Option<&Store>, query: &str) -> Result<Vec<SessionItem>, String> {
+    let store = store.ok_or("saving is off: no saved conversations")?;
+    store.flush();
+    let metas = store.list().map_err(|e| e.to_string())?;
+    if query.trim().is_empty() {
+        return Ok(metas
+            .into_iter()
+            .map(|meta| SessionItem {
+                meta,
+                snippet: None,
+            })
+            .collect());
+    }
+    let hits = store.search(query).map_err(|e| e.to_string())?;
+    let mut items: Vec<SessionItem> = Vec::new();
+    for h in hits {
+        if items.iter().any(|i| i.meta.id == h.conversation_id) {
+            continue; // One row per conversation: its best match.
+        }
+        if let Some(meta) = metas.iter().find(|m| m.id == h.conversation_id) {
+            items.push(SessionItem {
+                meta: meta.clone(),
+                snippet: Some(h.snippet),
+            });
+        }
+    }
+    Ok(items)
+}
+
+/// Writes conversation `id` to `path` (default: `orchat-<id>.md` or `.json`
+/// in the current directory). Returns the path written.
+fn export(
+    store: Option<&Store>,
+    id: &str,
+    path: Option<String>,
+    json: bool,
+) -> Result<String, String> {
+    let store = store.ok_or("saving is off, so there is nothing saved to export")?;
+    store.flush();
+    let (meta, msgs) = store
+        .load(id)
+        .map_err(|e| e.to_string())?
+        .ok_or("this conversation has no saved messages yet")?;
+    let text = if json {
+        crate::store::export::json(&meta, &msgs)
+    } else {
+        crate::store::export::markdown(&meta, &msgs)
+    };
+    let path = path.unwrap_or_else(|| format!("orchat-{id}.{}", if json { "json" } else { "md" }));
+    std::fs::write(&path, text).map_err(|e| format!("cannot write {path}: {e}"))?;
+    Ok(path)
 }
 
 /// Saves each generated image under `data_dir/images/<folder>/`.
@@ -136,6 +277,7 @@ fn open_with_system_viewer(path: &str) {
 pub fn step(app: &mut App, fx: &mut Effects, start: Instant, msg: Msg) -> bool {
     update(app, Msg::Tick(start.elapsed().as_millis() as u64));
     let effects = update(app, msg);
+    fx.set_conversation(&app.conversation_id);
     fx.run(effects)
 }
 
@@ -154,17 +296,50 @@ fn to_msg(ev: Event) -> Option<Msg> {
 }
 
 /// Runs the full-screen app until the user quits or a signal arrives.
-pub async fn run(
-    mut app: App,
-    client: ChatClient,
-    theme: Theme,
-    mouse: bool,
-    refresh_catalog: bool,
-) -> std::io::Result<()> {
+/// How the full-screen app runs.
+pub struct RunOptions {
+    pub theme: Theme,
+    /// Capture the mouse (wheel scrolling); off leaves native selection.
+    pub mouse: bool,
+    /// Fetch the live model list in the background.
+    pub refresh_catalog: bool,
+    /// Where conversations are saved; `None` when saving is off.
+    pub store: Option<Store>,
+}
+
+/// The store a panic flushes before the process dies.
+static PANIC_STORE: std::sync::OnceLock<Store> = std::sync::OnceLock::new();
+
+pub async fn run(mut app: App, client: ChatClient, opts: RunOptions) -> std::io::Result<()> {
+    let RunOptions {
+        theme,
+        mouse,
+        refresh_catalog,
+        store,
+    } = opts;
     if let Some(picker) = crate::ui::images::detect_picker() {
         app.images.get_mut().set_picker(picker);
     }
     let mut guard = crate::tui::init(mouse)?;
+    if let Some(s) = &store {
+        let _ = PANIC_STORE.set(s.clone());
+        // After the terminal is restored (the guard's hook runs first):
+        // whatever was queued for saving is written before the process ends.
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            previous(info);
+            if let Some(s) = PANIC_STORE.get() {
+                s.flush();
+                eprintln!(
+                    "orchat: the conversation so far is saved in {}",
+                    s.path().display()
+                );
+            }
+            if let Some(log) = crate::paths::state_dir() {
+                eprintln!("orchat: details may be in the log under {}", log.display());
+            }
+        }));
+    }
     let (tx, mut rx) = mpsc::unbounded_channel();
     if refresh_catalog {
         // In the background: the bundled or cached catalog is in use meanwhile.
@@ -176,7 +351,13 @@ pub async fn run(
             }
         });
     }
-    let mut fx = Effects::new(client, tx);
+    let mut fx = Effects::new(client, tx).with_store(store);
+    fx.set_conversation(&app.conversation_id);
+    if app.clock_base_ms == 0 {
+        app.clock_base_ms = crate::store::now_ms();
+    }
+    // A test hook for the terminal-restore tests: panic once the app is up.
+    let panic_for_test = std::env::var_os("ORCHAT_TEST_PANIC").is_some();
     let mut events = EventStream::new();
     let start = Instant::now();
     let mut term = signal(tokio::signal::unix::SignalKind::terminate())?;
@@ -189,6 +370,9 @@ pub async fn run(
             draw(&mut guard, &app, &theme)?;
             dirty = false;
             last_draw = Instant::now();
+            if panic_for_test {
+                panic!("ORCHAT_TEST_PANIC is set");
+            }
         }
         let deadline = if dirty {
             Some(last_draw + FRAME)
@@ -227,6 +411,9 @@ pub async fn run(
         }
     }
     fx.cancel_all();
+    if let Some(s) = fx.store() {
+        s.flush();
+    }
     drop(guard);
     Ok(())
 }

@@ -4,7 +4,7 @@
 pub mod state;
 pub mod update;
 
-pub use state::{App, Entry, Mode, Pending, PickerState};
+pub use state::{App, Entry, Mode, Pending, PickerState, SessionsState};
 pub use update::update;
 
 use crossterm::event::KeyEvent;
@@ -44,8 +44,38 @@ pub enum Msg {
         turn: u64,
         paths: Vec<Result<String, String>>,
     },
+    /// Saved conversations for the browser (or why they could not be read).
+    Sessions(Result<Vec<SessionItem>, String>),
+    /// A saved conversation to show (or why it could not be loaded).
+    SessionLoaded(Result<(String, Vec<crate::store::StoredMessage>), String>),
+    /// Saving stopped working: the reason, shown in the status bar.
+    SavingOff(String),
+    /// Something the runtime did, to say in the hint line.
+    Flash(String),
     /// A fresher model catalog arrived.
     Catalog(Box<crate::catalog::Catalog>),
+}
+
+/// A change to the saved copy of the current conversation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StoreOp {
+    Put(Box<crate::store::StoredMessage>),
+    /// Drop messages from this sequence number on.
+    Truncate(u32),
+    Rename {
+        id: String,
+        title: String,
+    },
+    /// Delete a conversation (by id).
+    Delete(String),
+}
+
+/// A saved conversation as the session browser lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionItem {
+    pub meta: crate::store::ConversationMeta,
+    /// Where a search matched, when listing a search.
+    pub snippet: Option<String>,
 }
 
 /// What `update` asks the runtime to do.
@@ -72,5 +102,16 @@ pub enum Effect {
     },
     /// Open a file with the system viewer.
     Open(String),
+    /// Change the saved conversation (the runtime passes it to the store).
+    Store(StoreOp),
+    /// List saved conversations, filtered by a full-text query when not empty.
+    ListSessions(String),
+    /// Load a saved conversation into the app.
+    LoadSession(String),
+    /// Write the conversation to a file (Markdown, or JSON).
+    Export {
+        path: Option<String>,
+        json: bool,
+    },
     Quit,
 }

@@ -40,10 +40,25 @@ pub enum Mode {
     Cost,
     Help,
     ConfirmQuit,
+    /// The session browser.
+    Sessions(SessionsState),
     /// Typing a path or URL to attach; the draft waits here meanwhile.
     Attach {
         stashed_draft: String,
     },
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SessionsState {
+    /// Full-text query typed so far (empty lists every conversation).
+    pub query: String,
+    pub selected: usize,
+    pub items: Vec<super::SessionItem>,
+    /// Waiting for y/n to delete the selected conversation.
+    pub confirm_delete: bool,
+    /// Typing a new title for the selected conversation.
+    pub renaming: Option<String>,
+    pub error: Option<String>,
 }
 
 /// A one-key way out of a dead end (Ctrl+Y): switch to `model`, then send
@@ -110,6 +125,13 @@ pub struct App {
     pub attachments: Vec<Attachment>,
     /// Names this conversation's folder of generated images (and its session).
     pub conversation_id: String,
+    /// Effects queued by helpers inside `update` (saving entries), returned
+    /// with the rest.
+    pub outbox: Vec<super::Effect>,
+    /// Wall-clock time (epoch ms) when `now_ms` was 0; set by the runtime.
+    pub clock_base_ms: u64,
+    /// Why saving is off, when it is.
+    pub saving_off: Option<String>,
     pub view: RefCell<ViewState>,
     pub render_cache: RefCell<crate::ui::conversation::Cache>,
     pub images: RefCell<crate::ui::images::ImageCache>,
@@ -144,10 +166,77 @@ impl App {
             offer: None,
             attachments: Vec::new(),
             conversation_id: "conversation".to_string(),
+            outbox: Vec::new(),
+            clock_base_ms: 0,
+            saving_off: None,
             view: RefCell::new(ViewState::default()),
             render_cache: RefCell::new(Default::default()),
             images: RefCell::new(Default::default()),
             quit: false,
+        }
+    }
+
+    /// Wall-clock time, for timestamps on saved messages.
+    pub fn epoch_ms(&self) -> u64 {
+        self.clock_base_ms + self.now_ms
+    }
+
+    /// Replaces the conversation with a saved one: its messages, its id, and
+    /// a ledger rebuilt from the saved costs.
+    pub fn restore(&mut self, id: &str, msgs: &[crate::store::StoredMessage]) {
+        use crate::store::StoredRole;
+        self.entries.clear();
+        self.ledger = Ledger::default();
+        self.conversation_id = id.to_string();
+        self.pending = None;
+        self.render_cache.get_mut().clear();
+        *self.view.get_mut() = ViewState::default();
+        for m in msgs {
+            let entry = match m.role {
+                StoredRole::User => Entry::User {
+                    text: m.text.clone(),
+                    images: m
+                        .attachments
+                        .iter()
+                        .map(|s| Attachment {
+                            source: s.clone(),
+                            url: s.clone(),
+                            bytes: None,
+                            mime: None,
+                            dims: None,
+                        })
+                        .collect(),
+                },
+                StoredRole::Assistant => {
+                    let answer = m.to_answer();
+                    let cost = m.cost_value();
+                    if let Some(c) = cost {
+                        self.ledger.add(crate::pricing::TurnCharge {
+                            model: answer.model(),
+                            cost: c,
+                            usage: answer.usage.as_ref(),
+                            estimate: answer.estimate(),
+                            computed: None,
+                        });
+                    }
+                    let turn = self.next_turn;
+                    self.next_turn += 1;
+                    Entry::Assistant {
+                        turn,
+                        answer: Box::new(answer),
+                        cost,
+                    }
+                }
+                StoredRole::Error => Entry::Error {
+                    text: m.text.clone(),
+                    hint: None,
+                },
+                StoredRole::Notice => Entry::Notice(m.text.clone()),
+            };
+            self.entries.push(entry);
+        }
+        if let Some(model) = msgs.iter().rev().find_map(|m| m.model_requested.clone()) {
+            self.model = model;
         }
     }
 

@@ -4,7 +4,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::state::{App, Entry, Mode, Offer, Pending, PickerState};
-use super::{Effect, Msg};
+use super::{Effect, Msg, StoreOp};
 use crate::answer::{Answer, Status};
 use crate::api::error::{ApiError, LimitScope};
 use crate::api::sse::StreamEvent;
@@ -12,8 +12,15 @@ use crate::catalog::{Catalog, Model};
 use crate::keymap::{self, Action};
 use crate::pricing::{TurnCharge, estimate_tokens, per_million};
 use crate::request::ReasoningSetting;
+use crate::store::{StoredMessage, StoredRole};
 
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    let mut effects = handle(app, msg);
+    effects.append(&mut app.outbox);
+    effects
+}
+
+fn handle(app: &mut App, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Tick(ms) => {
             app.now_ms = ms;
@@ -52,10 +59,13 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 }
                 Err(e) => {
                     app.flash = None;
-                    app.entries.push(Entry::Error {
-                        text: format!("not attached: {e}"),
-                        hint: Some("nothing was sent".into()),
-                    });
+                    push_entry(
+                        app,
+                        Entry::Error {
+                            text: format!("not attached: {e}"),
+                            hint: Some("nothing was sent".into()),
+                        },
+                    );
                 }
             }
             Vec::new()
@@ -64,7 +74,49 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             if let Some(a) = answer_mut(app, turn) {
                 a.image_paths = paths;
             }
+            if let Some(i) = app
+                .entries
+                .iter()
+                .rposition(|e| matches!(e, Entry::Assistant { turn: t, .. } if *t == turn))
+            {
+                save_entry(app, i);
+            }
             app.render_cache.get_mut().clear();
+            Vec::new()
+        }
+        Msg::Sessions(result) => {
+            if let Mode::Sessions(s) = &mut app.mode {
+                match result {
+                    Ok(items) => {
+                        s.selected = s.selected.min(items.len().saturating_sub(1));
+                        s.items = items;
+                        s.error = None;
+                    }
+                    Err(e) => s.error = Some(e),
+                }
+            }
+            Vec::new()
+        }
+        Msg::SessionLoaded(result) => {
+            match result {
+                Ok((id, msgs)) => {
+                    let mut fx = stop(app);
+                    app.restore(&id, &msgs);
+                    app.mode = Mode::Chat;
+                    app.flash = Some(format!("opened conversation {id}"));
+                    fx.append(&mut app.outbox);
+                    return fx;
+                }
+                Err(e) => app.flash = Some(format!("cannot open it: {e}")),
+            }
+            Vec::new()
+        }
+        Msg::SavingOff(why) => {
+            app.saving_off = Some(why);
+            Vec::new()
+        }
+        Msg::Flash(text) => {
+            app.flash = Some(text);
             Vec::new()
         }
         Msg::Catalog(c) => {
@@ -157,6 +209,7 @@ fn finish_turn(app: &mut App, turn: u64, error: Option<ApiError>) -> Vec<Effect>
         .iter()
         .rposition(|e| matches!(e, Entry::Assistant { turn: t, .. } if *t == turn));
     let mut follow_up = None;
+    let mut replace_at = None;
     // Generated images are filed by conversation, named after the prompt.
     let folder = app.conversation_id.clone();
     let stem = format!(
@@ -206,18 +259,68 @@ fn finish_turn(app: &mut App, turn: u64, error: Option<ApiError>) -> Vec<Effect>
                     });
                 }
             } else {
-                // Nothing arrived: the failed request leaves only its error.
-                app.entries.remove(i);
+                replace_at = Some(i);
             }
         }
     }
     if let Some(err) = error {
         follow_up = Some(error_entry(app, &err));
     }
-    if let Some(e) = follow_up {
-        app.entries.push(e);
+    match (replace_at, idx) {
+        // Nothing arrived: the failed request leaves only its error, in the
+        // answer's place (so no saved message changes its position).
+        (Some(i), _) => {
+            app.entries[i] = follow_up
+                .unwrap_or_else(|| Entry::Notice("stopped before any answer arrived".into()));
+            save_entry(app, i);
+        }
+        (None, i) => {
+            if let Some(i) = i {
+                save_entry(app, i);
+            }
+            if let Some(e) = follow_up {
+                push_entry(app, e);
+            }
+        }
     }
     effects
+}
+
+/// Appends an entry and saves it.
+fn push_entry(app: &mut App, e: Entry) {
+    app.entries.push(e);
+    save_entry(app, app.entries.len() - 1);
+}
+
+/// Queues saving entry `i` (its position is its sequence number). A
+/// streaming answer is saved when it ends.
+fn save_entry(app: &mut App, i: usize) {
+    let now = app.epoch_ms();
+    let id = app.conversation_id.clone();
+    let seq = i as u32;
+    let msg = match &app.entries[i] {
+        Entry::User { text, images } => StoredMessage::user(
+            &id,
+            seq,
+            text,
+            images.iter().map(|a| a.source.clone()).collect(),
+            &app.model,
+            now,
+        ),
+        Entry::Assistant { answer, cost, .. } => {
+            StoredMessage::from_answer(&id, seq, answer, *cost, now)
+        }
+        Entry::Error { text, .. } => StoredMessage::new(&id, seq, StoredRole::Error, text, now),
+        Entry::Notice(text) => StoredMessage::new(&id, seq, StoredRole::Notice, text, now),
+    };
+    app.outbox.push(Effect::Store(StoreOp::Put(Box::new(msg))));
+}
+
+/// Drops entries from `n` on, here and in the saved conversation.
+fn truncate_entries(app: &mut App, n: usize) {
+    app.entries.truncate(n);
+    app.render_cache.get_mut().clear();
+    app.outbox.push(Effect::Store(StoreOp::Truncate(n as u32)));
 }
 
 fn last_prompt(entries: &[Entry]) -> String {
@@ -262,16 +365,19 @@ fn check_images_readable(app: &mut App) -> bool {
         .take(4)
         .collect();
     let suggestion = readers.first().cloned();
-    app.entries.push(Entry::Error {
-        text: format!(
-            "{} does not read images; models that do include {}",
-            app.model,
-            readers.join(", ")
-        ),
-        hint: suggestion
-            .as_ref()
-            .map(|m| format!("Ctrl+Y switches to {m} and sends; nothing was sent")),
-    });
+    push_entry(
+        app,
+        Entry::Error {
+            text: format!(
+                "{} does not read images; models that do include {}",
+                app.model,
+                readers.join(", ")
+            ),
+            hint: suggestion
+                .as_ref()
+                .map(|m| format!("Ctrl+Y switches to {m} and sends; nothing was sent")),
+        },
+    );
     app.offer = suggestion.map(|model| Offer {
         model,
         resend: false,
@@ -333,6 +439,7 @@ fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
         Mode::Attach { stashed_draft } => attach_key(app, k, stashed_draft),
+        Mode::Sessions(s) => sessions_key(app, k, s),
         Mode::ConfirmQuit => match k.code {
             KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => quit(app),
             KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => quit(app),
@@ -366,6 +473,103 @@ fn attach_key(app: &mut App, k: KeyEvent, stashed: String) -> Vec<Effect> {
             Vec::new()
         }
     }
+}
+
+fn open_sessions(app: &mut App) -> Vec<Effect> {
+    app.mode = Mode::Sessions(super::SessionsState::default());
+    vec![Effect::ListSessions(String::new())]
+}
+
+/// The session browser: type to search, Enter opens, Ctrl+X deletes (after
+/// y), Ctrl+R renames, Esc closes.
+fn sessions_key(app: &mut App, k: KeyEvent, mut s: super::SessionsState) -> Vec<Effect> {
+    let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+    let selected_id = s.items.get(s.selected).map(|i| i.meta.id.clone());
+    if s.confirm_delete {
+        s.confirm_delete = false;
+        let mut fx = Vec::new();
+        if let (KeyCode::Char('y' | 'Y'), Some(id)) = (k.code, &selected_id) {
+            fx.push(Effect::Store(StoreOp::Delete(id.clone())));
+            fx.push(Effect::ListSessions(s.query.clone()));
+            app.flash = Some("conversation deleted".into());
+            if *id == app.conversation_id {
+                // The open conversation is gone: what follows starts afresh.
+                app.conversation_id = fresh_id(app);
+            }
+        }
+        app.mode = Mode::Sessions(s);
+        return fx;
+    }
+    if let Some(mut title) = s.renaming.take() {
+        match k.code {
+            KeyCode::Enter => {
+                let mut fx = Vec::new();
+                if let Some(id) = selected_id {
+                    fx.push(rename_op(&id, &title));
+                    fx.push(Effect::ListSessions(s.query.clone()));
+                }
+                app.mode = Mode::Sessions(s);
+                return fx;
+            }
+            KeyCode::Esc => {}
+            KeyCode::Backspace => {
+                title.pop();
+                s.renaming = Some(title);
+            }
+            KeyCode::Char(c) if !ctrl => {
+                title.push(c);
+                s.renaming = Some(title);
+            }
+            _ => s.renaming = Some(title),
+        }
+        app.mode = Mode::Sessions(s);
+        return Vec::new();
+    }
+    let mut fx = Vec::new();
+    match k.code {
+        KeyCode::Esc => {
+            app.mode = Mode::Chat;
+            return fx;
+        }
+        KeyCode::Enter => {
+            if let Some(id) = selected_id {
+                fx.push(Effect::LoadSession(id));
+            }
+        }
+        KeyCode::Up => s.selected = s.selected.saturating_sub(1),
+        KeyCode::Down => s.selected = (s.selected + 1).min(s.items.len().saturating_sub(1)),
+        KeyCode::Char('x') if ctrl => s.confirm_delete = selected_id.is_some(),
+        KeyCode::Char('r') if ctrl => {
+            s.renaming = s.items.get(s.selected).map(|i| i.meta.title.clone());
+        }
+        KeyCode::Backspace => {
+            s.query.pop();
+            s.selected = 0;
+            fx.push(Effect::ListSessions(s.query.clone()));
+        }
+        KeyCode::Char(c) if !ctrl => {
+            s.query.push(c);
+            s.selected = 0;
+            fx.push(Effect::ListSessions(s.query.clone()));
+        }
+        _ => {}
+    }
+    app.mode = Mode::Sessions(s);
+    fx
+}
+
+fn rename_op(id: &str, title: &str) -> Effect {
+    Effect::Store(StoreOp::Rename {
+        id: id.to_string(),
+        title: title.trim().to_string(),
+    })
+}
+
+/// A new conversation id: unique per process (the first id's random part)
+/// and per moment (the clock), without reading either here.
+fn fresh_id(app: &App) -> String {
+    let base: String = app.conversation_id.chars().take(6).collect();
+    format!("{base}{:x}", app.epoch_ms())
 }
 
 /// The most recently saved generated image.
@@ -491,6 +695,7 @@ fn chat_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Action::Sessions => open_sessions(app),
         Action::OpenImage => match latest_image(app) {
             Some(path) => {
                 app.flash = Some(format!("opening {path}"));
@@ -567,7 +772,7 @@ fn send(app: &mut App) -> Vec<Effect> {
     app.history_pos = None;
     set_input(app, "");
     let images = std::mem::take(&mut app.attachments);
-    app.entries.push(Entry::User { text, images });
+    push_entry(app, Entry::User { text, images });
     start_turn(app)
 }
 
@@ -615,8 +820,7 @@ fn resend(app: &mut App) -> Vec<Effect> {
         app.flash = Some("nothing to resend yet".into());
         return Vec::new();
     };
-    app.entries.truncate(last_user + 1);
-    app.render_cache.get_mut().clear();
+    truncate_entries(app, last_user + 1);
     start_turn(app)
 }
 
@@ -634,7 +838,7 @@ fn switch_model(app: &mut App, id: &str) {
         ),
         None => format!("model → {id} (not in the catalog: its cost will be estimated as zero)"),
     };
-    app.entries.push(Entry::Notice(text));
+    push_entry(app, Entry::Notice(text));
 }
 
 fn command(app: &mut App, line: &str) -> Vec<Effect> {
@@ -647,11 +851,14 @@ fn command(app: &mut App, line: &str) -> Vec<Effect> {
         "/model" => switch_model(app, arg),
         "/system" => {
             app.system = (!arg.is_empty()).then(|| arg.to_string());
-            app.entries.push(Entry::Notice(if arg.is_empty() {
-                "system prompt cleared".into()
-            } else {
-                format!("system prompt: {}", crate::text::preview(arg, 60))
-            }));
+            push_entry(
+                app,
+                Entry::Notice(if arg.is_empty() {
+                    "system prompt cleared".into()
+                } else {
+                    format!("system prompt: {}", crate::text::preview(arg, 60))
+                }),
+            );
         }
         "/reasoning" => match ReasoningSetting::parse(arg) {
             Ok(r) => {
@@ -681,14 +888,14 @@ fn command(app: &mut App, line: &str) -> Vec<Effect> {
                 .rposition(|e| matches!(e, Entry::User { .. }))
                 && let Entry::User { text, .. } = app.entries[i].clone()
             {
-                app.entries.truncate(i);
-                app.render_cache.get_mut().clear();
+                truncate_entries(app, i);
                 set_input(app, &text);
             }
         }
         "/clear" => {
             let mut fx = stop(app);
             app.entries.clear();
+            app.conversation_id = fresh_id(app);
             app.ledger = Default::default();
             app.render_cache.get_mut().clear();
             *app.view.get_mut() = Default::default();
@@ -712,6 +919,24 @@ fn command(app: &mut App, line: &str) -> Vec<Effect> {
                     _ => app.flash = Some(format!("no attachment {arg}")),
                 }
             }
+        }
+        "/sessions" => return open_sessions(app),
+        "/rename" => {
+            let id = app.conversation_id.clone();
+            app.flash = Some(if arg.is_empty() {
+                "title reset to the first prompt".into()
+            } else {
+                format!("renamed to {}", crate::text::preview(arg, 60))
+            });
+            return vec![rename_op(&id, arg)];
+        }
+        "/export" => {
+            let json = arg.split_whitespace().any(|a| a == "--json" || a == "json");
+            let path = arg
+                .split_whitespace()
+                .find(|a| !a.starts_with("--") && *a != "json")
+                .map(str::to_string);
+            return vec![Effect::Export { path, json }];
         }
         "/cost" => app.mode = Mode::Cost,
         "/help" => app.mode = Mode::Help,

@@ -637,6 +637,15 @@ impl Store {
         });
     }
 
+    /// Drops the messages of `id` from `from_seq` on: a prompt edited or an
+    /// answer regenerated replaces what followed it.
+    pub fn truncate(&self, id: &str, from_seq: u32) {
+        self.send(Cmd::Truncate {
+            id: id.into(),
+            from_seq,
+        });
+    }
+
     /// Deletes a conversation and all its messages.
     pub fn delete(&self, id: &str) {
         self.send(Cmd::Delete { id: id.into() });

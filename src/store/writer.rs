@@ -31,6 +31,11 @@ pub(super) enum Cmd {
     Delete {
         id: String,
     },
+    /// Drops messages from `from_seq` on (after /retry or /edit).
+    Truncate {
+        id: String,
+        from_seq: u32,
+    },
     Import {
         meta: Box<ConversationMeta>,
         msgs: Vec<StoredMessage>,
@@ -214,6 +219,14 @@ impl Writer {
                         .map_err(err)?;
                     tx.execute("DELETE FROM conversations WHERE id = ?1", [id])
                         .map_err(err)?;
+                }
+                Cmd::Truncate { id, from_seq } => {
+                    tx.execute(
+                        "DELETE FROM messages WHERE conversation_id = ?1 AND seq >= ?2",
+                        params![id, *from_seq as i64],
+                    )
+                    .map_err(err)?;
+                    touched.insert(id.clone());
                 }
                 // Handled by `run`; never batched.
                 Cmd::Import { .. } | Cmd::Flush(_) | Cmd::Shutdown => {}

@@ -43,6 +43,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
         Mode::Help => overlays::help(f, theme, area),
         Mode::ConfirmQuit => overlays::confirm_quit(f, theme, area),
         Mode::Attach { .. } => {}
+        Mode::Sessions(s) => overlays::sessions(f, app, theme, s, area),
     }
 }
 
@@ -120,6 +121,10 @@ fn draw_status(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     };
     let (keep_send, keep_turn, keep_ctx) = (keep(&send), keep(&turn), keep(&ctx));
     let mut tail = Vec::new();
+    if app.saving_off.is_some() {
+        // Said first: a user who thinks they are saving when they are not loses work.
+        tail.push(Span::styled("│ saving off ", theme.warn.patch(bar)));
+    }
     tail.extend(ctx.filter(|_| keep_ctx));
     tail.extend(turn.filter(|_| keep_turn));
     tail.push(total);

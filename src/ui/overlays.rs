@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table};
 use rust_decimal::Decimal;
 
 use crate::app::update::filtered_models;
-use crate::app::{App, PickerState};
+use crate::app::{App, PickerState, SessionsState};
 use crate::keymap;
 use crate::pricing::{format_usd, per_million};
 use crate::text::sanitize;
@@ -26,6 +26,17 @@ fn centered(area: Rect, w_pct: u16, h_pct: u16, min_w: u16, min_h: u16) -> Rect 
     }
 }
 
+/// The overlay's area plus one column to its left: a wide character (CJK,
+/// emoji) starting just left of the border would otherwise spill over it.
+fn clear_area(r: Rect, area: Rect) -> Rect {
+    let x = r.x.saturating_sub(1).max(area.x);
+    Rect {
+        x,
+        width: r.width + (r.x - x),
+        ..r
+    }
+}
+
 fn frame<'a>(title: &'a str, theme: &Theme) -> Block<'a> {
     Block::default()
         .borders(Borders::ALL)
@@ -35,7 +46,7 @@ fn frame<'a>(title: &'a str, theme: &Theme) -> Block<'a> {
 
 pub fn picker(f: &mut Frame, app: &App, theme: &Theme, p: &PickerState, area: Rect) {
     let r = centered(area, 94, 86, 40, 10);
-    f.render_widget(Clear, r);
+    f.render_widget(Clear, clear_area(r, area));
     let block = frame(" model · type to filter · Enter choose · Esc close ", theme);
     let inner = block.inner(r);
     f.render_widget(block, r);
@@ -139,7 +150,7 @@ pub fn picker(f: &mut Frame, app: &App, theme: &Theme, p: &PickerState, area: Re
 
 pub fn cost(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let r = centered(area, 96, 70, 40, 10);
-    f.render_widget(Clear, r);
+    f.render_widget(Clear, clear_area(r, area));
     let block = frame(" cost per model · Esc close ", theme);
     let inner = block.inner(r);
     f.render_widget(block, r);
@@ -245,7 +256,7 @@ pub fn cost(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
 
 pub fn help(f: &mut Frame, theme: &Theme, area: Rect) {
     let r = centered(area, 80, 90, 40, 10);
-    f.render_widget(Clear, r);
+    f.render_widget(Clear, clear_area(r, area));
     let block = frame(" keys and commands · Esc close ", theme);
     let inner = block.inner(r);
     f.render_widget(block, r);
@@ -277,9 +288,118 @@ pub fn help(f: &mut Frame, theme: &Theme, area: Rect) {
 pub fn confirm_quit(f: &mut Frame, theme: &Theme, area: Rect) {
     let r = centered(area, 40, 20, 24, 3);
     let r = Rect { height: 3, ..r };
-    f.render_widget(Clear, r);
+    f.render_widget(Clear, clear_area(r, area));
     let block = frame(" quit? ", theme);
     let inner = block.inner(r);
     f.render_widget(block, r);
     f.render_widget(Paragraph::new("Quit orchat?  y / n"), inner);
+}
+
+pub fn sessions(f: &mut Frame, app: &App, theme: &Theme, s: &SessionsState, area: Rect) {
+    let r = centered(area, 94, 86, 40, 10);
+    f.render_widget(Clear, clear_area(r, area));
+    let block = frame(
+        " conversations · type to search · Enter open · Ctrl+R rename · Ctrl+X delete · Esc ",
+        theme,
+    );
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    let [top, table_row] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
+    let prompt = if s.confirm_delete {
+        Line::from(Span::styled(
+            "delete the selected conversation? y / n",
+            theme.warn,
+        ))
+    } else if let Some(t) = &s.renaming {
+        Line::from(vec![
+            Span::styled("new title: ", theme.dim),
+            Span::raw(sanitize(t).into_owned()),
+            Span::styled("▏", theme.border_focus),
+        ])
+    } else if let Some(e) = &s.error {
+        Line::from(Span::styled(crate::text::preview(e, 200), theme.error))
+    } else {
+        Line::from(vec![
+            Span::styled("search: ", theme.dim),
+            Span::raw(sanitize(&s.query).into_owned()),
+            Span::styled("▏", theme.border_focus),
+        ])
+    };
+    f.render_widget(Paragraph::new(prompt), top);
+    let visible = table_row.height.saturating_sub(1) as usize;
+    let first = s.selected.saturating_sub(visible.saturating_sub(1));
+    let rows: Vec<Row> = s
+        .items
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(visible)
+        .map(|(i, item)| {
+            let m = &item.meta;
+            let mark = if m.id == app.conversation_id {
+                "●"
+            } else {
+                " "
+            };
+            let title = match &item.snippet {
+                Some(snip) => format!("{} — {}", m.title, snip),
+                None => m.title.clone(),
+            };
+            let row = Row::new(vec![
+                Cell::from(mark),
+                Cell::from(
+                    crate::store::format_utc(m.updated_ms)
+                        .chars()
+                        .take(16)
+                        .collect::<String>(),
+                ),
+                Cell::from(crate::text::preview(&title, 120)),
+                Cell::from(crate::text::preview(
+                    &m.models
+                        .iter()
+                        .map(|x| x.rsplit('/').next().unwrap_or(x))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    40,
+                )),
+                Cell::from(m.messages.to_string()),
+                Cell::from(format_usd(m.total_cost)),
+            ]);
+            if i == s.selected {
+                row.style(theme.selected)
+            } else {
+                row
+            }
+        })
+        .collect();
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(1),
+            Constraint::Length(16),
+            Constraint::Min(20),
+            Constraint::Length(24),
+            Constraint::Length(4),
+            Constraint::Length(10),
+        ],
+    )
+    .header(Row::new(vec!["", "updated (UTC)", "title", "models", "msgs", "cost"]).style(theme.dim))
+    .column_spacing(1);
+    f.render_widget(table, table_row);
+    if s.items.is_empty() && s.error.is_none() {
+        let msg = if s.query.is_empty() {
+            "no saved conversations yet"
+        } else {
+            "nothing matches"
+        };
+        f.render_widget(
+            Paragraph::new(Span::styled(msg, theme.dim)),
+            Rect {
+                y: table_row.y + 1,
+                height: 1,
+                ..table_row
+            },
+        );
+    }
 }
