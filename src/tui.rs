@@ -20,8 +20,16 @@ pub struct Guard {
     pub terminal: Term,
 }
 
-/// Undoes every mode orchat enables. Safe to call more than once.
+/// Whether the terminal is in orchat's modes now.
+static ACTIVE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Undoes every mode orchat enables. Only the first call after `init` acts:
+/// leaving the alternate screen twice would move the cursor back over what
+/// was printed in between (a panic message, for one).
 pub fn restore() {
+    if !ACTIVE.swap(false, std::sync::atomic::Ordering::SeqCst) {
+        return;
+    }
     let _ = disable_raw_mode();
     let mut out = io::stdout();
     let _ = execute!(
@@ -41,6 +49,7 @@ pub fn init(mouse: bool) -> io::Result<Guard> {
         restore();
         previous(info);
     }));
+    ACTIVE.store(true, std::sync::atomic::Ordering::SeqCst);
     enable_raw_mode()?;
     let mut out = io::stdout();
     execute!(out, EnterAlternateScreen, EnableBracketedPaste)?;

@@ -59,12 +59,12 @@ fn chat_switch_model_and_quit_in_a_real_terminal() {
 
     t.keys(&["C-d"]);
     let s = t.wait_for("exit and the terminal mode", |s| {
-        s.contains("[exited") && s.contains("icanon")
+        s.contains("[exited") && s.contains("TTY:")
     });
     assert!(s.contains("[exited 0]"), "{s}");
     assert_eq!(t.alternate_on(), "0", "alternate screen left");
     assert!(
-        s.lines().any(|l| l.trim() == "icanon"),
+        s.lines().any(|l| l.trim() == "TTY:icanon"),
         "raw mode undone (icanon back on):\n{s}"
     );
 }

@@ -17,7 +17,7 @@ impl Tmux {
         // After orchat exits, print the terminal's mode so the test can check
         // it was restored, then keep the pane open for capture.
         let script = format!(
-            "{cmd}; echo \"[exited $?]\"; stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon'; sleep 60"
+            "{cmd}; echo \"[exited $?]\"; stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon' | sed 's/^/TTY:/'; sleep 60"
         );
         let ok = Command::new("tmux")
             .args([
@@ -84,6 +84,11 @@ impl Tmux {
             std::thread::sleep(Duration::from_millis(100));
         }
     }
+    /// The tmux session's name, for tmux commands a test runs itself.
+    pub fn session_name(&self) -> String {
+        self.session.clone()
+    }
+
     /// The pid of the program running in the pane (the shell's child).
     pub fn pane_pid(&self) -> u32 {
         let out = Command::new("tmux")
