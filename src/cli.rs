@@ -18,10 +18,15 @@ pub const DEFAULT_MODEL: &str = "google/gemini-2.5-flash";
   orchat -p \"what is this?\" --image cat.png
   orchat --base-url http://127.0.0.1:8080/v1 -p hi   any OpenAI-compatible server
   orchat serve                             run the built-in local server
+  orchat --continue                        reopen the last conversation
+  orchat sessions search \"borrow\"         find a word in any saved conversation
+  orchat doctor                            check config, key and provider
+  orchat completions bash > ~/.local/share/bash-completion/completions/orchat
 
 Keys come from OPENROUTER_API_KEY, AIMLAPI_API_KEY or GEMINI_API_KEY (by provider),
 or --api-key-env / --api-key-file. Exit codes: 0 ok, 1 the request failed,
-2 bad arguments, 3 the answer was incomplete (its text is still printed)."
+2 bad arguments or configuration, 3 the answer was incomplete (its text is still printed).
+Logs go to a file in the state directory (~/.local/state/orchat/orchat.log), never the screen."
 )]
 pub struct Cli {
     /// Ask one question and print the answer (`-` reads it from stdin).
@@ -88,6 +93,26 @@ pub struct Cli {
     #[arg(long = "api-key-file", value_name = "PATH")]
     pub api_key_file: Option<PathBuf>,
 
+    /// Configuration file (default: ~/.config/orchat/config.toml; also ORCHAT_CONFIG).
+    #[arg(long = "config", value_name = "PATH", global = true)]
+    pub config: Option<PathBuf>,
+
+    /// When the configuration file is invalid, say so and use the built-in defaults.
+    #[arg(long = "ignore-bad-config")]
+    pub ignore_bad_config: bool,
+
+    /// No colours (also NO_COLOR).
+    #[arg(long = "no-color")]
+    pub no_color: bool,
+
+    /// Leave the mouse to the terminal (native text selection; no wheel scrolling).
+    #[arg(long = "no-mouse")]
+    pub no_mouse: bool,
+
+    /// Log level for the log file: error, warn, info, debug, trace (also ORCHAT_LOG).
+    #[arg(long = "log-level", value_name = "LEVEL")]
+    pub log_level: Option<String>,
+
     /// Reopen the last conversation.
     #[arg(short = 'c', long = "continue", conflicts_with = "session")]
     pub continue_last: bool,
@@ -102,6 +127,17 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Where the configuration is, the merged result (secrets redacted), or a check.
+    Config {
+        #[command(subcommand)]
+        cmd: crate::config::ConfigCommand,
+    },
+    /// Check the configuration, the key and the provider, one line each.
+    Doctor,
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff).
+    Man,
     /// Saved conversations: list, show, export, import, delete, search.
     Sessions {
         #[command(subcommand)]

@@ -1335,18 +1335,7 @@ pub const EXTRA_ACTIONS: &[(&str, &str)] = &[
 
 /// The snake_case name of a keymap action: `OpenPicker` -> `open_picker`.
 pub fn action_name(action: Action) -> String {
-    let mut name = String::new();
-    for (i, c) in format!("{action:?}").chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 {
-                name.push('_');
-            }
-            name.push(c.to_ascii_lowercase());
-        } else {
-            name.push(c);
-        }
-    }
-    name
+    crate::keymap::action_name(action)
 }
 
 /// Every action `[keys]` may bind, with what it does: the keymap's actions

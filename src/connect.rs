@@ -4,6 +4,7 @@
 use crate::api::{ChatClient, ClientConfig, Provider};
 use crate::catalog::Catalog;
 use crate::cli::Cli;
+use crate::config::Config;
 use crate::secret::ApiKey;
 use crate::server::{ServerHandle, ServerOptions};
 
@@ -26,8 +27,14 @@ impl Connection {
     }
 }
 
-/// The key, from the first of: --api-key-file, --api-key-env, the provider's variable.
-pub fn resolve_key(cli: &Cli, provider: &Provider) -> Result<Option<ApiKey>, String> {
+/// The key, from the first of: --api-key-file, --api-key-env, the config's
+/// `api_key_cmd` or key variable for the provider.
+pub fn resolve_key(
+    cli: &Cli,
+    cfg: &Config,
+    provider_name: &str,
+    provider: &Provider,
+) -> Result<Option<ApiKey>, String> {
     if let Some(path) = &cli.api_key_file {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read the key file {}: {e}", path.display()))?;
@@ -42,24 +49,28 @@ pub fn resolve_key(cli: &Cli, provider: &Provider) -> Result<Option<ApiKey>, Str
             .ok_or_else(|| format!("the environment variable {var} is not set"))?;
         return Ok(Some(key));
     }
+    if cfg.providers.contains_key(provider_name) {
+        return cfg.resolve_key(provider_name).map(|k| k.map(|(k, _)| k));
+    }
     Ok(provider.key_from_env())
 }
 
-pub async fn connect(cli: &Cli) -> Result<Connection, String> {
+/// Where requests go, from the flags and the merged configuration.
+pub async fn connect(cli: &Cli, cfg: &Config) -> Result<Connection, String> {
     let catalog = Catalog::load(crate::catalog::cache_path().as_deref());
     let (provider, key, demo_reason) = if cli.demo {
         (None, None, Some("--demo".to_string()))
     } else if let Some(url) = &cli.base_url {
         let p = Provider::custom(url);
-        let key = resolve_key(cli, &p)?;
+        let key = resolve_key(cli, cfg, "", &p)?;
         (Some(p), key, None)
     } else {
-        let name = cli.provider.as_deref().unwrap_or("openrouter");
-        let p = Provider::by_name(name).ok_or_else(|| {
-            format!("unknown provider '{name}': use openrouter, aimlapi or google, or --base-url")
-        })?;
-        match resolve_key(cli, &p)? {
+        let name = cfg.provider.clone();
+        let p = cfg.provider_for(&name)?;
+        match resolve_key(cli, cfg, &name, &p)? {
             Some(k) => (Some(p), Some(k), None),
+            // A local server (llama.cpp, Ollama) needs no key.
+            None if p.kind == crate::api::ProviderKind::Custom => (Some(p), None, None),
             None => {
                 let var = p.key_env.clone().unwrap_or_default();
                 (None, None, Some(format!("no API key ({var} is not set)")))
@@ -79,11 +90,12 @@ pub async fn connect(cli: &Cli) -> Result<Connection, String> {
             (p, Some(server))
         }
     };
-    let mut cfg = ClientConfig::new(provider, key);
+    let mut client_cfg = ClientConfig::new(provider, key);
+    client_cfg.allow_insecure_http = cfg.allow_insecure_http;
     if demo.is_some() {
-        cfg.key = None;
+        client_cfg.key = None;
     }
-    let client = ChatClient::new(cfg).map_err(|e| e.to_string())?;
+    let client = ChatClient::new(client_cfg).map_err(|e| e.to_string())?;
     Ok(Connection {
         client,
         catalog,

@@ -25,6 +25,10 @@ pub enum Action {
     Detach,
     OpenImage,
     Sessions,
+    CopyAnswer,
+    CopyCode,
+    EditInEditor,
+    FocusConversation,
 }
 
 pub struct Binding {
@@ -100,6 +104,30 @@ pub const CHAT: &[Binding] = &[
         label: "Ctrl+S / F5",
         action: Action::Sessions,
         description: "saved conversations: search, open, rename (Ctrl+R), delete (Ctrl+X)",
+    },
+    Binding {
+        keys: &[(CTRL, KeyCode::Char('k'))],
+        label: "Ctrl+K",
+        action: Action::CopyAnswer,
+        description: "copy the last answer (or the selected message) to the clipboard",
+    },
+    Binding {
+        keys: &[(CTRL, KeyCode::Char('b'))],
+        label: "Ctrl+B",
+        action: Action::CopyCode,
+        description: "copy a code block of the last answer; again for the next one",
+    },
+    Binding {
+        keys: &[(CTRL, KeyCode::Char('e'))],
+        label: "Ctrl+E",
+        action: Action::EditInEditor,
+        description: "compose the message in $VISUAL / $EDITOR",
+    },
+    Binding {
+        keys: &[(NONE, KeyCode::Tab)],
+        label: "Tab",
+        action: Action::FocusConversation,
+        description: "focus the conversation: j/k g/G Ctrl+U/Ctrl+D scroll, [ ] select, y copy, c code, Tab back",
     },
     Binding {
         keys: &[(NONE, KeyCode::F(4))],
@@ -193,17 +221,124 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("/quit", "quit"),
 ];
 
-/// The action bound to a key on the chat screen.
-pub fn lookup(key: &KeyEvent) -> Option<Action> {
-    // Terminals report Shift on some characters ('?'): compare without it too.
-    let mods = key.modifiers;
-    CHAT.iter()
-        .find(|b| {
-            b.keys.iter().any(|(m, c)| {
+/// The keys in force: the defaults above, with the config's remappings.
+#[derive(Debug, Clone)]
+pub struct Keymap {
+    bindings: Vec<(KeyModifiers, KeyCode, Action)>,
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        Keymap {
+            bindings: CHAT
+                .iter()
+                .flat_map(|b| b.keys.iter().map(move |(m, c)| (*m, *c, b.action)))
+                .collect(),
+        }
+    }
+}
+
+impl Keymap {
+    /// The defaults with `overrides` (action name, chord) applied: a
+    /// remapped action loses its default keys, and a chord taken by a
+    /// remapping no longer does what it did. Unknown names are skipped (the
+    /// config check reports them).
+    pub fn with_overrides(overrides: &[(String, KeyModifiers, KeyCode)]) -> Keymap {
+        let mut km = Keymap::default();
+        let mut remapped: Vec<Action> = Vec::new();
+        for (name, m, c) in overrides {
+            let Some(action) = CHAT
+                .iter()
+                .map(|b| b.action)
+                .find(|a| action_name(*a) == *name)
+            else {
+                continue;
+            };
+            if !remapped.contains(&action) {
+                km.bindings.retain(|(_, _, a)| *a != action);
+                remapped.push(action);
+            }
+            km.bindings.retain(|(bm, bc, _)| !(bm == m && bc == c));
+            km.bindings.push((*m, *c, action));
+        }
+        km
+    }
+
+    /// The action bound to a key. Terminals report Shift on some
+    /// characters ('?', 'G'), so a binding with Shift also matches without.
+    pub fn lookup(&self, key: &KeyEvent) -> Option<Action> {
+        let mods = key.modifiers;
+        self.bindings
+            .iter()
+            .find(|(m, c, _)| {
                 *c == key.code
                     && (*m == mods
                         || (*m == SHIFT && mods == NONE && matches!(c, KeyCode::Char(_))))
             })
-        })
-        .map(|b| b.action)
+            .map(|(_, _, a)| *a)
+    }
+
+    /// The keys for `action`, as help shows them ("Ctrl+P / F1").
+    pub fn label(&self, action: Action) -> String {
+        let labels: Vec<String> = self
+            .bindings
+            .iter()
+            .filter(|(_, _, a)| *a == action)
+            .map(|(m, c, _)| chord_label(*m, *c))
+            .collect();
+        if labels.is_empty() {
+            "(unbound)".to_string()
+        } else {
+            labels.join(" / ")
+        }
+    }
+}
+
+/// `OpenPicker` -> `open_picker`: how the config names actions.
+pub fn action_name(action: Action) -> String {
+    let mut name = String::new();
+    for (i, c) in format!("{action:?}").chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                name.push('_');
+            }
+            name.push(c.to_ascii_lowercase());
+        } else {
+            name.push(c);
+        }
+    }
+    name
+}
+
+/// A chord as people write it: "Ctrl+P", "Shift+Enter", "F1", "?".
+pub fn chord_label(m: KeyModifiers, c: KeyCode) -> String {
+    let mut s = String::new();
+    if m.contains(CTRL) {
+        s.push_str("Ctrl+");
+    }
+    if m.contains(ALT) {
+        s.push_str("Alt+");
+    }
+    let key = match c {
+        KeyCode::Char(ch) => {
+            if m.contains(SHIFT) && !ch.is_alphanumeric() {
+                return format!("{s}{ch}");
+            }
+            if m.contains(SHIFT) {
+                s.push_str("Shift+");
+            }
+            ch.to_uppercase().to_string()
+        }
+        KeyCode::F(n) => format!("F{n}"),
+        KeyCode::PageUp => "PgUp".into(),
+        KeyCode::PageDown => "PgDn".into(),
+        KeyCode::Esc => "Esc".into(),
+        other => {
+            if m.contains(SHIFT) {
+                s.push_str("Shift+");
+            }
+            format!("{other:?}")
+        }
+    };
+    format!("{s}{key}")
 }

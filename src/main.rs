@@ -6,10 +6,49 @@ use std::io::{IsTerminal, Read};
 use clap::Parser;
 
 use orchat::cli::{Cli, Command};
+use orchat::config::{Config, Flags};
 use orchat::oneshot::{EXIT_FAILED, EXIT_USAGE};
 
 fn main() {
     let cli = Cli::parse();
+    // Commands that need no configuration, network or runtime.
+    match &cli.command {
+        Some(Command::Completions { shell }) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            orchat::shell::completions(*shell, &mut cmd, &mut std::io::stdout());
+            return;
+        }
+        Some(Command::Man) => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            let code = match orchat::shell::man(cmd, &mut std::io::stdout()) {
+                Ok(()) => 0,
+                Err(e) => {
+                    eprintln!("orchat: {e}");
+                    EXIT_FAILED
+                }
+            };
+            std::process::exit(code);
+        }
+        Some(Command::Config { cmd }) => {
+            let code =
+                orchat::config::config_command(*cmd, cli.config.as_deref(), &mut std::io::stdout());
+            std::process::exit(code);
+        }
+        _ => {}
+    }
+    let cfg = match load_config(&cli) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("orchat: {e}");
+            std::process::exit(EXIT_USAGE);
+        }
+    };
+    // Logs go to a file only: the screen belongs to the app.
+    if let Some(dir) = cfg.state_dir()
+        && let Err(e) = orchat::logging::init_in(cli.log_level.as_deref(), &dir)
+    {
+        eprintln!("orchat: logging is off: {e}");
+    }
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -21,11 +60,45 @@ fn main() {
             std::process::exit(EXIT_FAILED);
         }
     };
-    let code = rt.block_on(run(cli));
+    let code = rt.block_on(run(cli, cfg));
     std::process::exit(code);
 }
 
-async fn run(cli: Cli) -> i32 {
+/// Defaults < file < environment < flags. Runs before any thread starts, so
+/// the directories the file sets can be passed on through the environment.
+fn load_config(cli: &Cli) -> Result<Config, String> {
+    let loaded =
+        Config::load_or_defaults(cli.config.as_deref(), cli.ignore_bad_config).map_err(|e| {
+            format!("{e} (orchat config check explains; --ignore-bad-config uses the defaults)")
+        })?;
+    for w in &loaded.warnings {
+        eprintln!("orchat: {w}");
+    }
+    if let Some(p) = &loaded.path
+        && loaded.found
+        && let Some(w) = orchat::config::permission_warning(p)
+    {
+        eprintln!("orchat: {w}");
+    }
+    let mut cfg = loaded.config;
+    cfg.apply_flags(&Flags::from_cli(cli))
+        .map_err(|e| e.to_string())?;
+    for (var, dir) in [
+        ("ORCHAT_DATA_DIR", cfg.data_dir()),
+        ("ORCHAT_CACHE_DIR", cfg.cache_dir()),
+        ("ORCHAT_STATE_DIR", cfg.state_dir()),
+    ] {
+        if std::env::var_os(var).is_none()
+            && let Some(d) = dir
+        {
+            // SAFETY: no other thread exists yet (the runtime starts later).
+            unsafe { std::env::set_var(var, d) };
+        }
+    }
+    Ok(cfg)
+}
+
+async fn run(cli: Cli, cfg: Config) -> i32 {
     if let Some(Command::Sessions { cmd }) = cli.command {
         let Some(path) = orchat::store::default_path() else {
             eprintln!("orchat: no data directory to keep conversations in");
@@ -42,51 +115,67 @@ async fn run(cli: Cli) -> i32 {
     {
         return serve(*pace, *free_per_minute).await;
     }
-    let prompt = match one_shot_prompt(&cli) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("orchat: {e}");
-            return EXIT_USAGE;
+    let prompt = if matches!(cli.command, Some(Command::Doctor)) {
+        None
+    } else {
+        match one_shot_prompt(&cli) {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("orchat: {e}");
+                return EXIT_USAGE;
+            }
         }
     };
-    let conn = match orchat::connect::connect(&cli).await {
+    let conn = match orchat::connect::connect(&cli, &cfg).await {
         Ok(c) => c,
         Err(e) => {
             eprintln!("orchat: {e}");
             return EXIT_USAGE;
         }
     };
+    if matches!(cli.command, Some(Command::Doctor)) {
+        return doctor(&cli, &cfg, &conn).await;
+    }
     match prompt {
-        Some(p) => orchat::oneshot::run(&cli, &conn, p).await,
-        None => run_app(&cli, conn).await,
+        Some(p) => orchat::oneshot::run(&cli, &cfg, &conn, p).await,
+        None => run_app(&cli, &cfg, conn).await,
     }
 }
 
-async fn run_app(cli: &Cli, conn: orchat::connect::Connection) -> i32 {
+async fn doctor(cli: &Cli, cfg: &Config, conn: &orchat::connect::Connection) -> i32 {
+    let report = orchat::config::doctor_report(cli.config.as_deref());
+    let source = if conn.demo.is_some() {
+        None
+    } else if cli.api_key_file.is_some() {
+        Some("--api-key-file".to_string())
+    } else if let Some(v) = &cli.api_key_env {
+        Some(v.clone())
+    } else {
+        cfg.resolve_key(&cfg.provider)
+            .ok()
+            .flatten()
+            .map(|(_, src)| src)
+    };
+    if let Some(why) = &conn.demo_reason {
+        println!("warn {why}: orchat runs in demo mode against its built-in server");
+    }
+    orchat::doctor::run(
+        conn.client.config(),
+        source.as_deref(),
+        report,
+        &mut std::io::stdout(),
+    )
+    .await
+}
+
+async fn run_app(cli: &Cli, cfg: &Config, conn: orchat::connect::Connection) -> i32 {
     if !std::io::stdout().is_terminal() {
         eprintln!("orchat: the full-screen app needs a terminal; use -p \"prompt\" for one answer");
         return EXIT_USAGE;
     }
-    let model = cli
-        .model
-        .clone()
-        .unwrap_or_else(|| orchat::cli::DEFAULT_MODEL.to_string());
-    let mut app = orchat::app::App::new(conn.catalog.clone(), &conn.provider_label(), &model);
-    app.system = cli.system.clone();
-    if let Some(r) = cli.reasoning.as_deref() {
-        match orchat::request::ReasoningSetting::parse(r) {
-            Ok(r) => app.set_reasoning(r),
-            Err(e) => {
-                eprintln!("orchat: {e}");
-                return EXIT_USAGE;
-            }
-        }
-    }
-    let theme = if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
-        orchat::ui::theme::Theme::plain()
-    } else {
-        orchat::ui::theme::Theme::dark()
-    };
+    let mut app = orchat::app::App::new(conn.catalog.clone(), &conn.provider_label(), &cfg.model);
+    app.configure(cfg);
+    let theme = cfg.effective_theme(cli.no_color);
     let store = match open_store() {
         Ok(s) => Some(s),
         Err(e) => {
@@ -98,10 +187,15 @@ async fn run_app(cli: &Cli, conn: orchat::connect::Connection) -> i32 {
     if let Some(code) = resume(cli, store.as_ref(), &mut app) {
         return code;
     }
+    if let Some(s) = &store {
+        // Today's spend so far (UTC day), for the daily budget.
+        let midnight = orchat::store::now_ms() / 86_400_000 * 86_400_000;
+        app.budget.spent_before = s.spent_since(midnight).unwrap_or_default();
+    }
     let client = conn.client.clone();
     let opts = orchat::runtime::RunOptions {
         theme,
-        mouse: true,
+        mouse: cfg.mouse && !cli.no_mouse,
         // With a key, the live model list replaces the bundled one in the background.
         refresh_catalog: conn.demo.is_none() && conn.client.config().key.is_some(),
         store,

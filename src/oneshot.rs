@@ -10,6 +10,7 @@ use serde_json::json;
 use crate::answer::{Answer, Status};
 use crate::api::types::Message;
 use crate::cli::{Cli, DEFAULT_MODEL};
+use crate::config::Config;
 use crate::connect::Connection;
 use crate::pricing::{estimate_tokens, format_usd};
 use crate::request::{ReasoningSetting, Settings};
@@ -21,11 +22,12 @@ pub const EXIT_FAILED: i32 = 1;
 pub const EXIT_USAGE: i32 = 2;
 pub const EXIT_INCOMPLETE: i32 = 3;
 
-pub async fn run(cli: &Cli, conn: &Connection, prompt: String) -> i32 {
-    let model_id = cli
-        .model
-        .clone()
-        .unwrap_or_else(|| DEFAULT_MODEL.to_string());
+pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> i32 {
+    let model_id = if cfg.model.is_empty() {
+        DEFAULT_MODEL.to_string()
+    } else {
+        cfg.model.clone()
+    };
     let model = conn.catalog.get(&model_id);
     let mut images = Vec::new();
     for arg in &cli.images {
@@ -50,25 +52,16 @@ pub async fn run(cli: &Cli, conn: &Connection, prompt: String) -> i32 {
         );
         return EXIT_USAGE;
     }
-    let reasoning = match cli.reasoning.as_deref().map(ReasoningSetting::parse) {
-        Some(Ok(r)) => r,
-        Some(Err(e)) => {
-            eprintln!("orchat: {e}");
-            return EXIT_USAGE;
-        }
-        None => ReasoningSetting::Default,
-    };
     let settings = Settings {
-        max_tokens: cli.max_tokens,
-        temperature: cli.temperature,
-        reasoning,
-        fallbacks: cli.fallback.clone(),
+        max_tokens: cfg.max_tokens,
+        temperature: cfg.temperature.map(|t| t as f32),
+        reasoning: cfg.reasoning_setting().unwrap_or(ReasoningSetting::Default),
+        fallbacks: cfg.fallback_models.clone(),
         stream: !cli.no_stream,
     };
-    let mut messages: Vec<Message> = crate::request::system(cli.system.as_deref())
-        .into_iter()
-        .collect();
-    let prompt_estimate = estimate_tokens(cli.system.as_deref().unwrap_or(""))
+    let system = cfg.system_prompt.as_deref();
+    let mut messages: Vec<Message> = crate::request::system(system).into_iter().collect();
+    let prompt_estimate = estimate_tokens(system.unwrap_or(""))
         + estimate_tokens(&prompt)
         + 258 * images.len() as u64;
     messages.push(Message::with_images(

@@ -219,6 +219,12 @@ pub fn per_million(price: Decimal) -> String {
     format_usd(price * Decimal::from(1_000_000))
 }
 
+/// Adds exactly, or pins at the largest decimal: a hostile provider's absurd
+/// cost must not crash the meter.
+pub fn sat_add(a: Decimal, b: Decimal) -> Decimal {
+    a.checked_add(b).unwrap_or(Decimal::MAX)
+}
+
 /// One model's share of a conversation.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Subtotal {
@@ -263,10 +269,10 @@ impl Ledger {
         s.images_in += t.estimate.images_in;
         match t.usage {
             Some(u) => {
-                s.prompt_tokens += u.prompt_tokens;
-                s.completion_tokens += u.completion_tokens;
-                s.reasoning_tokens += u.reasoning_tokens();
-                s.image_tokens += u.image_tokens();
+                s.prompt_tokens = s.prompt_tokens.saturating_add(u.prompt_tokens);
+                s.completion_tokens = s.completion_tokens.saturating_add(u.completion_tokens);
+                s.reasoning_tokens = s.reasoning_tokens.saturating_add(u.reasoning_tokens());
+                s.image_tokens = s.image_tokens.saturating_add(u.image_tokens());
             }
             None => {
                 s.prompt_tokens += t.estimate.prompt;
@@ -275,13 +281,13 @@ impl Ledger {
                 s.image_tokens += t.estimate.images_out * IMAGE_OUTPUT_TOKENS;
             }
         }
-        s.cost += t.cost.usd;
+        s.cost = sat_add(s.cost, t.cost.usd);
         match t.cost.kind {
-            CostKind::Estimated => s.estimated += t.cost.usd,
+            CostKind::Estimated => s.estimated = sat_add(s.estimated, t.cost.usd),
             CostKind::Reported => {
-                s.reported += t.cost.usd;
+                s.reported = sat_add(s.reported, t.cost.usd);
                 if let Some(c) = t.computed {
-                    s.computed_for_reported += c;
+                    s.computed_for_reported = sat_add(s.computed_for_reported, c);
                 }
             }
             CostKind::Computed => {}
@@ -289,11 +295,17 @@ impl Ledger {
     }
 
     pub fn total(&self) -> Decimal {
-        self.by_model.values().map(|s| s.cost).sum()
+        self.by_model
+            .values()
+            .map(|s| s.cost)
+            .fold(Decimal::ZERO, sat_add)
     }
 
     pub fn estimated(&self) -> Decimal {
-        self.by_model.values().map(|s| s.estimated).sum()
+        self.by_model
+            .values()
+            .map(|s| s.estimated)
+            .fold(Decimal::ZERO, sat_add)
     }
 }
 

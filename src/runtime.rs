@@ -31,6 +31,8 @@ pub struct Effects {
     /// The current conversation, as the app last said (for store effects).
     conversation: String,
     saving_reported: bool,
+    /// A draft to edit in $EDITOR: the loop suspends the terminal for it.
+    pub edit_request: Option<String>,
 }
 
 impl Effects {
@@ -42,6 +44,7 @@ impl Effects {
             store: None,
             conversation: String::new(),
             saving_reported: false,
+            edit_request: None,
         }
     }
 
@@ -172,6 +175,16 @@ impl Effects {
                         let _ = tx.send(Msg::Flash(text));
                     });
                 }
+                Effect::Copy { text, what } => {
+                    let mut out = std::io::stdout();
+                    let msg = match crate::clipboard::copy(&text, &mut out) {
+                        Ok(how) => how.status(&what),
+                        Err(e) => format!("could not copy: {e}"),
+                    };
+                    let _ = std::io::Write::flush(&mut out);
+                    let _ = self.tx.send(Msg::Flash(msg));
+                }
+                Effect::Edit(draft) => self.edit_request = Some(draft),
                 Effect::Quit => quit = true,
             }
         }
@@ -320,7 +333,7 @@ pub async fn run(mut app: App, client: ChatClient, opts: RunOptions) -> std::io:
     if let Some(picker) = crate::ui::images::detect_picker() {
         app.images.get_mut().set_picker(picker);
     }
-    let mut guard = crate::tui::init(mouse)?;
+    let guard = crate::tui::init(mouse)?;
     if let Some(s) = &store {
         let _ = PANIC_STORE.set(s.clone());
         // After the terminal is restored (the guard's hook runs first):
@@ -352,6 +365,7 @@ pub async fn run(mut app: App, client: ChatClient, opts: RunOptions) -> std::io:
         });
     }
     let mut fx = Effects::new(client, tx).with_store(store);
+    let mut guard = guard;
     fx.set_conversation(&app.conversation_id);
     if app.clock_base_ms == 0 {
         app.clock_base_ms = crate::store::now_ms();
@@ -408,6 +422,17 @@ pub async fn run(mut app: App, client: ChatClient, opts: RunOptions) -> std::io:
         }
         if quit || app.quit {
             break;
+        }
+        if let Some(draft) = fx.edit_request.take() {
+            // The editor needs the terminal: give it back, then take it again.
+            drop(guard);
+            let result = tokio::task::block_in_place(|| crate::editor::edit(&draft));
+            guard = crate::tui::init(mouse)?;
+            quit = step(&mut app, &mut fx, start, Msg::Edited(result));
+            if quit {
+                break;
+            }
+            dirty = true;
         }
     }
     fx.cancel_all();

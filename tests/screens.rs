@@ -16,10 +16,12 @@ use rust_decimal::Decimal;
 fn start(app: &mut App, prompt: &str) -> u64 {
     type_text(app, prompt);
     let fx = update(app, key(KeyCode::Enter));
-    match &fx[..] {
-        [Effect::Start { turn, .. }] => *turn,
-        other => panic!("{other:?}"),
-    }
+    fx.iter()
+        .find_map(|e| match e {
+            Effect::Start { turn, .. } => Some(*turn),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("{fx:?}"))
 }
 
 fn ev(app: &mut App, turn: u64, e: StreamEvent) {

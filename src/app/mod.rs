@@ -50,6 +50,8 @@ pub enum Msg {
     SessionLoaded(Result<(String, Vec<crate::store::StoredMessage>), String>),
     /// Saving stopped working: the reason, shown in the status bar.
     SavingOff(String),
+    /// The editor returned the draft (or why it could not run).
+    Edited(Result<String, String>),
     /// Something the runtime did, to say in the hint line.
     Flash(String),
     /// A fresher model catalog arrived.
@@ -102,6 +104,13 @@ pub enum Effect {
     },
     /// Open a file with the system viewer.
     Open(String),
+    /// Put text on the clipboard (system, or OSC 52); `what` names it for the status line.
+    Copy {
+        text: String,
+        what: String,
+    },
+    /// Suspend the app and edit `draft` in $VISUAL / $EDITOR.
+    Edit(String),
     /// Change the saved conversation (the runtime passes it to the store).
     Store(StoreOp),
     /// List saved conversations, filtered by a full-text query when not empty.

@@ -40,6 +40,10 @@ pub enum Mode {
     Cost,
     Help,
     ConfirmQuit,
+    /// A send that would pass a spending cap waits for y/n.
+    ConfirmSend {
+        reason: String,
+    },
     /// The session browser.
     Sessions(SessionsState),
     /// Typing a path or URL to attach; the draft waits here meanwhile.
@@ -59,6 +63,17 @@ pub struct SessionsState {
     /// Typing a new title for the selected conversation.
     pub renaming: Option<String>,
     pub error: Option<String>,
+}
+
+/// Spending caps and what has been spent against them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Budget {
+    pub per_conversation: Option<Decimal>,
+    pub per_day: Option<Decimal>,
+    /// Spent today before this process started (from the saved sessions).
+    pub spent_before: Decimal,
+    /// Spent by answers finished in this process (reported, computed or estimated).
+    pub spent_here: Decimal,
 }
 
 /// A one-key way out of a dead end (Ctrl+Y): switch to `model`, then send
@@ -130,6 +145,17 @@ pub struct App {
     pub outbox: Vec<super::Effect>,
     /// Wall-clock time (epoch ms) when `now_ms` was 0; set by the runtime.
     pub clock_base_ms: u64,
+    /// The keys in force (defaults plus the config's remappings).
+    pub keymap: crate::keymap::Keymap,
+    /// The conversation pane has the keyboard (vim-style keys) instead of the input.
+    pub focus_conversation: bool,
+    /// The message selected in the conversation pane (for copying).
+    pub selected: Option<usize>,
+    /// Which code block Ctrl+B copied last: (entry, block).
+    pub code_cursor: Option<(usize, usize)>,
+    pub budget: Budget,
+    /// Named system prompts from the config (/preset NAME).
+    pub presets: std::collections::BTreeMap<String, String>,
     /// Why saving is off, when it is.
     pub saving_off: Option<String>,
     pub view: RefCell<ViewState>,
@@ -169,11 +195,67 @@ impl App {
             outbox: Vec::new(),
             clock_base_ms: 0,
             saving_off: None,
+            keymap: Default::default(),
+            focus_conversation: false,
+            selected: None,
+            code_cursor: None,
+            budget: Budget::default(),
+            presets: Default::default(),
             view: RefCell::new(ViewState::default()),
             render_cache: RefCell::new(Default::default()),
             images: RefCell::new(Default::default()),
             quit: false,
         }
+    }
+
+    /// Takes the merged configuration: model defaults, system prompt,
+    /// reasoning, keys, budget and presets.
+    pub fn configure(&mut self, cfg: &crate::config::Config) {
+        self.settings.max_tokens = cfg.max_tokens;
+        self.settings.temperature = cfg.temperature.map(|t| t as f32);
+        self.settings.fallbacks = cfg.fallback_models.clone();
+        if let Some(r) = cfg.reasoning_setting() {
+            self.settings.reasoning = r;
+        }
+        self.system = cfg.system_prompt.clone();
+        self.keymap = crate::keymap::Keymap::with_overrides(&cfg.key_bindings());
+        let (conv, day) = cfg.budget();
+        self.budget.per_conversation = conv;
+        self.budget.per_day = day;
+        self.presets = cfg.presets.clone();
+    }
+
+    /// Spent today: before this process, and since (including the live estimate).
+    pub fn spent_today(&self) -> Decimal {
+        let live = self
+            .pending_answer()
+            .map_or(Decimal::ZERO, |a| a.cost(&self.catalog).usd);
+        let sat = crate::pricing::sat_add;
+        sat(sat(self.budget.spent_before, self.budget.spent_here), live)
+    }
+
+    /// The cap most used up, as (fraction used ×100, cap, "conversation"/"day").
+    pub fn budget_use(&self) -> Option<(Decimal, Decimal, &'static str)> {
+        let mut worst: Option<(Decimal, Decimal, &'static str)> = None;
+        for (cap, spent, what) in [
+            (
+                self.budget.per_conversation,
+                self.total_cost(),
+                "conversation",
+            ),
+            (self.budget.per_day, self.spent_today(), "day"),
+        ] {
+            if let Some(cap) = cap.filter(|c| *c > Decimal::ZERO) {
+                let pct = spent
+                    .checked_mul(Decimal::from(100))
+                    .and_then(|x| x.checked_div(cap))
+                    .unwrap_or(Decimal::MAX);
+                if worst.is_none_or(|w| pct > w.0) {
+                    worst = Some((pct, cap, what));
+                }
+            }
+        }
+        worst
     }
 
     /// Wall-clock time, for timestamps on saved messages.
@@ -287,21 +369,26 @@ impl App {
         for e in &self.entries {
             match e {
                 Entry::User { text, images: im } => {
-                    tokens += estimate_tokens(text) + 4;
-                    images += im.len() as u64;
+                    tokens = tokens.saturating_add(estimate_tokens(text) + 4);
+                    images = images.saturating_add(im.len() as u64);
                 }
                 Entry::Assistant { answer, .. } => {
-                    tokens += answer
+                    // Reported counts can be anything: saturate, never overflow.
+                    let answer_tokens = answer
                         .usage
                         .as_ref()
-                        .map(|u| u.completion_tokens - u.reasoning_tokens() - u.image_tokens())
-                        .unwrap_or_else(|| estimate_tokens(&answer.text))
-                        + 4;
+                        .map(|u| {
+                            u.completion_tokens
+                                .saturating_sub(u.reasoning_tokens())
+                                .saturating_sub(u.image_tokens())
+                        })
+                        .unwrap_or_else(|| estimate_tokens(&answer.text));
+                    tokens = tokens.saturating_add(answer_tokens).saturating_add(4);
                 }
                 _ => {}
             }
         }
-        (tokens + images * 258, images)
+        (tokens.saturating_add(images.saturating_mul(258)), images)
     }
 
     /// What sending the conversation plus the draft would cost in input on
@@ -335,6 +422,6 @@ impl App {
         let live = self
             .pending_answer()
             .map_or(Decimal::ZERO, |a| a.cost(&self.catalog).usd);
-        self.ledger.total() + live
+        crate::pricing::sat_add(self.ledger.total(), live)
     }
 }

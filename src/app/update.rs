@@ -9,10 +9,11 @@ use crate::answer::{Answer, Status};
 use crate::api::error::{ApiError, LimitScope};
 use crate::api::sse::StreamEvent;
 use crate::catalog::{Catalog, Model};
-use crate::keymap::{self, Action};
-use crate::pricing::{TurnCharge, estimate_tokens, per_million};
+use crate::keymap::Action;
+use crate::pricing::{TurnCharge, estimate_tokens, format_usd, per_million};
 use crate::request::ReasoningSetting;
 use crate::store::{StoredMessage, StoredRole};
+use rust_decimal::Decimal;
 
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     let mut effects = handle(app, msg);
@@ -113,6 +114,16 @@ fn handle(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::SavingOff(why) => {
             app.saving_off = Some(why);
+            Vec::new()
+        }
+        Msg::Edited(result) => {
+            match result {
+                Ok(text) => {
+                    set_input(app, &text);
+                    app.flash = Some("back from the editor".into());
+                }
+                Err(e) => app.flash = Some(format!("editor: {e}")),
+            }
             Vec::new()
         }
         Msg::Flash(text) => {
@@ -242,6 +253,7 @@ fn finish_turn(app: &mut App, turn: u64, error: Option<ApiError>) -> Vec<Effect>
                     computed,
                 });
                 *cost = Some(c);
+                app.budget.spent_here = crate::pricing::sat_add(app.budget.spent_here, c.usd);
                 if !answer.images.is_empty() {
                     effects.push(Effect::SaveImages {
                         turn,
@@ -432,7 +444,7 @@ fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             if matches!(
                 k.code,
                 KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') | KeyCode::F(1)
-            ) || keymap::lookup(&k) == Some(Action::OpenCost)
+            ) || app.keymap.lookup(&k) == Some(Action::OpenCost)
             {
                 app.mode = Mode::Chat;
             }
@@ -440,6 +452,16 @@ fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
         }
         Mode::Attach { stashed_draft } => attach_key(app, k, stashed_draft),
         Mode::Sessions(s) => sessions_key(app, k, s),
+        Mode::ConfirmSend { .. } => {
+            app.mode = Mode::Chat;
+            match k.code {
+                KeyCode::Char('y' | 'Y') => send_now(app),
+                _ => {
+                    app.flash = Some("not sent; the draft is kept".into());
+                    Vec::new()
+                }
+            }
+        }
         Mode::ConfirmQuit => match k.code {
             KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => quit(app),
             KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => quit(app),
@@ -572,6 +594,140 @@ fn fresh_id(app: &App) -> String {
     format!("{base}{:x}", app.epoch_ms())
 }
 
+/// `/budget`, `/budget day 2.50`, `/budget conversation off`.
+fn budget_command(app: &mut App, arg: &str) -> String {
+    let show = |c: Option<Decimal>| c.map_or("none".to_string(), format_usd);
+    let mut words = arg.split_whitespace();
+    let (which, value) = (words.next(), words.next());
+    let Some(which) = which else {
+        return format!(
+            "budget: conversation {} (spent {}), day {} (spent {})",
+            show(app.budget.per_conversation),
+            format_usd(app.total_cost()),
+            show(app.budget.per_day),
+            format_usd(app.spent_today())
+        );
+    };
+    let cap = match value {
+        Some("off" | "none") => None,
+        Some(v) => match crate::pricing::parse_decimal(v.trim_start_matches('$')) {
+            Some(d) if d > Decimal::ZERO => Some(d),
+            _ => return format!("budget: '{v}' is not an amount of dollars"),
+        },
+        None => return "budget: give an amount, e.g. /budget day 2.50, or off".into(),
+    };
+    match which {
+        "conversation" | "conv" => app.budget.per_conversation = cap,
+        "day" | "daily" => app.budget.per_day = cap,
+        other => return format!("budget: '{other}' is neither conversation nor day"),
+    }
+    format!("budget for the {which}: {}", show(cap))
+}
+
+fn last_answer_index(app: &App) -> Option<usize> {
+    app.entries
+        .iter()
+        .rposition(|e| matches!(e, Entry::Assistant { .. }))
+}
+
+/// The text of the selected message, or of the last answer.
+fn message_text(app: &App, i: usize) -> Option<String> {
+    match app.entries.get(i)? {
+        Entry::User { text, .. } => Some(text.clone()),
+        Entry::Assistant { answer, .. } => Some(answer.text.clone()),
+        Entry::Error { text, .. } | Entry::Notice(text) => Some(text.clone()),
+    }
+}
+
+fn copy_message(app: &mut App) -> Vec<Effect> {
+    let Some(i) = app.selected.or_else(|| last_answer_index(app)) else {
+        app.flash = Some("nothing to copy yet".into());
+        return Vec::new();
+    };
+    let what = if app.selected.is_some() {
+        "the selected message"
+    } else {
+        "the last answer"
+    };
+    match message_text(app, i) {
+        Some(text) => vec![Effect::Copy {
+            text,
+            what: what.to_string(),
+        }],
+        None => Vec::new(),
+    }
+}
+
+/// Copies a fenced code block of the selected message (else the last
+/// answer); each press takes the next one, wrapping round.
+fn copy_code(app: &mut App) -> Vec<Effect> {
+    let Some(i) = app.selected.or_else(|| last_answer_index(app)) else {
+        app.flash = Some("nothing to copy yet".into());
+        return Vec::new();
+    };
+    let blocks = crate::clipboard::code_blocks(&message_text(app, i).unwrap_or_default());
+    if blocks.is_empty() {
+        app.flash = Some("no code block in that message".into());
+        return Vec::new();
+    }
+    let current = app.code_cursor.filter(|(e, _)| *e == i).map(|(_, b)| b);
+    let n = crate::clipboard::next_index(blocks.len(), current).unwrap_or(0);
+    app.code_cursor = Some((i, n));
+    vec![Effect::Copy {
+        text: blocks[n].clone(),
+        what: format!("code block {} of {}", n + 1, blocks.len()),
+    }]
+}
+
+/// Keys while the conversation pane has the keyboard: vim-style scrolling,
+/// selecting a message, copying it or its code.
+fn conversation_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
+    let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+    let half = i64::from(app.view.get_mut().height.max(2)) / 2;
+    let scroll = |app: &mut App, n: i64| app.view.get_mut().pending_scroll += n;
+    match k.code {
+        KeyCode::Tab | KeyCode::Esc | KeyCode::Char('i') => {
+            app.focus_conversation = false;
+            app.selected = None;
+            app.render_cache.get_mut().clear();
+        }
+        KeyCode::Char('u') if ctrl => scroll(app, -half),
+        KeyCode::Char('d') if ctrl => scroll(app, half),
+        KeyCode::Char('j') | KeyCode::Down => scroll(app, 1),
+        KeyCode::Char('k') | KeyCode::Up => scroll(app, -1),
+        KeyCode::Char('g') | KeyCode::Home => app.view.get_mut().to_top = true,
+        KeyCode::Char('G') | KeyCode::End => {
+            let v = app.view.get_mut();
+            v.anchor = None;
+            v.pending_scroll = 0;
+        }
+        KeyCode::Char('[') | KeyCode::Char(']') => {
+            let n = app.entries.len();
+            if n > 0 {
+                let cur = app.selected.unwrap_or(n);
+                app.selected = Some(if k.code == KeyCode::Char('[') {
+                    cur.saturating_sub(1)
+                } else {
+                    (cur + 1).min(n - 1)
+                });
+                app.render_cache.get_mut().clear();
+            }
+        }
+        KeyCode::Char('y') => return copy_message(app),
+        KeyCode::Char('c') => return copy_code(app),
+        _ => {
+            if app.keymap.lookup(&k).is_some() {
+                // Global keys (quit, picker, help) still work here.
+                app.focus_conversation = false;
+                app.selected = None;
+                app.render_cache.get_mut().clear();
+                return chat_key(app, k);
+            }
+        }
+    }
+    Vec::new()
+}
+
 /// The most recently saved generated image.
 fn latest_image(app: &App) -> Option<String> {
     app.entries.iter().rev().find_map(|e| match e {
@@ -592,8 +748,11 @@ fn quit(app: &mut App) -> Vec<Effect> {
 }
 
 fn chat_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
+    if app.focus_conversation {
+        return conversation_key(app, k);
+    }
     let empty = app.draft().is_empty();
-    let action = keymap::lookup(&k).filter(|a| match a {
+    let action = app.keymap.lookup(&k).filter(|a| match a {
         // Typed characters win over bindings when the box has text.
         Action::Help => k.code == KeyCode::F(1) || empty,
         Action::HistoryPrev => empty || app.history_pos.is_some(),
@@ -696,6 +855,17 @@ fn chat_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
         Action::Sessions => open_sessions(app),
+        Action::CopyAnswer => copy_message(app),
+        Action::CopyCode => copy_code(app),
+        Action::EditInEditor => vec![Effect::Edit(app.draft())],
+        Action::FocusConversation => {
+            app.focus_conversation = true;
+            app.selected = last_answer_index(app);
+            app.render_cache.get_mut().clear();
+            app.flash =
+                Some("conversation: j/k scroll · [ ] select · y copy · c code · Tab back".into());
+            Vec::new()
+        }
         Action::OpenImage => match latest_image(app) {
             Some(path) => {
                 app.flash = Some(format!("opening {path}"));
@@ -768,6 +938,42 @@ fn send(app: &mut App) -> Vec<Effect> {
     if !check_images_readable(app) {
         return Vec::new(); // Nothing sent; the draft and attachments stay.
     }
+    if let Some(reason) = over_budget(app) {
+        app.mode = Mode::ConfirmSend { reason };
+        return Vec::new();
+    }
+    send_now(app)
+}
+
+/// Whether sending the draft would pass a cap on its input cost alone: the
+/// spend so far plus the estimated input. Says which cap, by how much.
+fn over_budget(app: &App) -> Option<String> {
+    let model = app.current_model()?;
+    let input = app.send_estimate(model);
+    let checks = [
+        (
+            app.budget.per_conversation,
+            app.total_cost(),
+            "this conversation's",
+        ),
+        (app.budget.per_day, app.spent_today(), "today's"),
+    ];
+    checks.into_iter().find_map(|(cap, spent, which)| {
+        let cap = cap?;
+        (spent + input > cap).then(|| {
+            format!(
+                "sending costs ≈{} in input; with {} spent that passes {which} cap of {}",
+                format_usd(input),
+                format_usd(spent),
+                format_usd(cap)
+            )
+        })
+    })
+}
+
+/// Sends the draft (checks done).
+fn send_now(app: &mut App) -> Vec<Effect> {
+    let text = app.draft();
     app.history.push(text.clone());
     app.history_pos = None;
     set_input(app, "");
@@ -938,6 +1144,27 @@ fn command(app: &mut App, line: &str) -> Vec<Effect> {
                 .map(str::to_string);
             return vec![Effect::Export { path, json }];
         }
+        "/budget" => app.flash = Some(budget_command(app, arg)),
+        "/preset" => match app.presets.get(arg).cloned() {
+            Some(text) => {
+                app.system = Some(text.clone());
+                push_entry(
+                    app,
+                    Entry::Notice(format!(
+                        "system prompt from preset {arg}: {}",
+                        crate::text::preview(&text, 60)
+                    )),
+                );
+            }
+            None => {
+                let names: Vec<&str> = app.presets.keys().map(String::as_str).collect();
+                app.flash = Some(if names.is_empty() {
+                    "no presets: add [presets] to the config".into()
+                } else {
+                    format!("presets: {}", names.join(", "))
+                });
+            }
+        },
         "/cost" => app.mode = Mode::Cost,
         "/help" => app.mode = Mode::Help,
         "/quit" | "/q" | "/exit" => return quit(app),

@@ -737,6 +737,24 @@ impl Store {
         })
     }
 
+    /// What answers finished since `since_ms` cost, summed exactly (costs are
+    /// decimal text; SQLite's SUM would go through floats).
+    pub fn spent_since(&self, since_ms: u64) -> Result<Decimal, StoreError> {
+        self.read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT cost FROM messages WHERE cost IS NOT NULL AND finished_ms >= ?1",
+            )?;
+            let rows = stmt.query_map([since_ms as i64], |r| r.get::<_, String>(0))?;
+            let mut total = Decimal::ZERO;
+            for r in rows {
+                if let Some(d) = crate::pricing::parse_decimal(&r?) {
+                    total += d;
+                }
+            }
+            Ok(total)
+        })
+    }
+
     /// Ids that start with `prefix`; an exact match alone when there is one.
     pub fn ids_with_prefix(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
         self.read(|c| {

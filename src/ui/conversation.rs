@@ -49,7 +49,9 @@ const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '�
 
 /// The lines of entry `i` at `width`.
 fn entry_lines(app: &App, theme: &Theme, i: usize, width: u16) -> Lines {
-    let live = matches!(&app.entries[i], Entry::Assistant { turn, .. }
+    let selected = app.focus_conversation && app.selected == Some(i);
+    let live = selected
+        || matches!(&app.entries[i], Entry::Assistant { turn, .. }
         if app.pending.as_ref().is_some_and(|p| p.turn == *turn));
     if !live {
         let cache = app.render_cache.borrow();
@@ -61,7 +63,11 @@ fn entry_lines(app: &App, theme: &Theme, i: usize, width: u16) -> Lines {
         }
     }
     let mut images = Vec::new();
-    let lines = render_entry(app, theme, &app.entries[i], width, &mut images);
+    let mut lines = render_entry(app, theme, &app.entries[i], width, &mut images);
+    if selected && let Some(first) = lines.first_mut() {
+        // The selected message (for y / c) stands out by its first line.
+        *first = std::mem::take(first).patch_style(theme.selected);
+    }
     let lines: Lines = Rc::new(Rendered { lines, images });
     if !live {
         let mut cache = app.render_cache.borrow_mut();

@@ -40,8 +40,9 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
         Mode::Chat => {}
         Mode::Picker(p) => overlays::picker(f, app, theme, p, area),
         Mode::Cost => overlays::cost(f, app, theme, area),
-        Mode::Help => overlays::help(f, theme, area),
+        Mode::Help => overlays::help(f, app, theme, area),
         Mode::ConfirmQuit => overlays::confirm_quit(f, theme, area),
+        Mode::ConfirmSend { reason } => overlays::confirm_send(f, theme, reason, area),
         Mode::Attach { .. } => {}
         Mode::Sessions(s) => overlays::sessions(f, app, theme, s, area),
     }
@@ -121,6 +122,15 @@ fn draw_status(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     };
     let (keep_send, keep_turn, keep_ctx) = (keep(&send), keep(&turn), keep(&ctx));
     let mut tail = Vec::new();
+    // The budget warns from 80% of a cap on.
+    if let Some((pct, cap, what)) = app.budget_use()
+        && pct >= rust_decimal::Decimal::from(80)
+    {
+        tail.push(Span::styled(
+            format!("│ budget {}% of {}/{what} ", pct.round(), format_usd(cap)),
+            theme.warn.patch(bar),
+        ));
+    }
     if app.saving_off.is_some() {
         // Said first: a user who thinks they are saving when they are not loses work.
         tail.push(Span::styled("│ saving off ", theme.warn.patch(bar)));

@@ -254,7 +254,27 @@ pub fn cost(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     f.render_widget(Paragraph::new(Span::styled(gap, theme.dim)), foot);
 }
 
-pub fn help(f: &mut Frame, theme: &Theme, area: Rect) {
+pub fn confirm_send(f: &mut Frame, theme: &Theme, reason: &str, area: Rect) {
+    let r = centered(area, 70, 30, 30, 6);
+    let r = Rect {
+        height: r.height.min(6),
+        ..r
+    };
+    f.render_widget(Clear, clear_area(r, area));
+    let block = frame(" over budget ", theme);
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    let lines = vec![
+        Line::from(Span::styled(reason.to_string(), theme.warn)),
+        Line::from("Send anyway?  y / n"),
+    ];
+    f.render_widget(
+        Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: true }),
+        inner,
+    );
+}
+
+pub fn help(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let r = centered(area, 80, 90, 40, 10);
     f.render_widget(Clear, clear_area(r, area));
     let block = frame(" keys and commands · Esc close ", theme);
@@ -265,7 +285,7 @@ pub fn help(f: &mut Frame, theme: &Theme, area: Rect) {
         .map(|b| {
             Line::from(vec![
                 Span::styled(
-                    format!("{:<16}", b.label),
+                    format!("{:<16}", app.keymap.label(b.action)),
                     theme.status_key.patch(ratatui::style::Style::reset()),
                 ),
                 Span::raw(b.description),
