@@ -295,6 +295,7 @@ pub fn light_theme() -> Theme {
         gauge: s.fg(Color::Rgb(0, 80, 170)),
         warn: s.fg(Color::Rgb(160, 80, 0)),
         money: s.fg(Color::Rgb(0, 110, 60)),
+        color: true,
     }
 }
 

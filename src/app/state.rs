@@ -169,6 +169,10 @@ impl App {
         let mut input = TextArea::default();
         input.set_placeholder_text("Type a message · Enter sends · F1 help");
         input.set_cursor_line_style(ratatui::style::Style::default());
+        // Dim, not a colour: the same under NO_COLOR and every theme.
+        input.set_placeholder_style(
+            ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::DIM),
+        );
         App {
             catalog,
             provider_label: provider_label.to_string(),

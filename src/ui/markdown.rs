@@ -32,6 +32,8 @@ pub struct MdStyles {
     pub list_marker: Style,
     pub table_border: Style,
     pub rule: Style,
+    /// Syntax-highlight fenced code (off when colour is off).
+    pub highlight: bool,
 }
 
 impl Default for MdStyles {
@@ -50,6 +52,7 @@ impl Default for MdStyles {
             list_marker: Style::new().fg(Color::Cyan),
             table_border: Style::new().fg(Color::DarkGray),
             rule: Style::new().fg(Color::DarkGray),
+            highlight: true,
         }
     }
 }
@@ -1229,7 +1232,11 @@ impl<'s> Renderer<'s> {
         let text = expand_tabs(&code.text);
         let text = text.strip_suffix('\n').unwrap_or(&text);
         let mut lines = Vec::new();
-        let (head, last) = highlight(&code.lang, text, self.st.code_block, code.tail);
+        let (head, last) = if self.st.highlight {
+            highlight(&code.lang, text, self.st.code_block, code.tail)
+        } else {
+            plain_code(text, self.st.code_block)
+        };
         for src in head.iter().chain(last.as_ref()) {
             for piece in wrap_spans(src, code_w, Mode::Hard) {
                 if gutter {

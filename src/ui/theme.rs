@@ -20,6 +20,8 @@ pub struct Theme {
     pub gauge: Style,
     pub warn: Style,
     pub money: Style,
+    /// False for NO_COLOR: markdown and code are then drawn without colour too.
+    pub color: bool,
 }
 
 impl Theme {
@@ -52,6 +54,7 @@ impl Theme {
             gauge: Style::default().fg(Color::Blue),
             warn: Style::default().fg(Color::Yellow),
             money: Style::default().fg(Color::LightGreen),
+            color: true,
         }
     }
 
@@ -75,11 +78,30 @@ impl Theme {
             gauge: s,
             warn: s.add_modifier(Modifier::BOLD),
             money: s,
+            color: false,
         }
     }
 
-    /// The markdown renderer's styles, derived from this theme.
+    /// The markdown renderer's styles, derived from this theme: without
+    /// colour (and without syntax highlighting) when colour is off.
     pub fn markdown(&self) -> crate::ui::markdown::MdStyles {
-        crate::ui::markdown::MdStyles::default()
+        if self.color {
+            return crate::ui::markdown::MdStyles::default();
+        }
+        let s = Style::default();
+        crate::ui::markdown::MdStyles {
+            text: s,
+            heading: s.add_modifier(Modifier::BOLD),
+            emphasis: s.add_modifier(Modifier::ITALIC),
+            strong: s.add_modifier(Modifier::BOLD),
+            code_inline: s,
+            code_block: s,
+            link: s.add_modifier(Modifier::UNDERLINED),
+            quote: s.add_modifier(Modifier::ITALIC),
+            list_marker: s,
+            table_border: s,
+            rule: s,
+            highlight: false,
+        }
     }
 }
