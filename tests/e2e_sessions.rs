@@ -127,8 +127,9 @@ fn the_api_key_never_reaches_a_file_orchat_writes() {
     let url = url.trim().to_string();
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
 
+    // Logging at its most verbose, so the log file is searched too.
     let cmd = format!(
-        "OPENAI_API_KEY={SENTINEL} {}",
+        "ORCHAT_LOG=trace OPENAI_API_KEY={SENTINEL} {}",
         orchat_cmd(dir.path(), &format!("--base-url {url}"))
     );
     let t = Tmux::start(&cmd, 100, 24);
@@ -161,6 +162,13 @@ fn the_api_key_never_reaches_a_file_orchat_writes() {
         "{files:?}"
     );
     assert!(md.exists() && json.exists());
+    let log = dir.path().join("state/orchat.log");
+    assert!(
+        std::fs::metadata(&log)
+            .map(|m| m.len() > 0)
+            .unwrap_or(false),
+        "a trace log was written"
+    );
     for f in files {
         let bytes = std::fs::read(&f).unwrap();
         let hit = bytes

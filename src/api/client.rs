@@ -396,3 +396,19 @@ impl Drop for EventStream {
         self.task.abort();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_of_the_client_config_hides_the_key() {
+        let cfg = ClientConfig::new(
+            Provider::openrouter(),
+            ApiKey::new("sk-or-v1-SENTINEL-debug"),
+        );
+        let shown = format!("{cfg:?}");
+        assert!(!shown.contains("SENTINEL"), "{shown}");
+        assert!(shown.contains("redacted"));
+    }
+}
