@@ -133,6 +133,9 @@ impl Provider {
                 req.models = None;
                 req.usage = None;
                 req.provider = None;
+                // AI/ML API defaults to 512 tokens, which a thinking model
+                // spends before answering (PROTOCOL.md §6).
+                req.max_tokens.get_or_insert(15_000);
             }
             ProviderKind::Google | ProviderKind::Custom => {
                 if let Some(r) = req.reasoning.take() {

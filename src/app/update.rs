@@ -728,16 +728,20 @@ fn conversation_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     Vec::new()
 }
 
-/// The most recently saved generated image.
+/// The selected message's generated image, else the most recent one saved.
 fn latest_image(app: &App) -> Option<String> {
-    app.entries.iter().rev().find_map(|e| match e {
-        Entry::Assistant { answer, .. } => answer
-            .image_paths
-            .iter()
-            .rev()
-            .find_map(|p| p.as_ref().ok().cloned()),
-        _ => None,
-    })
+    let upto = app.selected.map_or(app.entries.len(), |i| i + 1);
+    app.entries[..upto.min(app.entries.len())]
+        .iter()
+        .rev()
+        .find_map(|e| match e {
+            Entry::Assistant { answer, .. } => answer
+                .image_paths
+                .iter()
+                .rev()
+                .find_map(|p| p.as_ref().ok().cloned()),
+            _ => None,
+        })
 }
 
 fn quit(app: &mut App) -> Vec<Effect> {
