@@ -204,6 +204,14 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ),
     ("/attach PATH|URL", "attach an image to the next message"),
     ("/sessions", "saved conversations (Ctrl+S)"),
+    (
+        "/budget [conversation|day] [AMOUNT|off]",
+        "show or set the spending caps",
+    ),
+    (
+        "/preset NAME",
+        "use a system prompt from the config's [presets]",
+    ),
     ("/rename TITLE", "name this conversation"),
     (
         "/export [PATH] [--json]",

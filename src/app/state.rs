@@ -154,6 +154,8 @@ pub struct App {
     /// Which code block Ctrl+B copied last: (entry, block).
     pub code_cursor: Option<(usize, usize)>,
     pub budget: Budget,
+    /// How far the help overlay is scrolled.
+    pub help_scroll: u16,
     /// Named system prompts from the config (/preset NAME).
     pub presets: std::collections::BTreeMap<String, String>,
     /// Why saving is off, when it is.
@@ -204,6 +206,7 @@ impl App {
             selected: None,
             code_cursor: None,
             budget: Budget::default(),
+            help_scroll: 0,
             presets: Default::default(),
             view: RefCell::new(ViewState::default()),
             render_cache: RefCell::new(Default::default()),

@@ -440,6 +440,21 @@ fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     match app.mode.clone() {
         Mode::Chat => chat_key(app, k),
         Mode::Picker(p) => picker_key(app, k, p),
+        Mode::Help
+            if matches!(
+                k.code,
+                KeyCode::Down | KeyCode::Char('j') | KeyCode::PageDown
+            ) =>
+        {
+            let step = if k.code == KeyCode::PageDown { 10 } else { 1 };
+            app.help_scroll = app.help_scroll.saturating_add(step);
+            Vec::new()
+        }
+        Mode::Help if matches!(k.code, KeyCode::Up | KeyCode::Char('k') | KeyCode::PageUp) => {
+            let step = if k.code == KeyCode::PageUp { 10 } else { 1 };
+            app.help_scroll = app.help_scroll.saturating_sub(step);
+            Vec::new()
+        }
         Mode::Cost | Mode::Help => {
             if matches!(
                 k.code,
@@ -802,6 +817,7 @@ fn chat_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
         Action::Help => {
+            app.help_scroll = 0;
             app.mode = Mode::Help;
             Vec::new()
         }
@@ -1170,7 +1186,10 @@ fn command(app: &mut App, line: &str) -> Vec<Effect> {
             }
         },
         "/cost" => app.mode = Mode::Cost,
-        "/help" => app.mode = Mode::Help,
+        "/help" => {
+            app.help_scroll = 0;
+            app.mode = Mode::Help;
+        }
         "/quit" | "/q" | "/exit" => return quit(app),
         other => {
             app.flash = Some(format!("unknown command {other}: /help lists them"));

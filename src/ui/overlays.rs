@@ -274,33 +274,61 @@ pub fn confirm_send(f: &mut Frame, theme: &Theme, reason: &str, area: Rect) {
     );
 }
 
+/// Two columns with a hanging indent: a key (or command) and what it does,
+/// the description wrapped under itself.
+fn help_rows(
+    rows: &[(String, &str)],
+    style: ratatui::style::Style,
+    width: u16,
+) -> Vec<Line<'static>> {
+    let key_w = rows
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(36)
+        + 2;
+    let desc_w = (width as usize).saturating_sub(key_w).max(10) as u16;
+    let mut out = Vec::new();
+    for (k, d) in rows {
+        let wrapped = crate::ui::markdown::wrap_line(Line::from(d.to_string()), desc_w);
+        for (i, w) in wrapped.into_iter().enumerate() {
+            let head = if i == 0 {
+                format!("{k:<key_w$}")
+            } else {
+                " ".repeat(key_w)
+            };
+            let mut spans = vec![Span::styled(head, style)];
+            spans.extend(w.spans);
+            out.push(Line::from(spans));
+        }
+    }
+    out
+}
+
 pub fn help(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
-    let r = centered(area, 80, 90, 40, 10);
+    let r = centered(area, 86, 94, 40, 10);
     f.render_widget(Clear, clear_area(r, area));
-    let block = frame(" keys and commands · Esc close ", theme);
+    let block = frame(
+        " keys and commands · ↑↓ PgUp PgDn scroll · Esc close ",
+        theme,
+    );
     let inner = block.inner(r);
     f.render_widget(block, r);
-    let mut lines: Vec<Line> = keymap::CHAT
+    let keys: Vec<(String, &str)> = keymap::CHAT
         .iter()
-        .map(|b| {
-            Line::from(vec![
-                Span::styled(
-                    format!("{:<16}", app.keymap.label(b.action)),
-                    theme.status_key.patch(ratatui::style::Style::reset()),
-                ),
-                Span::raw(b.description),
-            ])
-        })
+        .map(|b| (app.keymap.label(b.action), b.description))
         .collect();
+    let commands: Vec<(String, &str)> = keymap::COMMANDS
+        .iter()
+        .map(|(c, d)| (c.to_string(), *d))
+        .collect();
+    let mut lines = help_rows(&keys, theme.assistant_label, inner.width);
     lines.push(Line::default());
-    lines.extend(keymap::COMMANDS.iter().map(|(c, d)| {
-        Line::from(vec![
-            Span::styled(format!("{c:<34}"), theme.user_label),
-            Span::raw(*d),
-        ])
-    }));
+    lines.extend(help_rows(&commands, theme.user_label, inner.width));
+    let max_scroll = lines.len().saturating_sub(inner.height as usize) as u16;
     f.render_widget(
-        Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }),
+        Paragraph::new(lines).scroll((app.help_scroll.min(max_scroll), 0)),
         inner,
     );
 }
