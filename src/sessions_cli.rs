@@ -13,6 +13,7 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::pricing::format_usd;
 use crate::store::{Store, StoreError, export, format_utc};
+use crate::text::sanitize;
 
 #[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
 pub enum SessionsCommand {
@@ -190,11 +191,11 @@ impl Cli<'_> {
             let _ = writeln!(
                 self.out,
                 "{:<12}  {:<16}  {}  {}  {:>4}  {:>10}",
-                m.id,
+                sanitize(&m.id),
                 // "2025-01-31T09:05:07Z" → "2025-01-31 09:05"
                 date[..16].replace('T', " "),
-                fit(title, 40),
-                fit(&m.models.join(", "), 28),
+                fit(&sanitize(title), 40),
+                fit(&sanitize(&m.models.join(", ")), 28),
                 m.messages,
                 format_usd(m.total_cost)
             );
@@ -216,9 +217,10 @@ impl Cli<'_> {
         };
         match store.load(&id) {
             Ok(Some((meta, msgs))) => {
-                let _ = self
-                    .out
-                    .write_all(export::transcript(&meta, &msgs).as_bytes());
+                // For reading in a terminal: answers and titles came from the
+                // network and may carry escape sequences (export keeps them).
+                let text = export::transcript(&meta, &msgs);
+                let _ = self.out.write_all(sanitize(&text).as_bytes());
                 OK
             }
             Ok(None) => self.fail(FAILED, format!("conversation {id} was just deleted")),
@@ -331,10 +333,10 @@ impl Cli<'_> {
             let _ = writeln!(
                 self.out,
                 "{}  #{:<3} {}  {}",
-                h.conversation_id,
+                sanitize(&h.conversation_id),
                 h.seq,
-                fit(&h.title, 30),
-                h.snippet
+                fit(&sanitize(&h.title), 30),
+                sanitize(&h.snippet)
             );
         }
         OK

@@ -262,3 +262,18 @@ pub fn frame_bytes(app: &App, w: u16, h: u16) -> Vec<u8> {
     drop(t);
     out.0.take()
 }
+
+impl Driver {
+    /// Like `until`, with a deadline of `limit` instead of 20 s (a million-token
+    /// answer in a debug build on a loaded machine can take longer).
+    pub async fn until_for(&mut self, limit: Duration, done: impl Fn(&App) -> bool) {
+        let deadline = Instant::now() + limit;
+        while !done(&self.app) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, self.rx.recv()).await {
+                Ok(Some(m)) => self.send(m),
+                _ => panic!("timed out waiting; entries: {:#?}", self.app.entries.len()),
+            }
+        }
+    }
+}
