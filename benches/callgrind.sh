@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Instruction counts (valgrind --tool=callgrind) for the claims that must not
+# depend on how loaded the machine is: a frame's cost as the history grows,
+# the markdown of one frame of a 20,000-token answer, and the cost meter's
+# work per delta. Only the measured loop is counted (--toggle-collect), not
+# building the conversation.
+#
+#   bash benches/callgrind.sh      # ~5 minutes; needs valgrind
+#
+# Writes a markdown table to stdout and to benches/results/callgrind-latest.md.
+set -euo pipefail
+export LC_ALL=C
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+command -v valgrind >/dev/null || { echo "callgrind: valgrind is needed" >&2; exit 2; }
+OUT="$ROOT/benches/results/callgrind-latest.md"
+TMP=$(mktemp -d /tmp/orchat-callgrind.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+
+bench_bin() {
+    cargo bench --bench "$1" --no-run 2>&1 | grep -o "target/release/deps/$1-[0-9a-f]*" | tail -n1
+}
+echo "callgrind: building the benchmarks…" >&2
+FRAME=$(bench_bin frame)
+MD=$(bench_bin markdown)
+COST=$(bench_bin cost)
+
+# Instructions counted inside the measured function for one run.
+count() {
+    local bin=$1 spec=$2 f="$TMP/cg.out"
+    ORCHAT_CALLGRIND="$spec" valgrind --tool=callgrind --callgrind-out-file="$f" \
+        --toggle-collect='*measured_*' "$bin" >/dev/null 2>"$TMP/vg.err" ||
+        { cat "$TMP/vg.err" >&2; return 1; }
+    awk '/^(summary|totals):/ { print $2; exit }' "$f"
+}
+per() { awk -v a="$1" -v n="$2" 'BEGIN { printf "%\047.0f", a / n }'; }
+
+{
+    echo "## Instruction counts (callgrind)"
+    echo
+    echo "- when: $(date -u '+%Y-%m-%d %H:%M UTC'); commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (with local changes)'); $(valgrind --version)"
+    echo
+    echo "### One delta and one frame (120x40), by history length"
+    echo
+    echo "The streaming answer holds about 2,000 tokens; 100 steps counted, per step shown."
+    echo
+    echo "| messages | delta (Ir) | frame (Ir) | delta + frame (Ir) | conversation pane alone (Ir) |"
+    echo "|---:|---:|---:|---:|---:|"
+    for n in 10 1000 100000; do
+        echo "callgrind: frame, $n messages" >&2
+        d=$(count "$FRAME" "delta:$n:100")
+        f=$(count "$FRAME" "frame:$n:100")
+        b=$(count "$FRAME" "both:$n:100")
+        p=$(count "$FRAME" "pane:$n:100")
+        echo "| $n | $(per "$d" 100) | $(per "$f" 100) | $(per "$b" 100) | $(per "$p" 100) |"
+    done
+    echo
+    echo "### Markdown of one frame at the end of a 20,000-token answer (118 columns)"
+    echo
+    echo "| rendering | Ir per frame |"
+    echo "|---|---:|"
+    for m in scratch incremental; do
+        echo "callgrind: markdown, $m" >&2
+        echo "| $m | $(per "$(count "$MD" "$m:20")" 20) |"
+    done
+    echo
+    echo "### Cost meter per delta (fold the delta in, estimate, price, format)"
+    echo
+    echo "| answer so far | Ir per delta |"
+    echo "|---:|---:|"
+    for t in 2000 20000; do
+        echo "callgrind: cost, $t tokens" >&2
+        echo "| $t tokens | $(per "$(count "$COST" "$t:100")" 100) |"
+    done
+} | tee "$TMP/report.md"
+mkdir -p "$(dirname "$OUT")"
+cp "$TMP/report.md" "$OUT"
+echo "callgrind: written to ${OUT#"$ROOT"/}" >&2

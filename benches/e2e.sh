@@ -1,0 +1,446 @@
+#!/usr/bin/env bash
+# End-to-end benchmark: the real orchat binary in tmux (120x40) against its own
+# local server (`orchat serve`), measured from outside with public tools only
+# (tmux, /proc). Optionally the same scenarios for other terminal chat
+# clients found on PATH or in ~/.cargo/bin (aichat), side by side.
+#
+#   bash benches/e2e.sh            # builds what it needs, ~2-3 minutes
+#   REPEAT=5 bash benches/e2e.sh   # more runs per scenario (medians reported)
+#   CLIENTS=orchat bash benches/e2e.sh
+#
+# Scenarios (the server's fault directives, written into the prompt):
+#   burst-2k    [[fault:long:2000]]                   as fast as the server can
+#   burst-20k   [[fault:long:20000]]                  as fast as the server can
+#   paced-1k    [[fault:long:1000]] [[fault:pace:100]] 100 chunks a second
+# A "token" of the long answer is one word; the server sends 3 words a chunk.
+#
+# Measured per run:
+#   wall        prompt sent (Enter) -> the end is on screen (polled capture-pane)
+#   after_last  the server's last byte written (/proc/PID/io wchar stops
+#               growing) -> the end is on screen
+#   cpu         CPU time of the client from Enter to the end on screen
+#               (sum of /proc/PID/task/*/schedstat, ns; cross-checked with
+#               utime+stime of /proc/PID/stat, 10 ms ticks)
+#   rss         peak RSS of the client (VmHWM) at the end of the run
+# Once per client: start-up to the first frame (launch -> first capture
+# showing the app's status line; tmux's own floor is measured the same way
+# with printf), and context switches per second while idle (10 s, per thread,
+# before any prompt and again after an answer).
+#
+# Writes a markdown report to stdout and to benches/results/e2e-latest.md.
+set -euo pipefail
+export LC_ALL=C
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+COLS=120
+ROWS=40
+REPEAT=${REPEAT:-3}
+IDLE_SECS=${IDLE_SECS:-10}
+CLIENTS=${CLIENTS:-orchat aichat}
+OUT_DIR="$ROOT/benches/results"
+OUT="$OUT_DIR/e2e-latest.md"
+MODEL=google/gemini-2.5-flash
+
+log() { printf '%s\n' "$*" >&2; }
+
+for tool in tmux cargo; do
+    command -v "$tool" >/dev/null || { log "e2e: $tool is needed"; exit 2; }
+done
+
+log "e2e: building orchat (release)…"
+cargo build --release --quiet --bin orchat
+BIN="$ROOT/target/release/orchat"
+
+TMP=$(mktemp -d /tmp/orchat-e2e.XXXXXX)
+SOCK="orchat-e2e-$$"
+SERVER_PID=""
+T() { tmux -u -L "$SOCK" "$@"; }
+cleanup() {
+    T kill-server 2>/dev/null || true
+    if [[ -n "$SERVER_PID" ]]; then kill "$SERVER_PID" 2>/dev/null || true; fi
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# A file descriptor that never has data: `read -t` on it sleeps without a fork.
+mkfifo "$TMP/never"
+exec {NEVER}<>"$TMP/never"
+nap() { read -r -t "$1" -u "$NEVER" _ || true; }
+now_us() { NOW=${EPOCHREALTIME/./}; }
+
+# ------------------------------------------------------------------ server
+mkdir -p "$TMP/home"
+env -i HOME="$TMP/home" PATH="$PATH" ORCHAT_DATA_DIR="$TMP/srv-data" \
+    ORCHAT_STATE_DIR="$TMP/srv-state" ORCHAT_CACHE_DIR="$TMP/srv-cache" \
+    "$BIN" serve >"$TMP/serve.out" 2>"$TMP/serve.err" &
+SERVER_PID=$!
+URL=""
+for _ in $(seq 100); do
+    URL=$(head -n1 "$TMP/serve.out" 2>/dev/null || true)
+    [[ -n "$URL" ]] && break
+    nap 0.05
+done
+[[ -n "$URL" ]] || { log "e2e: the server did not start: $(cat "$TMP/serve.err")"; exit 1; }
+log "e2e: server at $URL (pid $SERVER_PID)"
+
+server_wchar() {
+    local k v
+    WCHAR=0
+    while read -r k v; do
+        if [[ $k == wchar: ]]; then WCHAR=$v; return; fi
+    done <"/proc/$SERVER_PID/io"
+}
+
+# ------------------------------------------------------------------ /proc
+# CPU ns of every live thread of $1 (schedstat), into CPU_NS.
+cpu_ns() {
+    local f a sum=0
+    for f in /proc/"$1"/task/*/schedstat; do
+        read -r a _ <"$f" 2>/dev/null && sum=$((sum + a))
+    done
+    CPU_NS=$sum
+}
+# utime+stime of $1 in ticks (includes exited threads), into CPU_TICKS.
+cpu_ticks() {
+    local stat rest
+    stat=$(<"/proc/$1/stat")
+    rest=${stat##*) }
+    read -r -a f <<<"$rest"
+    CPU_TICKS=$((f[11] + f[12]))
+}
+# "tid comm switches" per thread of $1.
+switches() {
+    local d k v n comm
+    for d in /proc/"$1"/task/*; do
+        n=0
+        comm=$(<"$d/comm")
+        while read -r k v; do
+            case $k in
+            voluntary_ctxt_switches: | nonvoluntary_ctxt_switches:) n=$((n + v)) ;;
+            esac
+        done <"$d/status"
+        printf '%s %s %s\n' "${d##*/}" "${comm// /_}" "$n"
+    done
+}
+peak_rss_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
+
+# Context switches per second over IDLE_SECS, with a per-thread breakdown.
+idle_rate() {
+    local pid=$1 before after
+    before=$(switches "$pid")
+    nap "$IDLE_SECS"
+    after=$(switches "$pid")
+    awk -v secs="$IDLE_SECS" '
+        NR == FNR { b[$1] = $3; next }
+        { d = $3 - (($1 in b) ? b[$1] : 0); total += d; if (d > 0) detail = detail sprintf("%s %s:%d ", $2, $1, d) }
+        END { printf "%.2f|%s\n", total / secs, (detail == "" ? "none" : detail) }
+    ' <(printf '%s\n' "$before") <(printf '%s\n' "$after")
+}
+
+# ------------------------------------------------------------------ clients
+# Each client defines: NAME_cmd (a shell command for the pane), NAME_ready
+# (the screen shows it is up), NAME_done (the answer's end is on screen),
+# NAME_quit (keys that end it).
+
+# One data directory for every run, as a user has: the session database is
+# created by the first launch and opened by the others.
+orchat_env() {
+    printf 'env -i HOME=%q PATH=%q TERM="$TERM" LANG=C.UTF-8 ORCHAT_DATA_DIR=%q ORCHAT_STATE_DIR=%q ORCHAT_CACHE_DIR=%q' \
+        "$TMP/home" "$PATH" "$TMP/orchat-data" "$TMP/orchat-state" "$TMP/orchat-cache"
+}
+orchat_cmd() { printf 'exec %s %q --base-url %q -m %q' "$(orchat_env "$1")" "$BIN" "$URL" "$MODEL"; }
+orchat_ready() { [[ $1 == *"Enter send"* ]]; }
+# Settled: the status bar's turn cost lost its ≈ and the input box is back.
+orchat_done() { [[ $1 == *"turn \$"* && $1 == *"┌ message "* ]]; }
+orchat_quit() { T send-keys -t "$2" C-d; }
+
+AICHAT_BIN=$(command -v aichat || true)
+[[ -z "$AICHAT_BIN" && -x "$HOME/.cargo/bin/aichat" ]] && AICHAT_BIN="$HOME/.cargo/bin/aichat"
+aichat_setup() {
+    mkdir -p "$TMP/aichat"
+    cat >"$TMP/aichat/config.yaml" <<EOF
+model: local:$MODEL
+stream: true
+save: false
+save_session: false
+highlight: true
+keybindings: emacs
+clients:
+  - type: openai-compatible
+    name: local
+    api_base: $URL
+    api_key: sk-local
+    models:
+      - name: $MODEL
+EOF
+}
+aichat_cmd() {
+    printf 'exec env -i HOME=%q PATH=%q TERM="$TERM" LANG=C.UTF-8 AICHAT_CONFIG_DIR=%q %q' \
+        "$TMP/home" "$PATH" "$TMP/aichat" "$AICHAT_BIN"
+}
+# The REPL's prompt alone on the last line that is not blank.
+last_line() {
+    local t=${1%"${1##*[![:space:]]}"}
+    LAST=${t##*$'\n'}
+}
+aichat_ready() { last_line "$1"; [[ $1 == *".help"* && $LAST == ">" ]]; }
+# Done: the answer is on screen and the prompt is back after it.
+aichat_done() { last_line "$1"; [[ $1 == *"stream token"* && $LAST == ">" ]]; }
+aichat_quit() { T send-keys -t "$2" C-d; }
+
+# ------------------------------------------------------------------ driving
+pane_pid() { T display -p -t "$1" '#{pane_pid}'; }
+
+# Launches client $1 in session $2; sets T_LAUNCH, T_READY (µs) and PID.
+launch() {
+    local client=$1 s=$2 scr deadline
+    now_us
+    T_LAUNCH=$NOW
+    T new-session -d -s "$s" -x "$COLS" -y "$ROWS" "$("${client}_cmd" "$s")"
+    deadline=$((T_LAUNCH + 20000000))
+    while :; do
+        scr=$(T capture-pane -p -t "$s" 2>/dev/null || true)
+        now_us
+        if "${client}_ready" "$scr"; then T_READY=$NOW; break; fi
+        ((NOW < deadline)) || { log "e2e: $client did not start:"; log "$scr"; return 1; }
+    done
+    PID=$(pane_pid "$s")
+}
+
+# The floor: how long tmux takes to show a line printed at once.
+tmux_floor() {
+    local s=floor$1 scr
+    now_us
+    local t0=$NOW
+    T new-session -d -s "$s" -x "$COLS" -y "$ROWS" "printf 'Enter send\\n'; exec sleep 30"
+    while :; do
+        scr=$(T capture-pane -p -t "$s" 2>/dev/null || true)
+        [[ $scr == *"Enter send"* ]] && break
+    done
+    now_us
+    T kill-session -t "$s"
+    FLOOR_US=$((NOW - t0))
+}
+
+stop_client() {
+    local client=$1 s=$2 pid=$3 i
+    "${client}_quit" "$client" "$s" || true
+    for i in $(seq 50); do
+        [[ -d /proc/$pid ]] || break
+        nap 0.05
+    done
+    [[ -d /proc/$pid ]] && kill "$pid" 2>/dev/null || true
+    T kill-session -t "$s" 2>/dev/null || true
+}
+
+# One run: sets R_WALL_US R_AFTER_US R_CPU_NS R_CPU_TICKS R_RSS_KB.
+run_scenario() {
+    local client=$1 s=$2 prompt=$3 limit_s=$4 scr deadline last_w t0
+    launch "$client" "$s"
+    nap 0.5
+    T send-keys -t "$s" -l -- "$prompt"
+    nap 0.2
+    cpu_ns "$PID"
+    local c0=$CPU_NS
+    cpu_ticks "$PID"
+    local k0=$CPU_TICKS
+    server_wchar
+    last_w=$WCHAR
+    local t_last=0
+    now_us
+    t0=$NOW
+    T send-keys -t "$s" Enter
+    deadline=$((t0 + limit_s * 1000000))
+    while :; do
+        scr=$(T capture-pane -p -t "$s")
+        now_us
+        local t_cap=$NOW
+        server_wchar
+        if ((WCHAR != last_w)); then last_w=$WCHAR; t_last=$t_cap; fi
+        if "${client}_done" "$scr"; then break; fi
+        ((t_cap < deadline)) || { log "e2e: $client timed out on: $prompt"; log "$scr"; return 1; }
+        nap 0.005
+    done
+    cpu_ns "$PID"
+    cpu_ticks "$PID"
+    R_WALL_US=$((t_cap - t0))
+    R_AFTER_US=$((t_cap - t_last))
+    ((t_last == 0)) && R_AFTER_US=$R_WALL_US
+    R_CPU_NS=$((CPU_NS - c0))
+    R_CPU_TICKS=$((CPU_TICKS - k0))
+    R_RSS_KB=$(peak_rss_kb "$PID")
+    R_SCREEN=$scr
+}
+
+median() { sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print a[(NR + 1) / 2]; else print int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
+
+declare -A RES
+SCEN_NAMES=(burst-2k burst-20k paced-1k)
+declare -A SCEN_PROMPT=(
+    [burst-2k]="bench [[fault:long:2000]]"
+    [burst-20k]="bench [[fault:long:20000]]"
+    [paced-1k]="bench [[fault:long:1000]] [[fault:pace:100]]"
+)
+declare -A SCEN_LIMIT=([burst-2k]=30 [burst-20k]=90 [paced-1k]=60)
+
+bench_client() {
+    local c=$1 i sc vals
+    log "e2e: $c: start-up"
+    # A first launch creates the client's files; it is not timed.
+    launch "$c" "st-$c-0"
+    stop_client "$c" "st-$c-0" "$PID"
+    vals=""
+    for i in $(seq 5); do
+        launch "$c" "st-$c-$i"
+        vals+="$((T_READY - T_LAUNCH))"$'\n'
+        stop_client "$c" "st-$c-$i" "$PID"
+    done
+    RES[$c,startup]=$(printf '%s' "$vals" | median)
+    RES[$c,startup_exec]=""
+    if [[ $c == orchat ]] && command -v strace >/dev/null; then
+        # Inside the process: exec -> the first frame's synchronized-update
+        # write, from strace timestamps (only execve and write are traced,
+        # with a seccomp filter, so other syscalls run at full speed).
+        vals=""
+        for i in $(seq 5); do
+            local f="$TMP/strace-$i"
+            T new-session -d -s "sx-$i" -x "$COLS" -y "$ROWS" \
+                "exec strace -f -qq --seccomp-bpf -e trace=execve,write -ttt -o $f $(orchat_cmd "sx-$i" | sed 's/^exec //')"
+            for _ in $(seq 200); do
+                grep -q '2026h' "$f" 2>/dev/null && break
+                nap 0.05
+            done
+            vals+="$(awk -v bin="$BIN" 'index($0, "execve(\"" bin "\"") && !t0 { t0 = $2 } t0 && /2026h/ { printf "%d", ($2 - t0) * 1e6; exit }' "$f")"$'\n'
+            T send-keys -t "sx-$i" C-d
+            nap 0.3
+            T kill-session -t "sx-$i" 2>/dev/null || true
+        done
+        RES[$c,startup_exec]=$(printf '%s' "$vals" | median)
+    fi
+
+    log "e2e: $c: idle wakeups (${IDLE_SECS}s)"
+    launch "$c" "idle-$c"
+    nap 1
+    RES[$c,idle]=$(idle_rate "$PID")
+    T send-keys -t "idle-$c" -l -- "${SCEN_PROMPT[burst-2k]}"
+    T send-keys -t "idle-$c" Enter
+    for i in $(seq 600); do
+        "${c}_done" "$(T capture-pane -p -t "idle-$c")" && break
+        nap 0.05
+    done
+    nap 1
+    RES[$c,idle_after]=$(idle_rate "$PID")
+    stop_client "$c" "idle-$c" "$PID"
+
+    for sc in "${SCEN_NAMES[@]}"; do
+        local w="" a="" cn="" ct="" r=""
+        for i in $(seq "$REPEAT"); do
+            log "e2e: $c: $sc run $i/$REPEAT"
+            run_scenario "$c" "$sc-$c-$i" "${SCEN_PROMPT[$sc]}" "${SCEN_LIMIT[$sc]}"
+            stop_client "$c" "$sc-$c-$i" "$PID"
+            w+="$R_WALL_US"$'\n'
+            a+="$R_AFTER_US"$'\n'
+            cn+="$R_CPU_NS"$'\n'
+            ct+="$R_CPU_TICKS"$'\n'
+            r+="$R_RSS_KB"$'\n'
+            if [[ $sc == burst-20k && $i == 1 ]]; then
+                printf '%s\n' "$R_SCREEN" >"$TMP/screen-$c-$sc.txt"
+            fi
+        done
+        RES[$c,$sc,wall]=$(printf '%s' "$w" | median)
+        RES[$c,$sc,after]=$(printf '%s' "$a" | median)
+        RES[$c,$sc,cpu]=$(printf '%s' "$cn" | median)
+        RES[$c,$sc,ticks]=$(printf '%s' "$ct" | median)
+        RES[$c,$sc,rss]=$(printf '%s' "$r" | median)
+        RES[$c,$sc,all_wall]=$(printf '%s' "$w" | tr '\n' ' ')
+    done
+}
+
+RAN=()
+for c in $CLIENTS; do
+    case $c in
+    orchat) ;;
+    aichat)
+        if [[ -z "$AICHAT_BIN" ]]; then
+            log "e2e: aichat not installed (cargo install aichat); skipped"
+            continue
+        fi
+        aichat_setup
+        ;;
+    *)
+        log "e2e: no driver for $c; skipped"
+        continue
+        ;;
+    esac
+    if bench_client "$c"; then RAN+=("$c"); else log "e2e: $c failed; left out"; fi
+done
+
+floors=""
+for i in $(seq 5); do
+    tmux_floor "$i"
+    floors+="$FLOOR_US"$'\n'
+done
+FLOOR=$(printf '%s' "$floors" | median)
+
+# ------------------------------------------------------------------ report
+ms() { awk -v us="$1" 'BEGIN { printf "%.0f", us / 1000 }'; }
+ms1() { awk -v us="$1" 'BEGIN { printf "%.1f", us / 1000 }'; }
+secs() { awk -v ns="$1" 'BEGIN { printf "%.3f", ns / 1e9 }'; }
+mb() { awk -v kb="$1" 'BEGIN { printf "%.1f", kb / 1024 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f×", a / b; else print "–" }'; }
+
+report() {
+    local c sc
+    echo "## orchat end-to-end benchmark"
+    echo
+    echo "- when: $(date -u '+%Y-%m-%d %H:%M UTC'); commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (with local changes)')"
+    echo "- machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), load average at the end $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "- terminal: tmux $(tmux -V | cut -d' ' -f2) at ${COLS}x${ROWS}; server: \`orchat serve\` on 127.0.0.1; ${REPEAT} runs per scenario, medians"
+    echo "- tmux floor (a printf seen by capture-pane, same polling): $(ms1 "$FLOOR") ms"
+    echo
+    echo "| client | scenario | wall (Enter → end on screen) | end on screen after the last byte | CPU (s) | CPU (ticks check) | peak RSS (MB) | all walls (ms) |"
+    echo "|---|---|---:|---:|---:|---:|---:|---|"
+    for c in "${RAN[@]}"; do
+        for sc in "${SCEN_NAMES[@]}"; do
+            local walls=""
+            for x in ${RES[$c,$sc,all_wall]}; do walls+="$(ms "$x") "; done
+            echo "| $c | $sc | $(ms "${RES[$c,$sc,wall]}") ms | $(ms "${RES[$c,$sc,after]}") ms | $(secs "${RES[$c,$sc,cpu]}") | $(awk -v t="${RES[$c,$sc,ticks]}" 'BEGIN { printf "%.2f", t / 100 }') | $(mb "${RES[$c,$sc,rss]}") | ${walls% } |"
+        done
+    done
+    echo
+    echo "| client | start-up to first frame (tmux) | start-up, exec → first frame written (strace) | idle wakeups/s (before a prompt) | idle wakeups/s (after an answer) | CPU share at 100 chunks/s |"
+    echo "|---|---:|---:|---:|---:|---:|"
+    for c in "${RAN[@]}"; do
+        local share inproc="–"
+        share=$(awk -v ns="${RES[$c,paced-1k,cpu]}" -v us="${RES[$c,paced-1k,wall]}" 'BEGIN { printf "%.2f%%", ns / 1e9 / (us / 1e6) * 100 }')
+        [[ -n "${RES[$c,startup_exec]}" ]] && inproc="$(ms1 "${RES[$c,startup_exec]}") ms"
+        echo "| $c | $(ms1 "${RES[$c,startup]}") ms (tmux floor $(ms1 "$FLOOR") ms) | $inproc | ${RES[$c,idle]%%|*} | ${RES[$c,idle_after]%%|*} | $share |"
+    done
+    echo
+    echo "Context switches while idle, per thread (name tid:count over ${IDLE_SECS} s):"
+    echo
+    for c in "${RAN[@]}"; do
+        echo "- $c before a prompt: ${RES[$c,idle]#*|}"
+        echo "- $c after an answer: ${RES[$c,idle_after]#*|}"
+    done
+    if ((${#RAN[@]} > 1)); then
+        echo
+        echo "Ratios (other client ÷ orchat; above 1 means orchat is ahead):"
+        echo
+        echo "| client | scenario | wall | CPU | peak RSS |"
+        echo "|---|---|---:|---:|---:|"
+        for c in "${RAN[@]}"; do
+            [[ $c == orchat ]] && continue
+            for sc in "${SCEN_NAMES[@]}"; do
+                echo "| $c | $sc | $(ratio "${RES[$c,$sc,wall]}" "${RES[orchat,$sc,wall]}") | $(ratio "${RES[$c,$sc,cpu]}" "${RES[orchat,$sc,cpu]}") | $(ratio "${RES[$c,$sc,rss]}" "${RES[orchat,$sc,rss]}") |"
+            done
+            echo "| $c | start-up | $(ratio "${RES[$c,startup]}" "${RES[orchat,startup]}") | | |"
+        done
+    fi
+}
+
+mkdir -p "$OUT_DIR"
+report | tee "$OUT"
+log "e2e: written to ${OUT#"$ROOT"/}"

@@ -1,0 +1,180 @@
+//! One stream delta applied and one frame drawn (120x40, into a sink through
+//! ratatui's crossterm backend, so ratatui's diff and escape sequences are
+//! included), for conversations of 10, 1,000 and 100,000 messages. The answer
+//! streaming at the bottom holds about 2,000 tokens. The cost must not grow
+//! with the history.
+//!
+//!     cargo bench --bench frame
+//!
+//! Instruction counts (deterministic on a loaded machine), per step:
+//!
+//!     ORCHAT_CALLGRIND=frame:100000 valgrind --tool=callgrind \
+//!         --toggle-collect='*measured*' target/release/deps/frame-HASH
+//!
+//! (`benches/callgrind.sh` does this for every size and mode.)
+
+mod support;
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkId, Criterion, criterion_group};
+use orchat::api::sse::StreamEvent;
+use orchat::app::{App, Msg, update};
+use orchat::ui::theme::Theme;
+
+const SIZES: [usize; 3] = [10, 1_000, 100_000];
+const W: u16 = 120;
+const H: u16 = 40;
+/// The streaming answer is kept between these lengths: about 2,000 tokens.
+const LIVE_TOKENS: u64 = 2_000;
+const LIVE_SLACK: usize = 8 * 1024;
+
+struct Setup {
+    app: App,
+    turn: u64,
+    term: support::Term,
+    theme: Theme,
+    base_len: usize,
+    deltas: Vec<String>,
+    next: usize,
+}
+
+impl Setup {
+    fn new(messages: usize) -> Setup {
+        let live = support::answer_markdown(LIVE_TOKENS);
+        let (app, turn) = support::conversation(messages, &live);
+        let mut s = Setup {
+            app,
+            turn,
+            term: support::terminal(W, H),
+            theme: Theme::dark(),
+            base_len: live.len(),
+            deltas: support::deltas(&support::answer_markdown(3_000)[live.len()..], 5),
+            next: 0,
+        };
+        // Fill the render caches the way a running app has them.
+        for _ in 0..3 {
+            s.frame();
+        }
+        s
+    }
+
+    fn delta(&mut self) {
+        let d = self.deltas[self.next % self.deltas.len()].clone();
+        self.next += 1;
+        update(
+            &mut self.app,
+            Msg::Stream {
+                turn: self.turn,
+                event: StreamEvent::Content(d),
+            },
+        );
+    }
+
+    fn frame(&mut self) {
+        let (app, theme) = (&self.app, &self.theme);
+        self.term
+            .draw(|f| orchat::ui::draw(f, app, theme))
+            .expect("draw");
+    }
+
+    /// Only the conversation pane (the status bar, input and hint left out).
+    fn pane(&mut self) {
+        let (app, theme) = (&self.app, &self.theme);
+        self.term
+            .draw(|f| {
+                let area = f.area();
+                orchat::ui::conversation::draw(f, app, theme, area)
+            })
+            .expect("draw");
+    }
+
+    /// Untimed: keeps the streaming answer near its base length.
+    fn trim(&mut self) {
+        let text = support::live_text(&mut self.app, self.turn);
+        if text.len() > self.base_len + LIVE_SLACK {
+            text.truncate(self.base_len);
+            self.frame();
+        }
+    }
+}
+
+fn timed(s: &mut Setup, iters: u64, mut f: impl FnMut(&mut Setup)) -> Duration {
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        s.trim();
+        let t = Instant::now();
+        f(s);
+        total += t.elapsed();
+    }
+    total
+}
+
+fn bench(c: &mut Criterion) {
+    let mut g = c.benchmark_group("frame");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    for n in SIZES {
+        let mut s = Setup::new(n);
+        g.bench_with_input(BenchmarkId::new("delta", n), &n, |b, _| {
+            b.iter_custom(|iters| timed(&mut s, iters, |s| s.delta()))
+        });
+        g.bench_with_input(BenchmarkId::new("frame", n), &n, |b, _| {
+            b.iter_custom(|iters| timed(&mut s, iters, |s| s.frame()))
+        });
+        g.bench_with_input(BenchmarkId::new("pane_only", n), &n, |b, _| {
+            b.iter_custom(|iters| timed(&mut s, iters, |s| s.pane()))
+        });
+        g.bench_with_input(BenchmarkId::new("delta_and_frame", n), &n, |b, _| {
+            b.iter_custom(|iters| {
+                timed(&mut s, iters, |s| {
+                    s.delta();
+                    s.frame();
+                })
+            })
+        });
+        black_box(&s.app);
+    }
+    g.finish();
+}
+
+/// The steps callgrind counts (`--toggle-collect='*measured*'`).
+#[inline(never)]
+fn measured_steps(s: &mut Setup, mode: &str, steps: usize) {
+    for _ in 0..steps {
+        match mode {
+            "delta" => s.delta(),
+            "frame" => s.frame(),
+            "pane" => s.pane(),
+            _ => {
+                s.delta();
+                s.frame();
+            }
+        }
+    }
+}
+
+/// `ORCHAT_CALLGRIND=MODE:MESSAGES[:STEPS]`, MODE one of delta, frame,
+/// pane (the conversation pane alone), both (delta and frame).
+fn callgrind(spec: &str) {
+    let mut parts = spec.split(':');
+    let mode = parts.next().unwrap_or("both").to_string();
+    let n: usize = parts.next().and_then(|p| p.parse().ok()).unwrap_or(1_000);
+    let steps: usize = parts.next().and_then(|p| p.parse().ok()).unwrap_or(100);
+    let mut s = Setup::new(n);
+    measured_steps(&mut s, &mode, steps);
+    println!("frame callgrind: mode {mode}, {n} messages, {steps} steps");
+}
+
+criterion_group!(benches, bench);
+
+fn main() {
+    if let Ok(spec) = std::env::var("ORCHAT_CALLGRIND") {
+        callgrind(&spec);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

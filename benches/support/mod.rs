@@ -1,0 +1,429 @@
+//! Inputs the benchmarks share: realistic OpenRouter SSE streams, a long
+//! markdown answer, conversations of any length, and a terminal that renders
+//! into nothing (so a frame's cost includes ratatui's diff and the escape
+//! sequences, but no tty).
+
+#![allow(dead_code)]
+
+use std::io;
+
+use bytes::Bytes;
+use orchat::answer::{Answer, Status};
+use orchat::api::types::{CompletionTokensDetails, PromptTokensDetails, Usage, WireDecimal};
+use orchat::app::{App, Entry, Pending};
+use orchat::catalog::Catalog;
+use orchat::pricing::{Cost, CostKind, estimate_tokens};
+use ratatui::backend::CrosstermBackend;
+use ratatui::layout::Rect;
+use ratatui::{Terminal, TerminalOptions, Viewport};
+use rust_decimal::Decimal;
+
+pub const MODEL: &str = "google/gemini-2.5-flash";
+
+/// A tiny deterministic generator (xorshift), so every run sees the same input.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed | 1)
+    }
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+const WORDS: &[&str] = &[
+    "the",
+    "stream",
+    "token",
+    "cost",
+    "meter",
+    "renders",
+    "each",
+    "delta",
+    "as",
+    "it",
+    "arrives",
+    "and",
+    "Gemini",
+    "answers",
+    "with",
+    "markdown",
+    "so",
+    "lists",
+    "tables",
+    "code",
+    "blocks",
+    "must",
+    "wrap",
+    "cleanly",
+    "at",
+    "any",
+    "width",
+    "while",
+    "the",
+    "provider",
+    "reports",
+    "usage",
+    "in",
+    "exact",
+    "decimal",
+    "dollars",
+    "per",
+    "million",
+    "tokens",
+    "of",
+    "input",
+    "output",
+    "reasoning",
+    "a",
+    "terminal",
+    "frame",
+    "is",
+    "drawn",
+    "only",
+    "when",
+    "something",
+    "changed",
+    "borrow",
+    "checker",
+    "lifetime",
+    "async",
+    "runtime",
+    "wakes",
+    "rarely",
+];
+
+fn words(rng: &mut Rng, n: usize) -> String {
+    let mut s = String::new();
+    for i in 0..n {
+        if i > 0 {
+            s.push(' ');
+        }
+        s.push_str(WORDS[rng.below(WORDS.len() as u64) as usize]);
+    }
+    s
+}
+
+fn sentence(rng: &mut Rng) -> String {
+    let n = 8 + rng.below(14) as usize;
+    let mut s = words(rng, n);
+    // A little inline markup, as models write it.
+    match rng.below(6) {
+        0 => s.push_str(" with **bold** words"),
+        1 => s.push_str(" and `inline_code()`"),
+        2 => s.push_str(" (see [the docs](https://openrouter.ai/docs))"),
+        3 => s.push_str(" in *italics*"),
+        _ => {}
+    }
+    let mut c = s.chars();
+    let first = c
+        .next()
+        .map(|f| f.to_uppercase().to_string())
+        .unwrap_or_default();
+    format!("{first}{}.", c.as_str())
+}
+
+/// A long answer in the shape models give: headings, paragraphs, bullet and
+/// numbered lists (nested), fenced code in a few languages, tables and
+/// quotes, until it holds `tokens` tokens by orchat's estimator.
+pub fn answer_markdown(tokens: u64) -> String {
+    let mut rng = Rng::new(0x5eed_cafe);
+    let mut out = String::new();
+    let mut section = 0;
+    while estimate_tokens(&out) < tokens {
+        section += 1;
+        out.push_str(&format!("## {section}. {}\n\n", words(&mut rng, 4)));
+        for _ in 0..2 + rng.below(2) {
+            let n = 3 + rng.below(4) as usize;
+            let para: Vec<String> = (0..n).map(|_| sentence(&mut rng)).collect();
+            out.push_str(&para.join(" "));
+            out.push_str("\n\n");
+        }
+        match section % 5 {
+            0 => {
+                for i in 0..4 {
+                    out.push_str(&format!(
+                        "- **{}**: {}\n",
+                        words(&mut rng, 2),
+                        sentence(&mut rng)
+                    ));
+                    if i == 1 {
+                        out.push_str(&format!(
+                            "  - {}\n  - {}\n",
+                            sentence(&mut rng),
+                            sentence(&mut rng)
+                        ));
+                    }
+                }
+                out.push('\n');
+            }
+            1 => {
+                out.push_str("```rust\n");
+                out.push_str("fn settle(usage: &Usage, price: &Pricing) -> Decimal {\n");
+                for i in 0..6 {
+                    out.push_str(&format!(
+                        "    let part_{i} = Decimal::from(usage.tokens_{i}) * price.rate_{i}; // {}\n",
+                        words(&mut rng, 3)
+                    ));
+                }
+                out.push_str("    part_0 + part_1 + part_2 + part_3 + part_4 + part_5\n}\n```\n\n");
+            }
+            2 => {
+                out.push_str("| model | input $/M | output $/M | notes |\n|---|---:|---:|---|\n");
+                for _ in 0..4 {
+                    out.push_str(&format!(
+                        "| gemini-{}.{}-flash | {}.{:02} | {}.{:02} | {} |\n",
+                        1 + rng.below(3),
+                        rng.below(10),
+                        rng.below(3),
+                        rng.below(100),
+                        rng.below(12),
+                        rng.below(100),
+                        words(&mut rng, 3)
+                    ));
+                }
+                out.push('\n');
+            }
+            3 => {
+                for i in 1..=4 {
+                    out.push_str(&format!("{i}. {}\n", sentence(&mut rng)));
+                }
+                out.push_str("\n> ");
+                out.push_str(&sentence(&mut rng));
+                out.push_str("\n\n");
+            }
+            _ => {
+                out.push_str("```python\ndef stream(chunks):\n");
+                for _ in 0..5 {
+                    out.push_str(&format!("    yield \"{}\"\n", words(&mut rng, 4)));
+                }
+                out.push_str("```\n\n");
+            }
+        }
+    }
+    out
+}
+
+/// Splits `text` into stream deltas of 1–12 words (Gemini through OpenRouter
+/// sends a few words to a sentence per chunk), keeping every byte.
+pub fn deltas(text: &str, seed: u64) -> Vec<String> {
+    let mut rng = Rng::new(seed);
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut want = 1 + rng.below(12);
+    let mut n = 0;
+    for piece in text.split_inclusive(' ') {
+        cur.push_str(piece);
+        n += 1;
+        if n >= want {
+            out.push(std::mem::take(&mut cur));
+            n = 0;
+            want = 1 + rng.below(12);
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+fn json_str(s: &str) -> String {
+    serde_json::to_string(s).expect("a string serialises")
+}
+
+/// One `chat.completion.chunk` the way OpenRouter writes it for Gemini.
+fn chunk(delta: &str, finish: bool) -> String {
+    let (finish, native) = if finish {
+        ("\"stop\"", "\"STOP\"")
+    } else {
+        ("null", "null")
+    };
+    format!(
+        "data: {{\"id\":\"gen-1754300000-Xk2pQw9rLmN4sTu7VbYc\",\"provider\":\"Google AI Studio\",\"model\":\"google/gemini-2.5-flash\",\"object\":\"chat.completion.chunk\",\"created\":1754300000,\"choices\":[{{\"index\":0,\"delta\":{delta},\"finish_reason\":{finish},\"native_finish_reason\":{native},\"logprobs\":null}}]}}\n\n"
+    )
+}
+
+/// A whole streamed answer as bytes on the wire: keep-alive comments, a few
+/// reasoning chunks (with the `reasoning_details` that duplicate them),
+/// content chunks of `answer`, optionally an image of about `image_bytes`
+/// base64 bytes on one line, the finish chunk, usage with cost, `[DONE]`.
+pub fn sse_stream(answer: &str, image_bytes: Option<usize>) -> Vec<u8> {
+    let mut s = String::new();
+    s.push_str(": OPENROUTER PROCESSING\n\n: OPENROUTER PROCESSING\n\n");
+    for r in deltas(
+        "**Planning** I will explain the stream and the cost, then show code. ",
+        7,
+    ) {
+        let d = format!(
+            "{{\"role\":\"assistant\",\"content\":\"\",\"reasoning\":{r},\"reasoning_details\":[{{\"type\":\"reasoning.text\",\"text\":{r},\"format\":\"google-gemini-v1\",\"index\":0}}]}}",
+            r = json_str(&r)
+        );
+        s.push_str(&chunk(&d, false));
+    }
+    for piece in deltas(answer, 11) {
+        let d = format!(
+            "{{\"role\":\"assistant\",\"content\":{}}}",
+            json_str(&piece)
+        );
+        s.push_str(&chunk(&d, false));
+    }
+    if let Some(n) = image_bytes {
+        let mut rng = Rng::new(99);
+        const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut b64 = String::with_capacity(n);
+        b64.push_str("data:image/png;base64,iVBORw0KGgo");
+        while b64.len() < n {
+            b64.push(B64[rng.below(64) as usize] as char);
+        }
+        let d = format!(
+            "{{\"role\":\"assistant\",\"content\":\"\",\"images\":[{{\"type\":\"image_url\",\"image_url\":{{\"url\":\"{b64}\"}},\"index\":0}}]}}"
+        );
+        s.push_str(&chunk(&d, false));
+    }
+    s.push_str(&chunk("{\"role\":\"assistant\",\"content\":\"\"}", true));
+    let out_tokens = estimate_tokens(answer);
+    s.push_str(&format!(
+        "data: {{\"id\":\"gen-1754300000-Xk2pQw9rLmN4sTu7VbYc\",\"provider\":\"Google AI Studio\",\"model\":\"google/gemini-2.5-flash\",\"object\":\"chat.completion.chunk\",\"created\":1754300000,\"choices\":[],\"usage\":{{\"prompt_tokens\":1234,\"completion_tokens\":{c},\"total_tokens\":{t},\"cost\":0.0052339,\"is_byok\":false,\"prompt_tokens_details\":{{\"cached_tokens\":0}},\"cost_details\":{{\"upstream_inference_cost\":null}},\"completion_tokens_details\":{{\"reasoning_tokens\":40,\"image_tokens\":0}}}}}}\n\n",
+        c = out_tokens + 40,
+        t = out_tokens + 40 + 1234
+    ));
+    s.push_str("data: [DONE]\n\n");
+    s.into_bytes()
+}
+
+/// Cuts wire bytes into reads of the sizes a socket hands over (a TCP
+/// segment to a 16 KB read), deterministically.
+pub fn network_reads(bytes: &[u8], seed: u64) -> Vec<Bytes> {
+    let mut rng = Rng::new(seed);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let n = match rng.below(4) {
+            0 => 1 + rng.below(1460) as usize,
+            1 => 1460,
+            2 => 4096 + rng.below(4096) as usize,
+            _ => 16384,
+        };
+        let end = (i + n).min(bytes.len());
+        out.push(Bytes::copy_from_slice(&bytes[i..end]));
+        i = end;
+    }
+    out
+}
+
+fn usage(prompt: u64, completion: u64) -> Usage {
+    Usage {
+        prompt_tokens: prompt,
+        completion_tokens: completion,
+        total_tokens: prompt + completion,
+        cost: Some(WireDecimal(Decimal::new(41_462, 9))),
+        prompt_tokens_details: Some(PromptTokensDetails { cached_tokens: 0 }),
+        completion_tokens_details: Some(CompletionTokensDetails {
+            reasoning_tokens: 0,
+            image_tokens: 0,
+        }),
+    }
+}
+
+/// A finished answer of a few paragraphs with a list and a code block.
+pub fn finished_answer(rng: &mut Rng, i: usize) -> Answer {
+    let mut a = Answer::new(MODEL, 100 + i as u64, 0);
+    a.model_reported = Some(MODEL.to_string());
+    a.provider = Some("Google AI Studio".into());
+    a.text = format!(
+        "## Answer {i}\n\n{} {}\n\n- {}\n- {}\n\n```rust\nlet n = {i};\n```\n\n{}\n",
+        sentence(rng),
+        sentence(rng),
+        sentence(rng),
+        sentence(rng),
+        sentence(rng)
+    );
+    a.usage = Some(usage(100 + i as u64, estimate_tokens(&a.text)));
+    a.status = Status::Complete;
+    a.finish_reason = Some("stop".into());
+    a
+}
+
+/// An app holding `messages` messages (prompts and finished answers, in
+/// turns), then one more prompt whose answer is streaming with `live` of text
+/// so far. Returns the app and the streaming turn.
+pub fn conversation(messages: usize, live: &str) -> (App, u64) {
+    let mut app = App::new(Catalog::bundled(), "openrouter", MODEL);
+    let mut rng = Rng::new(42);
+    let mut turn = 1;
+    for i in 0..messages {
+        if i % 2 == 0 {
+            app.entries.push(Entry::User {
+                text: format!("Question {i}: {}", sentence(&mut rng)),
+                images: Vec::new(),
+            });
+        } else {
+            let a = finished_answer(&mut rng, i);
+            let cost = Cost::new(Decimal::new(41_462, 9), CostKind::Reported);
+            app.entries.push(Entry::Assistant {
+                turn,
+                answer: Box::new(a),
+                cost: Some(cost),
+            });
+            turn += 1;
+        }
+    }
+    app.entries.push(Entry::User {
+        text: "Explain the stream once more, at length.".into(),
+        images: Vec::new(),
+    });
+    let mut a = Answer::new(MODEL, 5_000, 0);
+    a.text = live.to_string();
+    a.status = Status::Streaming;
+    a.model_reported = Some(MODEL.to_string());
+    app.entries.push(Entry::Assistant {
+        turn,
+        answer: Box::new(a),
+        cost: None,
+    });
+    app.pending = Some(Pending {
+        turn,
+        started_ms: 0,
+        first_token_ms: Some(10),
+        retry_at_ms: None,
+        retry_reason: None,
+    });
+    app.next_turn = turn + 1;
+    app.now_ms = 2_000;
+    (app, turn)
+}
+
+pub type Term = Terminal<CrosstermBackend<io::Sink>>;
+
+/// A `w`×`h` terminal whose output goes nowhere: drawing costs what it costs
+/// on a real terminal up to the write.
+pub fn terminal(w: u16, h: u16) -> Term {
+    Terminal::with_options(
+        CrosstermBackend::new(io::sink()),
+        TerminalOptions {
+            viewport: Viewport::Fixed(Rect::new(0, 0, w, h)),
+        },
+    )
+    .expect("a terminal over a sink")
+}
+
+/// The streaming answer's text (to keep its length bounded between samples).
+pub fn live_text(app: &mut App, turn: u64) -> &mut String {
+    app.entries
+        .iter_mut()
+        .rev()
+        .find_map(|e| match e {
+            Entry::Assistant {
+                turn: t, answer, ..
+            } if *t == turn => Some(&mut answer.text),
+            _ => None,
+        })
+        .expect("the streaming answer")
+}
