@@ -28,6 +28,7 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
+use crate::api::client::insecure_host;
 use crate::api::error::RateHeaders;
 use crate::api::types::WireDecimal;
 use crate::api::{ApiError, ClientConfig, ProviderKind};
@@ -272,26 +273,6 @@ fn reason(e: &reqwest::Error) -> String {
         src = s.source();
     }
     last
-}
-
-/// The host, when `url` is plain http to a host other than this machine and
-/// that is not allowed.
-fn insecure_host(url: &str, allow: bool) -> Option<String> {
-    if allow {
-        return None;
-    }
-    let url = reqwest::Url::parse(url).ok()?;
-    if url.scheme() != "http" {
-        return None;
-    }
-    let host = url.host_str().unwrap_or("").to_string();
-    let loopback = host == "localhost"
-        || host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
-    (!loopback).then_some(host)
 }
 
 #[cfg(test)]

@@ -57,6 +57,28 @@ impl RetryPolicy {
     }
 }
 
+/// The host, when `url` is plain http to a host other than this machine and
+/// that is not allowed. Parsed as reqwest parses it: `HTTP://`,
+/// `127.0.0.1@host` and `127.0.0.1.host` must not pass for loopback. An
+/// unparseable URL is never sent anywhere, so it passes.
+pub fn insecure_host(url: &str, allow: bool) -> Option<String> {
+    if allow {
+        return None;
+    }
+    let url = reqwest::Url::parse(url).ok()?;
+    if url.scheme() != "http" {
+        return None;
+    }
+    let host = url.host_str().unwrap_or("").to_string();
+    let loopback = host == "localhost"
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    (!loopback).then_some(host)
+}
+
 pub fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -138,28 +160,11 @@ impl ChatClient {
         if self.cfg.key.is_none() || self.cfg.allow_insecure_http {
             return Ok(());
         }
-        // Parsed as reqwest will parse it: `HTTP://`, `127.0.0.1@host` and
-        // `127.0.0.1.host` must not pass for loopback. An unparseable URL is
-        // never sent anywhere, so it needs no check here.
-        let Ok(url) = reqwest::Url::parse(&self.cfg.provider.base_url) else {
-            return Ok(());
-        };
-        if url.scheme() != "http" {
-            return Ok(());
-        }
-        let host = url.host_str().unwrap_or("");
-        let loopback = host == "localhost"
-            || host
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .parse::<std::net::IpAddr>()
-                .is_ok_and(|ip| ip.is_loopback());
-        if loopback {
-            Ok(())
-        } else {
-            Err(ApiError::Refused(format!(
+        match insecure_host(&self.cfg.provider.base_url, false) {
+            None => Ok(()),
+            Some(host) => Err(ApiError::Refused(format!(
                 "not sending the API key over plain http to {host}; use https, or allow it in the config (allow_insecure_http)"
-            )))
+            ))),
         }
     }
 
