@@ -1,8 +1,10 @@
 //! The one event loop. Terminal events, stream events and a frame deadline
 //! become `Msg`s; `update` turns them into state and effects; this is the
 //! only place effects (requests, cancels) are carried out. Frames are drawn
-//! at most ~60 times a second and only when something changed; with nothing
-//! moving, the loop sleeps without timers.
+//! only when something changed: within 16 ms of a key or of the end of an
+//! answer, at most ~30 times a second while an answer streams (stream events
+//! wait in their channel for the next frame instead of waking the loop one by
+//! one); with nothing moving, the loop sleeps without timers.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -17,6 +19,8 @@ use crate::store::Store;
 use crate::ui::theme::Theme;
 
 const FRAME: Duration = Duration::from_millis(16);
+/// The shortest gap between frames that only show more of a stream.
+const STREAM_FRAME: Duration = Duration::from_millis(33);
 /// While waiting or streaming, the spinner and elapsed time move this often.
 const ANIMATION: Duration = Duration::from_millis(100);
 
@@ -33,6 +37,9 @@ pub struct Effects {
     saving_reported: bool,
     /// A draft to edit in $EDITOR: the loop suspends the terminal for it.
     pub edit_request: Option<String>,
+    /// Signalled when a request's stream ends, so the loop draws the end of
+    /// an answer at once instead of at the next stream frame.
+    ended: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl Effects {
@@ -45,6 +52,7 @@ impl Effects {
             conversation: String::new(),
             saving_reported: false,
             edit_request: None,
+            ended: Default::default(),
         }
     }
 
@@ -86,6 +94,7 @@ impl Effects {
                 Effect::Start { turn, request } => {
                     let mut stream = self.client.send(*request);
                     let tx = self.tx.clone();
+                    let ended = self.ended.clone();
                     let task = tokio::spawn(async move {
                         while let Some(ev) = stream.next().await {
                             let msg = match ev {
@@ -97,6 +106,7 @@ impl Effects {
                             }
                         }
                         let _ = tx.send(Msg::Ended { turn });
+                        ended.notify_one();
                     });
                     self.tasks.retain(|_, t| !t.is_finished());
                     self.tasks.insert(turn, task.abort_handle());
@@ -365,6 +375,7 @@ pub async fn run(mut app: App, client: ChatClient, opts: RunOptions) -> std::io:
         });
     }
     let mut fx = Effects::new(client, tx).with_store(store);
+    let ended = fx.ended.clone();
     let mut guard = guard;
     fx.set_conversation(&app.conversation_id);
     if app.clock_base_ms == 0 {
@@ -377,19 +388,32 @@ pub async fn run(mut app: App, client: ChatClient, opts: RunOptions) -> std::io:
     let mut term = signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut hup = signal(tokio::signal::unix::SignalKind::hangup())?;
     let mut dirty = true;
+    // How long after the last frame the next may come: FRAME after input or
+    // the end of an answer, STREAM_FRAME when only stream events (or the
+    // clock) changed things.
+    let mut interval = FRAME;
     let mut last_draw = Instant::now() - FRAME;
     loop {
-        if dirty && last_draw.elapsed() >= FRAME {
+        if dirty && last_draw.elapsed() >= interval {
+            // Stream events that arrived while the frame waited go in first.
+            let mut quit = false;
+            while let Ok(m) = rx.try_recv() {
+                quit |= step(&mut app, &mut fx, start, m);
+            }
+            if quit || app.quit {
+                break;
+            }
             update(&mut app, Msg::Tick(start.elapsed().as_millis() as u64));
             draw(&mut guard, &app, &theme)?;
             dirty = false;
+            interval = STREAM_FRAME;
             last_draw = Instant::now();
             if panic_for_test {
                 panic!("ORCHAT_TEST_PANIC is set");
             }
         }
         let deadline = if dirty {
-            Some(last_draw + FRAME)
+            Some(last_draw + interval)
         } else if app.is_busy() {
             Some(Instant::now() + ANIMATION)
         } else {
@@ -403,10 +427,13 @@ pub async fn run(mut app: App, client: ChatClient, opts: RunOptions) -> std::io:
                         quit = step(&mut app, &mut fx, start, msg);
                     }
                     dirty = true;
+                    interval = FRAME;
                 }
                 Some(Err(_)) | None => quit = true,
             },
-            Some(msg) = rx.recv() => {
+            // While a frame is pending, messages wait for it in the channel:
+            // no wakeup per stream chunk.
+            Some(msg) = rx.recv(), if !dirty => {
                 quit = step(&mut app, &mut fx, start, msg);
                 // Drain what else is queued, then draw once.
                 while let Ok(m) = rx.try_recv() {
@@ -416,6 +443,12 @@ pub async fn run(mut app: App, client: ChatClient, opts: RunOptions) -> std::io:
             },
             _ = sleep_until(deadline), if deadline.is_some() => {
                 dirty = true;
+            },
+            // An answer ended: its last frame comes at the input pace (its
+            // events are taken from the channel when that frame is drawn).
+            _ = ended.notified() => {
+                dirty = true;
+                interval = FRAME;
             },
             _ = term.recv() => quit = true,
             _ = hup.recv() => quit = true,
@@ -433,6 +466,7 @@ pub async fn run(mut app: App, client: ChatClient, opts: RunOptions) -> std::io:
                 break;
             }
             dirty = true;
+            interval = FRAME;
         }
     }
     fx.cancel_all();

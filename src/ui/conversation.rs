@@ -1,12 +1,17 @@
 //! The conversation pane. Finished entries are wrapped once per width and
-//! cached; only the streaming answer is re-wrapped each frame. Drawing walks
-//! from the anchor (or the bottom) over visible lines only, so a frame costs
-//! the same with 10 or 10,000 messages.
+//! cached; of the streaming answer only the blocks still open are re-rendered
+//! each frame (the settled ones are kept, shared, in the cache), and only once
+//! per frame. Drawing walks from the anchor (or the bottom) over visible lines
+//! only, so a frame costs the same with 10 or 100,000 messages.
 
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Alignment, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
@@ -15,14 +20,90 @@ use crate::answer::{Answer, Status};
 use crate::app::{App, Entry};
 use crate::pricing::{Cost, CostKind, format_usd};
 use crate::text::sanitize;
-use crate::ui::markdown;
+use crate::ui::markdown::{self, MdStyles};
 use crate::ui::theme::Theme;
 
 /// An entry's lines, and where its inline images go (drawn over blank lines
-/// reserved for them).
+/// reserved for them). The lines come in parts, so a streaming answer's
+/// settled markdown is shared from frame to frame instead of copied.
 pub struct Rendered {
-    pub lines: Vec<Line<'static>>,
+    parts: Vec<Rc<Vec<Line<'static>>>>,
+    len: usize,
     pub images: Vec<ImageSlot>,
+}
+
+impl Rendered {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The lines from line `skip` on.
+    pub fn lines_from(&self, skip: usize) -> impl Iterator<Item = &Line<'static>> {
+        let mut skip = skip;
+        self.parts
+            .iter()
+            .filter_map(move |p| {
+                if skip >= p.len() {
+                    skip -= p.len();
+                    None
+                } else {
+                    let from = std::mem::take(&mut skip);
+                    Some(p[from..].iter())
+                }
+            })
+            .flatten()
+    }
+
+    pub fn lines(&self) -> impl Iterator<Item = &Line<'static>> {
+        self.lines_from(0)
+    }
+}
+
+/// Collects an entry's lines: its own, and shared parts.
+#[derive(Default)]
+struct Out {
+    parts: Vec<Rc<Vec<Line<'static>>>>,
+    cur: Vec<Line<'static>>,
+    len: usize,
+}
+
+impl Out {
+    fn push(&mut self, l: Line<'static>) {
+        self.cur.push(l);
+        self.len += 1;
+    }
+
+    fn extend(&mut self, lines: impl IntoIterator<Item = Line<'static>>) {
+        for l in lines {
+            self.push(l);
+        }
+    }
+
+    fn shared(&mut self, part: &Rc<Vec<Line<'static>>>) {
+        if part.is_empty() {
+            return;
+        }
+        if !self.cur.is_empty() {
+            self.parts.push(Rc::new(std::mem::take(&mut self.cur)));
+        }
+        self.len += part.len();
+        self.parts.push(Rc::clone(part));
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn finish(mut self) -> (Vec<Rc<Vec<Line<'static>>>>, usize) {
+        if !self.cur.is_empty() {
+            self.parts.push(Rc::new(self.cur));
+        }
+        (self.parts, self.len)
+    }
 }
 
 pub struct ImageSlot {
@@ -33,16 +114,92 @@ pub struct ImageSlot {
 
 type Lines = Rc<Rendered>;
 
-/// Wrapped lines of finished entries, keyed by width and the reasoning toggle.
+/// Lines shared between frames (a settled markdown block, or an entry's own).
+type Part = Rc<Vec<Line<'static>>>;
+
+/// Wrapped lines of finished entries, keyed by width and the reasoning
+/// toggle; and the streaming answer's markdown, rendered as it grows.
 #[derive(Default)]
 pub struct Cache {
     slots: Vec<Option<(u16, bool, Lines)>>,
+    live: Option<LiveMarkdown>,
 }
 
 impl Cache {
     pub fn clear(&mut self) {
         self.slots.clear();
+        self.live = None;
     }
+}
+
+/// The streaming answer of `turn`: its markdown's settled blocks, each also
+/// kept with the answer's indent (source segment, indented copy), and how
+/// much of its text is known to need no sanitising.
+struct LiveMarkdown {
+    turn: u64,
+    md: markdown::Incremental,
+    indented: Vec<(Part, Part)>,
+    clean: String,
+}
+
+impl LiveMarkdown {
+    /// `sanitize(text)`, looking only at what was not seen clean before
+    /// (sanitising maps each character on its own, so a clean prefix stays
+    /// clean).
+    fn sanitized<'t>(&mut self, text: &'t str) -> Cow<'t, str> {
+        if !text.starts_with(self.clean.as_str()) {
+            self.clean.clear();
+        }
+        let rest = &text[self.clean.len()..];
+        match sanitize(rest) {
+            Cow::Borrowed(_) => {
+                self.clean.push_str(rest);
+                Cow::Borrowed(text)
+            }
+            Cow::Owned(_) => sanitize(text),
+        }
+    }
+}
+
+/// The answer's markdown indented under its header.
+fn indent(l: Line<'static>) -> Line<'static> {
+    let mut spans = Vec::with_capacity(l.spans.len() + 1);
+    spans.push(Span::raw("  "));
+    spans.extend(l.spans);
+    Line::from(spans)
+}
+
+/// The streaming answer's markdown: settled blocks from the cache (indented
+/// once), then the blocks still open, rendered now.
+fn live_markdown(app: &App, turn: u64, raw: &str, width: u16, st: &MdStyles, out: &mut Out) {
+    let mut cache = app.render_cache.borrow_mut();
+    let live = match &mut cache.live {
+        Some(l) if l.turn == turn => l,
+        slot => slot.insert(LiveMarkdown {
+            turn,
+            md: markdown::Incremental::default(),
+            indented: Vec::new(),
+            clean: String::new(),
+        }),
+    };
+    let text = live.sanitized(raw);
+    let tail = live.md.update(&text, width, st);
+    let settled = live.md.settled();
+    let same = live
+        .indented
+        .iter()
+        .zip(settled)
+        .take_while(|((src, _), s)| Rc::ptr_eq(src, s))
+        .count();
+    live.indented.truncate(same);
+    for seg in &settled[same..] {
+        let lines = seg.iter().cloned().map(indent).collect();
+        live.indented.push((Rc::clone(seg), Rc::new(lines)));
+    }
+    for (_, seg) in &live.indented {
+        out.shared(seg);
+    }
+    out.extend(tail.into_iter().map(indent));
 }
 
 const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -63,12 +220,12 @@ fn entry_lines(app: &App, theme: &Theme, i: usize, width: u16) -> Lines {
         }
     }
     let mut images = Vec::new();
-    let mut lines = render_entry(app, theme, &app.entries[i], width, &mut images);
-    if selected && let Some(first) = lines.first_mut() {
+    let (mut parts, len) = render_entry(app, theme, &app.entries[i], width, &mut images).finish();
+    if selected && let Some(first) = parts.first_mut().and_then(|p| Rc::make_mut(p).first_mut()) {
         // The selected message (for y / c) stands out by its first line.
         *first = std::mem::take(first).patch_style(theme.selected);
     }
-    let lines: Lines = Rc::new(Rendered { lines, images });
+    let lines: Lines = Rc::new(Rendered { parts, len, images });
     if !live {
         let mut cache = app.render_cache.borrow_mut();
         if cache.slots.len() <= i {
@@ -101,8 +258,8 @@ fn render_entry(
     e: &Entry,
     width: u16,
     slots: &mut Vec<ImageSlot>,
-) -> Vec<Line<'static>> {
-    let mut out = Vec::new();
+) -> Out {
+    let mut out = Out::default();
     match e {
         Entry::User { text, images } => {
             out.push(Line::from(Span::styled("▌ you", theme.user_label)));
@@ -122,8 +279,12 @@ fn render_entry(
                         "  ┆ thinking (Ctrl+T folds)",
                         theme.reasoning,
                     )));
-                    let mut r = wrap_plain(&answer.reasoning, theme.reasoning, width, "  ┆ ");
-                    out.append(&mut r);
+                    out.extend(wrap_plain(
+                        &answer.reasoning,
+                        theme.reasoning,
+                        width,
+                        "  ┆ ",
+                    ));
                 } else {
                     out.push(Line::from(Span::styled(
                         format!(
@@ -144,15 +305,13 @@ fn render_entry(
             if answer.text.is_empty() && !answer.status.is_final() {
                 out.push(waiting_line(app, theme));
             } else {
-                let md = markdown::render(
-                    &sanitize(&answer.text),
-                    width.saturating_sub(2).max(1),
-                    &theme.markdown(),
-                );
-                for l in md {
-                    let mut spans = vec![Span::raw("  ")];
-                    spans.extend(l.spans);
-                    out.push(Line::from(spans));
+                let md_width = width.saturating_sub(2).max(1);
+                let st = theme.markdown();
+                if app.pending.as_ref().is_some_and(|p| p.turn == *turn) {
+                    live_markdown(app, *turn, &answer.text, md_width, &st, &mut out);
+                } else {
+                    let md = markdown::render(&sanitize(&answer.text), md_width, &st);
+                    out.extend(md.into_iter().map(indent));
                 }
             }
             for (n, url) in answer.images.iter().enumerate() {
@@ -249,10 +408,13 @@ fn assistant_header(app: &App, theme: &Theme, a: &Answer, cost: Option<Cost>) ->
         Span::styled(sanitize(a.model()).into_owned(), theme.assistant_label),
     ];
     let live = cost.is_none();
+    // Estimating scans the whole answer: once per header, not once per use.
+    let estimate = std::cell::OnceCell::new();
+    let e = || *estimate.get_or_init(|| a.estimate());
     let tokens = match &a.usage {
         Some(u) => format!("{} in · {} out", u.prompt_tokens, u.completion_tokens),
         None => {
-            let e = a.estimate();
+            let e = e();
             format!("≈{} in · ≈{} out", e.prompt, e.output + e.reasoning)
         }
     };
@@ -262,7 +424,7 @@ fn assistant_header(app: &App, theme: &Theme, a: &Answer, cost: Option<Cost>) ->
             && let Some(first) = p.first_token_ms
         {
             let secs = (app.now_ms.saturating_sub(first) as f64 / 1000.0).max(0.001);
-            let e = a.estimate();
+            let e = e();
             let tps = (e.output + e.reasoning) as f64 / secs;
             if secs > 0.2 {
                 spans.push(Span::styled(format!(" · {tps:.0} tok/s"), theme.dim));
@@ -291,7 +453,18 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         draw_empty(f, app, theme, area);
         return;
     }
-    let h = |i: usize| entry_lines(app, theme, i, width).lines.len();
+    // Within a frame an entry is rendered at most once (the streaming
+    // answer is not cached across frames, and heights and drawing both ask).
+    let memo: RefCell<HashMap<usize, Lines>> = RefCell::default();
+    let lines_of = |i: usize| -> Lines {
+        if let Some(l) = memo.borrow().get(&i) {
+            return Rc::clone(l);
+        }
+        let l = entry_lines(app, theme, i, width);
+        memo.borrow_mut().insert(i, Rc::clone(&l));
+        l
+    };
+    let h = |i: usize| lines_of(i).len();
 
     if view.to_top {
         view.to_top = false;
@@ -325,10 +498,10 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let mut i = ei;
     let mut skip = li;
     while i < n && lines.len() < height {
-        let r = entry_lines(app, theme, i, width);
+        let r = lines_of(i);
         let row0 = lines.len();
-        let take = r.lines.len().saturating_sub(skip).min(height - row0);
-        lines.extend(r.lines.iter().skip(skip).take(take).cloned());
+        let take = r.len().saturating_sub(skip).min(height - row0);
+        lines.extend(r.lines_from(skip).take(take).cloned());
         for slot in &r.images {
             let rows = usize::from(slot.protocol.size().height);
             // Only images wholly in view are drawn; the placeholder line says so otherwise.
@@ -340,7 +513,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         skip = 0;
         i += 1;
     }
-    f.render_widget(Paragraph::new(lines), area);
+    draw_lines(f.buffer_mut(), area, &lines);
     for (y, proto) in images {
         let size = proto.size();
         let rect = Rect {
@@ -360,6 +533,46 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             },
         );
         f.render_widget(ratatui_image::Image::new(&proto), rect);
+    }
+}
+
+/// Writes lines into the buffer, one a row, cut at the area's right edge:
+/// what `Paragraph` without wrapping draws (the frame's buffer starts blank),
+/// without its per-grapheme reflow. Plain ASCII spans, most of a chat, are
+/// written a byte a cell; others go through ratatui's grapheme-aware
+/// `set_stringn`.
+fn draw_lines(buf: &mut Buffer, area: Rect, lines: &[Line<'_>]) {
+    let area = area.intersection(buf.area);
+    let right = area.right();
+    for (row, line) in lines.iter().enumerate().take(usize::from(area.height)) {
+        let y = area.y + row as u16;
+        let width = || {
+            u16::try_from(line.width())
+                .unwrap_or(u16::MAX)
+                .min(area.width)
+        };
+        let mut x = area.x
+            + match line.alignment {
+                Some(Alignment::Center) => (area.width / 2).saturating_sub(width() / 2),
+                Some(Alignment::Right) => area.width.saturating_sub(width()),
+                _ => 0,
+            };
+        for span in &line.spans {
+            if x >= right {
+                break;
+            }
+            let style = line.style.patch(span.style);
+            let text = span.content.as_ref();
+            if text.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
+                let n = text.len().min(usize::from(right - x));
+                for i in 0..n {
+                    buf[(x, y)].set_symbol(&text[i..i + 1]).set_style(style);
+                    x += 1;
+                }
+            } else {
+                x = buf.set_stringn(x, y, text, usize::from(right - x), style).0;
+            }
+        }
     }
 }
 
@@ -444,4 +657,75 @@ fn draw_empty(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: true }),
         area,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::Pending;
+    use crate::catalog::Catalog;
+
+    fn lines_of(out: Out) -> Vec<Line<'static>> {
+        let (parts, len) = out.finish();
+        let lines: Vec<Line<'static>> = parts.iter().flat_map(|p| p.iter().cloned()).collect();
+        assert_eq!(lines.len(), len);
+        lines
+    }
+
+    /// Frame after frame as an answer grows, the streaming answer drawn from
+    /// the incremental cache has exactly the lines of a full render.
+    #[test]
+    fn streaming_answer_matches_a_full_render_as_it_grows() {
+        let theme = Theme::dark();
+        let mut app = App::new(Catalog::bundled(), "demo", "google/gemini-2.5-flash");
+        let text = "# Title\n\npara one with **bold**\n\n```rust\nfn a() {}\n\nfn b() {}\n```\n\n\
+                    hostile \u{1b}[31m red\r and \u{202e} bidi\n\n- a\n- b\n\n| x | y |\n|---|---|\n| 1 | 2 |\n\nend 日本語";
+        app.entries.push(Entry::User {
+            text: "q".into(),
+            images: Vec::new(),
+        });
+        app.entries.push(Entry::Assistant {
+            turn: 1,
+            answer: Box::new(Answer::new("google/gemini-2.5-flash", 10, 0)),
+            cost: None,
+        });
+        let pending = Pending {
+            turn: 1,
+            started_ms: 0,
+            first_token_ms: None,
+            retry_at_ms: None,
+            retry_reason: None,
+        };
+        for (cut, _) in text.char_indices().skip(1) {
+            if let Entry::Assistant { answer, .. } = &mut app.entries[1] {
+                answer.text = text[..cut].to_string();
+                answer.status = Status::Streaming;
+            }
+            app.pending = Some(pending.clone());
+            let live = lines_of(render_entry(
+                &app,
+                &theme,
+                &app.entries[1],
+                40,
+                &mut Vec::new(),
+            ));
+            app.pending = None;
+            let full = lines_of(render_entry(
+                &app,
+                &theme,
+                &app.entries[1],
+                40,
+                &mut Vec::new(),
+            ));
+            assert_eq!(live, full, "at byte {cut}");
+        }
+        assert!(
+            app.render_cache
+                .borrow()
+                .live
+                .as_ref()
+                .is_some_and(|l| !l.md.settled().is_empty()),
+            "the settled blocks were kept"
+        );
+    }
 }
