@@ -150,3 +150,136 @@ fn commands_change_settings_without_sending() {
     update(&mut app, key(KeyCode::Enter));
     assert!(app.flash.as_deref().unwrap().contains("reasoning must be"));
 }
+
+/// The context estimate, counted from scratch: each prompt and answer plus 4
+/// tokens of framing, 258 per image, answers by their reported usage when
+/// they have it. `App::context_estimate` keeps a running sum; this is what it
+/// must equal.
+fn context_from_scratch(app: &orchat::app::App, draft: &str) -> (u64, u64) {
+    use orchat::pricing::estimate_tokens;
+    let mut tokens = estimate_tokens(draft) + estimate_tokens(app.system.as_deref().unwrap_or(""));
+    let mut images = app.attachments.len() as u64;
+    for e in &app.entries {
+        match e {
+            Entry::User { text, images: im } => {
+                tokens += estimate_tokens(text) + 4;
+                images += im.len() as u64;
+            }
+            Entry::Assistant { answer, .. } => {
+                tokens += 4 + match &answer.usage {
+                    Some(u) => u.completion_tokens - u.reasoning_tokens() - u.image_tokens(),
+                    None => estimate_tokens(&answer.text),
+                };
+            }
+            _ => {}
+        }
+    }
+    (tokens + images * 258, images)
+}
+
+/// Sends `prompt` and streams `words` back; `usage` completion tokens when given.
+fn exchange(app: &mut orchat::app::App, prompt: &str, words: &[&str], usage: Option<u64>) {
+    type_text(app, prompt);
+    let fx = update(app, key(KeyCode::Enter));
+    let Some(Effect::Start { turn, .. }) = fx.iter().find(|e| matches!(e, Effect::Start { .. }))
+    else {
+        panic!("{fx:?}")
+    };
+    let turn = *turn;
+    for w in words {
+        update(
+            app,
+            Msg::Stream {
+                turn,
+                event: StreamEvent::Content((*w).into()),
+            },
+        );
+        // While the answer streams, the estimate follows it word by word.
+        assert_eq!(app.context_estimate("x"), context_from_scratch(app, "x"));
+    }
+    if let Some(n) = usage {
+        let u: orchat::api::types::Usage = serde_json::from_value(serde_json::json!({
+            "prompt_tokens": 10, "completion_tokens": n, "total_tokens": n + 10
+        }))
+        .unwrap();
+        update(
+            app,
+            Msg::Stream {
+                turn,
+                event: StreamEvent::Usage(u),
+            },
+        );
+    }
+    update(
+        app,
+        Msg::Stream {
+            turn,
+            event: StreamEvent::Done,
+        },
+    );
+    update(app, Msg::Ended { turn });
+}
+
+#[test]
+fn context_estimate_stays_exact_through_sends_retries_edits_and_clears() {
+    let mut app = new_app();
+    let check = |app: &orchat::app::App, what: &str| {
+        for draft in ["", "a draft of some length"] {
+            assert_eq!(
+                app.context_estimate(draft),
+                context_from_scratch(app, draft),
+                "{what}, draft {draft:?}"
+            );
+        }
+    };
+    check(&app, "empty");
+    exchange(
+        &mut app,
+        "first question",
+        &["an ", "answer ", "here"],
+        None,
+    );
+    check(&app, "after one answer (estimated)");
+    exchange(&mut app, "second", &["reported ", "usage"], Some(1234));
+    let with_two = app.context_estimate("");
+    check(&app, "after a reported answer");
+    assert!(
+        with_two.0 > 1234,
+        "the reported count is used: {with_two:?}"
+    );
+    // /retry drops the last answer: the sum must forget it.
+    type_text(&mut app, "/retry");
+    update(&mut app, key(KeyCode::Enter));
+    check(&app, "after /retry");
+    assert!(app.context_estimate("").0 < with_two.0);
+    // A different answer of another length in its place.
+    let turn = app.pending.as_ref().expect("retry asks again").turn;
+    for ev in [StreamEvent::Content("short".into()), StreamEvent::Done] {
+        update(&mut app, Msg::Stream { turn, event: ev });
+    }
+    update(&mut app, Msg::Ended { turn });
+    check(&app, "after the retried answer");
+    // /edit takes the last prompt back into the input and drops it.
+    type_text(&mut app, "/edit");
+    update(&mut app, key(KeyCode::Enter));
+    check(&app, "after /edit");
+    exchange(&mut app, " and more", &["x"; 50], None);
+    check(&app, "after the edited exchange");
+    // A request that fails before any answer leaves an error in its place.
+    type_text(&mut app, "doomed");
+    let fx = update(&mut app, key(KeyCode::Enter));
+    let Some(Effect::Start { turn, .. }) = fx.iter().find(|e| matches!(e, Effect::Start { .. }))
+    else {
+        panic!("{fx:?}")
+    };
+    let turn = *turn;
+    check(&app, "waiting");
+    update(&mut app, key(KeyCode::Esc));
+    update(&mut app, Msg::Ended { turn });
+    check(&app, "after a stopped empty request");
+    type_text(&mut app, "/clear");
+    update(&mut app, key(KeyCode::Enter));
+    assert_eq!(app.context_estimate(""), (0, 0), "a new conversation");
+    exchange(&mut app, "again", &["y"], None);
+    check(&app, "after /clear and a new exchange");
+}

@@ -162,6 +162,9 @@ pub struct App {
     pub saving_off: Option<String>,
     pub view: RefCell<ViewState>,
     pub render_cache: RefCell<crate::ui::conversation::Cache>,
+    /// `context_estimate`'s sum over the entries that can no longer change,
+    /// so the status bar's per-frame estimate does not walk the history.
+    context_memo: std::cell::Cell<ContextMemo>,
     pub images: RefCell<crate::ui::images::ImageCache>,
     pub quit: bool,
 }
@@ -210,6 +213,7 @@ impl App {
             presets: Default::default(),
             view: RefCell::new(ViewState::default()),
             render_cache: RefCell::new(Default::default()),
+            context_memo: Default::default(),
             images: RefCell::new(Default::default()),
             quit: false,
         }
@@ -275,6 +279,7 @@ impl App {
     pub fn restore(&mut self, id: &str, msgs: &[crate::store::StoredMessage]) {
         use crate::store::StoredRole;
         self.entries.clear();
+        self.entries_changed_from(0);
         self.ledger = Ledger::default();
         self.conversation_id = id.to_string();
         self.pending = None;
@@ -368,34 +373,56 @@ impl App {
 
     /// Prompt tokens the conversation so far would take (estimated), plus
     /// a draft not yet sent, and the number of images in it.
+    ///
+    /// Called every frame: finished entries are summed once and kept in
+    /// `context_memo`; only the entries after them (the streaming answer, at
+    /// most a few) are counted each time.
     pub fn context_estimate(&self, draft: &str) -> (u64, u64) {
-        let mut tokens =
-            estimate_tokens(self.system.as_deref().unwrap_or("")) + estimate_tokens(draft);
+        let mut memo = self.context_memo.get();
+        if !memo.fits(&self.entries) {
+            memo = ContextMemo::default();
+        }
+        while let Some(e) = self.entries.get(memo.upto)
+            && self.is_settled(e)
+        {
+            let (t, i) = entry_context(e);
+            memo.tokens = memo.tokens.saturating_add(t);
+            memo.images = memo.images.saturating_add(i);
+            memo.upto += 1;
+            memo.last_len = entry_text_len(e);
+        }
+        self.context_memo.set(memo);
+        let mut tokens = memo
+            .tokens
+            .saturating_add(estimate_tokens(self.system.as_deref().unwrap_or("")))
+            .saturating_add(estimate_tokens(draft));
         // Attachments waiting to be sent count as part of the draft.
-        let mut images = self.attachments.len() as u64;
-        for e in &self.entries {
-            match e {
-                Entry::User { text, images: im } => {
-                    tokens = tokens.saturating_add(estimate_tokens(text) + 4);
-                    images = images.saturating_add(im.len() as u64);
-                }
-                Entry::Assistant { answer, .. } => {
-                    // Reported counts can be anything: saturate, never overflow.
-                    let answer_tokens = answer
-                        .usage
-                        .as_ref()
-                        .map(|u| {
-                            u.completion_tokens
-                                .saturating_sub(u.reasoning_tokens())
-                                .saturating_sub(u.image_tokens())
-                        })
-                        .unwrap_or_else(|| estimate_tokens(&answer.text));
-                    tokens = tokens.saturating_add(answer_tokens).saturating_add(4);
-                }
-                _ => {}
-            }
+        let mut images = memo.images.saturating_add(self.attachments.len() as u64);
+        for e in &self.entries[memo.upto..] {
+            let (t, i) = entry_context(e);
+            tokens = tokens.saturating_add(t);
+            images = images.saturating_add(i);
         }
         (tokens.saturating_add(images.saturating_mul(258)), images)
+    }
+
+    /// An entry that will not change any more: everything but an answer
+    /// still streaming (or waiting).
+    fn is_settled(&self, e: &Entry) -> bool {
+        match e {
+            Entry::Assistant { turn, answer, .. } => {
+                answer.status.is_final() && self.pending.as_ref().is_none_or(|p| p.turn != *turn)
+            }
+            _ => true,
+        }
+    }
+
+    /// Entries from `i` on were replaced or dropped: sums over them are stale.
+    pub fn entries_changed_from(&mut self, i: usize) {
+        let memo = self.context_memo.get_mut();
+        if memo.upto > i {
+            *memo = ContextMemo::default();
+        }
     }
 
     /// What sending the conversation plus the draft would cost in input on
@@ -430,5 +457,53 @@ impl App {
             .pending_answer()
             .map_or(Decimal::ZERO, |a| a.cost(&self.catalog).usd);
         crate::pricing::sat_add(self.ledger.total(), live)
+    }
+}
+
+/// A running sum of `entry_context` over `entries[..upto]`.
+#[derive(Debug, Clone, Copy, Default)]
+struct ContextMemo {
+    upto: usize,
+    tokens: u64,
+    images: u64,
+    /// The text length of `entries[upto - 1]`: a cheap check that the
+    /// summed entries are still the ones there.
+    last_len: usize,
+}
+
+impl ContextMemo {
+    fn fits(&self, entries: &[Entry]) -> bool {
+        self.upto == 0
+            || entries
+                .get(self.upto - 1)
+                .is_some_and(|e| entry_text_len(e) == self.last_len)
+    }
+}
+
+fn entry_text_len(e: &Entry) -> usize {
+    match e {
+        Entry::User { text, .. } | Entry::Error { text, .. } | Entry::Notice(text) => text.len(),
+        Entry::Assistant { answer, .. } => answer.text.len(),
+    }
+}
+
+/// The prompt tokens (estimated) and images one entry adds to the context.
+fn entry_context(e: &Entry) -> (u64, u64) {
+    match e {
+        Entry::User { text, images } => (estimate_tokens(text) + 4, images.len() as u64),
+        Entry::Assistant { answer, .. } => {
+            // Reported counts can be anything: saturate, never overflow.
+            let answer_tokens = answer
+                .usage
+                .as_ref()
+                .map(|u| {
+                    u.completion_tokens
+                        .saturating_sub(u.reasoning_tokens())
+                        .saturating_sub(u.image_tokens())
+                })
+                .unwrap_or_else(|| estimate_tokens(&answer.text));
+            (answer_tokens.saturating_add(4), 0)
+        }
+        _ => (0, 0),
     }
 }

@@ -284,6 +284,7 @@ fn finish_turn(app: &mut App, turn: u64, error: Option<ApiError>) -> Vec<Effect>
         (Some(i), _) => {
             app.entries[i] = follow_up
                 .unwrap_or_else(|| Entry::Notice("stopped before any answer arrived".into()));
+            app.entries_changed_from(i);
             save_entry(app, i);
         }
         (None, i) => {
@@ -331,6 +332,7 @@ fn save_entry(app: &mut App, i: usize) {
 /// Drops entries from `n` on, here and in the saved conversation.
 fn truncate_entries(app: &mut App, n: usize) {
     app.entries.truncate(n);
+    app.entries_changed_from(n);
     app.render_cache.get_mut().clear();
     app.outbox.push(Effect::Store(StoreOp::Truncate(n as u32)));
 }
@@ -1121,6 +1123,7 @@ fn command(app: &mut App, line: &str) -> Vec<Effect> {
         "/clear" => {
             let mut fx = stop(app);
             app.entries.clear();
+            app.entries_changed_from(0);
             app.conversation_id = fresh_id(app);
             app.ledger = Default::default();
             app.render_cache.get_mut().clear();
