@@ -25,6 +25,7 @@ pub mod server;
 pub mod sessions_cli;
 pub mod shell;
 pub mod store;
+pub mod term_events;
 pub mod text;
 pub mod tui;
 pub mod ui;

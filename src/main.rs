@@ -49,8 +49,11 @@ fn main() {
     {
         eprintln!("orchat: logging is off: {e}");
     }
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // One thread runs the screen, the requests and (in demo mode) the local
+    // server: a streamed chunk is read, decoded and queued where it is drawn,
+    // with no worker threads to wake for each one (blocking work, such as
+    // files and the editor, goes to tokio's blocking pool).
+    let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use crossterm::event::{Event, EventStream, KeyEventKind, MouseEventKind};
+use crossterm::event::{Event, KeyEventKind, MouseEventKind};
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
@@ -20,7 +20,7 @@ use crate::ui::theme::Theme;
 
 const FRAME: Duration = Duration::from_millis(16);
 /// The shortest gap between frames that only show more of a stream.
-const STREAM_FRAME: Duration = Duration::from_millis(33);
+const STREAM_FRAME: Duration = Duration::from_millis(40);
 /// While waiting or streaming, the spinner and elapsed time move this often.
 const ANIMATION: Duration = Duration::from_millis(100);
 
@@ -383,7 +383,7 @@ pub async fn run(mut app: App, client: ChatClient, opts: RunOptions) -> std::io:
     }
     // A test hook for the terminal-restore tests: panic once the app is up.
     let panic_for_test = std::env::var_os("ORCHAT_TEST_PANIC").is_some();
-    let mut events = EventStream::new();
+    let mut events = crate::term_events::TermEvents::new();
     let start = Instant::now();
     let mut term = signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut hup = signal(tokio::signal::unix::SignalKind::hangup())?;
@@ -423,6 +423,9 @@ pub async fn run(mut app: App, client: ChatClient, opts: RunOptions) -> std::io:
         tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(ev)) => {
+                    if matches!(ev, Event::Resize(..)) {
+                        guard.resized();
+                    }
                     if let Some(msg) = to_msg(ev) {
                         quit = step(&mut app, &mut fx, start, msg);
                     }
@@ -459,7 +462,11 @@ pub async fn run(mut app: App, client: ChatClient, opts: RunOptions) -> std::io:
         if let Some(draft) = fx.edit_request.take() {
             // The editor needs the terminal: give it back, then take it again.
             drop(guard);
-            let result = tokio::task::block_in_place(|| crate::editor::edit(&draft));
+            // The editor runs off the loop's thread, so an answer that is
+            // streaming keeps arriving (into the channel) meanwhile.
+            let result = tokio::task::spawn_blocking(move || crate::editor::edit(&draft))
+                .await
+                .unwrap_or_else(|e| Err(format!("the editor failed: {e}")));
             guard = crate::tui::init(mouse)?;
             quit = step(&mut app, &mut fx, start, Msg::Edited(result));
             if quit {
@@ -490,6 +497,7 @@ async fn sleep_until(deadline: Option<Instant>) {
 fn draw(guard: &mut crate::tui::Guard, app: &App, theme: &Theme) -> std::io::Result<()> {
     use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
     // Synchronized update: the terminal shows whole frames, never half of one.
+    guard.fit()?;
     crossterm::queue!(guard.terminal.backend_mut(), BeginSynchronizedUpdate)?;
     guard.terminal.draw(|f| crate::ui::draw(f, app, theme))?;
     crossterm::execute!(guard.terminal.backend_mut(), EndSynchronizedUpdate)?;

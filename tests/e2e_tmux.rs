@@ -68,3 +68,43 @@ fn chat_switch_model_and_quit_in_a_real_terminal() {
         "raw mode undone (icanon back on):\n{s}"
     );
 }
+
+/// The screen is drawn at a fixed size that changes only on a resize event
+/// (asking the terminal its size every frame costs system calls): shrinking
+/// and growing the terminal must redraw at the new size at once, keeping the
+/// conversation.
+#[test]
+fn resizing_the_terminal_redraws_at_the_new_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_orchat");
+    let d = dir.path().display();
+    let cmd = format!(
+        "env -u OPENROUTER_API_KEY ORCHAT_DATA_DIR={d}/data ORCHAT_CACHE_DIR={d}/cache ORCHAT_STATE_DIR={d}/state {bin} --demo"
+    );
+    let t = Tmux::start(&cmd, 100, 30);
+    t.wait_for("the app", |s| s.contains("Enter send"));
+    t.text("remember this line");
+    t.keys(&["Enter"]);
+    t.wait_for("the answer", |s| {
+        s.contains("remember this line") && s.contains("reported")
+    });
+    // The input box's bottom border is the line above the key hints, which
+    // are on the last row; both must sit at the bottom of the new size.
+    let laid_out_for = |s: &str, cols: usize, rows: usize| {
+        let lines: Vec<&str> = s.lines().collect();
+        lines.len() >= rows
+            && lines[rows - 1].contains("Enter send")
+            && lines[rows - 2].starts_with('└')
+            && lines[rows - 2].trim_end().chars().count() == cols
+            && lines[rows..].iter().all(|l| l.trim().is_empty())
+    };
+    t.resize(60, 16);
+    t.wait_for("the app redrawn at 60x16", |s| laid_out_for(s, 60, 16));
+    t.resize(120, 36);
+    t.wait_for("the app redrawn at 120x36", |s| {
+        laid_out_for(s, 120, 36) && s.contains("remember this line")
+    });
+    t.keys(&["C-d"]);
+    let s = t.wait_for("exit", |s| s.contains("[exited"));
+    assert!(s.contains("[exited 0]"), "{s}");
+}

@@ -84,6 +84,25 @@ impl Tmux {
             std::thread::sleep(Duration::from_millis(100));
         }
     }
+    /// Resizes the window, as a user dragging the terminal's corner would.
+    pub fn resize(&self, cols: u16, rows: u16) {
+        assert!(
+            Command::new("tmux")
+                .args([
+                    "resize-window",
+                    "-t",
+                    &self.session,
+                    "-x",
+                    &cols.to_string(),
+                    "-y",
+                    &rows.to_string(),
+                ])
+                .status()
+                .unwrap()
+                .success()
+        );
+    }
+
     /// The tmux session's name, for tmux commands a test runs itself.
     pub fn session_name(&self) -> String {
         self.session.clone()
