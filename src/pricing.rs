@@ -115,12 +115,18 @@ pub struct TokenEstimate {
 pub fn estimate_tokens(text: &str) -> u64 {
     // Counted on bytes, not chars: an ASCII character is one byte below 0x80
     // and every other character has exactly one leading byte of 0xC0 or
-    // more. The loop vectorizes, so the live answer can be recounted every
-    // frame at memory speed.
+    // more. Byte-sized counters over blocks of at most 255 bytes let the
+    // compiler count 16 or 32 bytes a step, so the live answer can be
+    // recounted every frame (three times) at memory speed.
     let (mut ascii, mut other) = (0u64, 0u64);
-    for &b in text.as_bytes() {
-        ascii += u64::from(b < 0x80);
-        other += u64::from(b >= 0xC0);
+    for block in text.as_bytes().chunks(255) {
+        let (mut a, mut o) = (0u8, 0u8);
+        for &b in block {
+            a += u8::from(b < 0x80);
+            o += u8::from(b >= 0xC0);
+        }
+        ascii += u64::from(a);
+        other += u64::from(o);
     }
     ascii.div_ceil(4) + other
 }

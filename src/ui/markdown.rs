@@ -303,6 +303,8 @@ struct Unit {
     end: usize,
     width: usize,
     space: bool,
+    /// A run of printable ASCII (see `Units`), not one grapheme.
+    run: bool,
 }
 
 fn is_regional_indicator(c: char) -> bool {
@@ -320,10 +322,14 @@ fn joins_previous(prev: char, next: char, ri_count: u8) -> bool {
         || (is_regional_indicator(next) && ri_count == 1)
 }
 
+/// The spans' text cut into units a line can break between: graphemes, or
+/// with `runs`, whole runs of printable ASCII (most of an answer), which wrap
+/// like their characters would but cost one step instead of one per char.
 struct Units<'a> {
     spans: &'a [Span<'static>],
     span: usize,
     pos: usize,
+    runs: bool,
 }
 
 impl<'a> Units<'a> {
@@ -332,8 +338,21 @@ impl<'a> Units<'a> {
             spans,
             span: 0,
             pos: 0,
+            runs: false,
         }
     }
+
+    fn runs(spans: &'a [Span<'static>]) -> Self {
+        Self {
+            runs: true,
+            ..Self::new(spans)
+        }
+    }
+}
+
+/// Printable ASCII other than space: one cell each, never joined to another.
+fn is_run_byte(b: u8) -> bool {
+    b.is_ascii_graphic()
 }
 
 impl Iterator for Units<'_> {
@@ -343,6 +362,28 @@ impl Iterator for Units<'_> {
         loop {
             let s: &str = self.spans.get(self.span)?.content.as_ref();
             let rest = &s[self.pos..];
+            if self.runs {
+                let n = rest.bytes().take_while(|&b| is_run_byte(b)).count();
+                // A non-ASCII character after the run may join its last
+                // character (a combining accent): that one goes the slow way.
+                let n = if rest.len() > n && !rest.as_bytes()[n].is_ascii() {
+                    n.saturating_sub(1)
+                } else {
+                    n
+                };
+                if n > 1 {
+                    let start = self.pos;
+                    self.pos += n;
+                    return Some(Unit {
+                        span: self.span,
+                        start,
+                        end: start + n,
+                        width: n,
+                        space: false,
+                        run: true,
+                    });
+                }
+            }
             let mut chars = rest.chars();
             let Some(first) = chars.next() else {
                 self.span += 1;
@@ -373,6 +414,7 @@ impl Iterator for Units<'_> {
                 end,
                 width,
                 space: first == ' ' && end - start == 1,
+                run: false,
             });
         }
     }
@@ -449,6 +491,24 @@ impl<'a> Builder<'a> {
     }
 
     fn put_hard(&mut self, u: Unit) {
+        if u.run {
+            // A run of ASCII: as much as fits on each line.
+            let mut at = u.start;
+            while at < u.end {
+                if self.cur_w >= self.width && self.has_content() {
+                    self.newline();
+                }
+                let n = (u.end - at).min(self.width.saturating_sub(self.cur_w).max(1));
+                self.push(Unit {
+                    start: at,
+                    end: at + n,
+                    width: n,
+                    ..u
+                });
+                at += n;
+            }
+            return;
+        }
         if u.width > self.width {
             // Only possible for a 2-cell glyph at width 1: show that something
             // is there rather than overflow the line.
@@ -505,6 +565,17 @@ impl<'a> Builder<'a> {
 }
 
 fn wrap_spans(spans: &[Span<'static>], width: usize, mode: Mode) -> Vec<Vec<Span<'static>>> {
+    wrap_units(spans, width, mode, true)
+}
+
+/// `wrap_spans`, with ASCII runs as single units or (`runs` false, the
+/// reference the fast path is tested against) one unit per character.
+fn wrap_units(
+    spans: &[Span<'static>],
+    width: usize,
+    mode: Mode,
+    runs: bool,
+) -> Vec<Vec<Span<'static>>> {
     let width = width.max(1);
     let mut b = Builder::new(spans, width);
     match mode {
@@ -517,7 +588,12 @@ fn wrap_spans(spans: &[Span<'static>], width: usize, mode: Mode) -> Vec<Vec<Span
             let mut word: Vec<Unit> = Vec::new();
             let mut word_w = 0;
             let mut pending: Vec<Unit> = Vec::new();
-            for u in Units::new(spans) {
+            let units = if runs {
+                Units::runs(spans)
+            } else {
+                Units::new(spans)
+            };
+            for u in units {
                 if u.space {
                     if !word.is_empty() {
                         b.place_word(&word, word_w, &pending);
@@ -526,7 +602,7 @@ fn wrap_spans(spans: &[Span<'static>], width: usize, mode: Mode) -> Vec<Vec<Span
                         word_w = 0;
                     }
                     pending.push(u);
-                } else if u.width >= 2 {
+                } else if u.width >= 2 && !u.run {
                     // CJK text has no spaces; a line may break on either
                     // side of any wide glyph.
                     if !word.is_empty() {
@@ -1503,6 +1579,28 @@ fn fit_columns(natural: &[usize], budget: usize) -> Vec<usize> {
 
 #[cfg(test)]
 mod tests {
+    proptest::proptest! {
+        /// Wrapping ASCII runs as one unit gives the lines wrapping them
+        /// character by character gives: every width, overlong words,
+        /// combining accents after ASCII, CJK and emoji between, styles
+        /// changing mid-word.
+        #[test]
+        fn ascii_runs_wrap_like_their_characters(
+            parts in proptest::collection::vec(("[a-z .,/:-]{0,30}|[a-z]{20,90}|e\u{301}|日本|👍🏽| {1,3}|[\\PC]{0,6}", 0u8..3), 0..12),
+            width in 1usize..40,
+        ) {
+            let styles = [Style::default(), Style::default().bold(), Style::default().italic()];
+            let spans: Vec<Span<'static>> = parts
+                .into_iter()
+                .map(|(t, st)| Span::styled(t, styles[usize::from(st)]))
+                .collect();
+            proptest::prop_assert_eq!(
+                wrap_units(&spans, width, Mode::Word, true),
+                wrap_units(&spans, width, Mode::Word, false)
+            );
+        }
+    }
+
     use super::*;
 
     fn plain(lines: &[Line<'_>]) -> Vec<String> {
