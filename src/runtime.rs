@@ -2,7 +2,7 @@
 //! become `Msg`s; `update` turns them into state and effects; this is the
 //! only place effects (requests, cancels) are carried out. Frames are drawn
 //! only when something changed: within 16 ms of a key or of the end of an
-//! answer, at most ~30 times a second while an answer streams (stream events
+//! answer, at most 25 times a second while an answer streams (stream events
 //! wait in their channel for the next frame instead of waking the loop one by
 //! one); with nothing moving, the loop sleeps without timers.
 
@@ -19,7 +19,9 @@ use crate::store::Store;
 use crate::ui::theme::Theme;
 
 const FRAME: Duration = Duration::from_millis(16);
-/// The shortest gap between frames that only show more of a stream.
+/// The shortest gap between frames that only show more of a stream: 25 a
+/// second still reads as smooth, and at 100 chunks a second each frame takes
+/// four or so (see BENCHMARKS.md for what 30 a second cost).
 const STREAM_FRAME: Duration = Duration::from_millis(40);
 /// While waiting or streaming, the spinner and elapsed time move this often.
 const ANIMATION: Duration = Duration::from_millis(100);
