@@ -10,8 +10,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use ratatui::Frame;
-use ratatui::buffer::Buffer;
-use ratatui::layout::{Alignment, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
@@ -513,7 +512,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         skip = 0;
         i += 1;
     }
-    draw_lines(f.buffer_mut(), area, &lines);
+    super::draw_lines(f.buffer_mut(), area, &lines);
     for (y, proto) in images {
         let size = proto.size();
         let rect = Rect {
@@ -533,46 +532,6 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             },
         );
         f.render_widget(ratatui_image::Image::new(&proto), rect);
-    }
-}
-
-/// Writes lines into the buffer, one a row, cut at the area's right edge:
-/// what `Paragraph` without wrapping draws (the frame's buffer starts blank),
-/// without its per-grapheme reflow. Plain ASCII spans, most of a chat, are
-/// written a byte a cell; others go through ratatui's grapheme-aware
-/// `set_stringn`.
-fn draw_lines(buf: &mut Buffer, area: Rect, lines: &[Line<'_>]) {
-    let area = area.intersection(buf.area);
-    let right = area.right();
-    for (row, line) in lines.iter().enumerate().take(usize::from(area.height)) {
-        let y = area.y + row as u16;
-        let width = || {
-            u16::try_from(line.width())
-                .unwrap_or(u16::MAX)
-                .min(area.width)
-        };
-        let mut x = area.x
-            + match line.alignment {
-                Some(Alignment::Center) => (area.width / 2).saturating_sub(width() / 2),
-                Some(Alignment::Right) => area.width.saturating_sub(width()),
-                _ => 0,
-            };
-        for span in &line.spans {
-            if x >= right {
-                break;
-            }
-            let style = line.style.patch(span.style);
-            let text = span.content.as_ref();
-            if text.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
-                let n = text.len().min(usize::from(right - x));
-                for i in 0..n {
-                    buf[(x, y)].set_symbol(&text[i..i + 1]).set_style(style);
-                    x += 1;
-                }
-            } else {
-                x = buf.set_stringn(x, y, text, usize::from(right - x), style).0;
-            }
-        }
     }
 }
 
