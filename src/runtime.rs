@@ -406,10 +406,14 @@ pub async fn run(mut app: App, client: ChatClient, opts: RunOptions) -> std::io:
                 break;
             }
             update(&mut app, Msg::Tick(start.elapsed().as_millis() as u64));
+            let drawing = Instant::now();
             draw(&mut guard, &app, &theme)?;
             dirty = false;
-            interval = STREAM_FRAME;
             last_draw = Instant::now();
+            // A frame that took long (a huge answer still open) spaces out
+            // the stream frames after it, so drawing never takes more than
+            // about a tenth of a core however big the answer grows.
+            interval = STREAM_FRAME.max((last_draw - drawing) * 10);
             if panic_for_test {
                 panic!("ORCHAT_TEST_PANIC is set");
             }
