@@ -765,8 +765,9 @@ async fn read_request(sock: &mut TcpStream) -> String {
     String::from_utf8_lossy(&buf).to_string()
 }
 
-#[tokio::test]
-async fn a_server_echoing_the_key_in_an_error_body_does_not_leak_it() {
+/// A server that answers every request with `respond(authorization header)`,
+/// a whole HTTP response: for servers that echo the key back.
+async fn echo_server(respond: fn(&str) -> String) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/v1", listener.local_addr().unwrap());
     tokio::spawn(async move {
@@ -777,15 +778,23 @@ async fn a_server_echoing_the_key_in_an_error_body_does_not_leak_it() {
                 .find_map(|l| l.strip_prefix("authorization: "))
                 .unwrap_or("none")
                 .to_string();
-            let body = serde_json::json!({"error": {"code": 400, "message": format!("Invalid header: {auth}")}}).to_string();
-            let resp = format!(
-                "HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            let _ = sock.write_all(resp.as_bytes()).await;
+            let _ = sock.write_all(respond(&auth).as_bytes()).await;
             let _ = sock.shutdown().await;
         }
     });
+    url
+}
+
+#[tokio::test]
+async fn a_server_echoing_the_key_in_an_error_body_does_not_leak_it() {
+    let url = echo_server(|auth| {
+        let body = serde_json::json!({"error": {"code": 400, "message": format!("Invalid header: {auth}")}}).to_string();
+        format!(
+            "HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        )
+    })
+    .await;
     let c = client(config(&url, Some(KEY)));
     let items = run(&c, request("hi")).await;
     assert_eq!(items.len(), 1, "{items:?}");
@@ -798,6 +807,50 @@ async fn a_server_echoing_the_key_in_an_error_body_does_not_leak_it() {
     );
     assert!(!shown.contains("SENTINEL"), "{shown}");
     assert!(!format!("{e:?}").contains("SENTINEL"));
+}
+
+/// The same echo, but inside the stream: an error chunk (message and
+/// metadata) and a malformed line, after some text.
+#[tokio::test]
+async fn a_server_echoing_the_key_mid_stream_does_not_leak_it() {
+    let url = echo_server(|auth| {
+        let text = r#"{"id":"g","choices":[{"index":0,"delta":{"content":"partial"},"finish_reason":null}]}"#;
+        let err = serde_json::json!({"error": {"code": 502, "message": format!("upstream saw {auth}"),
+            "metadata": {"raw": format!("{{\"headers\":\"{auth}\"}}")}}});
+        let sse = format!("data: {text}\n\ndata: {{not json {auth}\n\ndata: {err}\n\n");
+        format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{sse}",
+            sse.len()
+        )
+    })
+    .await;
+    let c = client(config(&url, Some(KEY)));
+    let items = run(&c, request("hi")).await;
+    assert_eq!(text_of(&items), "partial");
+    let echoed: Vec<String> = items.iter().map(|i| format!("{i:?}")).collect();
+    assert!(
+        has(
+            &items,
+            |e| matches!(e, StreamEvent::ProviderError(w) if w.message.contains("upstream saw Bearer"))
+        ),
+        "the error arrived: {echoed:?}"
+    );
+    assert!(
+        has(&items, |e| matches!(e, StreamEvent::Malformed(_))),
+        "the malformed line was reported: {echoed:?}"
+    );
+    for shown in &echoed {
+        assert!(!shown.contains("SENTINEL"), "{shown}");
+    }
+    // And as the user sees it: the answer's one-line error.
+    let mut answer = orchat::answer::Answer::new(FLASH, 0, 0);
+    for ev in items.iter().flatten() {
+        answer.apply(ev);
+    }
+    let line = answer.error.clone().unwrap_or_default();
+    assert!(line.contains("upstream saw"), "{line}");
+    assert!(!line.contains("SENTINEL"), "{line}");
+    assert!(!answer.notes.concat().contains("SENTINEL"));
 }
 
 #[tokio::test]

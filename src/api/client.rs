@@ -269,6 +269,7 @@ impl ChatClient {
         if streaming {
             let mut events = decode(all);
             while let Some(ev) = events.next().await {
+                let ev = ev.map(|e| scrub_event(e, self.cfg.key.as_ref()));
                 if tx.send(ev).await.is_err() {
                     return Attempt::Finished; // The receiver stopped listening.
                 }
@@ -381,6 +382,29 @@ where
         }
     });
     Box::pin(s)
+}
+
+/// An error or a malformed line in the stream can echo the request back:
+/// the key never leaves the client in one.
+fn scrub_event(ev: StreamEvent, key: Option<&crate::secret::ApiKey>) -> StreamEvent {
+    let Some(key) = key else { return ev };
+    match ev {
+        StreamEvent::ProviderError(mut e) => {
+            e.message = crate::secret::scrub(&e.message, Some(key));
+            if let Some(meta) = &e.metadata {
+                let text = meta.to_string();
+                let clean = crate::secret::scrub(&text, Some(key));
+                if clean != text {
+                    e.metadata = serde_json::from_str(&clean).ok();
+                }
+            }
+            StreamEvent::ProviderError(e)
+        }
+        StreamEvent::Malformed(why) => {
+            StreamEvent::Malformed(crate::secret::scrub(&why, Some(key)))
+        }
+        ev => ev,
+    }
 }
 
 /// The events of one request. Dropping it aborts the request.
