@@ -171,10 +171,5 @@ fn callgrind(spec: &str) {
 criterion_group!(benches, bench);
 
 fn main() {
-    if let Ok(spec) = std::env::var("ORCHAT_CALLGRIND") {
-        callgrind(&spec);
-        return;
-    }
-    benches();
-    Criterion::default().configure_from_args().final_summary();
+    support::main(benches, callgrind);
 }

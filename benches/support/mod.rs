@@ -427,3 +427,17 @@ pub fn live_text(app: &mut App, turn: u64) -> &mut String {
         })
         .expect("the streaming answer")
 }
+
+/// A bench's `main`: with `ORCHAT_CALLGRIND=SPEC` (set by
+/// benches/callgrind.sh) it runs `callgrind(SPEC)`, the measured loop alone
+/// for an instruction count; otherwise the criterion `benches`.
+pub fn main(benches: fn(), callgrind: fn(&str)) {
+    if let Ok(spec) = std::env::var("ORCHAT_CALLGRIND") {
+        callgrind(&spec);
+        return;
+    }
+    benches();
+    criterion::Criterion::default()
+        .configure_from_args()
+        .final_summary();
+}
