@@ -89,11 +89,9 @@ async fn not_retried(fault: Fault, cause: &str, hint: Option<&str>) -> Driver {
     d
 }
 
-/// A fault the client retries: once scripted, the retry succeeds (the wait
-/// shows the cause while it lasts); scripted on every try, the app gives up
-/// after the policy's 3 retries with an error entry naming `cause`.
-async fn retried(fault: Fault, cause: &str) {
-    let mut d = driver().await;
+/// Scripts `fault` once and sends a prompt: the wait before the retry says
+/// `cause`, and the one retry completes the answer.
+async fn retried_once(d: &mut Driver, fault: &Fault, cause: &str) {
     d.server.push_fault(fault.clone());
     d.submit("hello");
     // While waiting to retry, the countdown says why.
@@ -111,6 +109,14 @@ async fn retried(fault: Fault, cause: &str) {
     d.until_idle().await;
     assert_eq!(d.server.received().len(), 2, "{fault:?}: one retry");
     assert_eq!(answers(&d.app)[0].status, Status::Complete);
+}
+
+/// A fault the client retries: once scripted, the retry succeeds (the wait
+/// shows the cause while it lasts); scripted on every try, the app gives up
+/// after the policy's 3 retries with an error entry naming `cause`.
+async fn retried(fault: Fault, cause: &str) {
+    let mut d = driver().await;
+    retried_once(&mut d, &fault, cause).await;
     assert!(
         errors(&d.app).is_empty(),
         "a successful retry leaves no error"
@@ -269,22 +275,7 @@ async fn rate_limit_per_day_says_daily_and_is_not_retried() {
 #[tokio::test]
 async fn rate_limit_upstream_says_upstream_and_is_retried() {
     let mut d = driver().await;
-    d.server.push_fault(Fault::RateLimitUpstream);
-    d.submit("hello");
-    d.until(|a| a.pending.as_ref().is_some_and(|p| p.retry_reason.is_some()))
-        .await;
-    let why = d
-        .app
-        .pending
-        .as_ref()
-        .unwrap()
-        .retry_reason
-        .clone()
-        .unwrap();
-    assert!(why.contains("rate limited upstream"), "{why}");
-    d.until_idle().await;
-    assert_eq!(d.server.received().len(), 2, "one retry");
-    assert_eq!(answers(&d.app)[0].status, Status::Complete);
+    retried_once(&mut d, &Fault::RateLimitUpstream, "rate limited upstream").await;
     next_prompt_succeeds(&mut d).await;
 }
 
