@@ -37,19 +37,28 @@ fn clear_area(r: Rect, area: Rect) -> Rect {
     }
 }
 
-fn frame<'a>(title: &'a str, theme: &Theme) -> Block<'a> {
-    Block::default()
+/// Opens an overlay at `r` over the screen `area`: clears what is under it,
+/// draws its titled border, and returns the area inside.
+fn open_box(f: &mut Frame, r: Rect, area: Rect, title: &str, theme: &Theme) -> Rect {
+    f.render_widget(Clear, clear_area(r, area));
+    let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border_focus)
-        .title(Span::styled(title, theme.assistant_label))
+        .title(Span::styled(title, theme.assistant_label));
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    inner
 }
 
 pub fn picker(f: &mut Frame, app: &App, theme: &Theme, p: &PickerState, area: Rect) {
     let r = centered(area, 94, 86, 40, 10);
-    f.render_widget(Clear, clear_area(r, area));
-    let block = frame(" model · type to filter · Enter choose · Esc close ", theme);
-    let inner = block.inner(r);
-    f.render_widget(block, r);
+    let inner = open_box(
+        f,
+        r,
+        area,
+        " model · type to filter · Enter choose · Esc close ",
+        theme,
+    );
     let [filter_row, table_row] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
     f.render_widget(
@@ -150,10 +159,7 @@ pub fn picker(f: &mut Frame, app: &App, theme: &Theme, p: &PickerState, area: Re
 
 pub fn cost(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let r = centered(area, 96, 70, 40, 10);
-    f.render_widget(Clear, clear_area(r, area));
-    let block = frame(" cost per model · Esc close ", theme);
-    let inner = block.inner(r);
-    f.render_widget(block, r);
+    let inner = open_box(f, r, area, " cost per model · Esc close ", theme);
     let mut rows: Vec<Row> = app
         .ledger
         .by_model
@@ -260,10 +266,7 @@ pub fn confirm_send(f: &mut Frame, theme: &Theme, reason: &str, area: Rect) {
         height: r.height.min(6),
         ..r
     };
-    f.render_widget(Clear, clear_area(r, area));
-    let block = frame(" over budget ", theme);
-    let inner = block.inner(r);
-    f.render_widget(block, r);
+    let inner = open_box(f, r, area, " over budget ", theme);
     let lines = vec![
         Line::from(Span::styled(reason.to_string(), theme.warn)),
         Line::from("Send anyway?  y / n"),
@@ -308,13 +311,13 @@ fn help_rows(
 
 pub fn help(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let r = centered(area, 86, 94, 40, 10);
-    f.render_widget(Clear, clear_area(r, area));
-    let block = frame(
+    let inner = open_box(
+        f,
+        r,
+        area,
         " keys and commands · ↑↓ PgUp PgDn scroll · Esc close ",
         theme,
     );
-    let inner = block.inner(r);
-    f.render_widget(block, r);
     let keys: Vec<(String, &str)> = keymap::CHAT
         .iter()
         .map(|b| (app.keymap.label(b.action), b.description))
@@ -336,22 +339,19 @@ pub fn help(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
 pub fn confirm_quit(f: &mut Frame, theme: &Theme, area: Rect) {
     let r = centered(area, 40, 20, 24, 3);
     let r = Rect { height: 3, ..r };
-    f.render_widget(Clear, clear_area(r, area));
-    let block = frame(" quit? ", theme);
-    let inner = block.inner(r);
-    f.render_widget(block, r);
+    let inner = open_box(f, r, area, " quit? ", theme);
     f.render_widget(Paragraph::new("Quit orchat?  y / n"), inner);
 }
 
 pub fn sessions(f: &mut Frame, app: &App, theme: &Theme, s: &SessionsState, area: Rect) {
     let r = centered(area, 94, 86, 40, 10);
-    f.render_widget(Clear, clear_area(r, area));
-    let block = frame(
+    let inner = open_box(
+        f,
+        r,
+        area,
         " conversations · type to search · Enter open · Ctrl+R rename · Ctrl+X delete · Esc ",
         theme,
     );
-    let inner = block.inner(r);
-    f.render_widget(block, r);
     let [top, table_row] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
     let prompt = if s.confirm_delete {
