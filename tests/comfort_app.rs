@@ -239,11 +239,10 @@ fn editor_round_trip_in_a_real_terminal() {
         .args(["+x", editor.to_str().unwrap()])
         .status()
         .unwrap();
-    let d = dir.path().display();
-    let cmd = format!(
-        "env -u OPENROUTER_API_KEY -u VISUAL EDITOR={} ORCHAT_DATA_DIR={d}/data ORCHAT_STATE_DIR={d}/state {} --demo",
-        editor.display(),
-        env!("CARGO_BIN_EXE_orchat")
+    let cmd = common::tmux::orchat_cmd(
+        dir.path(),
+        &format!("-u VISUAL EDITOR={}", editor.display()),
+        "--demo",
     );
     let t = common::tmux::Tmux::start(&cmd, 100, 24);
     t.wait_for("the app", |s| s.contains("Enter send"));

@@ -12,11 +12,7 @@ use common::tmux::Tmux;
 use orchat::store::{Store, StoredRole};
 
 fn orchat_cmd(dir: &Path, args: &str) -> String {
-    let d = dir.display();
-    format!(
-        "env -u OPENROUTER_API_KEY ORCHAT_DATA_DIR={d}/data ORCHAT_CACHE_DIR={d}/cache ORCHAT_STATE_DIR={d}/state {} {args}",
-        env!("CARGO_BIN_EXE_orchat")
-    )
+    common::tmux::orchat_cmd(dir, "", args)
 }
 
 #[test]

@@ -9,12 +9,8 @@ use std::process::Command;
 use common::tmux::Tmux;
 
 fn start(dir: &std::path::Path, extra_env: &str) -> Tmux {
-    let d = dir.display();
-    let cmd = format!(
-        "env -u OPENROUTER_API_KEY RUST_BACKTRACE=0 {extra_env} ORCHAT_DATA_DIR={d}/data ORCHAT_STATE_DIR={d}/state {} --demo",
-        env!("CARGO_BIN_EXE_orchat")
-    );
-    Tmux::start(&cmd, 100, 30)
+    let env = format!("RUST_BACKTRACE=0 {extra_env}");
+    Tmux::start(&common::tmux::orchat_cmd(dir, &env, "--demo"), 100, 30)
 }
 
 fn orchat_pid(t: &Tmux) -> String {

@@ -3,16 +3,12 @@
 
 mod common;
 
-use common::tmux::Tmux;
+use common::tmux::{Tmux, orchat_cmd};
 
 #[test]
 fn chat_switch_model_and_quit_in_a_real_terminal() {
     let dir = tempfile::tempdir().unwrap();
-    let bin = env!("CARGO_BIN_EXE_orchat");
-    let d = dir.path().display();
-    let cmd = format!(
-        "env -u OPENROUTER_API_KEY ORCHAT_DATA_DIR={d}/data ORCHAT_CACHE_DIR={d}/cache ORCHAT_STATE_DIR={d}/state {bin} --demo"
-    );
+    let cmd = orchat_cmd(dir.path(), "", "--demo");
     let t = Tmux::start(&cmd, 110, 34);
     t.wait_for("the app", |s| {
         s.contains("demo mode") && s.contains("Enter send")
@@ -76,11 +72,7 @@ fn chat_switch_model_and_quit_in_a_real_terminal() {
 #[test]
 fn resizing_the_terminal_redraws_at_the_new_size() {
     let dir = tempfile::tempdir().unwrap();
-    let bin = env!("CARGO_BIN_EXE_orchat");
-    let d = dir.path().display();
-    let cmd = format!(
-        "env -u OPENROUTER_API_KEY ORCHAT_DATA_DIR={d}/data ORCHAT_CACHE_DIR={d}/cache ORCHAT_STATE_DIR={d}/state {bin} --demo"
-    );
+    let cmd = orchat_cmd(dir.path(), "", "--demo");
     let t = Tmux::start(&cmd, 100, 30);
     t.wait_for("the app", |s| s.contains("Enter send"));
     t.text("remember this line");

@@ -5,6 +5,17 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+/// The shell command that runs the real binary with `args` and its data,
+/// cache and state under `dir`, without the user's key, plus `env`
+/// (`NAME=value` or `-u NAME` words for `env`).
+pub fn orchat_cmd(dir: &std::path::Path, env: &str, args: &str) -> String {
+    let d = dir.display();
+    format!(
+        "env -u OPENROUTER_API_KEY {env} ORCHAT_DATA_DIR={d}/data ORCHAT_CACHE_DIR={d}/cache ORCHAT_STATE_DIR={d}/state {} {args}",
+        env!("CARGO_BIN_EXE_orchat")
+    )
+}
+
 pub struct Tmux {
     session: String,
 }
