@@ -536,9 +536,7 @@ impl Store {
         }
         // Only reads until the file is known to be ours.
         schema::check_ours(&conn, &path)?;
-        let _mode: String = conn
-            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-            .map_err(err)?;
+        enable_wal(&conn, &path, opts.busy_timeout)?;
         // FULL: each saved message survives a power cut, not only a crash.
         // Messages are few and small, so the extra sync costs nothing felt.
         conn.pragma_update(None, "synchronous", "FULL")
@@ -807,6 +805,26 @@ impl Store {
             })?
             .collect()
         })
+    }
+}
+
+/// Puts the file in WAL mode. Switching the journal mode needs an exclusive
+/// lock, and SQLite returns "database is locked" at once instead of waiting
+/// through the busy handler: two orchat processes opening a new file at the
+/// same moment hit it (one in two runs of `two_processes_write_at_once` on
+/// a busy machine). So wait here, as the busy timeout would elsewhere.
+fn enable_wal(conn: &Connection, path: &Path, patience: Duration) -> Result<(), StoreError> {
+    let start = std::time::Instant::now();
+    loop {
+        match conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0)) {
+            Ok(_) => return Ok(()),
+            Err(e) => match StoreError::from_sqlite(path, e) {
+                StoreError::Locked { .. } if start.elapsed() < patience => {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                e => return Err(e),
+            },
+        }
     }
 }
 
