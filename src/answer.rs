@@ -10,17 +10,26 @@ use crate::api::types::Usage;
 use crate::catalog::Catalog;
 use crate::pricing::{Cost, TokenEstimate, estimate_tokens};
 
-/// How an answer ended (or that it has not yet).
+/// How an answer ended (or that it has not yet). Every final status but
+/// `Complete` comes with a one-line `Answer::error` saying why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum Status {
     #[default]
     Waiting,
     Streaming,
-    /// `[DONE]` arrived.
+    /// The model finished and said so (a finish reason, or `[DONE]`).
     Complete,
-    /// The stream ended without `[DONE]`.
+    /// The connection closed before the model finished.
     Incomplete,
+    /// The model reached the token limit (`finish_reason: "length"`,
+    /// Gemini's `MAX_TOKENS`).
+    CutShort,
+    /// A safety or policy filter stopped it (`content_filter`, Gemini's
+    /// `SAFETY`, `RECITATION`, `PROHIBITED_CONTENT`, …).
+    Blocked,
+    /// The model finished with no text and no image.
+    Empty,
     /// The user stopped it.
     Stopped,
     /// An error ended it; any text received is kept.
@@ -30,6 +39,67 @@ pub enum Status {
 impl Status {
     pub fn is_final(self) -> bool {
         !matches!(self, Status::Waiting | Status::Streaming)
+    }
+
+    /// How the ending reads in a header or a table: "cut short", "blocked", ….
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Waiting => "waiting",
+            Status::Streaming => "streaming",
+            Status::Complete => "complete",
+            Status::Incomplete => "incomplete",
+            Status::CutShort => "cut short",
+            Status::Blocked => "blocked",
+            Status::Empty => "empty",
+            Status::Stopped => "stopped",
+            Status::Failed => "failed",
+        }
+    }
+}
+
+/// What a finish reason says about the ending (PROTOCOL.md §2.2, §2.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FinishKind {
+    /// `stop`, `tool_calls` and anything else not named below.
+    Normal,
+    /// The token limit.
+    Length,
+    /// A safety or policy filter.
+    Filter,
+    /// `finish_reason: "error"`.
+    Error,
+}
+
+impl FinishKind {
+    /// Reads `finish_reason` and `native_finish_reason` together, in either
+    /// case: a filter or a limit named by either one counts.
+    pub fn of(reason: Option<&str>, native: Option<&str>) -> FinishKind {
+        let kinds = [reason, native].map(|r| r.map(|r| Self::one(&r.to_ascii_lowercase())));
+        for k in [FinishKind::Filter, FinishKind::Length, FinishKind::Error] {
+            if kinds.contains(&Some(k)) {
+                return k;
+            }
+        }
+        FinishKind::Normal
+    }
+
+    fn one(r: &str) -> FinishKind {
+        match r {
+            "length" | "max_tokens" | "max_output_tokens" | "model_length" => FinishKind::Length,
+            "content_filter"
+            | "safety"
+            | "recitation"
+            | "prohibited_content"
+            | "blocklist"
+            | "spii"
+            | "image_safety"
+            | "image_prohibited_content"
+            | "image_recitation"
+            | "refusal"
+            | "language" => FinishKind::Filter,
+            "error" => FinishKind::Error,
+            _ => FinishKind::Normal,
+        }
     }
 }
 
@@ -51,6 +121,9 @@ pub struct Answer {
     pub image_paths: Vec<Result<String, String>>,
     pub usage: Option<Usage>,
     pub finish_reason: Option<String>,
+    /// The provider's own finish reason (Gemini's `MAX_TOKENS`, `SAFETY`).
+    #[serde(default)]
+    pub native_finish_reason: Option<String>,
     pub status: Status,
     /// What ended it, when something went wrong (one line).
     pub error: Option<String>,
@@ -60,6 +133,9 @@ pub struct Answer {
     pub prompt_estimate: u64,
     /// Input images sent with the prompt.
     pub images_in: u64,
+    /// The failure, typed, when an error ended it (for hints and offers).
+    #[serde(skip)]
+    pub failure: Option<ApiError>,
 }
 
 impl Answer {
@@ -103,13 +179,11 @@ impl Answer {
             }
             StreamEvent::Image(url) => self.images.push(url.clone()),
             StreamEvent::Usage(u) => self.usage = Some(u.clone()),
-            StreamEvent::Finish { reason, .. } => {
+            StreamEvent::Finish { reason, native } => {
                 self.finish_reason = Some(reason.clone());
+                self.native_finish_reason.clone_from(native);
             }
-            StreamEvent::ProviderError(e) => {
-                self.status = Status::Failed;
-                self.error = Some(ApiError::from_wire(200, e, None).to_string());
-            }
+            StreamEvent::ProviderError(e) => self.fail(&ApiError::from_wire(200, e, None)),
             StreamEvent::Malformed(why) => {
                 self.notes.push(format!("skipped a malformed line: {why}"));
             }
@@ -123,25 +197,104 @@ impl Answer {
                     wait.as_secs_f64()
                 ));
             }
-            StreamEvent::Done => {
-                if self.status != Status::Failed {
-                    self.status = Status::Complete;
-                }
-            }
-            StreamEvent::Truncated => {
-                if self.status != Status::Failed {
-                    self.status = Status::Incomplete;
-                    self.error = Some("the stream ended before the answer was complete".into());
-                }
-            }
+            StreamEvent::Done => self.conclude(true),
+            StreamEvent::Truncated => self.conclude(false),
         }
         true
     }
 
-    /// Records a failure of the request itself (HTTP error, network, timeout).
+    /// Records a failure of the request itself (HTTP error, network, timeout)
+    /// or one the provider reported in the stream.
     pub fn fail(&mut self, err: &ApiError) {
         self.status = Status::Failed;
         self.error = Some(err.to_string());
+        self.failure = Some(err.clone());
+    }
+
+    /// Whether anything of an answer arrived: text, reasoning, an image or usage.
+    pub fn received(&self) -> bool {
+        !self.text.is_empty()
+            || !self.reasoning.is_empty()
+            || !self.images.is_empty()
+            || self.usage.is_some()
+    }
+
+    /// Settles how the answer ended once the stream is over (`done`: it said
+    /// `[DONE]`). A finish reason decides; without one, a stream that ended
+    /// without `[DONE]` was cut off. A stop with nothing in it is flagged.
+    pub fn conclude(&mut self, done: bool) {
+        if matches!(self.status, Status::Failed | Status::Stopped) {
+            return;
+        }
+        let kind = FinishKind::of(
+            self.finish_reason.as_deref(),
+            self.native_finish_reason.as_deref(),
+        );
+        let (status, error) = match kind {
+            FinishKind::Filter => (
+                Status::Blocked,
+                format!(
+                    "blocked by the provider's safety filter ({})",
+                    self.native_finish_reason
+                        .as_deref()
+                        .or(self.finish_reason.as_deref())
+                        .unwrap_or("content_filter")
+                ),
+            ),
+            FinishKind::Length => (Status::CutShort, self.cut_short_reason()),
+            FinishKind::Error => (
+                Status::Failed,
+                "the provider ended the answer with an error".to_string(),
+            ),
+            FinishKind::Normal if !done && self.finish_reason.is_none() => (
+                Status::Incomplete,
+                if self.received() {
+                    "the connection closed in the middle of the answer"
+                } else {
+                    "the connection closed before any answer arrived"
+                }
+                .to_string(),
+            ),
+            FinishKind::Normal if self.text.trim().is_empty() && self.images.is_empty() => (
+                Status::Empty,
+                if self.reasoning.trim().is_empty() {
+                    "the model sent an empty answer".to_string()
+                } else {
+                    "the model sent only its reasoning, no answer text".to_string()
+                },
+            ),
+            FinishKind::Normal => {
+                self.status = Status::Complete;
+                return;
+            }
+        };
+        self.status = status;
+        self.error = Some(error);
+    }
+
+    /// Output tokens that went to reasoning: reported, else estimated.
+    pub fn reasoning_tokens(&self) -> u64 {
+        self.usage
+            .as_ref()
+            .map(Usage::reasoning_tokens)
+            .filter(|n| *n > 0)
+            .unwrap_or_else(|| estimate_tokens(&self.reasoning))
+    }
+
+    /// Whether the whole token budget went to reasoning, so no text came.
+    pub fn spent_on_reasoning(&self) -> bool {
+        self.status == Status::CutShort && self.text.trim().is_empty() && !self.reasoning.is_empty()
+    }
+
+    fn cut_short_reason(&self) -> String {
+        if self.text.trim().is_empty() && !self.reasoning.is_empty() {
+            format!(
+                "cut short by the token limit: {} tokens went to reasoning and no answer text came",
+                self.reasoning_tokens()
+            )
+        } else {
+            "cut short: the answer reached the token limit".to_string()
+        }
     }
 
     /// Tokens known so far, for the live estimate.
@@ -155,8 +308,15 @@ impl Answer {
         }
     }
 
-    /// The answer's cost: reported, computed from usage, or estimated.
+    /// The answer's cost: reported, computed from usage, or estimated; a
+    /// request that failed before any answer came was not billed: exactly $0.
     pub fn cost(&self, catalog: &Catalog) -> Cost {
+        if self.status == Status::Failed && !self.received() {
+            return Cost::new(
+                rust_decimal::Decimal::ZERO,
+                crate::pricing::CostKind::NotBilled,
+            );
+        }
         let pricing = catalog
             .get(self.model())
             .or_else(|| catalog.get(&self.model_requested))

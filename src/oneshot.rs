@@ -78,6 +78,14 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
     let mut answer = Answer::new(&model_id, prompt_estimate, images.len() as u64);
     let mut out = std::io::stdout().lock();
     let mut events = conn.client.send(req);
+    // Reasoning goes to stderr; the line it leaves open is closed before
+    // anything else is written there.
+    let mut reasoning_open = false;
+    let close_reasoning = |open: &mut bool| {
+        if std::mem::take(open) {
+            eprintln!();
+        }
+    };
     while let Some(ev) = events.next().await {
         match ev {
             Ok(ev) => {
@@ -87,23 +95,27 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
                 }
                 match &ev {
                     crate::api::StreamEvent::Content(t) => {
+                        close_reasoning(&mut reasoning_open);
                         let _ = out.write_all(sanitize(t).as_bytes());
                         let _ = out.flush();
                     }
                     crate::api::StreamEvent::Reasoning(t) if cli.show_reasoning => {
                         eprint!("{}", sanitize(t));
+                        reasoning_open = !t.ends_with('\n');
                     }
                     crate::api::StreamEvent::Retrying {
                         attempt,
                         wait,
                         reason,
                     } => {
+                        close_reasoning(&mut reasoning_open);
                         eprintln!(
                             "orchat: {reason}; retry {attempt} in {}s",
                             wait.as_secs_f64().ceil()
                         );
                     }
                     crate::api::StreamEvent::Malformed(why) => {
+                        close_reasoning(&mut reasoning_open);
                         eprintln!("orchat: skipped a malformed line: {why}");
                     }
                     _ => {}
@@ -111,6 +123,10 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
             }
             Err(e) => answer.fail(&e),
         }
+    }
+    close_reasoning(&mut reasoning_open);
+    if !answer.status.is_final() {
+        answer.conclude(false);
     }
     if !cli.json && !answer.text.is_empty() && !answer.text.ends_with('\n') {
         let _ = writeln!(out);
@@ -120,11 +136,7 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
 
     let saved = save_images(&answer);
     let cost = answer.cost(&conn.catalog);
-    let code = match answer.status {
-        Status::Complete => EXIT_OK,
-        Status::Failed if answer.text.is_empty() => EXIT_FAILED,
-        _ => EXIT_INCOMPLETE,
-    };
+    let code = exit_code(&answer);
     if cli.json {
         let usage = answer.usage.as_ref();
         let obj = json!({
@@ -152,10 +164,21 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
     for p in &saved {
         eprintln!("orchat: image saved to {}", p.display());
     }
+    let not_billed = cost.kind == crate::pricing::CostKind::NotBilled;
     if let Some(err) = &answer.error {
-        eprintln!("orchat: {}", sanitize(err));
+        // A request refused before any answer costs nothing, and says so on
+        // its one line.
+        let billed = if not_billed {
+            "; nothing was billed ($0)"
+        } else {
+            ""
+        };
+        eprintln!("orchat: {}{billed}", sanitize(err));
     }
-    if answer.status != Status::Failed || !answer.text.is_empty() {
+    if let Some(hint) = ending_hint(&answer, cfg) {
+        eprintln!("orchat: {hint}");
+    }
+    if !not_billed {
         let (pin, pout) = match &answer.usage {
             Some(u) => (u.prompt_tokens, u.completion_tokens),
             None => {
@@ -172,6 +195,34 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
         );
     }
     code
+}
+
+/// 0 when the answer is complete; 1 when the request failed, or a filter
+/// blocked it, before any text; 3 when the answer is incomplete in any way
+/// (cut off, cut short, blocked midway, empty).
+fn exit_code(answer: &Answer) -> i32 {
+    match answer.status {
+        Status::Complete => EXIT_OK,
+        Status::Failed | Status::Blocked if answer.text.trim().is_empty() => EXIT_FAILED,
+        _ => EXIT_INCOMPLETE,
+    }
+}
+
+/// What to change after an ending that was not a plain success.
+fn ending_hint(answer: &Answer, cfg: &Config) -> Option<String> {
+    let limit = cfg
+        .max_tokens
+        .map(|n| format!(" (now {n})"))
+        .unwrap_or_default();
+    match answer.status {
+        Status::CutShort if answer.spent_on_reasoning() => Some(format!(
+            "raise --max-tokens{limit} or lower --reasoning (low, or a token budget) to leave room for the answer"
+        )),
+        Status::CutShort => Some(format!("raise --max-tokens{limit} for the rest")),
+        Status::Blocked => Some("rephrase the prompt or try another model (-m)".into()),
+        Status::Empty => Some("try again, or another model (-m)".into()),
+        _ => None,
+    }
 }
 
 /// serde_json writes C1 controls (U+009B is an 8-bit CSI) and bidi

@@ -142,6 +142,9 @@ pub enum CostKind {
     /// Estimated tokens × prices: while streaming, or when usage never came.
     #[default]
     Estimated,
+    /// Refused before any answer (an HTTP error): exactly $0.
+    #[serde(rename = "not_billed")]
+    NotBilled,
 }
 
 impl CostKind {
@@ -150,6 +153,7 @@ impl CostKind {
             CostKind::Reported => "reported",
             CostKind::Computed => "computed",
             CostKind::Estimated => "estimated",
+            CostKind::NotBilled => "not billed",
         }
     }
 }
@@ -271,8 +275,8 @@ pub struct TurnCharge<'a> {
 impl Ledger {
     pub fn add(&mut self, t: TurnCharge<'_>) {
         let s = self.by_model.entry(t.model.to_string()).or_default();
-        s.turns += 1;
-        s.images_in += t.estimate.images_in;
+        s.turns = s.turns.saturating_add(1);
+        s.images_in = s.images_in.saturating_add(t.estimate.images_in);
         match t.usage {
             Some(u) => {
                 s.prompt_tokens = s.prompt_tokens.saturating_add(u.prompt_tokens);
@@ -281,10 +285,15 @@ impl Ledger {
                 s.image_tokens = s.image_tokens.saturating_add(u.image_tokens());
             }
             None => {
-                s.prompt_tokens += t.estimate.prompt;
-                s.completion_tokens += t.estimate.output + t.estimate.reasoning;
-                s.reasoning_tokens += t.estimate.reasoning;
-                s.image_tokens += t.estimate.images_out * IMAGE_OUTPUT_TOKENS;
+                let e = &t.estimate;
+                s.prompt_tokens = s.prompt_tokens.saturating_add(e.prompt);
+                s.completion_tokens = s
+                    .completion_tokens
+                    .saturating_add(e.output.saturating_add(e.reasoning));
+                s.reasoning_tokens = s.reasoning_tokens.saturating_add(e.reasoning);
+                s.image_tokens = s
+                    .image_tokens
+                    .saturating_add(e.images_out.saturating_mul(IMAGE_OUTPUT_TOKENS));
             }
         }
         s.cost = sat_add(s.cost, t.cost.usd);
@@ -296,7 +305,7 @@ impl Ledger {
                     s.computed_for_reported = sat_add(s.computed_for_reported, c);
                 }
             }
-            CostKind::Computed => {}
+            CostKind::Computed | CostKind::NotBilled => {}
         }
     }
 

@@ -8,7 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use bytes::Bytes;
 use futures_util::StreamExt;
 use orchat::api::ApiError;
-use orchat::api::sse::{LineFramer, MAX_LINE_BYTES, StreamEvent, decode, parse_response};
+use orchat::api::body::parse_response;
+use orchat::api::sse::{LineFramer, MAX_LINE_BYTES, StreamEvent, decode};
 use orchat::api::types::{
     CompletionTokensDetails, ErrorCode, PromptTokensDetails, Usage, WireDecimal, WireError,
 };
@@ -198,6 +199,7 @@ fn expected_d() -> Vec<StreamEvent> {
             code: Some(ErrorCode::Number(502)),
             message: "Upstream connection closed before the response completed".into(),
             metadata: Some(json!({"error_type": "provider_unavailable"})),
+            ..WireError::default()
         }),
         finish("error", None),
         StreamEvent::Truncated,
@@ -649,7 +651,7 @@ fn string_error_codes_and_reasoning_details_only() {
             StreamEvent::ProviderError(WireError {
                 code: Some(ErrorCode::Text("server_error".into())),
                 message: "boom".into(),
-                metadata: None,
+                ..WireError::default()
             }),
             finish("error", None),
             StreamEvent::Truncated,

@@ -355,7 +355,11 @@ async fn a_drop_after_the_first_byte_keeps_the_partial_answer_and_is_not_retried
     assert_eq!(saved.cost_kind, Some(CostKind::Estimated));
     let (text, _) = last_error(&d.app);
     assert!(text.contains("network error"), "{text}");
-    assert!(text.contains("connection broke"), "{text}");
+    assert!(
+        text.contains("the connection closed in the middle of the answer"),
+        "in a user's words, not hyper's: {text}"
+    );
+    assert!(!text.contains("EOF") && !text.contains("chunk"), "{text}");
     next_prompt_succeeds(&mut d).await;
 }
 
@@ -483,32 +487,29 @@ async fn a_missing_usage_chunk_marks_the_cost_estimated() {
 }
 
 #[tokio::test]
-async fn a_missing_done_marks_the_answer_incomplete_and_keeps_it() {
+async fn a_missing_done_after_the_finish_reason_is_still_a_complete_answer() {
+    // The model said `finish_reason: "stop"`; only the `[DONE]` line is
+    // missing (some servers never send it). Liberal in what we accept.
     let (mut d, store, _dir) = saving(|_| {}).await;
     d.submit("hello [[fault:no-done]]");
     d.until_idle().await;
     let a = &answers(&d.app)[0];
-    assert_eq!(a.status, Status::Incomplete);
+    assert_eq!(a.status, Status::Complete);
     let saved = saved_answer(&store, &a.text);
-    assert_eq!(saved.status, Some(Status::Incomplete));
+    assert_eq!(saved.status, Some(Status::Complete));
     assert!(a.text.contains("hello"));
-    // Usage came before the missing [DONE]: the cost is still the reported one.
     assert_eq!(cost_kind(&d.app, 0), CostKind::Reported);
-    let (text, _) = last_error(&d.app);
-    assert!(text.contains("answer incomplete"), "{text}");
-    assert!(text.contains("stream ended before"), "{text}");
+    assert!(errors(&d.app).is_empty(), "{:?}", errors(&d.app));
     assert_eq!(d.server.received().len(), 1);
-    let s = common::screen(&d.app, 100, 40);
-    assert!(s.contains("■ incomplete"), "{s}");
     next_prompt_succeeds(&mut d).await;
 }
 
 #[tokio::test]
-async fn no_usage_and_no_done_together_are_incomplete_and_estimated() {
+async fn no_usage_and_no_done_together_are_complete_and_estimated() {
     let mut d = driver().await;
     d.submit("hello [[fault:no-usage]] [[fault:no-done]]");
     d.until_idle().await;
-    assert_eq!(answers(&d.app)[0].status, Status::Incomplete);
+    assert_eq!(answers(&d.app)[0].status, Status::Complete);
     assert_eq!(cost_kind(&d.app, 0), CostKind::Estimated);
     next_prompt_succeeds(&mut d).await;
 }

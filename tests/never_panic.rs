@@ -13,8 +13,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use futures_util::{FutureExt, StreamExt};
+use orchat::api::body::parse_response;
 use orchat::api::error::{LimitScope, RateHeaders, RateLimit};
-use orchat::api::sse::{StreamEvent, decode, parse_response};
+use orchat::api::sse::{StreamEvent, decode};
 use orchat::api::types::{Usage, WireError};
 use orchat::api::{ApiError, types::WireDecimal};
 use orchat::app::{App, Msg, update};
@@ -231,7 +232,7 @@ fn stream_event() -> impl Strategy<Value = StreamEvent> {
         any_text().prop_map(|m| StreamEvent::ProviderError(WireError {
             code: None,
             message: m,
-            metadata: None
+            ..WireError::default()
         })),
         any_text().prop_map(StreamEvent::Malformed),
         (any::<u32>(), 0u64..100_000, api_error()).prop_map(|(attempt, ms, reason)| {

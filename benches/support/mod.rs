@@ -391,6 +391,7 @@ pub fn conversation(messages: usize, live: &str) -> (App, u64) {
     app.pending = Some(Pending {
         turn,
         started_ms: 0,
+        last_event_ms: 2_000,
         first_token_ms: Some(10),
         retry_at_ms: None,
         retry_reason: None,

@@ -38,5 +38,5 @@ fuzz_target!(|data: &[u8]| {
         Some(Ok(StreamEvent::Done | StreamEvent::Truncated) | Err(_))
     ));
     // The non-streaming parser gets the same bytes.
-    let _ = orchat::api::sse::parse_response(body);
+    let _ = orchat::api::body::parse_response(body);
 });

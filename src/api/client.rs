@@ -16,9 +16,10 @@ use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use tokio::sync::mpsc;
 
+use super::body::{BodyKind, parse_response, sniff};
 use super::error::{ApiError, RateHeaders};
 use super::provider::Provider;
-use super::sse::{StreamEvent, decode, parse_response};
+use super::sse::{StreamEvent, decode};
 use super::types::ChatRequest;
 use crate::secret::ApiKey;
 
@@ -244,7 +245,7 @@ impl ChatClient {
             Ok(Ok(r)) => r,
         };
         let status = resp.status().as_u16();
-        if status != 200 {
+        if !(200..300).contains(&status) {
             let headers = RateHeaders::from_map(resp.headers());
             let text = match tokio::time::timeout(idle, resp.bytes()).await {
                 Ok(Ok(b)) => String::from_utf8_lossy(&b).into_owned(),
@@ -253,41 +254,68 @@ impl ChatClient {
             let text = crate::secret::scrub(&text, self.cfg.key.as_ref());
             return Attempt::Failed(ApiError::from_response(status, &headers, &text));
         }
-
-        let mut bytes = idle_guarded(resp.bytes_stream(), idle, self.cfg.key.clone());
-        // Wait for the first byte: a drop or stall before it is still retryable.
-        let first = match bytes.next().await {
-            Some(Ok(b)) => b,
-            Some(Err(e)) => return Attempt::Failed(e),
-            None => {
+        let content_type = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let bytes = idle_guarded(resp.bytes_stream(), idle, self.cfg.key.clone());
+        // Whitespace before the first real byte is padding, not the answer: a
+        // drop or stall until then is still retryable.
+        let sniffed = match sniff(content_type.as_deref(), bytes).await {
+            Ok(Some(s)) => s,
+            Ok(None) => {
                 return Attempt::Failed(ApiError::Network(
                     "the connection closed before any answer arrived".into(),
                 ));
             }
+            Err(e) => return Attempt::Failed(e),
         };
-        let all = futures_util::stream::once(async move { Ok(first) }).chain(bytes);
-        if streaming {
-            let mut events = decode(all);
-            while let Some(ev) = events.next().await {
-                let ev = ev.map(|e| scrub_event(e, self.cfg.key.as_ref()));
-                if tx.send(ev).await.is_err() {
-                    return Attempt::Finished; // The receiver stopped listening.
+        tracing::debug!(kind = ?sniffed.kind, streaming, "reading the body");
+        match sniffed.kind {
+            BodyKind::EventStream => {
+                let mut events = decode(sniffed.body);
+                while let Some(ev) = events.next().await {
+                    let ev = ev.map(|e| scrub_event(e, self.cfg.key.as_ref()));
+                    if tx.send(ev).await.is_err() {
+                        return Attempt::Finished; // The receiver stopped listening.
+                    }
                 }
             }
-        } else {
-            let collected: Result<Vec<Bytes>, ApiError> =
-                all.collect::<Vec<_>>().await.into_iter().collect();
-            let result = collected.and_then(|parts| parse_response(&parts.concat()));
-            match result {
-                Ok(evs) => {
-                    for ev in evs {
-                        if tx.send(Ok(ev)).await.is_err() {
-                            break;
+            BodyKind::Json => {
+                let mut all = Vec::new();
+                let mut parts = sniffed.body;
+                while let Some(part) = parts.next().await {
+                    match part {
+                        Ok(b) => all.extend_from_slice(&b),
+                        Err(e) => {
+                            // Part of an answer came: never retried.
+                            let _ = tx.send(Err(e)).await;
+                            return Attempt::Finished;
                         }
                     }
                 }
-                Err(e) => {
-                    let _ = tx.send(Err(e)).await;
+                match parse_response(&all) {
+                    Ok(evs) => {
+                        for ev in evs {
+                            if tx
+                                .send(Ok(scrub_event(ev, self.cfg.key.as_ref())))
+                                .await
+                                .is_err()
+                            {
+                                break;
+                            }
+                        }
+                    }
+                    // An error object under HTTP 200 is an HTTP error in all
+                    // but name: retried as one would be. It may echo the key.
+                    Err(e) => {
+                        let text = String::from_utf8_lossy(&all);
+                        let clean = crate::secret::scrub(&text, self.cfg.key.as_ref());
+                        return Attempt::Failed(
+                            parse_response(clean.as_bytes()).err().unwrap_or(e),
+                        );
+                    }
                 }
             }
         }
@@ -369,9 +397,14 @@ where
                 )),
                 Ok(Some(Ok(b))) => Some((Ok(b), (body, false))),
                 Ok(Some(Err(e))) => {
+                    // hyper's words ("unexpected EOF during chunk size line")
+                    // go to the log; the user reads what happened.
                     let err = match transport_error(e, key.as_ref()) {
                         ApiError::Network(m) => {
-                            ApiError::Network(format!("the connection broke: {m}"))
+                            tracing::info!(error = %m, "the body broke off");
+                            ApiError::Network(
+                                "the connection closed in the middle of the answer".into(),
+                            )
                         }
                         other => other,
                     };

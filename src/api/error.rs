@@ -73,7 +73,7 @@ pub enum ApiError {
     Auth { status: u16, message: String },
     #[error("out of credits ({status}): {message} (add credits or choose a free model)")]
     Credits { status: u16, message: String },
-    #[error("blocked by moderation ({status}): {message}")]
+    #[error("blocked by moderation ({status}): {message} (rephrase, or try another model)")]
     Moderation {
         status: u16,
         message: String,
@@ -140,56 +140,85 @@ impl ApiError {
     }
 
     /// Classifies an HTTP error response from its status, rate-limit headers
-    /// and body, whatever shape the body has (OpenRouter, AI/ML API, Google).
+    /// and body, whatever shape the body has (OpenRouter, OpenAI, AI/ML API,
+    /// Google's object, flat or in a list).
     pub fn from_response(status: u16, headers: &RateHeaders, body: &str) -> ApiError {
         let wire = parse_error_body(body).unwrap_or_else(|| WireError {
-            code: None,
             message: if body.trim().is_empty() {
                 status_text(status).to_string()
             } else {
                 crate::text::preview(body, 200)
             },
-            metadata: None,
+            ..WireError::default()
         });
         ApiError::from_wire(status, &wire, Some(headers))
     }
 
     /// Classifies an error object: from a response body, an HTTP 200 body, or
     /// a chunk mid-stream (where `code` may be a string like "server_error").
+    /// Structured fields decide first (OpenRouter's `metadata.error_type`,
+    /// OpenAI's `code` and `type`, Google's `status`, moderation metadata),
+    /// then the status code, and the provider's words only last.
     pub fn from_wire(http_status: u16, err: &WireError, headers: Option<&RateHeaders>) -> ApiError {
-        let status = match &err.code {
-            Some(ErrorCode::Number(n)) if (100..600).contains(n) && http_status == 200 => *n as u16,
-            Some(ErrorCode::Text(t)) if http_status == 200 => t.parse().unwrap_or(502),
-            _ => http_status,
-        };
         let meta = err.metadata.as_ref();
+        let named = |k: &str| meta.and_then(|m| m.get(k)).and_then(Value::as_str);
+        let code_text = match &err.code {
+            Some(ErrorCode::Text(t)) => Some(t.as_str()),
+            _ => None,
+        };
+        let code_number = match &err.code {
+            Some(ErrorCode::Number(n)) => Some(*n),
+            Some(ErrorCode::Text(t)) => t.trim().parse().ok(),
+            None => None,
+        }
+        .filter(|n| (100..600).contains(n))
+        .map(|n| n as u16);
+        let status = if (200..300).contains(&http_status) {
+            code_number
+                .or_else(|| err.status.as_deref().and_then(google_status_code))
+                .unwrap_or(502)
+        } else {
+            http_status
+        };
         let message = readable_message(err);
-        let error_type = meta
-            .and_then(|m| m.get("error_type"))
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        let lower = message.to_lowercase();
-        let provider = meta
-            .and_then(|m| m.get("provider_name"))
-            .and_then(Value::as_str)
-            .map(str::to_string);
+        let provider = named("provider_name").map(str::to_string);
+        let flagged =
+            meta.is_some_and(|m| m.get("reasons").is_some() || m.get("flagged_input").is_some());
 
-        if status == 429 || error_type == "rate_limit_exceeded" {
-            return ApiError::RateLimited(rate_limit(message, meta, headers));
-        }
-        if error_type == "context_length_exceeded"
-            || lower.contains("context length")
-            || lower.contains("context window")
-            || lower.contains("too many tokens")
-        {
-            return ApiError::ContextTooLong { status, message };
-        }
-        match status {
-            401 => ApiError::Auth { status, message },
-            402 => ApiError::Credits { status, message },
-            // AI/ML API answers 403 for an empty balance (OpenRouter uses 402).
-            403 if lower.contains("credit") => ApiError::Credits { status, message },
-            403 => ApiError::Moderation {
+        let structured = [
+            named("error_type"),
+            code_text,
+            err.kind.as_deref(),
+            err.status.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(category)
+        .or(flagged.then_some(Category::Moderation));
+        let category = match structured {
+            Some(c) if c != Category::Invalid => c,
+            _ => match status {
+                429 => Category::RateLimited,
+                401 => Category::Auth,
+                402 => Category::Credits,
+                403 => by_words_403(&message),
+                404 => Category::NotFound,
+                408 => Category::Timeout,
+                413 => Category::TooLarge,
+                400..=499 => Category::Invalid,
+                _ => Category::Upstream,
+            },
+        };
+        let category = match category {
+            // "Invalid" with words that say what is wrong.
+            Category::Invalid => by_words(&message).unwrap_or(Category::Invalid),
+            c => c,
+        };
+        match category {
+            Category::RateLimited => ApiError::RateLimited(rate_limit(message, meta, headers)),
+            Category::Credits => ApiError::Credits { status, message },
+            Category::Auth => ApiError::Auth { status, message },
+            Category::Moderation => ApiError::Moderation {
                 status,
                 reasons: meta
                     .and_then(|m| m.get("reasons"))
@@ -203,16 +232,134 @@ impl ApiError {
                     .unwrap_or_default(),
                 message,
             },
-            404 => ApiError::NotFound { status, message },
-            408 => ApiError::Timeout(format!("the provider timed out (408): {message}")),
-            413 => ApiError::TooLarge { status, message },
-            400..=499 => ApiError::BadRequest { status, message },
-            _ => ApiError::Upstream {
-                status,
+            Category::NotFound => ApiError::NotFound { status, message },
+            Category::ContextTooLong => ApiError::ContextTooLong { status, message },
+            Category::TooLarge => ApiError::TooLarge { status, message },
+            Category::Timeout => {
+                ApiError::Timeout(format!("the provider timed out ({status}): {message}"))
+            }
+            Category::Invalid => ApiError::BadRequest { status, message },
+            Category::Upstream => ApiError::Upstream {
+                status: if (500..600).contains(&status) {
+                    status
+                } else {
+                    502
+                },
                 message,
                 provider,
             },
         }
+    }
+}
+
+/// Kinds of failure, as the structured fields name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Category {
+    RateLimited,
+    Credits,
+    Auth,
+    Moderation,
+    NotFound,
+    ContextTooLong,
+    TooLarge,
+    Timeout,
+    /// A bad request of no more specific kind.
+    Invalid,
+    Upstream,
+}
+
+/// OpenRouter's `error_type` (PROTOCOL.md §3.3), OpenAI's `code` and `type`,
+/// and Google's `status` names.
+fn category(name: &str) -> Option<Category> {
+    Some(match name {
+        "rate_limit_exceeded" | "rate_limit_error" | "RESOURCE_EXHAUSTED" | "too_many_requests" => {
+            Category::RateLimited
+        }
+        "insufficient_quota"
+        | "payment_required"
+        | "billing_hard_limit_reached"
+        | "insufficient_credits"
+        | "billing_not_active" => Category::Credits,
+        "authentication"
+        | "authentication_error"
+        | "invalid_api_key"
+        | "UNAUTHENTICATED"
+        | "permission_denied"
+        | "permission_error"
+        | "PERMISSION_DENIED" => Category::Auth,
+        "content_policy_violation"
+        | "content_filter"
+        | "moderation"
+        | "refusal"
+        | "invalid_prompt"
+        | "guardrail" => Category::Moderation,
+        "model_not_found" | "not_found_error" | "NOT_FOUND" => Category::NotFound,
+        "context_length_exceeded" | "string_above_max_length" => Category::ContextTooLong,
+        "image_too_large" | "request_too_large" => Category::TooLarge,
+        "timeout" | "DEADLINE_EXCEEDED" => Category::Timeout,
+        "provider_overloaded"
+        | "provider_unavailable"
+        | "server"
+        | "server_error"
+        | "api_error"
+        | "overloaded_error"
+        | "UNAVAILABLE"
+        | "INTERNAL" => Category::Upstream,
+        "invalid_request"
+        | "invalid_request_error"
+        | "INVALID_ARGUMENT"
+        | "FAILED_PRECONDITION"
+        | "max_tokens_exceeded"
+        | "invalid_image"
+        | "unsupported_image_format"
+        | "image_download_failed" => Category::Invalid,
+        _ => return None,
+    })
+}
+
+/// The HTTP status a Google status name stands for (under an HTTP 200).
+fn google_status_code(name: &str) -> Option<u16> {
+    Some(match name {
+        "INVALID_ARGUMENT" | "FAILED_PRECONDITION" | "OUT_OF_RANGE" => 400,
+        "UNAUTHENTICATED" => 401,
+        "PERMISSION_DENIED" => 403,
+        "NOT_FOUND" => 404,
+        "RESOURCE_EXHAUSTED" => 429,
+        "INTERNAL" | "UNKNOWN" | "DATA_LOSS" => 500,
+        "UNAVAILABLE" => 503,
+        "DEADLINE_EXCEEDED" => 504,
+        _ => return None,
+    })
+}
+
+/// The words, when nothing structured said: only for what they make clear.
+fn by_words(message: &str) -> Option<Category> {
+    let lower = message.to_lowercase();
+    if lower.contains("context length")
+        || lower.contains("context window")
+        || lower.contains("too many tokens")
+        || lower.contains("maximum context")
+    {
+        Some(Category::ContextTooLong)
+    } else if lower.contains("api key not valid") || lower.contains("invalid api key") {
+        Some(Category::Auth)
+    } else {
+        None
+    }
+}
+
+/// A 403 with nothing structured: OpenRouter says it for flagged input, a
+/// guardrail or a region block (PROTOCOL.md §3.2), AI/ML API for an empty
+/// balance. Flagging words win over the word "credits" ("flagged … No
+/// credits were charged").
+fn by_words_403(message: &str) -> Category {
+    let lower = message.to_lowercase();
+    if lower.contains("flagged") || lower.contains("moderat") || lower.contains("policy") {
+        Category::Moderation
+    } else if lower.contains("credit") || lower.contains("balance") || lower.contains("quota") {
+        Category::Credits
+    } else {
+        by_words(message).unwrap_or(Category::Moderation)
     }
 }
 
@@ -255,33 +402,16 @@ fn status_text(status: u16) -> &'static str {
 }
 
 /// Finds the error object in any of the shapes seen: `{"error":{…}}`,
-/// `[{"error":{…}}]` (Google), or AI/ML API's flat `{"message","statusCode"}`.
+/// `{"error":"…"}`, `[{"error":{…}}]`, and the flat shapes of Google
+/// (`{"code","message","status"}`), vLLM and AI/ML API (`statusCode`).
 fn parse_error_body(body: &str) -> Option<WireError> {
-    let v: Value = serde_json::from_str(body.trim_start()).ok()?;
-    let v = match v {
-        Value::Array(mut a) if !a.is_empty() => a.swap_remove(0),
-        other => other,
-    };
-    if let Some(e) = v.get("error") {
-        if let Ok(w) = serde_json::from_value::<WireError>(e.clone()) {
-            return Some(w);
-        }
-        if let Some(s) = e.as_str() {
-            return Some(WireError {
-                message: s.to_string(),
-                ..WireError::default()
-            });
-        }
-    }
-    let message = v.get("message").and_then(Value::as_str)?;
-    let code = v
-        .get("statusCode")
-        .and_then(|c| c.as_i64().or_else(|| c.as_str()?.parse().ok()))
-        .map(ErrorCode::Number);
-    Some(WireError {
-        code,
-        message: message.to_string(),
-        metadata: None,
+    let objects = super::interpret::parse_objects(body.trim()).ok()?;
+    objects.into_iter().find_map(|mut o| {
+        o.take_error().or_else(|| {
+            o.choices
+                .iter_mut()
+                .find_map(|c| c.error.take().map(|e| e.0))
+        })
     })
 }
 
@@ -360,10 +490,14 @@ fn rate_limit(message: String, meta: Option<&Value>, headers: Option<&RateHeader
     let has_raw = meta.and_then(|m| m.get("raw")).is_some();
     let scope = if lower.contains("per-day")
         || lower.contains("per_day")
+        || lower.contains("perday")
         || lower.contains("limit_rpd")
     {
         LimitScope::PerDay
-    } else if lower.contains("per-min") || lower.contains("per_min") || lower.contains("limit_rpm")
+    } else if lower.contains("per-min")
+        || lower.contains("per_min")
+        || lower.contains("perminute")
+        || lower.contains("limit_rpm")
     {
         LimitScope::PerMinute
     } else if has_raw || lower.contains("upstream") {
@@ -488,7 +622,7 @@ mod tests {
         let w = WireError {
             code: Some(ErrorCode::Text("server_error".into())),
             message: "Upstream connection closed".into(),
-            metadata: None,
+            ..WireError::default()
         };
         assert_eq!(ApiError::from_wire(200, &w, None).kind(), "upstream");
     }

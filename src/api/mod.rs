@@ -1,8 +1,10 @@
 //! Talking to OpenAI-compatible chat endpoints: wire types, the stream
 //! decoder, typed errors, providers and the client.
 
+pub mod body;
 pub mod client;
 pub mod error;
+pub mod interpret;
 pub mod provider;
 pub mod sse;
 pub mod types;

@@ -4,8 +4,11 @@
 //! as UTF-8 with invalid bytes replaced (an event split anywhere, even inside a
 //! UTF-8 sequence, is reassembled; a multi-megabyte image line is scanned once,
 //! not once per network read). eventsource-stream does the SSE framing
-//! (comments, CRLF/CR, multi-line data). `ChunkInterpreter` turns each
-//! `data:` payload into `StreamEvent`s, following PROTOCOL.md §2 and §9.
+//! (comments, CRLF/CR, multi-line data). `ChunkInterpreter` (in
+//! `api::interpret`) turns each `data:` payload into `StreamEvent`s,
+//! following PROTOCOL.md §2 and §9. A JSON object on a line of its own, with
+//! no `data:` (an error some gateways write into a 200 stream), is read as
+//! if it had one.
 
 use std::collections::VecDeque;
 use std::pin::Pin;
@@ -16,7 +19,8 @@ use eventsource_stream::{EventStreamError, Eventsource};
 use futures_util::{Stream, StreamExt};
 
 use super::error::ApiError;
-use super::types::{ChatResponse, Chunk, Usage, WireDecimal, WireError};
+pub use super::interpret::ChunkInterpreter;
+use super::types::{Usage, WireError};
 
 /// The longest line accepted (an image chunk is 1–2 MB; this leaves room for
 /// 4K images while keeping a hostile endless line from eating memory).
@@ -87,7 +91,7 @@ impl LineFramer {
         let mut out = std::mem::take(&mut self.pending);
         out.extend_from_slice(head);
         self.pending.extend_from_slice(tail);
-        Ok(Some(into_text(out)))
+        Ok(Some(data_for_bare_json(into_text(out))))
     }
 
     /// At end of input: adds a blank line so an event missing its blank line
@@ -97,11 +101,31 @@ impl LineFramer {
         let last = into_text(std::mem::take(&mut self.pending));
         let trimmed = last.trim_end();
         if trimmed.ends_with('}') || trimmed.ends_with(']') {
-            format!("{last}\n\n")
+            data_for_bare_json(format!("{last}\n\n"))
         } else {
             "\n\n".to_string()
         }
     }
+}
+
+/// Lines that are a bare JSON object or array (no `data:`) become events of
+/// their own: `data: ` in front, a blank line before and after.
+fn data_for_bare_json(text: String) -> String {
+    let bare = |line: &str| matches!(line.trim_start().as_bytes().first(), Some(b'{' | b'['));
+    if !text.split(['\n', '\r']).any(bare) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for line in text.split_inclusive(['\n', '\r']) {
+        if bare(line) {
+            out.push_str("\ndata: ");
+            out.push_str(line.trim_end_matches(['\n', '\r']));
+            out.push_str("\n\n");
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
 }
 
 /// Bytes to text, replacing invalid UTF-8 with U+FFFD. Cuts are made at ASCII
@@ -110,144 +134,6 @@ fn into_text(bytes: Vec<u8>) -> String {
     match String::from_utf8(bytes) {
         Ok(s) => s,
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-    }
-}
-
-// ------------------------------------------------------------ interpreting
-
-/// Turns `data:` payloads into events, remembering what a stream has shown.
-#[derive(Debug, Default)]
-pub struct ChunkInterpreter {
-    meta: (Option<String>, Option<String>, Option<String>),
-    finished: bool,
-    pub done: bool,
-}
-
-impl ChunkInterpreter {
-    pub fn interpret(&mut self, data: &str, out: &mut Vec<StreamEvent>) {
-        let data = data.trim();
-        if data.is_empty() {
-            return;
-        }
-        if data == "[DONE]" {
-            self.done = true;
-            out.push(StreamEvent::Done);
-            return;
-        }
-        let chunk: Chunk = match serde_json::from_str(data) {
-            Ok(c) => c,
-            Err(e) => {
-                out.push(StreamEvent::Malformed(format!(
-                    "{e} in `{}`",
-                    crate::text::preview(data, 60)
-                )));
-                return;
-            }
-        };
-        self.note_meta(chunk.id, chunk.model, chunk.provider, out);
-        // The error is checked before the choices (PROTOCOL.md §2.7).
-        if let Some(err) = chunk.error {
-            out.push(StreamEvent::ProviderError(err));
-        }
-        for choice in chunk.choices {
-            if let Some(delta) = choice.delta {
-                push_text(
-                    delta.reasoning,
-                    delta.reasoning_details,
-                    delta.content,
-                    delta.images,
-                    out,
-                );
-            }
-            self.note_finish(choice.finish_reason, choice.native_finish_reason, out);
-        }
-        if let Some(u) = merge_usage(chunk.usage, chunk.meta) {
-            out.push(StreamEvent::Usage(u));
-        }
-    }
-
-    fn note_meta(
-        &mut self,
-        id: Option<String>,
-        model: Option<String>,
-        provider: Option<String>,
-        out: &mut Vec<StreamEvent>,
-    ) {
-        let new = (
-            id.or_else(|| self.meta.0.clone()),
-            model.or_else(|| self.meta.1.clone()),
-            provider.or_else(|| self.meta.2.clone()),
-        );
-        if new != self.meta {
-            self.meta = new.clone();
-            out.push(StreamEvent::Meta {
-                id: new.0,
-                model: new.1,
-                provider: new.2,
-            });
-        }
-    }
-
-    fn note_finish(
-        &mut self,
-        reason: Option<String>,
-        native: Option<String>,
-        out: &mut Vec<StreamEvent>,
-    ) {
-        if let Some(reason) = reason.filter(|r| !r.is_empty())
-            && !self.finished
-        {
-            self.finished = true;
-            out.push(StreamEvent::Finish { reason, native });
-        }
-    }
-}
-
-fn push_text(
-    reasoning: Option<String>,
-    details: Option<Vec<super::types::ReasoningDetail>>,
-    content: Option<String>,
-    images: Option<Vec<super::types::ImageOut>>,
-    out: &mut Vec<StreamEvent>,
-) {
-    match reasoning.filter(|r| !r.is_empty()) {
-        Some(r) => out.push(StreamEvent::Reasoning(r)),
-        None => {
-            // Only when `reasoning` is absent: rebuild it from the details.
-            let text: String = details
-                .unwrap_or_default()
-                .into_iter()
-                .filter_map(|d| d.text.or(d.summary))
-                .collect();
-            if !text.is_empty() {
-                out.push(StreamEvent::Reasoning(text));
-            }
-        }
-    }
-    if let Some(c) = content.filter(|c| !c.is_empty()) {
-        out.push(StreamEvent::Content(c));
-    }
-    for img in images.unwrap_or_default() {
-        if let Some(u) = img.image_url {
-            out.push(StreamEvent::Image(u.url));
-        }
-    }
-}
-
-/// AI/ML API sends its cost as `meta.usage.usd_spent`; fold it into usage.
-fn merge_usage(usage: Option<Usage>, meta: Option<super::types::AimlMeta>) -> Option<Usage> {
-    let spent: Option<WireDecimal> = meta.and_then(|m| m.usage).and_then(|u| u.usd_spent);
-    match (usage, spent) {
-        (Some(mut u), Some(s)) => {
-            u.cost.get_or_insert(s);
-            Some(u)
-        }
-        (Some(u), None) => Some(u),
-        (None, Some(s)) => Some(Usage {
-            cost: Some(s),
-            ..Usage::default()
-        }),
-        (None, None) => None,
     }
 }
 
@@ -333,6 +219,9 @@ impl Stream for Decoder {
                 }
                 Poll::Ready(Some(Err(e))) => {
                     this.state = DecoderState::Ended;
+                    let mut out = Vec::new();
+                    this.interp.end(&mut out);
+                    this.queue.extend(out.into_iter().map(Ok));
                     this.queue.push_back(Err(match e {
                         EventStreamError::Transport(e) => e,
                         other => ApiError::Decode(other.to_string()),
@@ -341,43 +230,13 @@ impl Stream for Decoder {
                 Poll::Ready(None) => {
                     this.state = DecoderState::Ended;
                     if !this.interp.done {
+                        let mut out = Vec::new();
+                        this.interp.end(&mut out);
+                        this.queue.extend(out.into_iter().map(Ok));
                         this.queue.push_back(Ok(StreamEvent::Truncated));
                     }
                 }
             }
         }
     }
-}
-
-// ------------------------------------------------------------ non-streaming
-
-/// Reads a non-streaming body (leading whitespace allowed, an error object
-/// under HTTP 200 detected) as the same events a stream would give.
-pub fn parse_response(body: &[u8]) -> Result<Vec<StreamEvent>, ApiError> {
-    let resp: ChatResponse = serde_json::from_slice(body).map_err(|e| {
-        ApiError::Decode(format!(
-            "the answer is not valid JSON ({e}): `{}`",
-            crate::text::preview(&String::from_utf8_lossy(body), 60)
-        ))
-    })?;
-    if let Some(err) = resp.error {
-        return Err(ApiError::from_wire(200, &err, None));
-    }
-    let mut out = Vec::new();
-    let mut interp = ChunkInterpreter::default();
-    interp.note_meta(resp.id, resp.model, resp.provider, &mut out);
-    for choice in resp.choices {
-        if let Some(err) = choice.error {
-            return Err(ApiError::from_wire(200, &err, None));
-        }
-        if let Some(m) = choice.message {
-            push_text(m.reasoning, None, m.content, m.images, &mut out);
-        }
-        interp.note_finish(choice.finish_reason, choice.native_finish_reason, &mut out);
-    }
-    if let Some(u) = merge_usage(resp.usage, resp.meta) {
-        out.push(StreamEvent::Usage(u));
-    }
-    out.push(StreamEvent::Done);
-    Ok(out)
 }

@@ -143,7 +143,7 @@ pub struct ChatRequest {
 // ---------------------------------------------------------------- response
 
 /// `error.code` is a number for request-level failures and may be a string
-/// (`"server_error"`) mid-stream.
+/// (`"server_error"`, OpenAI's `"insufficient_quota"`) mid-stream.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(untagged)]
 pub enum ErrorCode {
@@ -151,14 +151,52 @@ pub enum ErrorCode {
     Text(String),
 }
 
+/// An error object in any of the shapes servers send (PROTOCOL.md §3.1, §6,
+/// §7): OpenRouter's `{code, message, metadata}`, OpenAI's `{message, type,
+/// code}` and Google's `{code, message, status}`.
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
 pub struct WireError {
     #[serde(default)]
     pub code: Option<ErrorCode>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_string")]
     pub message: String,
     #[serde(default)]
     pub metadata: Option<Value>,
+    /// Google's status name: `RESOURCE_EXHAUSTED`, `UNAUTHENTICATED`, ….
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_opt_string"
+    )]
+    pub status: Option<String>,
+    /// OpenAI's error type: `insufficient_quota`, `invalid_request_error`, ….
+    #[serde(
+        default,
+        rename = "type",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_opt_string"
+    )]
+    pub kind: Option<String>,
+}
+
+/// `"error"` as an object, or as a bare string (some proxies).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorField(pub WireError);
+
+impl<'de> Deserialize<'de> for ErrorField {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(ErrorField(match Value::deserialize(d)? {
+            Value::String(message) => WireError {
+                message,
+                ..WireError::default()
+            },
+            v @ Value::Object(_) => serde_json::from_value(v).map_err(serde::de::Error::custom)?,
+            other => WireError {
+                message: other.to_string(),
+                ..WireError::default()
+            },
+        }))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
@@ -213,6 +251,23 @@ impl Usage {
             .as_ref()
             .map_or(0, |d| d.cached_tokens)
     }
+
+    /// Makes `completion_tokens` the output tokens billed, as providers really
+    /// report them: Google's endpoint and some gateways leave thinking out of
+    /// `completion_tokens` (or omit it) while `total_tokens` and
+    /// `reasoning_tokens` include it. Billed output is the largest of
+    /// `completion_tokens`, `total_tokens − prompt_tokens` and the reasoning
+    /// plus image tokens; `total_tokens` is raised to match.
+    pub fn normalize(&mut self) {
+        let billed = self
+            .completion_tokens
+            .max(self.total_tokens.saturating_sub(self.prompt_tokens))
+            .max(self.reasoning_tokens().saturating_add(self.image_tokens()));
+        self.completion_tokens = billed;
+        self.total_tokens = self
+            .total_tokens
+            .max(self.prompt_tokens.saturating_add(billed));
+    }
 }
 
 /// A decimal read straight from the JSON literal (`0.0000166`, `1.66e-5` or
@@ -248,39 +303,115 @@ impl Serialize for WireDecimal {
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 pub struct ImageOut {
     #[serde(default)]
-    pub image_url: Option<ImageUrl>,
+    pub image_url: Option<ImageUrlIn>,
+}
+
+/// `image_url` as `{"url": …}` or as the bare URL string.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ImageUrlIn(pub String);
+
+impl<'de> Deserialize<'de> for ImageUrlIn {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(ImageUrlIn(match Value::deserialize(d)? {
+            Value::String(s) => s,
+            v => v
+                .get("url")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+        }))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 pub struct ReasoningDetail {
     #[serde(default, rename = "type")]
     pub kind: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_opt_string")]
     pub text: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_opt_string")]
     pub summary: Option<String>,
 }
 
+/// `content` as servers send it: a string, or an array of typed parts (text,
+/// thinking, images), or one such part on its own. `null` reads as absent.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ContentIn {
+    Text(String),
+    /// The parts as sent; `api::interpret` reads them (they are rare, so
+    /// they are not given a type of their own).
+    Parts(Vec<Value>),
+}
+
+impl<'de> Deserialize<'de> for ContentIn {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = ContentIn;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string or an array of content parts")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<ContentIn, E> {
+                Ok(ContentIn::Text(v.to_string()))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<ContentIn, E> {
+                Ok(ContentIn::Text(v))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<ContentIn, A::Error> {
+                let mut parts = Vec::new();
+                while let Some(p) = seq.next_element::<Value>()? {
+                    parts.push(p);
+                }
+                Ok(ContentIn::Parts(parts))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<ContentIn, A::Error> {
+                let part = Value::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(ContentIn::Parts(vec![part]))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A streamed `delta`, or a whole `message`: the same fields either way.
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 pub struct Delta {
     #[serde(default)]
-    pub content: Option<String>,
-    #[serde(default)]
+    pub content: Option<ContentIn>,
+    /// OpenRouter's thinking text.
+    #[serde(default, deserialize_with = "lenient_opt_string")]
     pub reasoning: Option<String>,
-    #[serde(default)]
-    pub reasoning_details: Option<Vec<ReasoningDetail>>,
-    #[serde(default)]
-    pub images: Option<Vec<ImageOut>>,
+    /// llama.cpp's, vLLM's, DeepSeek's and LM Studio's name for it.
+    #[serde(default, deserialize_with = "lenient_opt_string")]
+    pub reasoning_content: Option<String>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub reasoning_details: Vec<ReasoningDetail>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub images: Vec<ImageOut>,
+    /// OpenAI's refusal text: shown as the answer.
+    #[serde(default, deserialize_with = "lenient_opt_string")]
+    pub refusal: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
-pub struct ChunkChoice {
+pub struct Choice {
     #[serde(default)]
     pub delta: Option<Delta>,
+    /// Whole answers (and some servers' chunks) say `message`.
     #[serde(default)]
+    pub message: Option<Delta>,
+    #[serde(default, deserialize_with = "lenient_opt_string")]
     pub finish_reason: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_opt_string")]
     pub native_finish_reason: Option<String>,
+    #[serde(default)]
+    pub error: Option<ErrorField>,
 }
 
 /// AI/ML API reports cost as `meta.usage.usd_spent` (PROTOCOL.md §6).
@@ -296,64 +427,124 @@ pub struct AimlUsage {
     pub usd_spent: Option<WireDecimal>,
 }
 
-/// One `chat.completion.chunk`. Only what orchat reads; everything else is ignored.
+/// One `chat.completion.chunk`, or a whole `chat.completion`, or an error
+/// body: every JSON object a chat endpoint answers with reads as one of
+/// these. Only what orchat reads; everything else is ignored.
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 pub struct Chunk {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_opt_string")]
     pub id: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_opt_string")]
     pub model: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_opt_string")]
     pub provider: Option<String>,
+    #[serde(default, deserialize_with = "lenient_opt_string")]
+    pub object: Option<String>,
     #[serde(default, deserialize_with = "null_as_default")]
-    pub choices: Vec<ChunkChoice>,
+    pub choices: Vec<Choice>,
     #[serde(default)]
     pub usage: Option<Usage>,
     #[serde(default)]
-    pub error: Option<WireError>,
+    pub error: Option<ErrorField>,
     #[serde(default)]
     pub meta: Option<AimlMeta>,
+    // A flat error: Google's `{"code","message","status"}`, vLLM's
+    // `{"object":"error","message","type","code"}`, AI/ML API's
+    // `{"message","statusCode"}`.
+    #[serde(default)]
+    pub code: Option<ErrorCode>,
+    #[serde(default, deserialize_with = "lenient_opt_string")]
+    pub message: Option<String>,
+    #[serde(default, deserialize_with = "lenient_opt_string")]
+    pub status: Option<String>,
+    #[serde(default, rename = "type", deserialize_with = "lenient_opt_string")]
+    pub kind: Option<String>,
+    #[serde(default, rename = "statusCode")]
+    pub status_code: Option<ErrorCode>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
-pub struct ResponseMessage {
-    #[serde(default)]
-    pub content: Option<String>,
-    #[serde(default)]
-    pub reasoning: Option<String>,
-    #[serde(default)]
-    pub images: Option<Vec<ImageOut>>,
+impl Chunk {
+    /// The error this object carries, in whichever shape it came: a top-level
+    /// `error`, or a flat error object (a `message` beside a code, status or
+    /// type, with no choices).
+    pub fn take_error(&mut self) -> Option<WireError> {
+        if let Some(ErrorField(e)) = self.error.take() {
+            return Some(e);
+        }
+        let flat = self.choices.is_empty()
+            && self.message.is_some()
+            && (self.object.as_deref() == Some("error")
+                || self.code.is_some()
+                || self.status.is_some()
+                || self.status_code.is_some()
+                || self.kind.is_some());
+        if !flat {
+            return None;
+        }
+        let code = self.code.take().or_else(|| match self.status_code.take()? {
+            ErrorCode::Text(t) => t.parse().ok().map(ErrorCode::Number),
+            n => Some(n),
+        });
+        Some(WireError {
+            code,
+            message: self.message.take().unwrap_or_default(),
+            metadata: None,
+            status: self.status.take(),
+            kind: self.kind.take(),
+        })
+    }
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
-pub struct ResponseChoice {
-    #[serde(default)]
-    pub message: Option<ResponseMessage>,
-    #[serde(default)]
-    pub finish_reason: Option<String>,
-    #[serde(default)]
-    pub native_finish_reason: Option<String>,
-    #[serde(default)]
-    pub error: Option<WireError>,
+/// A string field that some server sent as a number or an object: read as
+/// its JSON text rather than failing the whole chunk.
+fn lenient_opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    struct V;
+    impl<'de> serde::de::Visitor<'de> for V {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+            d.deserialize_any(V)
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            let v = Value::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))?;
+            Ok(Some(v.to_string()))
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            let v = Value::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+            Ok(Some(v.to_string()))
+        }
+    }
+    d.deserialize_option(V)
 }
 
-/// A non-streaming response body. May be an error object even under HTTP 200.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
-pub struct ChatResponse {
-    #[serde(default)]
-    pub id: Option<String>,
-    #[serde(default)]
-    pub model: Option<String>,
-    #[serde(default)]
-    pub provider: Option<String>,
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub choices: Vec<ResponseChoice>,
-    #[serde(default)]
-    pub usage: Option<Usage>,
-    #[serde(default)]
-    pub error: Option<WireError>,
-    #[serde(default)]
-    pub meta: Option<AimlMeta>,
+fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(lenient_opt_string(d)?.unwrap_or_default())
 }
 
 fn null_as_zero<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {

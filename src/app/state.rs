@@ -95,6 +95,8 @@ pub struct PickerState {
 pub struct Pending {
     pub turn: u64,
     pub started_ms: u64,
+    /// When the stream last said anything (for "silent for 12s").
+    pub last_event_ms: u64,
     pub first_token_ms: Option<u64>,
     /// A rate-limit wait in progress: when the client will try again.
     pub retry_at_ms: Option<u64>,
@@ -160,6 +162,8 @@ pub struct App {
     pub presets: std::collections::BTreeMap<String, String>,
     /// Why saving is off, when it is.
     pub saving_off: Option<String>,
+    /// Seconds of silence after which the client gives up on a stream.
+    pub idle_timeout_s: u64,
     pub view: RefCell<ViewState>,
     pub render_cache: RefCell<crate::ui::conversation::Cache>,
     /// `context_estimate`'s sum over the entries that can no longer change,
@@ -211,6 +215,7 @@ impl App {
             budget: Budget::default(),
             help_scroll: 0,
             presets: Default::default(),
+            idle_timeout_s: 120,
             view: RefCell::new(ViewState::default()),
             render_cache: RefCell::new(Default::default()),
             context_memo: Default::default(),

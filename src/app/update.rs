@@ -185,6 +185,7 @@ fn stream_event(app: &mut App, turn: u64, event: StreamEvent) {
     }
     let now = app.now_ms;
     if let Some(p) = app.pending.as_mut() {
+        p.last_event_ms = now;
         match &event {
             StreamEvent::Retrying { wait, reason, .. } => {
                 p.retry_at_ms = Some(now + wait.as_millis() as u64);
@@ -209,8 +210,8 @@ fn stream_event(app: &mut App, turn: u64, event: StreamEvent) {
     }
 }
 
-/// Settles the turn: its cost goes to the ledger, errors get their own entry,
-/// generated images are saved.
+/// Settles the turn: its cost goes to the ledger, how it ended gets an entry
+/// of its own (with what to do next), generated images are saved.
 fn finish_turn(app: &mut App, turn: u64, error: Option<ApiError>) -> Vec<Effect> {
     let mut effects = Vec::new();
     app.pending = None;
@@ -221,6 +222,7 @@ fn finish_turn(app: &mut App, turn: u64, error: Option<ApiError>) -> Vec<Effect>
         .rposition(|e| matches!(e, Entry::Assistant { turn: t, .. } if *t == turn));
     let mut follow_up = None;
     let mut replace_at = None;
+    let mut own_failure = None;
     // Generated images are filed by conversation, named after the prompt.
     let folder = app.conversation_id.clone();
     let stem = format!(
@@ -230,52 +232,44 @@ fn finish_turn(app: &mut App, turn: u64, error: Option<ApiError>) -> Vec<Effect>
     if let Some(i) = idx
         && let Entry::Assistant { answer, cost, .. } = &mut app.entries[i]
     {
-        {
-            if answer.status == Status::Streaming || answer.status == Status::Waiting {
-                answer.status = Status::Incomplete;
+        if !answer.status.is_final() {
+            answer.conclude(false);
+        }
+        let nothing_came =
+            !answer.received() && matches!(answer.status, Status::Failed | Status::Stopped);
+        if nothing_came {
+            replace_at = Some(i);
+            own_failure = answer.failure.clone();
+        } else {
+            let c = answer.cost(catalog);
+            let computed = answer.usage.as_ref().and_then(|u| {
+                catalog
+                    .get(answer.model())
+                    .map(|m| m.pricing.compute(u, answer.images_in))
+            });
+            app.ledger.add(TurnCharge {
+                model: answer.model(),
+                cost: c,
+                usage: answer.usage.as_ref(),
+                estimate: answer.estimate(),
+                computed,
+            });
+            *cost = Some(c);
+            app.budget.spent_here = crate::pricing::sat_add(app.budget.spent_here, c.usd);
+            if !answer.images.is_empty() {
+                effects.push(Effect::SaveImages {
+                    turn,
+                    folder: folder.clone(),
+                    stem: stem.clone(),
+                    images: answer.images.clone(),
+                });
             }
-            let received = !answer.text.is_empty()
-                || !answer.reasoning.is_empty()
-                || !answer.images.is_empty()
-                || answer.usage.is_some();
-            if received {
-                let c = answer.cost(catalog);
-                let computed = answer.usage.as_ref().and_then(|u| {
-                    catalog
-                        .get(answer.model())
-                        .map(|m| m.pricing.compute(u, answer.images_in))
-                });
-                app.ledger.add(TurnCharge {
-                    model: answer.model(),
-                    cost: c,
-                    usage: answer.usage.as_ref(),
-                    estimate: answer.estimate(),
-                    computed,
-                });
-                *cost = Some(c);
-                app.budget.spent_here = crate::pricing::sat_add(app.budget.spent_here, c.usd);
-                if !answer.images.is_empty() {
-                    effects.push(Effect::SaveImages {
-                        turn,
-                        folder: folder.clone(),
-                        stem: stem.clone(),
-                        images: answer.images.clone(),
-                    });
-                }
-                if let Some(e) = &answer.error
-                    && error.is_none()
-                {
-                    follow_up = Some(Entry::Error {
-                        text: format!("answer incomplete: {e}"),
-                        hint: Some("the text above is kept; /retry asks again".into()),
-                    });
-                }
-            } else {
-                replace_at = Some(i);
+            if error.is_none() {
+                follow_up = ending_entry(answer, &app.settings);
             }
         }
     }
-    if let Some(err) = error {
+    if let Some(err) = error.or(own_failure) {
         follow_up = Some(error_entry(app, &err));
     }
     match (replace_at, idx) {
@@ -297,6 +291,44 @@ fn finish_turn(app: &mut App, turn: u64, error: Option<ApiError>) -> Vec<Effect>
         }
     }
     effects
+}
+
+/// How an answer that did not simply complete ended, and what to do about
+/// it. `None` for a complete or stopped answer (the stop says itself).
+fn ending_entry(answer: &Answer, settings: &crate::request::Settings) -> Option<Entry> {
+    let text = answer.error.clone()?;
+    let hint = match answer.status {
+        Status::Complete | Status::Stopped | Status::Waiting | Status::Streaming => return None,
+        Status::CutShort if answer.spent_on_reasoning() => format!(
+            "/reasoning low (or a smaller token budget) leaves room for the answer, or raise max_tokens{}; /retry asks again",
+            limit_now(settings)
+        ),
+        Status::CutShort => format!(
+            "raise max_tokens in the config (or ORCHAT_MAX_TOKENS){}, then /retry",
+            limit_now(settings)
+        ),
+        Status::Blocked => {
+            "the text above, if any, is kept; rephrase with /edit, or Ctrl+P for another model"
+                .into()
+        }
+        Status::Empty => "nothing to show: /retry asks again, or Ctrl+P for another model".into(),
+        Status::Incomplete | Status::Failed => "the text above is kept; /retry asks again".into(),
+    };
+    let text = match answer.status {
+        Status::Incomplete | Status::Failed => format!("answer incomplete: {text}"),
+        _ => text,
+    };
+    Some(Entry::Error {
+        text: crate::text::sanitize(&text).into_owned(),
+        hint: Some(hint),
+    })
+}
+
+fn limit_now(settings: &crate::request::Settings) -> String {
+    settings
+        .max_tokens
+        .map(|n| format!(" (now {n})"))
+        .unwrap_or_default()
 }
 
 /// Appends an entry and saves it.
@@ -1023,6 +1055,7 @@ fn start_turn(app: &mut App) -> Vec<Effect> {
     app.pending = Some(Pending {
         turn,
         started_ms: app.now_ms,
+        last_event_ms: app.now_ms,
         first_token_ms: None,
         retry_at_ms: None,
         retry_reason: None,

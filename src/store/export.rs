@@ -92,14 +92,7 @@ pub fn answer_label(m: &StoredMessage) -> String {
 }
 
 fn status_word(s: Status) -> &'static str {
-    match s {
-        Status::Waiting => "waiting",
-        Status::Streaming => "streaming",
-        Status::Complete => "complete",
-        Status::Incomplete => "incomplete",
-        Status::Stopped => "stopped",
-        Status::Failed => "failed",
-    }
+    s.label()
 }
 
 /// Markdown with YAML front matter (title, id, dates, models, tokens, total

@@ -345,11 +345,17 @@ fn render_entry(
                 out.extend(wrap_plain(&saved, theme.dim, width, ""));
             }
             match answer.status {
-                Status::Stopped => out.push(Line::from(Span::styled("  ■ stopped", theme.warn))),
-                Status::Incomplete => {
-                    out.push(Line::from(Span::styled("  ■ incomplete", theme.warn)))
+                Status::Complete | Status::Waiting => {}
+                Status::Streaming => {
+                    if let Some(line) = silence_line(app, *turn, theme) {
+                        out.push(line);
+                    }
                 }
-                _ => {}
+                Status::Empty => out.push(Line::from(Span::styled("  ■ empty answer", theme.warn))),
+                s => out.push(Line::from(Span::styled(
+                    format!("  ■ {}", s.label()),
+                    theme.warn,
+                ))),
             }
             for note in &answer.notes {
                 out.push(Line::from(Span::styled(
@@ -388,10 +394,34 @@ fn waiting_line(app: &App, theme: &Theme) -> Line<'static> {
         ));
     }
     let secs = app.now_ms.saturating_sub(p.started_ms) as f64 / 1000.0;
+    let limit = if secs >= 10.0 {
+        format!(" · gives up after {}s of silence", app.idle_timeout_s)
+    } else {
+        String::new()
+    };
     Line::from(Span::styled(
-        format!("  {spin} waiting {secs:.1}s · Esc stops"),
+        format!("  {spin} waiting {secs:.1}s{limit} · Esc stops"),
         theme.dim,
     ))
+}
+
+/// Silence after the answer began: a stream that has stopped talking says
+/// how long, and when the client will give up on it.
+const SILENT_AFTER_MS: u64 = 3_000;
+
+fn silence_line(app: &App, turn: u64, theme: &Theme) -> Option<Line<'static>> {
+    let p = app.pending.as_ref().filter(|p| p.turn == turn)?;
+    let silent = app.now_ms.saturating_sub(p.last_event_ms);
+    (silent >= SILENT_AFTER_MS).then(|| {
+        Line::from(Span::styled(
+            format!(
+                "  ⏸ silent for {}s · ends after {}s of silence · Esc stops and keeps the text",
+                silent / 1000,
+                app.idle_timeout_s
+            ),
+            theme.warn,
+        ))
+    })
 }
 
 fn cost_label(cost: Cost) -> String {
@@ -651,6 +681,7 @@ mod tests {
         let pending = Pending {
             turn: 1,
             started_ms: 0,
+            last_event_ms: 0,
             first_token_ms: None,
             retry_at_ms: None,
             retry_reason: None,

@@ -1,0 +1,184 @@
+//! The body picks the decoder, not the request. A stream request can be
+//! answered with one whole JSON `chat.completion` (or an error object), and a
+//! `--no-stream` request with SSE chunks; OpenRouter pads whole bodies with
+//! whitespace while it works (PROTOCOL.md §2.9). So a 200 body is read by its
+//! first non-whitespace byte, then by its Content-Type: `{` or `[` is one
+//! JSON document, `data:`, `:` and the other SSE fields are an event stream.
+
+use std::pin::Pin;
+
+use bytes::Bytes;
+use futures_util::{FutureExt, Stream, StreamExt};
+
+use super::error::ApiError;
+use super::interpret::{ChunkInterpreter, parse_objects};
+use super::sse::{StreamEvent, decode};
+
+/// How a 200 body is to be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    /// One JSON document: a whole answer, or an error object or list.
+    Json,
+    /// Server-sent events.
+    EventStream,
+}
+
+/// Decides from the first non-whitespace byte of the body, then from the
+/// Content-Type when that byte says nothing (an HTML error page, say).
+pub fn body_kind(content_type: Option<&str>, first: u8) -> BodyKind {
+    match first {
+        b'{' | b'[' => BodyKind::Json,
+        // `data:`, a `:` comment, `event:`, `id:`, `retry:`.
+        b'd' | b':' | b'e' | b'i' | b'r' => BodyKind::EventStream,
+        _ if content_type.is_some_and(|c| c.contains("event-stream")) => BodyKind::EventStream,
+        _ => BodyKind::Json,
+    }
+}
+
+/// A body stream, as the client reads it.
+pub type Bytestream = Pin<Box<dyn Stream<Item = Result<Bytes, ApiError>> + Send>>;
+
+/// The body with its kind decided: the bytes read to decide it are put back
+/// in front.
+pub struct Sniffed {
+    pub kind: BodyKind,
+    pub body: Bytestream,
+}
+
+/// Reads until the first byte that is not whitespace (or a byte-order mark).
+/// `None` when the body ended with none; a transport error while sniffing
+/// is returned as it is.
+pub async fn sniff<S>(content_type: Option<&str>, bytes: S) -> Result<Option<Sniffed>, ApiError>
+where
+    S: Stream<Item = Result<Bytes, ApiError>> + Send + 'static,
+{
+    let mut bytes: Bytestream = Box::pin(bytes);
+    let mut seen: Vec<Bytes> = Vec::new();
+    let first = loop {
+        match bytes.next().await {
+            Some(Ok(b)) => {
+                let first = b
+                    .iter()
+                    .copied()
+                    .find(|c| !c.is_ascii_whitespace() && !matches!(c, 0xEF | 0xBB | 0xBF));
+                seen.push(b);
+                if first.is_some() {
+                    break first;
+                }
+            }
+            Some(Err(e)) => return Err(e),
+            None => break None,
+        }
+    };
+    let Some(first) = first else {
+        return Ok(None);
+    };
+    let body = futures_util::stream::iter(seen.into_iter().map(Ok)).chain(bytes);
+    Ok(Some(Sniffed {
+        kind: body_kind(content_type, first),
+        body: Box::pin(body),
+    }))
+}
+
+/// Reads a whole body as the events a stream would give: one JSON document
+/// (leading whitespace allowed; an error object, even under HTTP 200, is an
+/// `Err`), or, when it is not one, the same bytes read as an event stream.
+/// Ends with `Done` (a whole document has no `[DONE]`).
+pub fn parse_response(body: &[u8]) -> Result<Vec<StreamEvent>, ApiError> {
+    let text = String::from_utf8_lossy(body);
+    let trimmed = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    let json_error = match parse_objects(trimmed.trim_end()) {
+        Ok(objects) => return whole(objects),
+        Err(e) => e,
+    };
+    // Not one JSON document: perhaps SSE, or bare JSON lines.
+    let events = decode_in_memory(body);
+    let meaningful = events.iter().any(|e| {
+        matches!(
+            e,
+            Ok(StreamEvent::Content(_)
+                | StreamEvent::Reasoning(_)
+                | StreamEvent::Image(_)
+                | StreamEvent::Usage(_)
+                | StreamEvent::ProviderError(_)
+                | StreamEvent::Finish { .. }
+                | StreamEvent::Done)
+        )
+    });
+    if meaningful {
+        return events.into_iter().collect();
+    }
+    Err(ApiError::Decode(format!(
+        "the server's answer is neither JSON nor an event stream ({json_error}): `{}`",
+        crate::text::preview(trimmed, 60)
+    )))
+}
+
+/// Events of whole objects. An error in any of them is the answer's error.
+fn whole(objects: Vec<super::types::Chunk>) -> Result<Vec<StreamEvent>, ApiError> {
+    let mut out = Vec::new();
+    let mut interp = ChunkInterpreter::default();
+    for mut o in objects {
+        if let Some(err) = o.take_error() {
+            return Err(ApiError::from_wire(200, &err, None));
+        }
+        if let Some(err) = o.choices.iter_mut().find_map(|c| c.error.take()) {
+            return Err(ApiError::from_wire(200, &err.0, None));
+        }
+        interp.chunk(o, &mut out);
+    }
+    interp.end(&mut out);
+    out.push(StreamEvent::Done);
+    Ok(out)
+}
+
+/// Runs the stream decoder over bytes already in memory.
+fn decode_in_memory(body: &[u8]) -> Vec<Result<StreamEvent, ApiError>> {
+    let bytes = Bytes::copy_from_slice(body);
+    decode(futures_util::stream::iter([Ok(bytes)]))
+        .collect::<Vec<_>>()
+        .now_or_never()
+        .unwrap_or_default()
+}
+
+/// A whole 200 body, as a stream request's events: sniffs, then decodes an
+/// event stream as it arrives or reads a JSON document whole. This is what
+/// the client does, in one piece, for tests and tools.
+pub fn decode_body<S>(
+    content_type: Option<String>,
+    bytes: S,
+) -> Pin<Box<dyn Stream<Item = Result<StreamEvent, ApiError>> + Send>>
+where
+    S: Stream<Item = Result<Bytes, ApiError>> + Send + 'static,
+{
+    let fut = async move {
+        let sniffed = match sniff(content_type.as_deref(), bytes).await {
+            Ok(Some(s)) => s,
+            Ok(None) => {
+                return futures_util::stream::iter(vec![Ok(StreamEvent::Truncated)]).boxed();
+            }
+            Err(e) => return futures_util::stream::iter(vec![Err(e)]).boxed(),
+        };
+        match sniffed.kind {
+            BodyKind::EventStream => decode(sniffed.body).boxed(),
+            BodyKind::Json => {
+                let items = match read_whole(sniffed.body).await {
+                    Ok(events) => events.into_iter().map(Ok).collect(),
+                    Err(e) => vec![Err(e)],
+                };
+                futures_util::stream::iter(items).boxed()
+            }
+        }
+    };
+    Box::pin(futures_util::stream::once(fut).flatten())
+}
+
+/// Collects a JSON body and reads it whole.
+pub async fn read_whole(body: Bytestream) -> Result<Vec<StreamEvent>, ApiError> {
+    let parts: Vec<Result<Bytes, ApiError>> = body.collect().await;
+    let mut all = Vec::new();
+    for p in parts {
+        all.extend_from_slice(&p?);
+    }
+    parse_response(&all)
+}
