@@ -390,7 +390,10 @@ async fn an_unknown_model_is_not_found_and_not_retried() {
 async fn a_mid_stream_error_keeps_the_partial_text() {
     let s = server().await;
     let c = client(config(&s.base_url(), Some(KEY)));
-    s.push_fault(Fault::ErrorMidStream { after: 3 });
+    s.push_fault(Fault::ErrorMidStream {
+        after: 3,
+        code: 502,
+    });
     let req = request("explain the causes");
     let items = run(&c, req.clone()).await;
     assert_eq!(text_of(&items), expected_pieces(&req)[..3].concat());

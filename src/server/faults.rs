@@ -1,6 +1,8 @@
 //! Faults the local server can be told to produce, per request: queued by a
 //! test through `ServerHandle::push_fault`, or written into a prompt as
-//! `[[fault:NAME]]` (so the real binary can be driven into each one).
+//! `[[fault:NAME]]` (so the real binary can be driven into each one). Each is
+//! a way real servers behave: the zoo the client is tested against. README's
+//! "The local server" lists the names.
 
 use std::time::Duration;
 
@@ -15,8 +17,25 @@ pub enum Fault {
     RateLimitPerDay,
     /// 429 from the upstream provider, message in `metadata.raw`.
     RateLimitUpstream,
-    /// An error chunk after `after` content chunks; the stream then ends.
-    ErrorMidStream { after: usize },
+    /// OpenAI's 429 `insufficient_quota`: a billing error, not a rate limit.
+    InsufficientQuota,
+    /// A 403 whose words say the input was flagged ("No credits were
+    /// charged"), with no moderation metadata.
+    FlaggedWords,
+    /// HTTP 200 whose body is OpenRouter's error object for this code.
+    ErrorIn200(u16),
+    /// Google's error as a list: `[{"error":{"code":429,…,"status":"RESOURCE_EXHAUSTED"}}]`
+    /// under HTTP 429 (a per-day quota).
+    GoogleErrorList,
+    /// Google's flat `{"code":429,"message":…,"status":"RESOURCE_EXHAUSTED"}`
+    /// as a `data:` line of a 200 stream, before any text.
+    GoogleFlatInStream,
+    /// A JSON error object on a line of its own, no `data:`, inside a 200
+    /// stream, before any text (as proxies write it).
+    BareErrorLine,
+    /// An error chunk after `after` content chunks with this code; the stream
+    /// then ends.
+    ErrorMidStream { after: usize, code: u16 },
     /// The connection drops after `after` content chunks.
     DropMidStream { after: usize },
     /// The connection drops before any byte of the body.
@@ -39,37 +58,90 @@ pub enum Fault {
     LongAnswer(usize),
     /// Content laced with escape sequences and controls.
     Hostile,
+    /// A stream request answered with one whole `chat.completion` JSON body,
+    /// labelled `application/json`, or `text/event-stream` when `sse_label`.
+    JsonBody { sse_label: bool },
+    /// A non-stream request answered with SSE chunks.
+    SseBody,
+    /// Thinking as `reasoning_content` (llama.cpp, vLLM, DeepSeek, LM
+    /// Studio), even when not asked for.
+    ReasoningContent,
+    /// `content` as arrays of typed parts: text parts for the answer,
+    /// thinking parts for the reasoning.
+    ContentParts,
+    /// The token limit after `after` content pieces: `finish_reason:
+    /// "length"`, `native_finish_reason: "MAX_TOKENS"`.
+    Length { after: usize },
+    /// A safety filter after `after` content pieces: `finish_reason:
+    /// "content_filter"` and this native reason (`SAFETY`, `RECITATION`, …).
+    Blocked { native: String, after: usize },
+    /// The answer is only whitespace.
+    Empty,
+    /// Line ends written as CRLF, and a lone CR.
+    Crlf,
+    /// The generated image as a markdown data-URL image in the content (as
+    /// gateways return it), split over several deltas.
+    ImageInText,
+    /// The generated image as an `image_url` content part.
+    ImagePart,
+    /// Google's usage: `completion_tokens` without the thinking, which only
+    /// `total_tokens` and `reasoning_tokens` count; no cost.
+    GoogleUsage,
 }
 
 impl Fault {
     /// Parses a fault name as written in a prompt (`[[fault:429]]`).
     pub fn parse(name: &str) -> Option<Fault> {
-        let (head, arg) = match name.split_once(':') {
-            Some((h, a)) => (h, Some(a)),
-            None => (name, None),
-        };
-        let num = |d: usize| arg.and_then(|a| a.parse().ok()).unwrap_or(d);
+        let mut args = name.split(':');
+        let head = args.next()?;
+        let arg = args.next();
+        let arg2 = args.next();
+        let num = |a: Option<&str>, d: usize| a.and_then(|a| a.parse().ok()).unwrap_or(d);
         Some(match head {
             "429" => Fault::RateLimitPerMinute {
                 retry_after: arg.and_then(|a| a.parse().ok()),
             },
             "429-day" => Fault::RateLimitPerDay,
             "429-upstream" => Fault::RateLimitUpstream,
-            "midstream-error" => Fault::ErrorMidStream { after: num(3) },
-            "drop" => Fault::DropMidStream { after: num(3) },
+            "insufficient-quota" => Fault::InsufficientQuota,
+            "403-flagged-words" => Fault::FlaggedWords,
+            "error-in-200" => Fault::ErrorIn200(num(arg, 400) as u16),
+            "google-error-list" => Fault::GoogleErrorList,
+            "google-error-flat" => Fault::GoogleFlatInStream,
+            "bare-error-line" => Fault::BareErrorLine,
+            "midstream-error" => Fault::ErrorMidStream {
+                after: num(arg, 3),
+                code: num(arg2, 502) as u16,
+            },
+            "drop" => Fault::DropMidStream { after: num(arg, 3) },
             "drop-early" => Fault::DropBeforeFirstByte,
             "stall" => Fault::Stall {
                 after: 2,
                 secs: arg.and_then(|a| a.parse().ok()).unwrap_or(5.0),
             },
-            "malformed" => Fault::MalformedLine { after: num(2) },
+            "malformed" => Fault::MalformedLine { after: num(arg, 2) },
             "bad-utf8" => Fault::InvalidUtf8,
             "no-usage" => Fault::NoUsage,
             "no-done" => Fault::NoDone,
             "pace" => Fault::Pace(arg.and_then(|a| a.parse().ok()).unwrap_or(20.0)),
-            "huge" => Fault::HugeLine(num(10 * 1024 * 1024)),
-            "long" => Fault::LongAnswer(num(20_000)),
+            "huge" => Fault::HugeLine(num(arg, 10 * 1024 * 1024)),
+            "long" => Fault::LongAnswer(num(arg, 20_000)),
             "hostile" => Fault::Hostile,
+            "json-body" => Fault::JsonBody { sse_label: false },
+            "json-body-sse" => Fault::JsonBody { sse_label: true },
+            "sse-body" => Fault::SseBody,
+            "reasoning-content" => Fault::ReasoningContent,
+            "content-parts" => Fault::ContentParts,
+            "length" => Fault::Length { after: num(arg, 4) },
+            "blocked" => Fault::Blocked {
+                native: arg.unwrap_or("SAFETY").to_string(),
+                after: num(arg2, 0),
+            },
+            "empty" => Fault::Empty,
+            "crlf" => Fault::Crlf,
+            "image-in-text" => Fault::ImageInText,
+            "image-part" => Fault::ImagePart,
+            "google-usage" => Fault::GoogleUsage,
             s => match s.parse::<u16>() {
                 Ok(code) if (400..600).contains(&code) => Fault::Status(code),
                 _ => return None,
@@ -94,11 +166,51 @@ impl Fault {
     }
 }
 
-/// How a set of faults shapes one streamed answer.
+/// How thinking is written on the wire.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ReasoningField {
+    /// OpenRouter: `reasoning` and `reasoning_details` with the same text.
+    #[default]
+    OpenRouter,
+    /// `reasoning_content`.
+    ReasoningContent,
+    /// Thinking parts in `content`.
+    Parts,
+}
+
+/// Where a generated image goes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ImageShape {
+    /// `images[]` (OpenRouter).
+    #[default]
+    Images,
+    /// A markdown data-URL image in the text.
+    InText,
+    /// An `image_url` content part.
+    Part,
+}
+
+/// How the answer ends, when it does not simply stop.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ending {
+    pub after: usize,
+    pub reason: &'static str,
+    pub native: String,
+}
+
+/// An error written into a 200 stream before any text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamError {
+    Bare,
+    GoogleFlat,
+}
+
+/// How a set of faults shapes one answer.
 #[derive(Debug, Clone, Default)]
 pub struct Plan {
     pub status: Option<Fault>,
-    pub error_after: Option<usize>,
+    pub error_after: Option<(usize, u16)>,
+    pub stream_error: Option<StreamError>,
     pub drop_after: Option<usize>,
     pub drop_early: bool,
     pub stall: Option<(usize, Duration)>,
@@ -110,6 +222,18 @@ pub struct Plan {
     pub huge: Option<usize>,
     pub long: Option<usize>,
     pub hostile: bool,
+    /// `Some(sse_label)`: a whole JSON body for a stream request.
+    pub json_body: Option<bool>,
+    pub sse_body: bool,
+    pub reasoning_field: ReasoningField,
+    /// Think even when not asked to.
+    pub force_reasoning: bool,
+    pub content_parts: bool,
+    pub ending: Option<Ending>,
+    pub empty: bool,
+    pub crlf: bool,
+    pub image: ImageShape,
+    pub google_usage: bool,
 }
 
 impl Plan {
@@ -120,8 +244,14 @@ impl Plan {
                 Fault::Status(_)
                 | Fault::RateLimitPerMinute { .. }
                 | Fault::RateLimitPerDay
-                | Fault::RateLimitUpstream => p.status = Some(f.clone()),
-                Fault::ErrorMidStream { after } => p.error_after = Some(*after),
+                | Fault::RateLimitUpstream
+                | Fault::InsufficientQuota
+                | Fault::FlaggedWords
+                | Fault::ErrorIn200(_)
+                | Fault::GoogleErrorList => p.status = Some(f.clone()),
+                Fault::GoogleFlatInStream => p.stream_error = Some(StreamError::GoogleFlat),
+                Fault::BareErrorLine => p.stream_error = Some(StreamError::Bare),
+                Fault::ErrorMidStream { after, code } => p.error_after = Some((*after, *code)),
                 Fault::DropMidStream { after } => p.drop_after = Some(*after),
                 Fault::DropBeforeFirstByte => p.drop_early = true,
                 Fault::Stall { after, secs } => {
@@ -135,6 +265,35 @@ impl Plan {
                 Fault::HugeLine(n) => p.huge = Some(*n),
                 Fault::LongAnswer(n) => p.long = Some(*n),
                 Fault::Hostile => p.hostile = true,
+                Fault::JsonBody { sse_label } => p.json_body = Some(*sse_label),
+                Fault::SseBody => p.sse_body = true,
+                Fault::ReasoningContent => {
+                    p.reasoning_field = ReasoningField::ReasoningContent;
+                    p.force_reasoning = true;
+                }
+                Fault::ContentParts => {
+                    p.content_parts = true;
+                    p.reasoning_field = ReasoningField::Parts;
+                }
+                Fault::Length { after } => {
+                    p.ending = Some(Ending {
+                        after: *after,
+                        reason: "length",
+                        native: "MAX_TOKENS".into(),
+                    })
+                }
+                Fault::Blocked { native, after } => {
+                    p.ending = Some(Ending {
+                        after: *after,
+                        reason: "content_filter",
+                        native: native.clone(),
+                    })
+                }
+                Fault::Empty => p.empty = true,
+                Fault::Crlf => p.crlf = true,
+                Fault::ImageInText => p.image = ImageShape::InText,
+                Fault::ImagePart => p.image = ImageShape::Part,
+                Fault::GoogleUsage => p.google_usage = true,
             }
         }
         p
@@ -158,5 +317,19 @@ mod tests {
         );
         assert_eq!(Fault::parse("503"), Some(Fault::Status(503)));
         assert_eq!(Fault::parse("long:100"), Some(Fault::LongAnswer(100)));
+        assert_eq!(
+            Fault::parse("midstream-error:0:429"),
+            Some(Fault::ErrorMidStream {
+                after: 0,
+                code: 429
+            })
+        );
+        assert_eq!(
+            Fault::parse("blocked:RECITATION:2"),
+            Some(Fault::Blocked {
+                native: "RECITATION".into(),
+                after: 2
+            })
+        );
     }
 }

@@ -8,7 +8,9 @@
 //! a finish chunk, a usage chunk with cost, then `[DONE]`.
 
 pub mod answer;
+mod errors;
 pub mod faults;
+mod wire;
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -16,22 +18,20 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Serialize;
 use serde_json::json;
-use tokio::sync::mpsc;
 
-use crate::api::types::{
-    ChatRequest, CompletionTokensDetails, PromptTokensDetails, Usage, WireDecimal,
-};
-use crate::catalog::{Catalog, Model};
-use crate::pricing::estimate_tokens;
+use crate::api::types::{ChatRequest, WireDecimal};
+use crate::catalog::Catalog;
 use answer::Ask;
+use errors::{error_response, status_fault_response};
 pub use faults::{Fault, Plan};
+use wire::{Reply, StreamShape, stream_reply, whole_reply};
 
 #[derive(Debug, Clone)]
 pub struct ServerOptions {
@@ -219,103 +219,6 @@ fn check_auth(s: &Shared, headers: &HeaderMap) -> Option<Response> {
     }
 }
 
-fn error_response(
-    status: u16,
-    message: &str,
-    metadata: Option<serde_json::Value>,
-    extra_headers: Option<Vec<(&'static str, String)>>,
-) -> Response {
-    let mut err = json!({"code": status, "message": message});
-    if let Some(m) = metadata {
-        err["metadata"] = m;
-    }
-    let body = json!({"error": err, "user_id": "user_local"}).to_string();
-    let mut resp = (
-        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-        [("content-type", "application/json")],
-        body,
-    )
-        .into_response();
-    for (k, v) in extra_headers.unwrap_or_default() {
-        if let Ok(v) = HeaderValue::from_str(&v) {
-            resp.headers_mut().insert(k, v);
-        }
-    }
-    resp
-}
-
-fn status_fault_response(f: &Fault, model: &str) -> Response {
-    let now_ms = crate::api::client::now_ms();
-    match f {
-        Fault::Status(code) => {
-            let (msg, meta) = match code {
-                401 => ("No auth credentials found", None),
-                402 => (
-                    "Insufficient credits. Add more using https://openrouter.ai/credits",
-                    None,
-                ),
-                403 => (
-                    "Your input was flagged",
-                    Some(
-                        json!({"reasons": ["harassment"], "flagged_input": "…", "provider_name": "Local", "model_slug": model}),
-                    ),
-                ),
-                404 => ("No endpoints found for this model.", None),
-                408 => ("Request timed out", None),
-                413 => ("Payload too large", None),
-                500 => ("Internal Server Error", None),
-                502 => (
-                    "Provider returned error",
-                    Some(
-                        json!({"provider_name": "Local", "raw": "{\"error\":{\"message\":\"upstream model is overloaded\"}}"}),
-                    ),
-                ),
-                503 => (
-                    "No available providers satisfy the routing constraints",
-                    None,
-                ),
-                _ => ("Scripted error", None),
-            };
-            error_response(*code, msg, meta, None)
-        }
-        Fault::RateLimitPerMinute { retry_after } => {
-            let reset = now_ms + retry_after.unwrap_or(60) * 1000;
-            let mut headers = vec![
-                ("x-ratelimit-limit", "1".to_string()),
-                ("x-ratelimit-remaining", "0".to_string()),
-                ("x-ratelimit-reset", reset.to_string()),
-            ];
-            if let Some(s) = retry_after {
-                headers.push(("retry-after", s.to_string()));
-            }
-            error_response(
-                429,
-                "Rate limit exceeded: free-models-per-min.",
-                Some(
-                    json!({"headers": {"X-RateLimit-Limit": "1", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset.to_string()}, "provider_name": null}),
-                ),
-                Some(headers),
-            )
-        }
-        Fault::RateLimitPerDay => error_response(
-            429,
-            "Rate limit exceeded: free-models-per-day. Add 10 credits to unlock 1000 free model requests per day",
-            Some(
-                json!({"headers": {"X-RateLimit-Limit": "50", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": (now_ms + 86_400_000).to_string()}, "provider_name": null}),
-            ),
-            None,
-        ),
-        _ => error_response(
-            429,
-            "Provider returned error",
-            Some(
-                json!({"raw": format!("{model} is temporarily rate-limited upstream. Please retry shortly."), "provider_name": "Local"}),
-            ),
-            None,
-        ),
-    }
-}
-
 async fn chat(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
     s.received.lock().unwrap().push(Received {
         body: serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null),
@@ -359,12 +262,46 @@ async fn chat(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> 
     let n = s.counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let created = crate::api::client::now_ms() / 1000;
     let id = format!("gen-{created}-local{n:06}");
-    let reply = Reply::build(&s, &req, &model, &ask, &plan, id, created);
-    if req.stream {
-        stream_reply(s, reply, plan)
-    } else {
-        whole_reply(s, reply)
+    let (json_body, sse_body) = (plan.json_body, plan.sse_body);
+    let reply = Reply::build(
+        &req,
+        &model,
+        &ask,
+        plan,
+        id,
+        created,
+        s.opts.words_per_piece,
+    );
+    record(&s, &reply, req.stream);
+    let shape = StreamShape {
+        pace: s.opts.pace,
+        keep_alives: s.opts.keep_alives,
+    };
+    match (req.stream, json_body) {
+        (true, Some(sse_label)) => whole_reply(&reply, sse_label),
+        (true, None) => stream_reply(reply, shape),
+        (false, _) if sse_body => stream_reply(reply, shape),
+        (false, _) => whole_reply(&reply, false),
     }
+}
+
+/// What `/generation` will say about an answer.
+fn record(s: &Shared, reply: &Reply, streamed: bool) {
+    s.generations.lock().unwrap().insert(
+        reply.id.clone(),
+        GenerationRecord {
+            id: reply.id.clone(),
+            model: reply.model.clone(),
+            streamed,
+            tokens_prompt: reply.usage.prompt_tokens,
+            tokens_completion: reply.usage.completion_tokens,
+            native_tokens_reasoning: reply.usage.reasoning_tokens(),
+            native_tokens_completion_images: reply.usage.image_tokens(),
+            total_cost: reply.billed(),
+            finish_reason: reply.finish.0.to_string(),
+            provider_name: "Local".into(),
+        },
+    );
 }
 
 /// A `:free` model allows `free_per_minute` requests a minute; past that, the
@@ -386,362 +323,4 @@ fn free_limit_hit(s: &Shared, model: &str) -> Option<u64> {
     }
     q.push_back(now);
     None
-}
-
-/// Everything one answer will say.
-struct Reply {
-    id: String,
-    created: u64,
-    model: String,
-    reasoning: Vec<String>,
-    content: Vec<String>,
-    images: Vec<String>,
-    usage: Usage,
-}
-
-impl Reply {
-    fn build(
-        s: &Shared,
-        req: &ChatRequest,
-        model: &Model,
-        ask: &Ask,
-        plan: &Plan,
-        id: String,
-        created: u64,
-    ) -> Reply {
-        let wpp = s.opts.words_per_piece;
-        let mut text = answer::answer_text(ask, model.accepts_images());
-        if let Some(n) = plan.long {
-            text = long_text(n);
-        }
-        if plan.hostile {
-            text = format!(
-                "Hostile:\x1b[2J\x1b]52;c;aGFja2Vk\x07 \x1b]8;;https://evil.example\x1b\\link\x1b]8;;\x1b\\ \x1bP1$qm\x1b\\ \u{9b}31m red\r over\x08 \u{202E}desrever\u{202C} end\n{text}"
-            );
-        }
-        let mut content = answer::pieces(&text, wpp);
-        if let Some(n) = plan.huge {
-            content.insert(0, "x".repeat(n));
-        }
-        let wants_reasoning = req
-            .reasoning
-            .as_ref()
-            .is_some_and(|r| r.exclude != Some(true))
-            || (model.thinking_mandatory()
-                && req
-                    .reasoning
-                    .as_ref()
-                    .is_none_or(|r| r.exclude != Some(true)));
-        let reasoning_text = if wants_reasoning {
-            answer::reasoning_text(ask)
-        } else {
-            String::new()
-        };
-        let reasoning = if wants_reasoning {
-            answer::pieces(&reasoning_text, wpp)
-        } else {
-            Vec::new()
-        };
-        let images = if model.outputs_images() {
-            let (png, _, _) = answer::make_png(ask);
-            vec![answer::png_data_url(&png)]
-        } else {
-            Vec::new()
-        };
-        let image_tokens = images.len() as u64 * crate::pricing::IMAGE_OUTPUT_TOKENS;
-        let reasoning_tokens = estimate_tokens(&reasoning_text);
-        let prompt_tokens = estimate_tokens(&ask.prompt_text_all) + 258 * ask.images_in;
-        let completion_tokens =
-            estimate_tokens(&content.concat()) + reasoning_tokens + image_tokens;
-        let mut usage = Usage {
-            prompt_tokens,
-            completion_tokens,
-            total_tokens: prompt_tokens + completion_tokens,
-            cost: None,
-            prompt_tokens_details: Some(PromptTokensDetails { cached_tokens: 0 }),
-            completion_tokens_details: Some(CompletionTokensDetails {
-                reasoning_tokens,
-                image_tokens,
-            }),
-        };
-        usage.cost = Some(WireDecimal(model.pricing.compute(&usage, ask.images_in)));
-        Reply {
-            id,
-            created,
-            model: model.id.clone(),
-            reasoning,
-            content,
-            images,
-            usage,
-        }
-    }
-
-    fn record(&self, s: &Shared, streamed: bool) {
-        s.generations.lock().unwrap().insert(
-            self.id.clone(),
-            GenerationRecord {
-                id: self.id.clone(),
-                model: self.model.clone(),
-                streamed,
-                tokens_prompt: self.usage.prompt_tokens,
-                tokens_completion: self.usage.completion_tokens,
-                native_tokens_reasoning: self.usage.reasoning_tokens(),
-                native_tokens_completion_images: self.usage.image_tokens(),
-                total_cost: self.usage.cost.unwrap_or(WireDecimal(Default::default())),
-                finish_reason: "stop".into(),
-                provider_name: "Local".into(),
-            },
-        );
-    }
-}
-
-fn long_text(tokens: usize) -> String {
-    let words = [
-        "stream ", "token ", "orchat ", "gemini ", "cost ", "meter ", "flash ", "pro ",
-    ];
-    let mut s = String::with_capacity(tokens * 7);
-    for i in 0..tokens {
-        s.push_str(words[i % words.len()]);
-        if i % 16 == 15 {
-            s.push('\n');
-        }
-    }
-    s
-}
-
-#[derive(Serialize)]
-struct OutChunk<'a> {
-    id: &'a str,
-    provider: &'static str,
-    model: &'a str,
-    object: &'static str,
-    created: u64,
-    choices: Vec<OutChoice<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    usage: Option<&'a Usage>,
-}
-
-#[derive(Serialize)]
-struct OutChoice<'a> {
-    index: u32,
-    delta: OutDelta<'a>,
-    finish_reason: Option<&'static str>,
-    native_finish_reason: Option<&'static str>,
-    logprobs: Option<()>,
-}
-
-#[derive(Serialize, Default)]
-struct OutDelta<'a> {
-    role: &'static str,
-    content: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    reasoning: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    reasoning_details: Option<serde_json::Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    images: Option<serde_json::Value>,
-}
-
-impl Reply {
-    fn chunk(&self, delta: OutDelta<'_>, finish: bool) -> String {
-        let c = OutChunk {
-            id: &self.id,
-            provider: "Local",
-            model: &self.model,
-            object: "chat.completion.chunk",
-            created: self.created,
-            choices: vec![OutChoice {
-                index: 0,
-                delta,
-                finish_reason: finish.then_some("stop"),
-                native_finish_reason: finish.then_some("STOP"),
-                logprobs: None,
-            }],
-            usage: None,
-        };
-        format!(
-            "data: {}\n\n",
-            serde_json::to_string(&c).expect("chunk serialises")
-        )
-    }
-
-    fn usage_chunk(&self) -> String {
-        let c = OutChunk {
-            id: &self.id,
-            provider: "Local",
-            model: &self.model,
-            object: "chat.completion.chunk",
-            created: self.created,
-            choices: vec![],
-            usage: Some(&self.usage),
-        };
-        format!(
-            "data: {}\n\n",
-            serde_json::to_string(&c).expect("chunk serialises")
-        )
-    }
-}
-
-type Frame = Result<Bytes, std::io::Error>;
-
-fn stream_reply(s: Arc<Shared>, reply: Reply, plan: Plan) -> Response {
-    let (tx, rx) = mpsc::channel::<Frame>(64);
-    let pace = plan.pace.or(s.opts.pace);
-    let keep_alives = s.opts.keep_alives;
-    reply.record(&s, true);
-    tokio::spawn(async move {
-        let _ = write_stream(&tx, reply, plan, pace, keep_alives).await;
-    });
-    let body = Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|f| (f, rx))
-    }));
-    Response::builder()
-        .status(200)
-        .header("content-type", "text/event-stream")
-        .header("cache-control", "no-cache")
-        .body(body)
-        .expect("valid response")
-}
-
-/// Writes one answer as SSE. Returns early (the error is the client leaving).
-async fn write_stream(
-    tx: &mpsc::Sender<Frame>,
-    reply: Reply,
-    plan: Plan,
-    pace: Option<f64>,
-    keep_alives: usize,
-) -> Result<(), ()> {
-    let send = |b: Bytes| async move { tx.send(Ok(b)).await.map_err(|_| ()) };
-    let broken = || std::io::Error::new(std::io::ErrorKind::ConnectionReset, "scripted drop");
-    if plan.drop_early {
-        return tx.send(Err(broken())).await.map_err(|_| ());
-    }
-    for _ in 0..keep_alives {
-        send(Bytes::from_static(b": OPENROUTER PROCESSING\n\n")).await?;
-    }
-    let delay = pace
-        .filter(|p| *p > 0.0)
-        .map(|p| Duration::from_secs_f64(1.0 / p));
-    for r in &reply.reasoning {
-        let details = json!([{"type": "reasoning.text", "text": r, "format": "google-gemini-v1", "index": 0}]);
-        let delta = OutDelta {
-            role: "assistant",
-            reasoning: Some(r),
-            reasoning_details: Some(details),
-            ..OutDelta::default()
-        };
-        send(Bytes::from(reply.chunk(delta, false))).await?;
-        if let Some(d) = delay {
-            tokio::time::sleep(d).await;
-        }
-    }
-    for (i, piece) in reply.content.iter().enumerate() {
-        if plan.error_after == Some(i) {
-            let err = format!(
-                "data: {}\n\n",
-                json!({"id": reply.id, "object": "chat.completion.chunk", "created": reply.created, "model": reply.model, "provider": "Local",
-                       "error": {"code": 502, "message": "Upstream connection closed before the response completed", "metadata": {"error_type": "provider_unavailable"}},
-                       "choices": [{"index": 0, "delta": {"content": ""}, "finish_reason": "error"}]})
-            );
-            return send(Bytes::from(err)).await;
-        }
-        if plan.drop_after == Some(i) {
-            flushed(tx).await;
-            return tx.send(Err(broken())).await.map_err(|_| ());
-        }
-        if let Some((after, secs)) = plan.stall
-            && after == i
-        {
-            tokio::time::sleep(secs).await;
-        }
-        if plan.malformed_after == Some(i) {
-            send(Bytes::from_static(b"data: {\"id\":\"gen-broken\",\"choices\":[{\"delta\":{\"content\":\"unterminated\n\n")).await?;
-        }
-        let mut chunk = reply.chunk(
-            OutDelta {
-                role: "assistant",
-                content: piece,
-                ..OutDelta::default()
-            },
-            false,
-        );
-        if plan.bad_utf8 && i == 0 {
-            // Invalid bytes inside the JSON string: a lone continuation byte and a cut sequence.
-            let pos = chunk.find("\"content\":\"").map(|p| p + 11).unwrap_or(0);
-            let mut bytes = chunk.into_bytes();
-            bytes.splice(pos..pos, [0x80u8, 0xE6, 0x97]);
-            send(Bytes::from(bytes)).await?;
-        } else {
-            chunk.shrink_to_fit();
-            send(Bytes::from(chunk)).await?;
-        }
-        if let Some(d) = delay {
-            tokio::time::sleep(d).await;
-        }
-    }
-    if !reply.images.is_empty() {
-        let images = json!(
-            reply
-                .images
-                .iter()
-                .enumerate()
-                .map(|(i, u)| json!({"type": "image_url", "image_url": {"url": u}, "index": i}))
-                .collect::<Vec<_>>()
-        );
-        let delta = OutDelta {
-            role: "assistant",
-            images: Some(images),
-            ..OutDelta::default()
-        };
-        send(Bytes::from(reply.chunk(delta, false))).await?;
-    }
-    send(Bytes::from(reply.chunk(
-        OutDelta {
-            role: "assistant",
-            ..OutDelta::default()
-        },
-        true,
-    )))
-    .await?;
-    if !plan.no_usage {
-        send(Bytes::from(reply.usage_chunk())).await?;
-    }
-    if !plan.no_done {
-        send(Bytes::from_static(b"data: [DONE]\n\n")).await?;
-    }
-    Ok(())
-}
-
-/// Waits until hyper has taken every frame sent so far and had a moment to
-/// write them out: a body error makes it close the connection at once,
-/// discarding whatever it still buffers, so a "drop after N chunks" would
-/// otherwise drop before the client saw any of them.
-async fn flushed(tx: &mpsc::Sender<Frame>) {
-    while tx.capacity() < tx.max_capacity() && !tx.is_closed() {
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
-    tokio::time::sleep(Duration::from_millis(50)).await;
-}
-
-fn whole_reply(s: Arc<Shared>, reply: Reply) -> Response {
-    reply.record(&s, false);
-    let reasoning = reply.reasoning.concat();
-    let message = json!({
-        "role": "assistant",
-        "content": reply.content.concat(),
-        "reasoning": if reasoning.is_empty() { serde_json::Value::Null } else { json!(reasoning) },
-        "images": reply.images.iter().map(|u| json!({"type": "image_url", "image_url": {"url": u}})).collect::<Vec<_>>(),
-    });
-    let head = json!({
-        "id": reply.id, "provider": "Local", "model": reply.model, "object": "chat.completion", "created": reply.created,
-        "choices": [{"index": 0, "message": message, "finish_reason": "stop", "native_finish_reason": "STOP"}],
-    })
-    .to_string();
-    // Splice the usage in as text so its cost stays an exact decimal literal.
-    let usage = serde_json::to_string(&reply.usage).expect("usage serialises");
-    let body = format!(
-        "\n         \n\n{},\"usage\":{usage}}}",
-        &head[..head.len() - 1]
-    );
-    ([("content-type", "application/json")], body).into_response()
 }
