@@ -149,6 +149,7 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
             "finish_reason": answer.finish_reason,
             "status": answer.status,
             "error": answer.error,
+            "error_kind": answer.failure.as_ref().map(|e| e.kind()),
             "images": saved.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
             "usage": usage.map(|u| json!({
                 "prompt_tokens": u.prompt_tokens,

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use bytes::Bytes;
 use futures_util::StreamExt;
 use orchat::api::ApiError;
-use orchat::api::body::parse_response;
+use orchat::api::body::{decode_body, parse_response};
 use orchat::api::sse::{LineFramer, MAX_LINE_BYTES, StreamEvent, decode};
 use orchat::api::types::{
     CompletionTokensDetails, ErrorCode, PromptTokensDetails, Usage, WireDecimal, WireError,
@@ -47,7 +47,9 @@ where
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    rt.block_on(decode(futures_util::stream::iter(items)).collect::<Vec<_>>())
+    // The body decides the decoder: every transcript goes through the sniffer
+    // the client uses, so SSE and whole JSON bodies are cut the same way.
+    rt.block_on(decode_body(None, futures_util::stream::iter(items)).collect::<Vec<_>>())
 }
 
 fn decode_bytes(bytes: &[u8]) -> Vec<Item> {
@@ -224,8 +226,175 @@ fn expected_cjk() -> Vec<StreamEvent> {
     ]
 }
 
-fn all_transcripts() -> Vec<(&'static str, String, Vec<StreamEvent>)> {
+// ------------------------------------------------------------ the wild's shapes
+
+/// llama.cpp / vLLM / DeepSeek: `reasoning_content`, CRLF cut between two
+/// deltas, a length finish, and Google-style usage (thinking left out of
+/// `completion_tokens`).
+const E: &str = "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"model\":\"qwen3\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":null,\"reasoning_content\":\"Let me think.\\r\\nOK.\"}}]}\n\n\
+data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"model\":\"qwen3\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"```rust\\r\"}}]}\n\n\
+data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"model\":\"qwen3\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\\nfn main() {}\\r\\n```\"}}]}\n\n\
+data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"model\":\"qwen3\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"length\"}],\"usage\":{\"prompt_tokens\":21,\"completion_tokens\":0,\"total_tokens\":81,\"completion_tokens_details\":{\"reasoning_tokens\":60}}}\n\n\
+data: [DONE]\n\n";
+
+fn expected_e() -> Vec<StreamEvent> {
     vec![
+        StreamEvent::Meta {
+            id: Some("chatcmpl-1".into()),
+            model: Some("qwen3".into()),
+            provider: None,
+        },
+        StreamEvent::Reasoning("Let me think.\nOK.".into()),
+        content("```rust\n"),
+        content("fn main() {}\n```"),
+        finish("length", None),
+        // Billed output: total − prompt, the thinking included.
+        StreamEvent::Usage(Usage {
+            prompt_tokens: 21,
+            completion_tokens: 60,
+            total_tokens: 81,
+            completion_tokens_details: Some(CompletionTokensDetails {
+                reasoning_tokens: 60,
+                image_tokens: 0,
+            }),
+            ..Usage::default()
+        }),
+        StreamEvent::Done,
+    ]
+}
+
+/// Content as typed parts: thinking, text, an image.
+const F: &str = "data: {\"id\":\"x\",\"model\":\"m\",\"choices\":[{\"delta\":{\"content\":[{\"type\":\"thinking\",\"thinking\":\"hmm\"}]}}]}\n\n\
+data: {\"id\":\"x\",\"choices\":[{\"delta\":{\"content\":[{\"type\":\"text\",\"text\":\"Hi \"},{\"type\":\"text\",\"text\":\"there\"}]}}]}\n\n\
+data: {\"id\":\"x\",\"choices\":[{\"delta\":{\"content\":[{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:image/png;base64,AAAA\"}}]},\"finish_reason\":\"stop\"}]}\n\n\
+data: [DONE]\n\n";
+
+fn expected_f() -> Vec<StreamEvent> {
+    vec![
+        StreamEvent::Meta {
+            id: Some("x".into()),
+            model: Some("m".into()),
+            provider: None,
+        },
+        StreamEvent::Reasoning("hmm".into()),
+        content("Hi "),
+        content("there"),
+        StreamEvent::Image("data:image/png;base64,AAAA".into()),
+        finish("stop", None),
+        StreamEvent::Done,
+    ]
+}
+
+/// A proxy's error as a bare JSON line (no `data:`) inside a 200 stream.
+const G: &str = ": OPENROUTER PROCESSING\n\n\
+{\"error\":{\"code\":503,\"message\":\"upstream connect error\",\"status\":\"UNAVAILABLE\"}}\n\n";
+
+/// Google's flat error as a `data:` line.
+const H: &str =
+    "data: {\"code\":429,\"message\":\"Quota exceeded\",\"status\":\"RESOURCE_EXHAUSTED\"}\n\n";
+
+fn google_error(code: i64, message: &str, status: &str) -> Vec<StreamEvent> {
+    vec![
+        StreamEvent::ProviderError(WireError {
+            code: Some(ErrorCode::Number(code)),
+            message: message.into(),
+            status: Some(status.into()),
+            ..WireError::default()
+        }),
+        StreamEvent::Truncated,
+    ]
+}
+
+/// A gateway's generated image as a markdown data URL across three deltas.
+fn image_in_text() -> (String, Vec<StreamEvent>) {
+    let payload = "iVBORw0KGgo".repeat(12);
+    let text = [
+        "Here: ![fox](data:image/png;base64,".to_string(),
+        payload.clone(),
+        ") done".to_string(),
+    ]
+    .iter()
+    .map(|c| chunk(c))
+    .collect::<String>()
+        + "data: [DONE]\n\n";
+    let mut expected = vec![
+        meta_no_provider(),
+        content("Here: "),
+        StreamEvent::Image(format!("data:image/png;base64,{payload}")),
+        content(" done"),
+        StreamEvent::Done,
+    ];
+    expected[0] = StreamEvent::Meta {
+        id: Some("gen-x".into()),
+        model: Some("m/x".into()),
+        provider: Some("P".into()),
+    };
+    (text, expected)
+}
+
+fn meta_no_provider() -> StreamEvent {
+    StreamEvent::Meta {
+        id: None,
+        model: None,
+        provider: None,
+    }
+}
+
+/// A stream request answered with one whole JSON body (the issue's example),
+/// padded with whitespace.
+const J: &str = "\n   \n{\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Paris is the capital of France.\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":7,\"total_tokens\":19}}";
+
+fn expected_j() -> Vec<StreamEvent> {
+    vec![
+        content("Paris is the capital of France."),
+        finish("stop", None),
+        StreamEvent::Usage(Usage {
+            prompt_tokens: 12,
+            completion_tokens: 7,
+            total_tokens: 19,
+            ..Usage::default()
+        }),
+        StreamEvent::Done,
+    ]
+}
+
+/// A whole message with parts and `reasoning_content`, pretty-printed as LM
+/// Studio writes it.
+const L: &str = "{\n  \"id\": \"lm-1\",\n  \"choices\": [\n    {\n      \"message\": {\n        \"content\": [{\"type\": \"text\", \"text\": \"A\\r\\nB\"}],\n        \"reasoning_content\": \"R\"\n      },\n      \"finish_reason\": \"stop\"\n    }\n  ]\n}\n";
+
+fn expected_l() -> Vec<StreamEvent> {
+    vec![
+        StreamEvent::Meta {
+            id: Some("lm-1".into()),
+            model: None,
+            provider: None,
+        },
+        StreamEvent::Reasoning("R".into()),
+        content("A\nB"),
+        finish("stop", None),
+        StreamEvent::Done,
+    ]
+}
+
+fn all_transcripts() -> Vec<(&'static str, String, Vec<StreamEvent>)> {
+    let (img_text, img_expected) = image_in_text();
+    vec![
+        ("E-reasoning-content", E.to_string(), expected_e()),
+        ("F-content-parts", F.to_string(), expected_f()),
+        (
+            "G-bare-error-line",
+            G.to_string(),
+            google_error(503, "upstream connect error", "UNAVAILABLE"),
+        ),
+        (
+            "H-google-flat",
+            H.to_string(),
+            google_error(429, "Quota exceeded", "RESOURCE_EXHAUSTED"),
+        ),
+        ("I-image-in-text", img_text, img_expected),
+        ("J-whole-json", J.to_string(), expected_j()),
+        ("J-whole-json-crlf", J.replace('\n', "\r\n"), expected_j()),
+        ("L-pretty-whole", L.to_string(), expected_l()),
         ("A", A.to_string(), expected_a()),
         ("B", B.to_string(), expected_b()),
         ("C", C.to_string(), expected_c()),
@@ -327,13 +496,14 @@ proptest! {
 
     #[test]
     fn random_many_piece_splits_give_identical_events(
-        which in 0usize..9,
+        which in any::<prop::sample::Index>(),
         raw_cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..200),
         // Runs of adjacent cuts make 1-byte pieces.
         run_start in any::<prop::sample::Index>(),
         run_len in 0usize..24,
     ) {
-        let (name, text, expected) = all_transcripts().swap_remove(which);
+        let mut all = all_transcripts();
+        let (name, text, expected) = all.swap_remove(which.index(all.len()));
         let bytes = text.as_bytes();
         let mut cuts: Vec<usize> = raw_cuts.iter().map(|i| i.index(bytes.len() + 1)).collect();
         let s = run_start.index(bytes.len() + 1);
@@ -760,5 +930,85 @@ fn parse_response_images_and_garbage() {
             .unwrap_err()
             .kind(),
         "decode"
+    );
+}
+
+// ------------------------------------------------------------ errors as whole bodies
+
+#[test]
+fn an_error_list_or_error_body_is_the_same_error_however_it_is_cut() {
+    let bodies = [
+        (
+            "google list",
+            r#"[{"error":{"code":429,"message":"Resource has been exhausted","status":"RESOURCE_EXHAUSTED"}}]"#,
+            "rate_limited",
+        ),
+        (
+            "openai quota",
+            r#"{"error":{"message":"You exceeded your current quota","type":"insufficient_quota","param":null,"code":"insufficient_quota"}}"#,
+            "credits",
+        ),
+        (
+            "vllm flat",
+            r#"{"object":"error","message":"This model's maximum context length is 4096 tokens","type":"BadRequestError","param":null,"code":400}"#,
+            "context_too_long",
+        ),
+        (
+            "string error",
+            r#"{"error":"Internal server error"}"#,
+            "upstream",
+        ),
+    ];
+    for (name, body, kind) in bodies {
+        for at in 0..=body.len() {
+            let got = decode_pieces(cut(body.as_bytes(), &[at]));
+            assert_eq!(got.len(), 1, "{name} at {at}: {got:?}");
+            let Err(e) = &got[0] else {
+                panic!("{name} at {at}: {got:?}")
+            };
+            assert_eq!(e.kind(), kind, "{name} at {at}: {e}");
+        }
+    }
+}
+
+#[test]
+fn finish_reasons_name_the_ending_in_either_field_and_either_case() {
+    use orchat::answer::FinishKind;
+    assert_eq!(
+        FinishKind::of(Some("stop"), Some("SAFETY")),
+        FinishKind::Filter
+    );
+    assert_eq!(FinishKind::of(Some("safety"), None), FinishKind::Filter);
+    assert_eq!(
+        FinishKind::of(Some("content_filter"), None),
+        FinishKind::Filter
+    );
+    for native in ["RECITATION", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII"] {
+        assert_eq!(
+            FinishKind::of(None, Some(native)),
+            FinishKind::Filter,
+            "{native}"
+        );
+    }
+    assert_eq!(FinishKind::of(None, Some("MAX_TOKENS")), FinishKind::Length);
+    assert_eq!(
+        FinishKind::of(Some("length"), Some("MAX_TOKENS")),
+        FinishKind::Length
+    );
+    assert_eq!(
+        FinishKind::of(Some("stop"), Some("STOP")),
+        FinishKind::Normal
+    );
+    assert_eq!(FinishKind::of(Some("tool_calls"), None), FinishKind::Normal);
+    assert_eq!(FinishKind::of(Some("error"), None), FinishKind::Error);
+}
+
+#[test]
+fn a_native_finish_reason_alone_stands_in_for_the_finish_reason() {
+    let body = "data: {\"id\":\"g\",\"choices\":[{\"delta\":{\"content\":\"cut\"},\"native_finish_reason\":\"MAX_TOKENS\"}]}\n\n";
+    let events = ok(decode_str(body));
+    assert!(
+        events.contains(&finish("max_tokens", Some("MAX_TOKENS"))),
+        "{events:?}"
     );
 }

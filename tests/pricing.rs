@@ -371,3 +371,33 @@ fn ledger_keeps_estimates_and_reported_gaps_apart() {
     );
     assert_eq!(format_usd(ledger.total()), "$0.004163");
 }
+
+#[test]
+fn thinking_left_out_of_completion_tokens_is_still_billed() {
+    // Google's endpoint: prompt 21, completion 0, total 81, reasoning 60, on
+    // gemini-2.5-flash at $0.30 / $2.50 per million: exactly $0.0001563.
+    let mut u: orchat::api::types::Usage = serde_json::from_str(
+        r#"{"prompt_tokens":21,"completion_tokens":0,"total_tokens":81,"completion_tokens_details":{"reasoning_tokens":60}}"#,
+    )
+    .unwrap();
+    u.normalize();
+    assert_eq!((u.completion_tokens, u.total_tokens), (60, 81));
+    let p = orchat::catalog::Catalog::bundled()
+        .get("google/gemini-2.5-flash")
+        .unwrap()
+        .pricing
+        .clone();
+    assert_eq!(p.compute(&u, 0).normalize().to_string(), "0.0001563");
+    // Omitted completion tokens with only a total: the same.
+    let mut u: orchat::api::types::Usage =
+        serde_json::from_str(r#"{"prompt_tokens":21,"total_tokens":81}"#).unwrap();
+    u.normalize();
+    assert_eq!(u.completion_tokens, 60);
+    // OpenRouter's counts (completion includes reasoning) are left as they are.
+    let mut u: orchat::api::types::Usage = serde_json::from_str(
+        r#"{"prompt_tokens":21,"completion_tokens":412,"total_tokens":433,"completion_tokens_details":{"reasoning_tokens":356}}"#,
+    )
+    .unwrap();
+    u.normalize();
+    assert_eq!((u.completion_tokens, u.total_tokens), (412, 433));
+}

@@ -307,9 +307,11 @@ fn ending_entry(answer: &Answer, settings: &crate::request::Settings) -> Option<
             "raise max_tokens in the config (or ORCHAT_MAX_TOKENS){}, then /retry",
             limit_now(settings)
         ),
+        Status::Blocked if answer.text.trim().is_empty() => {
+            "rephrase with /edit, or Ctrl+P for another model".into()
+        }
         Status::Blocked => {
-            "the text above, if any, is kept; rephrase with /edit, or Ctrl+P for another model"
-                .into()
+            "the text above is kept; rephrase with /edit, or Ctrl+P for another model".into()
         }
         Status::Empty => "nothing to show: /retry asks again, or Ctrl+P for another model".into(),
         Status::Incomplete | Status::Failed => "the text above is kept; /retry asks again".into(),

@@ -68,7 +68,13 @@ impl Reply {
         if let Some(n) = plan.huge {
             content.insert(0, "x".repeat(n));
         }
+        // OpenRouter's `reasoning`, or the `reasoning_effort` of Google's
+        // and OpenAI's dialect.
+        let effort = req
+            .reasoning_effort
+            .is_some_and(|e| e != crate::api::types::Effort::None);
         let wants_reasoning = plan.force_reasoning
+            || effort
             || req
                 .reasoning
                 .as_ref()

@@ -1,0 +1,195 @@
+//! Every way an answer can end, through the app (keys in, against the local
+//! server's zoo), and what the screen says at 80x24: cut short, cut short
+//! with the budget spent thinking, blocked, empty, the connection closed,
+//! an error before any text, a silent stream. Nothing ends blank and silent.
+
+mod common;
+
+use common::{Driver, answers, errors, key, screen};
+use crossterm::event::KeyCode;
+use orchat::answer::Status;
+use orchat::app::{App, Entry, Msg, update};
+use orchat::pricing::CostKind;
+use orchat::server::ServerOptions;
+
+async fn driver() -> Driver {
+    Driver::new(ServerOptions::default()).await
+}
+
+fn last_error(app: &App) -> (String, String) {
+    let (t, h) = errors(app).pop().expect("an error entry");
+    (t, h.unwrap_or_default())
+}
+
+fn cost_kind(app: &App, n: usize) -> Option<CostKind> {
+    app.entries
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Assistant { cost, .. } => Some(cost.map(|c| c.kind)),
+            _ => None,
+        })
+        .nth(n)
+        .flatten()
+}
+
+#[tokio::test]
+async fn cut_short_by_the_token_limit() {
+    let mut d = driver().await;
+    d.submit("a long table [[fault:length:5]]");
+    d.until_idle().await;
+    let a = answers(&d.app)[0];
+    assert_eq!(a.status, Status::CutShort);
+    assert!(!a.text.is_empty());
+    assert_eq!(
+        cost_kind(&d.app, 0),
+        Some(CostKind::Reported),
+        "billed as reported"
+    );
+    let (text, hint) = last_error(&d.app);
+    assert_eq!(text, "cut short: the answer reached the token limit");
+    assert!(hint.contains("raise max_tokens"), "{hint}");
+    let s = screen(&d.app, 80, 24);
+    assert!(s.contains("■ cut short"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[tokio::test]
+async fn cut_short_with_the_whole_budget_spent_thinking() {
+    let mut d = driver().await;
+    d.app.model = "google/gemini-2.5-pro".into();
+    d.app.settings.max_tokens = Some(30);
+    d.submit("compare them");
+    d.until_idle().await;
+    let a = answers(&d.app)[0];
+    assert_eq!(a.status, Status::CutShort);
+    assert!(a.text.is_empty() && !a.reasoning.is_empty());
+    let n = a.usage.as_ref().unwrap().reasoning_tokens();
+    let (text, hint) = last_error(&d.app);
+    assert_eq!(
+        text,
+        format!(
+            "cut short by the token limit: {n} tokens went to reasoning and no answer text came"
+        )
+    );
+    assert!(
+        hint.contains("/reasoning low") && hint.contains("(now 30)"),
+        "{hint}"
+    );
+}
+
+#[tokio::test]
+async fn blocked_by_a_safety_filter() {
+    let mut d = driver().await;
+    d.submit("tell me [[fault:blocked]]");
+    d.until_idle().await;
+    assert_eq!(answers(&d.app)[0].status, Status::Blocked);
+    let (text, hint) = last_error(&d.app);
+    assert_eq!(text, "blocked by the provider's safety filter (SAFETY)");
+    assert!(hint.contains("/edit"), "{hint}");
+    let s = screen(&d.app, 80, 24);
+    assert!(s.contains("■ blocked"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[tokio::test]
+async fn an_empty_answer_is_flagged() {
+    let mut d = driver().await;
+    d.submit("say nothing [[fault:empty]]");
+    d.until_idle().await;
+    assert_eq!(answers(&d.app)[0].status, Status::Empty);
+    let (text, _) = last_error(&d.app);
+    assert_eq!(text, "the model sent an empty answer");
+    let s = screen(&d.app, 80, 24);
+    assert!(s.contains("■ empty answer"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[tokio::test]
+async fn the_connection_closing_mid_answer_is_said_in_a_users_words() {
+    let mut d = driver().await;
+    d.submit("tell me more [[fault:drop:4]]");
+    d.until_idle().await;
+    assert_eq!(answers(&d.app)[0].status, Status::Failed);
+    let (text, hint) = last_error(&d.app);
+    assert_eq!(
+        text,
+        "network error: the connection closed in the middle of the answer"
+    );
+    assert!(hint.contains("/retry"), "{hint}");
+    let s = screen(&d.app, 80, 24);
+    assert!(s.contains("■ failed"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[tokio::test]
+async fn an_error_event_before_any_text_shows_the_providers_words() {
+    let mut d = driver().await;
+    d.submit("hello [[fault:midstream-error:0:429]]");
+    d.until_idle().await;
+    assert!(answers(&d.app).is_empty(), "nothing of an answer came");
+    let (text, hint) = last_error(&d.app);
+    assert!(text.contains("daily request limit reached"), "{text}");
+    assert!(text.contains("free-models-per-day"), "{text}");
+    assert!(!hint.is_empty());
+    let s = screen(&d.app, 80, 24);
+    assert!(!s.contains("stopped before any answer arrived"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[tokio::test]
+async fn a_silent_stream_says_how_long_and_esc_keeps_the_text() {
+    let mut d = driver().await;
+    d.submit("slowly [[fault:stall:30]]");
+    d.until(|a| answers(a).first().is_some_and(|x| !x.text.is_empty()))
+        .await;
+    // Freeze the clock where the screen is read: 4 s after the last event.
+    let p = d.app.pending.as_mut().unwrap();
+    p.started_ms = 0;
+    p.first_token_ms = Some(1_000);
+    p.last_event_ms = 2_000;
+    update(&mut d.app, Msg::Tick(6_000));
+    let s = screen(&d.app, 80, 24);
+    assert!(
+        s.contains("silent for 4s · ends after 120s of silence"),
+        "{s}"
+    );
+    insta::assert_snapshot!(s);
+    // Esc stops it and keeps what came.
+    let kept = answers(&d.app)[0].text.clone();
+    update(&mut d.app, key(KeyCode::Esc));
+    assert_eq!(answers(&d.app)[0].status, Status::Stopped);
+    assert_eq!(answers(&d.app)[0].text, kept);
+}
+
+#[tokio::test]
+async fn a_whole_json_body_and_reasoning_content_read_like_a_stream() {
+    let mut d = driver().await;
+    d.submit("hello [[fault:json-body]]");
+    d.until_idle().await;
+    d.submit("why [[fault:reasoning-content]]");
+    d.until_idle().await;
+    let a = answers(&d.app);
+    assert_eq!(a[0].status, Status::Complete);
+    assert!(a[0].text.contains("hello"), "{}", a[0].text);
+    assert_eq!(a[1].status, Status::Complete);
+    assert_eq!(
+        a[1].reasoning.matches("Considering the question").count(),
+        1
+    );
+    assert!(errors(&d.app).is_empty(), "{:?}", errors(&d.app));
+}
+
+#[tokio::test]
+async fn an_image_inside_the_text_is_drawn_not_printed() {
+    let mut d = driver().await;
+    d.app.model = "google/gemini-2.5-flash-image-preview".into();
+    d.submit("a fox 64x48 [[fault:image-in-text]]");
+    d.until_idle().await;
+    let a = answers(&d.app)[0];
+    assert_eq!(a.status, Status::Complete);
+    assert_eq!(a.images.len(), 1);
+    assert!(a.images[0].starts_with("data:image/png;base64,"));
+    assert!(!a.text.contains("base64"), "{}", a.text);
+    let s = screen(&d.app, 80, 24);
+    assert!(!s.contains("base64") && !s.contains("iVBOR"), "{s}");
+}
