@@ -193,3 +193,68 @@ async fn an_image_inside_the_text_is_drawn_not_printed() {
     let s = screen(&d.app, 80, 24);
     assert!(!s.contains("base64") && !s.contains("iVBOR"), "{s}");
 }
+
+/// Each error shape of the zoo, through the app: the typed error's words and
+/// hint, the provider's own message, nothing billed, and the app goes on.
+#[tokio::test]
+async fn errors_in_every_shape_are_typed_errors_on_screen() {
+    let cases = [
+        ("error-in-200:402", "out of credits", "Insufficient credits"),
+        ("google-error-list", "daily request limit", "Quota exceeded for metric"),
+        ("google-error-flat", "daily request limit", "Quota exceeded for metric"),
+        ("bare-error-line", "the provider failed (503)", "upstream connect error"),
+        ("403", "blocked by moderation", "flagged by the moderation system"),
+        ("insufficient-quota", "out of credits", "exceeded your current quota"),
+    ];
+    for (fault, kind, words) in cases {
+        let mut d = driver().await;
+        d.submit(&format!("hi [[fault:{fault}]]"));
+        d.until_idle().await;
+        assert!(answers(&d.app).is_empty(), "{fault}");
+        let (text, hint) = last_error(&d.app);
+        assert!(text.contains(kind) && text.contains(words), "{fault}: {text}");
+        assert!(hint.ends_with("nothing was billed"), "{fault}: {hint}");
+        assert_eq!(d.app.ledger.total(), rust_decimal::Decimal::ZERO, "{fault}");
+        assert_eq!(d.server.received().len(), 1, "{fault}: not retried");
+        d.submit("and now?");
+        d.until_idle().await;
+        assert_eq!(answers(&d.app)[0].status, Status::Complete, "{fault}");
+    }
+}
+
+#[tokio::test]
+async fn parts_crlf_and_googles_usage_read_as_plain_answers() {
+    let mut d = driver().await;
+    d.submit("show code [[fault:crlf]]");
+    d.until_idle().await;
+    d.submit("parts [[fault:content-parts]]");
+    d.until_idle().await;
+    d.app.settings.reasoning = orchat::request::ReasoningSetting::Budget(512);
+    d.submit("think [[fault:google-usage]]");
+    d.until_idle().await;
+    let a = answers(&d.app);
+    assert!(a.iter().all(|x| x.status == Status::Complete), "{a:?}");
+    assert!(!a[0].text.contains('\r'), "{:?}", a[0].text);
+    assert!(a[1].text.contains("parts"), "{}", a[1].text);
+    // Google's usage: the thinking counts in the billed output tokens.
+    let u = a[2].usage.as_ref().unwrap();
+    assert!(u.reasoning_tokens() > 0);
+    assert_eq!(
+        u.completion_tokens,
+        orchat::pricing::estimate_tokens(&a[2].text) + u.reasoning_tokens()
+    );
+    assert_eq!(cost_kind(&d.app, 2), Some(CostKind::Computed));
+    let s = screen(&d.app, 80, 24);
+    assert!(!s.contains('␍'), "{s}");
+}
+
+#[tokio::test]
+async fn an_image_part_is_drawn_too() {
+    let mut d = driver().await;
+    d.app.model = "google/gemini-2.5-flash-image-preview".into();
+    d.submit("a fox 64x48 [[fault:image-part]]");
+    d.until_idle().await;
+    let a = answers(&d.app)[0];
+    assert_eq!(a.images.len(), 1);
+    assert!(!a.text.contains("base64"));
+}

@@ -276,8 +276,18 @@ fn finish_turn(app: &mut App, turn: u64, error: Option<ApiError>) -> Vec<Effect>
         // Nothing arrived: the failed request leaves only its error, in the
         // answer's place (so no saved message changes its position).
         (Some(i), _) => {
-            app.entries[i] = follow_up
-                .unwrap_or_else(|| Entry::Notice("stopped before any answer arrived".into()));
+            app.entries[i] = match follow_up {
+                // Refused before any answer: exactly $0, and the entry says so.
+                Some(Entry::Error { text, hint }) => Entry::Error {
+                    text,
+                    hint: Some(match hint {
+                        Some(h) => format!("{h} · nothing was billed"),
+                        None => "nothing was billed".into(),
+                    }),
+                },
+                Some(other) => other,
+                None => Entry::Notice("stopped before any answer arrived".into()),
+            };
             app.entries_changed_from(i);
             save_entry(app, i);
         }
