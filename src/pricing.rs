@@ -190,9 +190,30 @@ impl Cost {
     }
 }
 
-/// Formats USD for people: always a `$`, at least two decimals, and enough
-/// significant digits that a $0.0000166 turn does not read as $0.00.
+/// Formats USD as a figure of record: every digit the amount has (exact
+/// decimals never need rounding to be shown), at least two decimals.
+/// `$0.00029485`, `$0.00721105`, `$1.50`, `$0.00`. Used by the cost panel,
+/// the session lists, exports and answer headers, so rows add up to their
+/// total digit for digit.
 pub fn format_usd(usd: Decimal) -> String {
+    let v = usd.normalize();
+    let s = v.abs().to_string();
+    let s = match s.find('.') {
+        Some(i) if s.len() - i > 2 => s,
+        Some(i) => format!("{s}{}", "0".repeat(2 - (s.len() - i - 1))),
+        None => format!("{s}.00"),
+    };
+    if v.is_sign_negative() && !v.is_zero() {
+        format!("-${s}")
+    } else {
+        format!("${s}")
+    }
+}
+
+/// Formats USD where space is short (the status bar only; the cost panel,
+/// one key away, has every digit): four significant digits below a dollar,
+/// cents above, so a $0.0000166 turn does not read as $0.00.
+pub fn format_usd_short(usd: Decimal) -> String {
     let v = usd.normalize();
     if v.is_zero() {
         return "$0.00".to_string();
@@ -201,7 +222,6 @@ pub fn format_usd(usd: Decimal) -> String {
     let dp = if abs >= Decimal::ONE {
         2
     } else {
-        // Show four significant digits below a dollar.
         let mut dp = 2u32;
         let mut x = abs * Decimal::from(100);
         while x < Decimal::from(1000) && dp < 10 {
@@ -210,18 +230,7 @@ pub fn format_usd(usd: Decimal) -> String {
         }
         dp
     };
-    let r = v.round_dp(dp).normalize();
-    let s = r.to_string();
-    let s = match s.find('.') {
-        Some(i) if s.len() - i > 2 => s,
-        Some(i) => format!("{s}{}", "0".repeat(2 - (s.len() - i - 1))),
-        None => format!("{s}.00"),
-    };
-    if let Some(rest) = s.strip_prefix('-') {
-        format!("-${rest}")
-    } else {
-        format!("${s}")
-    }
+    format_usd(v.round_dp(dp))
 }
 
 /// Formats a per-token price as USD per million tokens, e.g. `$1.25`.
@@ -342,12 +351,25 @@ mod tests {
     }
 
     #[test]
-    fn formats_small_costs_readably() {
+    fn figures_of_record_show_every_digit() {
         assert_eq!(format_usd(Decimal::new(166, 7)), "$0.0000166");
         assert_eq!(format_usd(Decimal::new(5, 1)), "$0.50");
-        assert_eq!(format_usd(Decimal::new(123456, 3)), "$123.46");
+        assert_eq!(format_usd(Decimal::new(123456, 3)), "$123.456");
         assert_eq!(format_usd(Decimal::ZERO), "$0.00");
-        assert_eq!(format_usd(Decimal::new(414625, 8)), "$0.004146");
+        assert_eq!(format_usd(Decimal::new(414625, 8)), "$0.00414625");
+        assert_eq!(format_usd(Decimal::new(29485, 8)), "$0.00029485");
+        assert_eq!(format_usd(Decimal::new(-5, 2)), "-$0.05");
+        // Rows sum to the total digit for digit.
+        let rows = [Decimal::new(29485, 8), Decimal::new(691620, 8)];
+        assert_eq!(format_usd(rows.iter().sum()), "$0.00721105");
+    }
+
+    #[test]
+    fn the_status_bar_form_keeps_four_significant_digits() {
+        assert_eq!(format_usd_short(Decimal::new(166, 7)), "$0.0000166");
+        assert_eq!(format_usd_short(Decimal::new(123456, 3)), "$123.46");
+        assert_eq!(format_usd_short(Decimal::new(414625, 8)), "$0.004146");
+        assert_eq!(format_usd_short(Decimal::ZERO), "$0.00");
     }
 
     #[test]

@@ -200,11 +200,31 @@ async fn an_image_inside_the_text_is_drawn_not_printed() {
 async fn errors_in_every_shape_are_typed_errors_on_screen() {
     let cases = [
         ("error-in-200:402", "out of credits", "Insufficient credits"),
-        ("google-error-list", "daily request limit", "Quota exceeded for metric"),
-        ("google-error-flat", "daily request limit", "Quota exceeded for metric"),
-        ("bare-error-line", "the provider failed (503)", "upstream connect error"),
-        ("403", "blocked by moderation", "flagged by the moderation system"),
-        ("insufficient-quota", "out of credits", "exceeded your current quota"),
+        (
+            "google-error-list",
+            "daily request limit",
+            "Quota exceeded for metric",
+        ),
+        (
+            "google-error-flat",
+            "daily request limit",
+            "Quota exceeded for metric",
+        ),
+        (
+            "bare-error-line",
+            "the provider failed (503)",
+            "upstream connect error",
+        ),
+        (
+            "403",
+            "blocked by moderation",
+            "flagged by the moderation system",
+        ),
+        (
+            "insufficient-quota",
+            "out of credits",
+            "exceeded your current quota",
+        ),
     ];
     for (fault, kind, words) in cases {
         let mut d = driver().await;
@@ -212,7 +232,10 @@ async fn errors_in_every_shape_are_typed_errors_on_screen() {
         d.until_idle().await;
         assert!(answers(&d.app).is_empty(), "{fault}");
         let (text, hint) = last_error(&d.app);
-        assert!(text.contains(kind) && text.contains(words), "{fault}: {text}");
+        assert!(
+            text.contains(kind) && text.contains(words),
+            "{fault}: {text}"
+        );
         assert!(hint.ends_with("nothing was billed"), "{fault}: {hint}");
         assert_eq!(d.app.ledger.total(), rust_decimal::Decimal::ZERO, "{fault}");
         assert_eq!(d.server.received().len(), 1, "{fault}: not retried");

@@ -152,7 +152,7 @@ fn list_shows_a_table_newest_first() {
     assert!(lines[2].starts_with("abc111        2023-11-14 22:13  How do lifetimes work?"));
     assert!(lines[2].contains("google/gemini-2.5-flash"));
     assert!(
-        lines[2].trim_end().ends_with("2  $0.0001239"),
+        lines[2].trim_end().ends_with("2  $0.0001238767"),
         "{}",
         lines[2]
     );

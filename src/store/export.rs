@@ -57,7 +57,7 @@ fn yaml_str(s: &str) -> String {
 
 /// Exact USD, never rounded: `$0.0001556`.
 fn usd(d: Decimal) -> String {
-    format!("${}", d.normalize())
+    crate::pricing::format_usd(d)
 }
 
 /// A link target that survives spaces and parentheses in paths.

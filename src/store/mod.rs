@@ -488,6 +488,22 @@ const READ_FLAGS: OpenFlags = OpenFlags::SQLITE_OPEN_READ_ONLY
     .union(OpenFlags::SQLITE_OPEN_NO_MUTEX)
     .union(OpenFlags::SQLITE_OPEN_URI);
 
+/// Runs a check of the file's identity again for a moment while it says
+/// "not ours": another orchat creating the same new file writes its first
+/// page in a moment that a raw read can catch half done. A file that really
+/// is foreign or damaged still says so, a second later.
+fn until_settled<T>(mut check: impl FnMut() -> Result<T, StoreError>) -> Result<T, StoreError> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    loop {
+        match check() {
+            Err(StoreError::Corrupt { .. }) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            r => return r,
+        }
+    }
+}
+
 impl Store {
     /// Opens the database at `path`, creating it (and its directory) when
     /// missing, and starts the writer. A file that is not an orchat database,
@@ -504,7 +520,7 @@ impl Store {
                 reason: one_line(&e.to_string()),
             })?;
         }
-        schema::check_header(&path)?;
+        until_settled(|| schema::check_header(&path))?;
         // Create the file (or prove it writable) with plain file I/O first:
         // its error says exactly why (permission, read-only file system,
         // disk full), where SQLite only says "unable to open".
@@ -535,7 +551,7 @@ impl Store {
             });
         }
         // Only reads until the file is known to be ours.
-        schema::check_ours(&conn, &path)?;
+        until_settled(|| schema::check_ours(&conn, &path))?;
         enable_wal(&conn, &path, opts.busy_timeout)?;
         // FULL: each saved message survives a power cut, not only a crash.
         // Messages are few and small, so the extra sync costs nothing felt.

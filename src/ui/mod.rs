@@ -14,7 +14,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::app::{App, Mode};
-use crate::pricing::format_usd;
+use crate::pricing::format_usd_short as format_usd;
 use crate::text::sanitize;
 use theme::Theme;
 
