@@ -74,7 +74,8 @@ fn bench(c: &mut Criterion) {
         .get(support::MODEL)
         .expect("the model is in the bundled catalog")
         .pricing
-        .clone();
+        .clone()
+        .expect("a priced model");
     let est = TokenEstimate {
         prompt: 12_345,
         output: 20_000,

@@ -318,9 +318,8 @@ impl Answer {
             );
         }
         let pricing = catalog
-            .get(self.model())
-            .or_else(|| catalog.get(&self.model_requested))
-            .map(|m| &m.pricing);
+            .pricing(self.model())
+            .or_else(|| catalog.pricing(&self.model_requested));
         Cost::settle(
             self.usage.as_ref(),
             pricing,

@@ -2,8 +2,15 @@
 //! free/thinking flags of every model orchat knows.
 //!
 //! Three sources, best first: a live `GET /models` (with a key, in the
-//! background), the copy of it cached in the user cache directory, and the
-//! snapshot bundled in `assets/models.json`, which is always there.
+//! background), the copy of it cached in the user cache directory (one file
+//! per provider and base URL, so one provider's list never stands in for
+//! another's), and the snapshot bundled in `assets/models.json`, which is
+//! always there.
+//!
+//! Prices: a list without them (AI/ML API, a plain OpenAI-compatible server)
+//! takes the bundled catalog's for the ids it knows; any other model's price
+//! is unknown (`Model::pricing` is `None`), never zero. Only a `:free` id or
+//! an explicit zero price is free.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -22,14 +29,16 @@ pub struct Model {
     pub max_output: Option<u64>,
     pub input_modalities: Vec<String>,
     pub output_modalities: Vec<String>,
-    pub pricing: Pricing,
+    /// USD per unit; `None` when no price is known for this model.
+    pub pricing: Option<Pricing>,
     pub supports_reasoning: bool,
     pub description: String,
 }
 
 impl Model {
+    /// A `:free` id, or prices that are known and zero.
     pub fn is_free(&self) -> bool {
-        self.id.ends_with(":free") || self.pricing.is_free()
+        self.id.ends_with(":free") || self.pricing.as_ref().is_some_and(Pricing::is_free)
     }
     /// Models that think: they accept `reasoning`, or are `:thinking` variants.
     pub fn is_thinking(&self) -> bool {
@@ -109,6 +118,25 @@ fn price(map: &HashMap<String, serde_json::Value>, key: &str) -> Option<rust_dec
     (!d.is_sign_negative()).then_some(d)
 }
 
+/// Known prices: the prompt and completion prices must be listed (a
+/// router's "-1" is not a price). A `:free` id with none listed is free.
+fn pricing_of(p: &HashMap<String, serde_json::Value>, id: &str) -> Option<Pricing> {
+    let (prompt, completion) = match (price(p, "prompt"), price(p, "completion")) {
+        (Some(a), Some(b)) => (a, b),
+        _ if id.ends_with(":free") => (Default::default(), Default::default()),
+        _ => return None,
+    };
+    Some(Pricing {
+        prompt,
+        completion,
+        request: price(p, "request").unwrap_or_default(),
+        image: price(p, "image").unwrap_or_default(),
+        image_output: price(p, "image_output").or_else(|| price(p, "image_token")),
+        internal_reasoning: price(p, "internal_reasoning").unwrap_or_default(),
+        input_cache_read: price(p, "input_cache_read").filter(|d| !d.is_zero()),
+    })
+}
+
 impl From<WireModel> for Model {
     fn from(w: WireModel) -> Self {
         let p = &w.pricing;
@@ -128,15 +156,7 @@ impl From<WireModel> for Model {
             } else {
                 arch.output_modalities
             },
-            pricing: Pricing {
-                prompt: price(p, "prompt").unwrap_or_default(),
-                completion: price(p, "completion").unwrap_or_default(),
-                request: price(p, "request").unwrap_or_default(),
-                image: price(p, "image").unwrap_or_default(),
-                image_output: price(p, "image_output").or_else(|| price(p, "image_token")),
-                internal_reasoning: price(p, "internal_reasoning").unwrap_or_default(),
-                input_cache_read: price(p, "input_cache_read").filter(|d| !d.is_zero()),
-            },
+            pricing: pricing_of(p, &w.id),
             supports_reasoning: params
                 .iter()
                 .any(|s| s == "reasoning" || s == "include_reasoning"),
@@ -196,17 +216,44 @@ impl Catalog {
         cache_file
             .and_then(|p| std::fs::read_to_string(p).ok())
             .and_then(|body| Catalog::parse(&body, Source::Cache).ok())
+            .map(Catalog::with_known_prices)
             .unwrap_or_else(Catalog::bundled)
     }
 
+    /// Gives models listed without prices the bundled catalog's, for the
+    /// ids it knows (by this provider's spelling too); the rest stay unknown.
+    pub fn with_known_prices(mut self) -> Catalog {
+        if self.models.iter().all(|m| m.pricing.is_some()) {
+            return self;
+        }
+        let bundled = Catalog::bundled();
+        for m in self.models.iter_mut().filter(|m| m.pricing.is_none()) {
+            m.pricing = bundled.get(&m.id).and_then(|b| b.pricing.clone());
+        }
+        self
+    }
+
+    /// The model with this id, or the one a provider means by it: an id
+    /// without the vendor prefix (`gemini-2.5-pro` on Google's endpoint) or
+    /// without the `-001` version (`google/gemini-2.0-flash` on AI/ML API).
     pub fn get(&self, id: &str) -> Option<&Model> {
-        self.models.iter().find(|m| m.id == id).or_else(|| {
-            // Providers report permaslugs or ids without the vendor prefix
-            // (`gemini-2.5-pro` on Google's endpoint): match on the tail.
-            self.models
-                .iter()
-                .find(|m| m.id.rsplit('/').next() == Some(id))
-        })
+        let find = |want: &str| {
+            self.models.iter().find(|m| m.id == want).or_else(|| {
+                (!want.contains('/'))
+                    .then(|| {
+                        self.models
+                            .iter()
+                            .find(|m| m.id.rsplit('/').next() == Some(want))
+                    })
+                    .flatten()
+            })
+        };
+        find(id).or_else(|| find(&format!("{id}-001")))
+    }
+
+    /// The prices of `id`, when known.
+    pub fn pricing(&self, id: &str) -> Option<&Pricing> {
+        self.get(id).and_then(|m| m.pricing.as_ref())
     }
 
     /// Models that read images, for the "switch to one of these" hint.
@@ -226,7 +273,7 @@ pub async fn refresh(client: &crate::api::ChatClient, cache: Option<&Path>) -> O
         }
     };
     let catalog = match Catalog::parse(&body, Source::Live) {
-        Ok(c) => c,
+        Ok(c) => c.with_known_prices(),
         Err(e) => {
             tracing::info!(error = %e, "model list unreadable; keeping the cached catalog");
             return None;
@@ -240,9 +287,32 @@ pub async fn refresh(client: &crate::api::ChatClient, cache: Option<&Path>) -> O
     Some(catalog)
 }
 
-/// Where the live catalog is cached.
-pub fn cache_path() -> Option<PathBuf> {
-    crate::paths::cache_dir().map(|d| d.join("models.json"))
+/// Where the live catalog of a provider at a base URL is cached: one file
+/// each (`models-aimlapi-3f2a9c1e.json`), so a provider whose list has no
+/// prices never replaces another's.
+pub fn cache_path(provider: &str, base_url: &str) -> Option<PathBuf> {
+    crate::paths::cache_dir().map(|d| d.join(cache_file_name(provider, base_url)))
+}
+
+/// The cache file for a provider as configured.
+pub fn cache_for(p: &crate::api::Provider) -> Option<PathBuf> {
+    cache_path(&p.name, &p.base_url)
+}
+
+/// `models-<provider>-<hash of the base URL>.json` (FNV-1a: stable across
+/// builds, unlike the standard hasher).
+pub fn cache_file_name(provider: &str, base_url: &str) -> String {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in base_url.trim_end_matches('/').bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    let name: String = provider
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .take(32)
+        .collect();
+    format!("models-{name}-{h:08x}.json")
 }
 
 /// Writes a freshly fetched `/models` body to the cache, atomically (write then
@@ -265,12 +335,16 @@ mod tests {
     fn bundled_catalog_has_the_gemini_family_with_exact_prices() {
         let c = Catalog::bundled();
         let flash = c.get("google/gemini-2.0-flash-001").unwrap();
-        assert_eq!(flash.pricing.prompt, Decimal::new(1, 7));
-        assert_eq!(flash.pricing.completion, Decimal::new(4, 7));
+        let p = flash.pricing.as_ref().unwrap();
+        assert_eq!(p.prompt, Decimal::new(1, 7));
+        assert_eq!(p.completion, Decimal::new(4, 7));
         assert_eq!(flash.max_output, Some(8192));
         let img = c.get("google/gemini-2.5-flash-image-preview").unwrap();
         assert!(img.outputs_images() && img.accepts_images());
-        assert_eq!(img.pricing.image_output, Some(Decimal::new(3, 5)));
+        assert_eq!(
+            img.pricing.as_ref().unwrap().image_output,
+            Some(Decimal::new(3, 5))
+        );
         let free = c.get("google/gemini-2.5-flash-image-preview:free").unwrap();
         assert!(free.is_free());
         assert!(c.get("google/gemini-2.5-pro").unwrap().thinking_mandatory());
@@ -289,6 +363,42 @@ mod tests {
         store_cache(&p, r#"{"data":[{"id":"x/y","pricing":{"prompt":"-1"}}]}"#).unwrap();
         let c = Catalog::load(Some(&p));
         assert_eq!(c.source, Source::Cache);
-        assert_eq!(c.models[0].pricing.prompt, Decimal::ZERO);
+        assert_eq!(c.models[0].pricing, None, "a router's -1 is not a price");
+    }
+
+    #[test]
+    fn a_priceless_list_takes_known_prices_and_leaves_the_rest_unknown() {
+        let body = r#"{"data":[{"id":"google/gemini-2.5-pro"},{"id":"google/gemini-2.0-flash"},{"id":"gemini-2.5-flash"},{"id":"acme/mystery-7b"},{"id":"acme/mystery-7b:free"},{"id":"acme/zero","pricing":{"prompt":"0","completion":"0"}}]}"#;
+        let c = Catalog::parse(body, Source::Live)
+            .unwrap()
+            .with_known_prices();
+        let bundled = Catalog::bundled();
+        for (id, bundled_id) in [
+            ("google/gemini-2.5-pro", "google/gemini-2.5-pro"),
+            ("google/gemini-2.0-flash", "google/gemini-2.0-flash-001"),
+            ("gemini-2.5-flash", "google/gemini-2.5-flash"),
+        ] {
+            assert_eq!(c.pricing(id), bundled.pricing(bundled_id), "{id}");
+            assert!(c.pricing(id).is_some(), "{id}");
+        }
+        let mystery = c.get("acme/mystery-7b").unwrap();
+        assert_eq!(mystery.pricing, None);
+        assert!(!mystery.is_free(), "unknown is not free");
+        assert!(c.get("acme/mystery-7b:free").unwrap().is_free());
+        assert!(c.get("acme/zero").unwrap().is_free());
+    }
+
+    #[test]
+    fn each_provider_and_base_url_has_its_own_cache_file() {
+        let a = cache_file_name("openrouter", "https://openrouter.ai/api/v1");
+        let b = cache_file_name("aimlapi", "https://api.aimlapi.com/v1");
+        let c = cache_file_name("openrouter", "http://127.0.0.1:8080/v1");
+        assert!(a.starts_with("models-openrouter-") && a.ends_with(".json"));
+        assert_ne!(a, b);
+        assert_ne!(a, c);
+        assert_eq!(
+            a,
+            cache_file_name("openrouter", "https://openrouter.ai/api/v1/")
+        );
     }
 }

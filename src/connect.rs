@@ -57,7 +57,6 @@ pub fn resolve_key(
 
 /// Where requests go, from the flags and the merged configuration.
 pub async fn connect(cli: &Cli, cfg: &Config) -> Result<Connection, String> {
-    let catalog = Catalog::load(crate::catalog::cache_path().as_deref());
     let (provider, key, demo_reason) = if cli.demo {
         (None, None, Some("--demo".to_string()))
     } else if let Some(url) = &cli.base_url {
@@ -89,6 +88,12 @@ pub async fn connect(cli: &Cli, cfg: &Config) -> Result<Connection, String> {
             p.name = "demo".into();
             (p, Some(server))
         }
+    };
+    // The provider's own cached list (the bundled one until it has one);
+    // the local demo server serves the bundled catalog.
+    let catalog = match demo {
+        Some(_) => Catalog::bundled(),
+        None => Catalog::load(crate::catalog::cache_for(&provider).as_deref()),
     };
     let mut client_cfg = ClientConfig::new(provider, key);
     client_cfg.allow_insecure_http = cfg.allow_insecure_http;

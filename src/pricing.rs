@@ -145,6 +145,9 @@ pub enum CostKind {
     /// Refused before any answer (an HTTP error): exactly $0.
     #[serde(rename = "not_billed")]
     NotBilled,
+    /// No price is known for the model and the provider reported no cost:
+    /// unknown, never $0 (the amount is zero only as a placeholder).
+    Unknown,
 }
 
 impl CostKind {
@@ -154,6 +157,7 @@ impl CostKind {
             CostKind::Computed => "computed",
             CostKind::Estimated => "estimated",
             CostKind::NotBilled => "not billed",
+            CostKind::Unknown => "unknown",
         }
     }
 }
@@ -170,7 +174,8 @@ impl Cost {
     }
 
     /// Settles a finished turn: the provider's reported cost when it sent one,
-    /// else the usage priced from the catalog, else the running estimate.
+    /// else the usage priced from the catalog, else the running estimate;
+    /// with no price known and none reported, unknown.
     pub fn settle(
         usage: Option<&Usage>,
         pricing: Option<&Pricing>,
@@ -185,8 +190,10 @@ impl Cost {
                 return Cost::new(p.compute(u, images_in), CostKind::Computed);
             }
         }
-        let usd = pricing.map_or(Decimal::ZERO, |p| p.estimate(estimate));
-        Cost::new(usd, CostKind::Estimated)
+        match pricing {
+            Some(p) => Cost::new(p.estimate(estimate), CostKind::Estimated),
+            None => Cost::new(Decimal::ZERO, CostKind::Unknown),
+        }
     }
 }
 
@@ -262,6 +269,9 @@ pub struct Subtotal {
     pub computed_for_reported: Decimal,
     /// Sum of reported costs, to show the gap to `computed_for_reported`.
     pub reported: Decimal,
+    /// Turns whose cost is unknown (no price known, none reported): not in `cost`.
+    #[serde(default)]
+    pub unknown: u32,
 }
 
 /// Per-model subtotals of a conversation; the total is their exact sum.
@@ -314,6 +324,7 @@ impl Ledger {
                     s.computed_for_reported = sat_add(s.computed_for_reported, c);
                 }
             }
+            CostKind::Unknown => s.unknown = s.unknown.saturating_add(1),
             CostKind::Computed | CostKind::NotBilled => {}
         }
     }
@@ -323,6 +334,11 @@ impl Ledger {
             .values()
             .map(|s| s.cost)
             .fold(Decimal::ZERO, sat_add)
+    }
+
+    /// Turns whose cost is unknown, in all models.
+    pub fn unknown(&self) -> u32 {
+        self.by_model.values().map(|s| s.unknown).sum()
     }
 
     pub fn estimated(&self) -> Decimal {

@@ -370,7 +370,7 @@ pub async fn run(mut app: App, client: ChatClient, opts: RunOptions) -> std::io:
         // In the background: the bundled or cached catalog is in use meanwhile.
         let (client, tx) = (client.clone(), tx.clone());
         tokio::spawn(async move {
-            let cache = crate::catalog::cache_path();
+            let cache = crate::catalog::cache_for(&client.config().provider);
             if let Some(c) = crate::catalog::refresh(&client, cache.as_deref()).await {
                 let _ = tx.send(Msg::Catalog(Box::new(c)));
             }

@@ -153,7 +153,12 @@ async fn a_plain_request_streams_the_whole_answer() {
             _ => None,
         })
         .unwrap();
-    let pricing = Catalog::bundled().get(FLASH).unwrap().pricing.clone();
+    let pricing = Catalog::bundled()
+        .get(FLASH)
+        .unwrap()
+        .pricing
+        .clone()
+        .expect("a priced model");
     assert_eq!(usage.cost.unwrap().0, pricing.compute(&usage, 0));
 }
 

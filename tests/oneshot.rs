@@ -74,7 +74,8 @@ fn json_output_is_one_object_with_answer_model_usage_and_cost() {
         .get(DEFAULT_MODEL)
         .unwrap()
         .pricing
-        .clone();
+        .clone()
+        .expect("a priced model");
     let cost = Decimal::from(2) * p.prompt + Decimal::from(pout) * p.completion;
     assert_eq!(v["cost"]["usd"], cost.normalize().to_string());
     assert!(v["error"].is_null());

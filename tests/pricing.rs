@@ -23,6 +23,7 @@ fn pricing(id: &str) -> Pricing {
         .unwrap_or_else(|| panic!("{id} is in the bundled catalog"))
         .pricing
         .clone()
+        .expect("a priced model")
 }
 
 fn tokens(prompt: u64, completion: u64) -> Usage {
@@ -189,8 +190,9 @@ fn settle_prefers_reported_then_computed_then_estimated() {
     );
     assert_eq!(c.usd, p.estimate(&est));
 
+    // No price known and none reported: unknown, never $0.
     let c = Cost::settle(None, None, 0, &est);
-    assert_eq!(c, Cost::new(Decimal::ZERO, CostKind::Estimated));
+    assert_eq!(c, Cost::new(Decimal::ZERO, CostKind::Unknown));
     assert_eq!(
         (
             CostKind::Reported.label(),
@@ -386,7 +388,8 @@ fn thinking_left_out_of_completion_tokens_is_still_billed() {
         .get("google/gemini-2.5-flash")
         .unwrap()
         .pricing
-        .clone();
+        .clone()
+        .expect("a priced model");
     assert_eq!(p.compute(&u, 0).normalize().to_string(), "0.0001563");
     // Omitted completion tokens with only a total: the same.
     let mut u: orchat::api::types::Usage =

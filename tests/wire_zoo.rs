@@ -373,7 +373,8 @@ fn googles_usage_bills_the_thinking_left_out_of_completion_tokens() {
         .get(DEFAULT_MODEL)
         .unwrap()
         .pricing
-        .clone();
+        .clone()
+        .expect("a priced model");
     let want = Decimal::from(pin) * p.prompt + Decimal::from(text + think) * p.completion;
     assert_eq!(v["cost"]["kind"], "computed");
     assert_eq!(

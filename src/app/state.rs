@@ -431,10 +431,10 @@ impl App {
     }
 
     /// What sending the conversation plus the draft would cost in input on
-    /// `model` (≈).
-    pub fn send_estimate(&self, model: &Model) -> Decimal {
+    /// `model` (≈); `None` when its price is unknown.
+    pub fn send_estimate(&self, model: &Model) -> Option<Decimal> {
         let (tokens, images) = self.context_estimate(&self.draft());
-        model.pricing.input_cost(tokens, images)
+        Some(model.pricing.as_ref()?.input_cost(tokens, images))
     }
 
     /// The streaming answer, if any.

@@ -244,8 +244,8 @@ fn finish_turn(app: &mut App, turn: u64, error: Option<ApiError>) -> Vec<Effect>
             let c = answer.cost(catalog);
             let computed = answer.usage.as_ref().and_then(|u| {
                 catalog
-                    .get(answer.model())
-                    .map(|m| m.pricing.compute(u, answer.images_in))
+                    .pricing(answer.model())
+                    .map(|p| p.compute(u, answer.images_in))
             });
             app.ledger.add(TurnCharge {
                 model: answer.model(),
@@ -1015,7 +1015,7 @@ fn send(app: &mut App) -> Vec<Effect> {
 /// spend so far plus the estimated input. Says which cap, by how much.
 fn over_budget(app: &App) -> Option<String> {
     let model = app.current_model()?;
-    let input = app.send_estimate(model);
+    let input = app.send_estimate(model)?;
     let checks = [
         (
             app.budget.per_conversation,
@@ -1103,13 +1103,19 @@ fn switch_model(app: &mut App, id: &str) {
     }
     app.model = id.to_string();
     let text = match app.catalog.get(id) {
-        Some(m) => format!(
-            "model → {} ({} in, {} out per million tokens)",
-            m.id,
-            per_million(m.pricing.prompt),
-            per_million(m.pricing.completion)
-        ),
-        None => format!("model → {id} (not in the catalog: its cost will be estimated as zero)"),
+        Some(m) => match &m.pricing {
+            Some(p) => format!(
+                "model → {} ({} in, {} out per million tokens)",
+                m.id,
+                per_million(p.prompt),
+                per_million(p.completion)
+            ),
+            None => format!(
+                "model → {} (no price known: its costs will show as unknown)",
+                m.id
+            ),
+        },
+        None => format!("model → {id} (not in the catalog: its costs will show as unknown)"),
     };
     push_entry(app, Entry::Notice(text));
 }

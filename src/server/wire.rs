@@ -132,7 +132,10 @@ impl Reply {
             // Google leaves the thinking out of completion_tokens; there is no cost.
             usage.completion_tokens = text_tokens + image_tokens;
         } else {
-            usage.cost = Some(WireDecimal(model.pricing.compute(&usage, ask.images_in)));
+            usage.cost = model
+                .pricing
+                .as_ref()
+                .map(|p| WireDecimal(p.compute(&usage, ask.images_in)));
         }
         Reply {
             id,

@@ -2,6 +2,7 @@
 //! model, context gauge, cost meter), the conversation, the input box, a
 //! one-line hint, and whichever overlay is open.
 
+pub mod columns;
 pub mod conversation;
 pub mod images;
 pub mod markdown;
@@ -85,10 +86,10 @@ fn draw_status(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         .then(|| app.current_model())
         .flatten()
         .map(|m| {
-            Span::styled(
-                format!("│ send ≈{} ", format_usd(app.send_estimate(m))),
-                theme.warn.patch(bar),
-            )
+            let send = app
+                .send_estimate(m)
+                .map_or_else(|| "?".to_string(), |d| format!("≈{}", format_usd(d)));
+            Span::styled(format!("│ send {send} "), theme.warn.patch(bar))
         });
     let ctx = app
         .current_model()

@@ -12,6 +12,7 @@ use crate::app::{App, PickerState, SessionsState};
 use crate::keymap;
 use crate::pricing::{format_usd, per_million};
 use crate::text::sanitize;
+use crate::ui::columns::{self, Column};
 use crate::ui::short_count;
 use crate::ui::theme::Theme;
 
@@ -50,6 +51,56 @@ fn open_box(f: &mut Frame, r: Rect, area: Rect, title: &str, theme: &Theme) -> R
     inner
 }
 
+/// A ratatui table from fitted columns: rows styled by `style_of(row)`.
+fn table_of<'a>(
+    fitted: &[(Column, usize)],
+    rows: usize,
+    first: usize,
+    visible: usize,
+    theme: &Theme,
+    style_of: impl Fn(usize) -> Option<ratatui::style::Style>,
+) -> Table<'a> {
+    let header = Row::new(
+        fitted
+            .iter()
+            .map(|(c, w)| Cell::from(columns::cell(&c.header, *w, c)))
+            .collect::<Vec<_>>(),
+    )
+    .style(theme.dim);
+    let body: Vec<Row> = (first..rows.min(first + visible))
+        .map(|r| {
+            let row = Row::new(
+                fitted
+                    .iter()
+                    .map(|(c, w)| Cell::from(columns::cell(&c.cells[r], *w, c)))
+                    .collect::<Vec<_>>(),
+            );
+            match style_of(r) {
+                Some(st) => row.style(st),
+                None => row,
+            }
+        })
+        .collect();
+    let widths: Vec<Constraint> = fitted
+        .iter()
+        .map(|(_, w)| Constraint::Length(*w as u16))
+        .collect();
+    Table::new(body, widths).header(header).column_spacing(1)
+}
+
+/// The vendor prefix most model ids share (`google/`), if one does: the
+/// picker leaves it out of those ids so the parts that differ get the room.
+fn common_vendor(app: &App) -> Option<String> {
+    let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+    for m in &app.catalog.models {
+        if let Some((vendor, _)) = m.id.split_once('/') {
+            *counts.entry(vendor).or_default() += 1;
+        }
+    }
+    let (vendor, n) = counts.into_iter().max_by_key(|(_, n)| *n)?;
+    (n * 2 >= app.catalog.models.len()).then(|| format!("{vendor}/"))
+}
+
 pub fn picker(f: &mut Frame, app: &App, theme: &Theme, p: &PickerState, area: Rect) {
     let r = centered(area, 94, 86, 40, 10);
     let inner = open_box(
@@ -71,79 +122,77 @@ pub fn picker(f: &mut Frame, app: &App, theme: &Theme, p: &PickerState, area: Re
     );
     let matches = filtered_models(&app.catalog, &p.filter);
     let (ctx_tokens, ctx_images) = app.context_estimate(&app.draft());
-    let wide = inner.width >= 90;
+    let vendor = common_vendor(app);
+    let model_header = match &vendor {
+        Some(v) => format!("model ({v}…)"),
+        None => "model".to_string(),
+    };
+    let mut cols = [
+        Column::new("", 11),
+        Column::new(&model_header, 10).flex(),
+        Column::new("in $/M", 7).right(),
+        Column::new("out $/M", 7).right(),
+        Column::new("ctx", 3).right(),
+        Column::new("image", 2),
+        Column::new("tags", 8),
+        Column::new("send now", 9).right(),
+    ];
+    let mut fits_all = Vec::with_capacity(matches.len());
+    for &i in &matches {
+        let m = &app.catalog.models[i];
+        let fits = m.context_length == 0 || ctx_tokens <= m.context_length;
+        fits_all.push(fits);
+        let mut tags = Vec::new();
+        if m.is_free() {
+            tags.push("free");
+        }
+        if m.is_thinking() {
+            tags.push("think");
+        }
+        let img = match (m.accepts_images(), m.outputs_images()) {
+            (true, true) => "in+out",
+            (true, false) => "in",
+            (false, true) => "out",
+            _ => "",
+        };
+        let id = vendor
+            .as_deref()
+            .and_then(|v| m.id.strip_prefix(v))
+            .unwrap_or(&m.id);
+        let (price_in, price_out, send) = match &m.pricing {
+            Some(pr) => (
+                per_million(pr.prompt),
+                per_million(pr.completion),
+                format!("≈{}", format_usd(pr.input_cost(ctx_tokens, ctx_images))),
+            ),
+            None => ("?".into(), "?".into(), "?".into()),
+        };
+        let cells = [
+            if m.id == app.model { "●" } else { " " }.to_string(),
+            sanitize(id).into_owned(),
+            price_in,
+            price_out,
+            short_count(m.context_length),
+            img.to_string(),
+            tags.join(" "),
+            if fits { send } else { "✗ too long".into() },
+        ];
+        for (c, v) in cols.iter_mut().zip(cells) {
+            c.cells.push(v);
+        }
+    }
+    let fitted = columns::fit(cols.into(), table_row.width as usize, 1);
     let visible = table_row.height.saturating_sub(1) as usize;
     let first = p.selected.saturating_sub(visible.saturating_sub(1));
-    let rows: Vec<Row> = matches
-        .iter()
-        .enumerate()
-        .skip(first)
-        .take(visible)
-        .map(|(pos, &i)| {
-            let m = &app.catalog.models[i];
-            let mark = if m.id == app.model { "●" } else { " " };
-            let fits = m.context_length == 0 || ctx_tokens <= m.context_length;
-            let mut tags = Vec::new();
-            if m.is_free() {
-                tags.push("free");
-            }
-            if m.is_thinking() {
-                tags.push("think");
-            }
-            let img = match (m.accepts_images(), m.outputs_images()) {
-                (true, true) => "in+out",
-                (true, false) => "in",
-                (false, true) => "out",
-                _ => "",
-            };
-            let send = m.pricing.input_cost(ctx_tokens, ctx_images);
-            let send_cell = if fits {
-                format!("≈{}", format_usd(send))
-            } else {
-                "✗ too long".to_string()
-            };
-            let mut cells = vec![
-                Cell::from(mark),
-                Cell::from(sanitize(&m.id).into_owned()),
-                Cell::from(per_million(m.pricing.prompt)),
-                Cell::from(per_million(m.pricing.completion)),
-            ];
-            if wide {
-                cells.push(Cell::from(short_count(m.context_length)));
-                cells.push(Cell::from(img));
-                cells.push(Cell::from(tags.join(" ")));
-            }
-            cells.push(Cell::from(send_cell));
-            let row = Row::new(cells);
-            if pos == p.selected {
-                row.style(theme.selected)
-            } else if !fits {
-                row.style(theme.dim)
-            } else {
-                row
-            }
-        })
-        .collect();
-    let mut header = vec!["", "model", "in $/M", "out $/M"];
-    let mut widths = vec![
-        Constraint::Length(1),
-        Constraint::Min(20),
-        Constraint::Length(8),
-        Constraint::Length(8),
-    ];
-    if wide {
-        header.extend(["ctx", "image", "tags"]);
-        widths.extend([
-            Constraint::Length(5),
-            Constraint::Length(6),
-            Constraint::Length(10),
-        ]);
-    }
-    header.push("send now");
-    widths.push(Constraint::Length(12));
-    let table = Table::new(rows, widths)
-        .header(Row::new(header).style(theme.dim))
-        .column_spacing(1);
+    let table = table_of(&fitted, matches.len(), first, visible, theme, |r| {
+        if r == p.selected {
+            Some(theme.selected)
+        } else if !fits_all[r] {
+            Some(theme.dim)
+        } else {
+            None
+        }
+    });
     f.render_widget(table, table_row);
     if matches.is_empty() {
         f.render_widget(
@@ -157,107 +206,106 @@ pub fn picker(f: &mut Frame, app: &App, theme: &Theme, p: &PickerState, area: Re
     }
 }
 
+/// A subtotal's cost as the panel shows it: every digit, and `+ ?` for turns
+/// whose cost is unknown (`?` when no turn's is known).
+fn cost_cell(cost: Decimal, unknown: u32, turns: u32) -> String {
+    match unknown {
+        0 => format_usd(cost),
+        n if n >= turns => "?".to_string(),
+        _ => format!("{} + ?", format_usd(cost)),
+    }
+}
+
 pub fn cost(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let r = centered(area, 96, 70, 40, 10);
     let inner = open_box(f, r, area, " cost per model · Esc close ", theme);
-    let mut rows: Vec<Row> = app
-        .ledger
-        .by_model
-        .iter()
-        .map(|(model, s)| {
-            Row::new(vec![
-                Cell::from(sanitize(model).into_owned()),
-                Cell::from(s.turns.to_string()),
-                Cell::from(short_count(s.prompt_tokens)),
-                Cell::from(short_count(s.completion_tokens)),
-                Cell::from(short_count(s.reasoning_tokens)),
-                Cell::from(s.images_in.to_string()),
-                Cell::from(short_count(s.image_tokens)),
-                Cell::from(format_usd(s.cost)),
-                Cell::from(if s.estimated.is_zero() {
-                    String::new()
-                } else {
-                    format!("≈{}", format_usd(s.estimated))
-                }),
-            ])
-        })
-        .collect();
-    let total = app.ledger.total();
-    rows.push(
-        Row::new(vec![
-            Cell::from("total"),
-            Cell::from(
-                app.ledger
-                    .by_model
-                    .values()
-                    .map(|s| s.turns)
-                    .sum::<u32>()
-                    .to_string(),
-            ),
-            Cell::from(""),
-            Cell::from(""),
-            Cell::from(""),
-            Cell::from(""),
-            Cell::from(""),
-            Cell::from(format_usd(total)),
-            Cell::from(if app.ledger.estimated().is_zero() {
-                String::new()
-            } else {
-                format!("≈{}", format_usd(app.ledger.estimated()))
-            }),
-        ])
-        .style(theme.assistant_label),
-    );
+    let mut cols = [
+        Column::new("model", 9).flex(),
+        Column::new("turns", 6).right(),
+        Column::new("in", 5).right(),
+        Column::new("out", 5).right(),
+        Column::new("think", 3).right(),
+        Column::new("img in", 2).right(),
+        Column::new("img out", 2).right(),
+        Column::new("cost", 11).right(),
+        Column::new("estimated", 7).right(),
+    ];
+    let ledger = &app.ledger;
+    let mut push = |cells: [String; 9]| {
+        for (c, v) in cols.iter_mut().zip(cells) {
+            c.cells.push(v);
+        }
+    };
+    let approx = |d: Decimal| {
+        if d.is_zero() {
+            String::new()
+        } else {
+            format!("≈{}", format_usd(d))
+        }
+    };
+    for (model, s) in &ledger.by_model {
+        push([
+            sanitize(model).into_owned(),
+            s.turns.to_string(),
+            short_count(s.prompt_tokens),
+            short_count(s.completion_tokens),
+            short_count(s.reasoning_tokens),
+            s.images_in.to_string(),
+            short_count(s.image_tokens),
+            cost_cell(s.cost, s.unknown, s.turns),
+            approx(s.estimated),
+        ]);
+    }
+    let turns: u32 = ledger.by_model.values().map(|s| s.turns).sum();
+    push([
+        "total".into(),
+        turns.to_string(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        cost_cell(ledger.total(), ledger.unknown(), turns),
+        approx(ledger.estimated()),
+    ]);
+    let rows = ledger.by_model.len() + 1;
     let [table_area, foot] =
         Layout::vertical([Constraint::Min(2), Constraint::Length(2)]).areas(inner);
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Min(28),
-            Constraint::Length(5),
-            Constraint::Length(6),
-            Constraint::Length(6),
-            Constraint::Length(6),
-            Constraint::Length(6),
-            Constraint::Length(7),
-            Constraint::Length(11),
-            Constraint::Length(11),
-        ],
-    )
-    .header(
-        Row::new(vec![
-            "model",
-            "turns",
-            "in",
-            "out",
-            "think",
-            "img in",
-            "img out",
-            "cost",
-            "estimated",
-        ])
-        .style(theme.dim),
-    )
-    .column_spacing(1);
+    let fitted = columns::fit(cols.into(), table_area.width as usize, 1);
+    let table = table_of(&fitted, rows, 0, rows, theme, |r| {
+        (r + 1 == rows).then_some(theme.assistant_label)
+    });
     f.render_widget(table, table_area);
-    let reported: Decimal = app.ledger.by_model.values().map(|s| s.reported).sum();
-    let ours: Decimal = app
-        .ledger
+    let reported: Decimal = ledger.by_model.values().map(|s| s.reported).sum();
+    let ours: Decimal = ledger
         .by_model
         .values()
         .map(|s| s.computed_for_reported)
         .sum();
-    let gap = if reported.is_zero() {
-        "no reported costs yet".to_string()
+    let mut foot_lines = Vec::new();
+    if reported.is_zero() {
+        foot_lines.push("no reported costs yet".to_string());
     } else {
-        format!(
+        foot_lines.push(format!(
             "reported {} · our prices say {} · gap {}",
             format_usd(reported),
             format_usd(ours),
             format_usd(reported - ours)
+        ));
+    }
+    if ledger.unknown() > 0 {
+        foot_lines.push("? no price known for that model, and none reported".into());
+    }
+    f.render_widget(
+        Paragraph::new(
+            foot_lines
+                .into_iter()
+                .map(|l| Line::from(Span::styled(l, theme.dim)))
+                .collect::<Vec<_>>(),
         )
-    };
-    f.render_widget(Paragraph::new(Span::styled(gap, theme.dim)), foot);
+        .wrap(ratatui::widgets::Wrap { trim: true }),
+        foot,
+    );
 }
 
 pub fn confirm_send(f: &mut Frame, theme: &Theme, reason: &str, area: Rect) {
@@ -375,65 +423,54 @@ pub fn sessions(f: &mut Frame, app: &App, theme: &Theme, s: &SessionsState, area
         ])
     };
     f.render_widget(Paragraph::new(prompt), top);
-    let visible = table_row.height.saturating_sub(1) as usize;
-    let first = s.selected.saturating_sub(visible.saturating_sub(1));
-    let rows: Vec<Row> = s
-        .items
-        .iter()
-        .enumerate()
-        .skip(first)
-        .take(visible)
-        .map(|(i, item)| {
-            let m = &item.meta;
-            let mark = if m.id == app.conversation_id {
+    let mut cols = [
+        Column::new("", 11),
+        Column::new("updated (UTC)", 7),
+        Column::new("title", 9).flex_prose(),
+        Column::new("models", 4),
+        Column::new("msgs", 5).right(),
+        Column::new("cost", 10).right(),
+    ];
+    for item in &s.items {
+        let m = &item.meta;
+        let title = match &item.snippet {
+            Some(snip) => format!("{} — {}", m.title, snip),
+            None => m.title.clone(),
+        };
+        let cells = [
+            if m.id == app.conversation_id {
                 "●"
             } else {
                 " "
-            };
-            let title = match &item.snippet {
-                Some(snip) => format!("{} — {}", m.title, snip),
-                None => m.title.clone(),
-            };
-            let row = Row::new(vec![
-                Cell::from(mark),
-                Cell::from(
-                    crate::store::format_utc(m.updated_ms)
-                        .chars()
-                        .take(16)
-                        .collect::<String>(),
-                ),
-                Cell::from(crate::text::preview(&title, 120)),
-                Cell::from(crate::text::preview(
-                    &m.models
-                        .iter()
-                        .map(|x| x.rsplit('/').next().unwrap_or(x))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    40,
-                )),
-                Cell::from(m.messages.to_string()),
-                Cell::from(format_usd(m.total_cost)),
-            ]);
-            if i == s.selected {
-                row.style(theme.selected)
-            } else {
-                row
             }
-        })
-        .collect();
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(1),
-            Constraint::Length(16),
-            Constraint::Min(20),
-            Constraint::Length(24),
-            Constraint::Length(4),
-            Constraint::Length(10),
-        ],
-    )
-    .header(Row::new(vec!["", "updated (UTC)", "title", "models", "msgs", "cost"]).style(theme.dim))
-    .column_spacing(1);
+            .to_string(),
+            crate::store::format_utc(m.updated_ms)
+                .chars()
+                .take(16)
+                .collect::<String>(),
+            sanitize(&crate::text::preview(&title, 120)).into_owned(),
+            sanitize(&crate::text::preview(
+                &m.models
+                    .iter()
+                    .map(|x| x.rsplit('/').next().unwrap_or(x))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                40,
+            ))
+            .into_owned(),
+            m.messages.to_string(),
+            format_usd(m.total_cost),
+        ];
+        for (c, v) in cols.iter_mut().zip(cells) {
+            c.cells.push(v);
+        }
+    }
+    let fitted = columns::fit(cols.into(), table_row.width as usize, 1);
+    let visible = table_row.height.saturating_sub(1) as usize;
+    let first = s.selected.saturating_sub(visible.saturating_sub(1));
+    let table = table_of(&fitted, s.items.len(), first, visible, theme, |r| {
+        (r == s.selected).then_some(theme.selected)
+    });
     f.render_widget(table, table_row);
     if s.items.is_empty() && s.error.is_none() {
         let msg = if s.query.is_empty() {

@@ -92,7 +92,12 @@ pub fn summary_line(model: &str, prompt: &str) -> String {
         estimate_tokens(&format!("{prompt}\n")),
         estimate_tokens(&text),
     );
-    let p = Catalog::bundled().get(model).unwrap().pricing.clone();
+    let p = Catalog::bundled()
+        .get(model)
+        .unwrap()
+        .pricing
+        .clone()
+        .expect("a priced model");
     let cost = Decimal::from(pin) * p.prompt + Decimal::from(pout) * p.completion;
     format!(
         "{model} · {pin} in / {pout} out tokens · {} (reported)",
