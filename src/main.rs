@@ -264,12 +264,11 @@ fn resume(
             }
         },
     };
-    match store.load(&id) {
-        Ok(Some((_, msgs))) => {
-            app.restore(&id, &msgs);
+    match orchat::runtime::load_session(store, &id) {
+        Ok(saved) => {
+            app.restore(&saved);
             None
         }
-        Ok(None) => None,
         Err(e) => {
             eprintln!("orchat: {e}");
             Some(EXIT_FAILED)

@@ -148,6 +148,9 @@ pub enum CostKind {
     /// No price is known for the model and the provider reported no cost:
     /// unknown, never $0 (the amount is zero only as a placeholder).
     Unknown,
+    /// Estimated at first, then replaced by what OpenRouter's `/generation`
+    /// says was charged (PROTOCOL.md §4.2).
+    Settled,
 }
 
 impl CostKind {
@@ -158,6 +161,7 @@ impl CostKind {
             CostKind::Estimated => "estimated",
             CostKind::NotBilled => "not billed",
             CostKind::Unknown => "unknown",
+            CostKind::Settled => "settled",
         }
     }
 }
@@ -254,6 +258,7 @@ pub fn sat_add(a: Decimal, b: Decimal) -> Decimal {
 /// One model's share of a conversation.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Subtotal {
+    /// Billed requests (answers kept or replaced, stopped, failed midway).
     pub turns: u32,
     pub prompt_tokens: u64,
     pub completion_tokens: u64,
@@ -272,9 +277,89 @@ pub struct Subtotal {
     /// Turns whose cost is unknown (no price known, none reported): not in `cost`.
     #[serde(default)]
     pub unknown: u32,
+    /// Costs settled with the provider after the answer (`/generation`).
+    #[serde(default)]
+    pub settled: Decimal,
+    /// What those settled turns had been estimated at.
+    #[serde(default)]
+    pub settled_estimate: Decimal,
 }
 
-/// Per-model subtotals of a conversation; the total is their exact sum.
+/// How a billed request ended, as its charge records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The answer in the conversation (or replaced by /retry or /edit later:
+    /// it was paid for all the same).
+    #[default]
+    Answer,
+    /// An answer kept beside the chosen one (compare mode): paid, never sent
+    /// as history.
+    Alternative,
+}
+
+/// One billed request, as the ledger keeps it: apart from the visible turns,
+/// so an answer replaced by /retry or /edit, a stopped one or a failure that
+/// was billed still counts after a reload. Amounts are USD, exact.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Charge {
+    /// Unique: `<conversation>/<epoch ms>/<turn>`.
+    pub id: String,
+    pub conversation_id: String,
+    /// The model billed (the one that answered).
+    pub model: String,
+    pub cost: Cost,
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+    pub reasoning_tokens: u64,
+    pub image_tokens: u64,
+    pub images_in: u64,
+    /// For a reported cost: what the catalog's prices compute (the gap).
+    pub computed: Option<Decimal>,
+    /// For a settled cost: what it had been estimated at.
+    pub estimate: Option<Decimal>,
+    /// OpenRouter's generation id, to settle with `/generation`.
+    pub generation_id: Option<String>,
+    pub outcome: Outcome,
+    /// When the request was billed (epoch ms).
+    pub created_ms: u64,
+}
+
+impl Charge {
+    /// The charge for one finished turn: token counts as reported, else as
+    /// estimated.
+    pub fn of_turn(t: &TurnCharge<'_>) -> Charge {
+        let e = &t.estimate;
+        let (prompt, completion, reasoning, image) = match t.usage {
+            Some(u) => (
+                u.prompt_tokens,
+                u.completion_tokens,
+                u.reasoning_tokens(),
+                u.image_tokens(),
+            ),
+            None => (
+                e.prompt,
+                e.output.saturating_add(e.reasoning),
+                e.reasoning,
+                e.images_out.saturating_mul(IMAGE_OUTPUT_TOKENS),
+            ),
+        };
+        Charge {
+            model: t.model.to_string(),
+            cost: t.cost,
+            prompt_tokens: prompt,
+            completion_tokens: completion,
+            reasoning_tokens: reasoning,
+            image_tokens: image,
+            images_in: e.images_in,
+            computed: t.computed,
+            ..Charge::default()
+        }
+    }
+}
+
+/// Per-model subtotals of a conversation's charges; the total is their
+/// exact sum.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ledger {
     pub by_model: BTreeMap<String, Subtotal>,
@@ -292,36 +377,40 @@ pub struct TurnCharge<'a> {
 }
 
 impl Ledger {
-    pub fn add(&mut self, t: TurnCharge<'_>) {
-        let s = self.by_model.entry(t.model.to_string()).or_default();
-        s.turns = s.turns.saturating_add(1);
-        s.images_in = s.images_in.saturating_add(t.estimate.images_in);
-        match t.usage {
-            Some(u) => {
-                s.prompt_tokens = s.prompt_tokens.saturating_add(u.prompt_tokens);
-                s.completion_tokens = s.completion_tokens.saturating_add(u.completion_tokens);
-                s.reasoning_tokens = s.reasoning_tokens.saturating_add(u.reasoning_tokens());
-                s.image_tokens = s.image_tokens.saturating_add(u.image_tokens());
-            }
-            None => {
-                let e = &t.estimate;
-                s.prompt_tokens = s.prompt_tokens.saturating_add(e.prompt);
-                s.completion_tokens = s
-                    .completion_tokens
-                    .saturating_add(e.output.saturating_add(e.reasoning));
-                s.reasoning_tokens = s.reasoning_tokens.saturating_add(e.reasoning);
-                s.image_tokens = s
-                    .image_tokens
-                    .saturating_add(e.images_out.saturating_mul(IMAGE_OUTPUT_TOKENS));
-            }
+    /// The ledger of these charges.
+    pub fn of(charges: &[Charge]) -> Ledger {
+        let mut l = Ledger::default();
+        for c in charges {
+            l.add_charge(c);
         }
-        s.cost = sat_add(s.cost, t.cost.usd);
-        match t.cost.kind {
-            CostKind::Estimated => s.estimated = sat_add(s.estimated, t.cost.usd),
+        l
+    }
+
+    pub fn add(&mut self, t: TurnCharge<'_>) {
+        self.add_charge(&Charge::of_turn(&t));
+    }
+
+    pub fn add_charge(&mut self, c: &Charge) {
+        let s = self.by_model.entry(c.model.clone()).or_default();
+        s.turns = s.turns.saturating_add(1);
+        s.images_in = s.images_in.saturating_add(c.images_in);
+        s.prompt_tokens = s.prompt_tokens.saturating_add(c.prompt_tokens);
+        s.completion_tokens = s.completion_tokens.saturating_add(c.completion_tokens);
+        s.reasoning_tokens = s.reasoning_tokens.saturating_add(c.reasoning_tokens);
+        s.image_tokens = s.image_tokens.saturating_add(c.image_tokens);
+        s.cost = sat_add(s.cost, c.cost.usd);
+        match c.cost.kind {
+            CostKind::Estimated => s.estimated = sat_add(s.estimated, c.cost.usd),
             CostKind::Reported => {
-                s.reported = sat_add(s.reported, t.cost.usd);
-                if let Some(c) = t.computed {
-                    s.computed_for_reported = sat_add(s.computed_for_reported, c);
+                s.reported = sat_add(s.reported, c.cost.usd);
+                if let Some(x) = c.computed {
+                    s.computed_for_reported = sat_add(s.computed_for_reported, x);
+                }
+            }
+            CostKind::Settled => {
+                s.settled = sat_add(s.settled, c.cost.usd);
+                if let Some(e) = c.estimate {
+                    s.settled_estimate = sat_add(s.settled_estimate, e);
                 }
             }
             CostKind::Unknown => s.unknown = s.unknown.saturating_add(1),
@@ -346,6 +435,15 @@ impl Ledger {
             .values()
             .map(|s| s.estimated)
             .fold(Decimal::ZERO, sat_add)
+    }
+
+    /// Settled costs, and what they had been estimated at.
+    pub fn settled(&self) -> (Decimal, Decimal) {
+        self.by_model
+            .values()
+            .fold((Decimal::ZERO, Decimal::ZERO), |(a, b), s| {
+                (sat_add(a, s.settled), sat_add(b, s.settled_estimate))
+            })
     }
 }
 

@@ -143,6 +143,8 @@ impl Effects {
                     if let Some(store) = &self.store {
                         match op {
                             StoreOp::Put(m) => store.put_message(*m),
+                            StoreOp::Charge(c) => store.put_charge(*c),
+                            StoreOp::CountFree(day) => store.count_free_request(&day),
                             StoreOp::Truncate(from) => store.truncate(&self.conversation, from),
                             StoreOp::Rename { id, title } => store.rename(&id, &title),
                             StoreOp::Delete(id) => store.delete(&id),
@@ -163,11 +165,7 @@ impl Effects {
                             None => Err("saving is off".to_string()),
                             Some(s) => {
                                 s.flush();
-                                match s.load(&id) {
-                                    Ok(Some((_, msgs))) => Ok((id, msgs)),
-                                    Ok(None) => Err(format!("no conversation {id}")),
-                                    Err(e) => Err(e.to_string()),
-                                }
+                                load_session(s, &id)
                             }
                         };
                         let _ = tx.send(Msg::SessionLoaded(result));
@@ -296,6 +294,20 @@ fn open_with_system_viewer(path: &str) {
     if let Err(e) = result {
         tracing::info!(error = %e, "cannot start {opener}");
     }
+}
+
+/// A saved conversation with its ledger, for the app.
+pub fn load_session(store: &Store, id: &str) -> Result<crate::app::LoadedSession, String> {
+    let (_, messages) = store
+        .load(id)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no conversation {id}"))?;
+    let charges = store.charges(id).map_err(|e| e.to_string())?;
+    Ok(crate::app::LoadedSession {
+        id: id.to_string(),
+        messages,
+        charges,
+    })
 }
 
 /// Applies one message at the current time and runs its effects.

@@ -492,6 +492,7 @@ fn saved_conversations_in_the_session_browser_are_inert() {
             models: vec![HOSTILE.into()],
             messages: 2,
             total_cost: rust_decimal::Decimal::ZERO,
+            unknown_costs: 0,
         },
         snippet: Some(format!("«{HOSTILE}»")),
     };

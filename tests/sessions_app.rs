@@ -67,7 +67,7 @@ async fn prompts_and_answers_are_saved_as_they_happen_and_reopen() {
 
     // A new app reopens it with the same entries and totals.
     let mut app = new_app();
-    app.restore("conv-a", &msgs);
+    app.restore(&orchat::runtime::load_session(&store, "conv-a").unwrap());
     assert_eq!(app.entries.len(), d.app.entries.len());
     assert_eq!(app.ledger.total(), d.app.ledger.total());
     let Entry::Assistant { answer, .. } = &app.entries[1] else {

@@ -73,7 +73,9 @@ fn fixture(dir: &tempfile::TempDir) -> PathBuf {
     a.reasoning = "Explain the borrow checker simply.".into();
     a.cost = Some(Decimal::from_str("0.0001238767").unwrap());
     a.cost_kind = Some(CostKind::Reported);
+    let charge = a.charge().unwrap();
     store.put_message(a);
+    store.put_charge(charge);
     store.put_message(StoredMessage::user(
         "abd222",
         0,

@@ -21,6 +21,17 @@ fn dec(s: &str) -> Decimal {
     Decimal::from_str(s).unwrap()
 }
 
+/// Saves a message and, for an answer with a cost, the charge it stands for
+/// (the app records a charge per billed request; these tests write answers
+/// directly).
+fn put(store: &Store, m: StoredMessage) {
+    let charge = m.charge();
+    store.put_message(m);
+    if let Some(c) = charge {
+        store.put_charge(c);
+    }
+}
+
 fn db(dir: &tempfile::TempDir) -> PathBuf {
     dir.path().join("data").join("sessions.db")
 }
@@ -111,7 +122,7 @@ fn full_conversation(id: &str) -> Vec<StoredMessage> {
 
 fn save(store: &Store, msgs: &[StoredMessage]) {
     for m in msgs {
-        store.put_message(m.clone());
+        put(&store, m.clone());
     }
     store.flush();
 }
@@ -203,7 +214,7 @@ fn an_answer_is_saved_from_the_answer_type_and_restored() {
     a.error = Some("503 upstream unavailable".into());
     let cost = Cost::new(dec("0.0000166"), CostKind::Reported);
     let m = StoredMessage::from_answer("conv", 1, &a, Some(cost), 5_000);
-    store.put_message(m.clone());
+    put(&store, m.clone());
     store.flush();
     let (_, back) = store.load("conv").unwrap().unwrap();
     assert_eq!(back, vec![m.clone()]);
@@ -229,10 +240,10 @@ fn writing_a_seq_again_replaces_the_message() {
     let store = Store::open(db(&dir)).unwrap();
     let mut m = StoredMessage::new("c", 1, StoredRole::Assistant, "first try", 10);
     m.cost = Some(dec("0.5"));
-    store.put_message(m.clone());
+    put(&store, m.clone());
     m.text = "second try".into();
     m.cost = Some(dec("0.25"));
-    store.put_message(m.clone());
+    put(&store, m.clone());
     store.flush();
     let (meta, back) = store.load("c").unwrap().unwrap();
     assert_eq!(back, vec![m]);
@@ -246,23 +257,15 @@ fn rename_delete_list_and_prefixes() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(db(&dir)).unwrap();
     store.create_conversation("aaa111", "", 100);
-    store.put_message(StoredMessage::user(
-        "aaa111",
-        0,
-        "older chat",
-        vec![],
-        "m",
-        100,
-    ));
+    put(
+        &store,
+        StoredMessage::user("aaa111", 0, "older chat", vec![], "m", 100),
+    );
     store.create_conversation("aab222", "Set up front", 200);
-    store.put_message(StoredMessage::user(
-        "aab222",
-        0,
-        "newer chat",
-        vec![],
-        "m",
-        300,
-    ));
+    put(
+        &store,
+        StoredMessage::user("aab222", 0, "newer chat", vec![], "m", 300),
+    );
     store.flush();
 
     let list = store.list().unwrap();
@@ -323,16 +326,19 @@ fn child_writes_messages() {
         let mut m = StoredMessage::new(&conv, i, StoredRole::Assistant, &format!("{conv} {i}"), 1);
         m.error = Some(format!("client {key:?}"));
         m.cost = Some(Decimal::new(i64::from(i), 7));
-        store.put_message(m);
+        put(&store, m);
         // Shared conversation, interleaved with the other process.
-        store.put_message(StoredMessage::user(
-            "shared",
-            i * 2 + u32::from(conv == "p2"),
-            &format!("{conv} shared {i}"),
-            vec![],
-            "m",
-            1,
-        ));
+        put(
+            &store,
+            StoredMessage::user(
+                "shared",
+                i * 2 + u32::from(conv == "p2"),
+                &format!("{conv} shared {i}"),
+                vec![],
+                "m",
+                1,
+            ),
+        );
     }
     store.flush();
     assert_eq!(store.health(), None);
@@ -402,13 +408,16 @@ fn two_handles_in_two_threads_write_at_once() {
         .map(|(store, conv)| {
             std::thread::spawn(move || {
                 for i in 0..200u32 {
-                    store.put_message(StoredMessage::new(
-                        conv,
-                        i,
-                        StoredRole::User,
-                        &format!("{conv} message {i}"),
-                        u64::from(i),
-                    ));
+                    put(
+                        &store,
+                        StoredMessage::new(
+                            conv,
+                            i,
+                            StoredRole::User,
+                            &format!("{conv} message {i}"),
+                            u64::from(i),
+                        ),
+                    );
                 }
                 store.flush();
                 store.health()
@@ -441,36 +450,31 @@ fn search_finds_old_answers_and_reasoning() {
         1,
     );
     answer.reasoning = "Recall Australian fauna.".into();
-    store.put_message(StoredMessage::user(
-        "zoo",
-        0,
-        "tell me an animal",
-        vec![],
-        "m",
-        1,
-    ));
-    store.put_message(answer);
+    put(
+        &store,
+        StoredMessage::user("zoo", 0, "tell me an animal", vec![], "m", 1),
+    );
+    put(&store, answer);
     let mut thoughtful = StoredMessage::new("plants", 1, StoredRole::Assistant, "Orchids.", 2);
     thoughtful.reasoning = "Orchid flowers are zygomorphic, symmetric in one plane.".into();
-    store.put_message(StoredMessage::user(
-        "plants",
-        0,
-        "a flower?",
-        vec![],
-        "m",
-        2,
-    ));
-    store.put_message(thoughtful);
+    put(
+        &store,
+        StoredMessage::user("plants", 0, "a flower?", vec![], "m", 2),
+    );
+    put(&store, thoughtful);
     // Many other conversations, so the right one must be picked out.
     for i in 0..30 {
-        store.put_message(StoredMessage::user(
-            &format!("other{i}"),
-            0,
-            "marsupial facts in general",
-            vec![],
-            "m",
-            3,
-        ));
+        put(
+            &store,
+            StoredMessage::user(
+                &format!("other{i}"),
+                0,
+                "marsupial facts in general",
+                vec![],
+                "m",
+                3,
+            ),
+        );
     }
     store.flush();
 
@@ -732,13 +736,19 @@ fn a_locked_database_gives_its_message() {
     let other = raw(&path);
     other.execute_batch("BEGIN IMMEDIATE").unwrap();
     let store = Store::open_with(&path, &quick).unwrap();
-    store.put_message(StoredMessage::new("c", 0, StoredRole::User, "hi", 1));
+    put(
+        &store,
+        StoredMessage::new("c", 0, StoredRole::User, "hi", 1),
+    );
     store.flush();
     let h = store.health().expect("the write was refused");
     assert!(h.contains("is locked by another program"), "{h}");
     other.execute_batch("COMMIT").unwrap();
     // Once the lock is gone, saving works again.
-    store.put_message(StoredMessage::new("c", 1, StoredRole::User, "again", 2));
+    put(
+        &store,
+        StoredMessage::new("c", 1, StoredRole::User, "again", 2),
+    );
     store.flush();
     assert_eq!(store.load("c").unwrap().unwrap().1.len(), 1);
     drop(store);
@@ -769,9 +779,18 @@ fn a_failed_write_is_reported_and_the_others_are_kept() {
              BEGIN SELECT RAISE(ABORT, 'simulated failure'); END;",
         )
         .unwrap();
-    store.put_message(StoredMessage::new("c", 0, StoredRole::User, "before", 1));
-    store.put_message(StoredMessage::new("c", 1, StoredRole::User, "boom", 2));
-    store.put_message(StoredMessage::new("c", 2, StoredRole::User, "after", 3));
+    put(
+        &store,
+        StoredMessage::new("c", 0, StoredRole::User, "before", 1),
+    );
+    put(
+        &store,
+        StoredMessage::new("c", 1, StoredRole::User, "boom", 2),
+    );
+    put(
+        &store,
+        StoredMessage::new("c", 2, StoredRole::User, "after", 3),
+    );
     store.flush();
     let h = store.health().expect("the failure is reported");
     assert!(h.contains("simulated failure"), "{h}");
@@ -793,13 +812,19 @@ fn a_deleted_database_file_turns_saving_off() {
     let dir = tempfile::tempdir().unwrap();
     let path = db(&dir);
     let store = Store::open(&path).unwrap();
-    store.put_message(StoredMessage::new("c", 0, StoredRole::User, "hi", 1));
+    put(
+        &store,
+        StoredMessage::new("c", 0, StoredRole::User, "hi", 1),
+    );
     store.flush();
     assert_eq!(store.health(), None);
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }
-    store.put_message(StoredMessage::new("c", 1, StoredRole::User, "lost", 2));
+    put(
+        &store,
+        StoredMessage::new("c", 1, StoredRole::User, "lost", 2),
+    );
     store.flush();
     let h = store.health().expect("saving is off");
     assert!(h.contains("deleted"), "{h}");
@@ -837,8 +862,11 @@ fn api_keys_never_reach_the_database_or_exports() {
     a.error = Some(format!("401 unauthorized for {key:?} / {key}"));
     a.notes = vec![format!("retry with {key:?}")];
     let cost = Cost::new(dec("0.001"), CostKind::Estimated);
-    store.put_message(StoredMessage::user("k", 0, "hello", vec![], "m", 1));
-    store.put_message(StoredMessage::from_answer("k", 1, &a, Some(cost), 2));
+    put(&store, StoredMessage::user("k", 0, "hello", vec![], "m", 1));
+    put(
+        &store,
+        StoredMessage::from_answer("k", 1, &a, Some(cost), 2),
+    );
     store.flush();
     // While the store is open, the -wal and -shm files hold recent pages.
     assert!(PathBuf::from(format!("{}-wal", path.display())).exists());

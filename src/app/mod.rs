@@ -47,7 +47,7 @@ pub enum Msg {
     /// Saved conversations for the browser (or why they could not be read).
     Sessions(Result<Vec<SessionItem>, String>),
     /// A saved conversation to show (or why it could not be loaded).
-    SessionLoaded(Result<(String, Vec<crate::store::StoredMessage>), String>),
+    SessionLoaded(Result<LoadedSession, String>),
     /// Saving stopped working: the reason, shown in the status bar.
     SavingOff(String),
     /// The editor returned the draft (or why it could not run).
@@ -58,10 +58,22 @@ pub enum Msg {
     Catalog(Box<crate::catalog::Catalog>),
 }
 
+/// A saved conversation, read back: its messages and its ledger.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LoadedSession {
+    pub id: String,
+    pub messages: Vec<crate::store::StoredMessage>,
+    pub charges: Vec<crate::pricing::Charge>,
+}
+
 /// A change to the saved copy of the current conversation.
 #[derive(Debug, Clone, PartialEq)]
 pub enum StoreOp {
     Put(Box<crate::store::StoredMessage>),
+    /// A billed request for the ledger (or its settlement).
+    Charge(Box<crate::pricing::Charge>),
+    /// One more request to a `:free` model on this UTC day.
+    CountFree(String),
     /// Drop messages from this sequence number on.
     Truncate(u32),
     Rename {

@@ -125,6 +125,9 @@ pub struct App {
     pub input: TextArea<'static>,
     pub mode: Mode,
     pub pending: Option<Pending>,
+    /// What this conversation was billed, request by request (the store's
+    /// ledger), and its per-model sums.
+    pub charges: Vec<crate::pricing::Charge>,
     pub ledger: Ledger,
     /// Earlier prompts, oldest first, and where Up/Down recall is.
     pub history: Vec<String>,
@@ -195,6 +198,7 @@ impl App {
             input,
             mode: Mode::Chat,
             pending: None,
+            charges: Vec::new(),
             ledger: Ledger::default(),
             history: Vec::new(),
             history_pos: None,
@@ -280,12 +284,14 @@ impl App {
     }
 
     /// Replaces the conversation with a saved one: its messages, its id, and
-    /// a ledger rebuilt from the saved costs.
-    pub fn restore(&mut self, id: &str, msgs: &[crate::store::StoredMessage]) {
+    /// its ledger (every billed request, shown or not).
+    pub fn restore(&mut self, saved: &super::LoadedSession) {
         use crate::store::StoredRole;
+        let (id, msgs) = (&saved.id, &saved.messages);
         self.entries.clear();
         self.entries_changed_from(0);
-        self.ledger = Ledger::default();
+        self.charges = saved.charges.clone();
+        self.ledger = Ledger::of(&self.charges);
         self.conversation_id = id.to_string();
         self.pending = None;
         self.render_cache.get_mut().clear();
@@ -309,15 +315,6 @@ impl App {
                 StoredRole::Assistant => {
                     let answer = m.to_answer();
                     let cost = m.cost_value();
-                    if let Some(c) = cost {
-                        self.ledger.add(crate::pricing::TurnCharge {
-                            model: answer.model(),
-                            cost: c,
-                            usage: answer.usage.as_ref(),
-                            estimate: answer.estimate(),
-                            computed: None,
-                        });
-                    }
                     let turn = self.next_turn;
                     self.next_turn += 1;
                     Entry::Assistant {

@@ -10,7 +10,7 @@ use crate::api::error::{ApiError, LimitScope};
 use crate::api::sse::StreamEvent;
 use crate::catalog::{Catalog, Model};
 use crate::keymap::Action;
-use crate::pricing::{TurnCharge, estimate_tokens, format_usd, per_million};
+use crate::pricing::{Charge, TurnCharge, estimate_tokens, format_usd, per_million};
 use crate::request::ReasoningSetting;
 use crate::store::{StoredMessage, StoredRole};
 use rust_decimal::Decimal;
@@ -100,11 +100,11 @@ fn handle(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::SessionLoaded(result) => {
             match result {
-                Ok((id, msgs)) => {
+                Ok(loaded) => {
                     let mut fx = stop(app);
-                    app.restore(&id, &msgs);
+                    app.restore(&loaded);
                     app.mode = Mode::Chat;
-                    app.flash = Some(format!("opened conversation {id}"));
+                    app.flash = Some(format!("opened conversation {}", loaded.id));
                     fx.append(&mut app.outbox);
                     return fx;
                 }
@@ -247,13 +247,27 @@ fn finish_turn(app: &mut App, turn: u64, error: Option<ApiError>) -> Vec<Effect>
                     .pricing(answer.model())
                     .map(|p| p.compute(u, answer.images_in))
             });
-            app.ledger.add(TurnCharge {
-                model: answer.model(),
-                cost: c,
-                usage: answer.usage.as_ref(),
-                estimate: answer.estimate(),
-                computed,
-            });
+            let charge = Charge {
+                id: format!(
+                    "{}/{}/{turn}",
+                    app.conversation_id,
+                    app.clock_base_ms + app.now_ms
+                ),
+                conversation_id: app.conversation_id.clone(),
+                generation_id: answer.generation_id.clone(),
+                created_ms: app.clock_base_ms + app.now_ms,
+                ..Charge::of_turn(&TurnCharge {
+                    model: answer.model(),
+                    cost: c,
+                    usage: answer.usage.as_ref(),
+                    estimate: answer.estimate(),
+                    computed,
+                })
+            };
+            app.ledger.add_charge(&charge);
+            app.charges.push(charge.clone());
+            app.outbox
+                .push(Effect::Store(StoreOp::Charge(Box::new(charge))));
             *cost = Some(c);
             app.budget.spent_here = crate::pricing::sat_add(app.budget.spent_here, c.usd);
             if !answer.images.is_empty() {
@@ -1177,6 +1191,7 @@ fn command(app: &mut App, line: &str) -> Vec<Effect> {
             app.entries_changed_from(0);
             app.conversation_id = fresh_id(app);
             app.ledger = Default::default();
+            app.charges.clear();
             app.render_cache.get_mut().clear();
             *app.view.get_mut() = Default::default();
             app.flash = Some("new conversation".into());

@@ -10,6 +10,7 @@
 //! API keys and request headers never reach this module.
 
 pub mod export;
+mod ledger;
 mod schema;
 mod writer;
 
@@ -26,6 +27,7 @@ use serde::{Deserialize, Serialize};
 use crate::answer::{Answer, Status};
 use crate::pricing::{Cost, CostKind};
 
+pub use ledger::utc_day;
 pub use schema::{APPLICATION_ID, latest as schema_version};
 use writer::Cmd;
 
@@ -193,6 +195,31 @@ impl StoredMessage {
         }
     }
 
+    /// The charge an answer with a cost stands for, under the id `conv/seq`
+    /// (as existing answers became the ledger's first rows, and as an
+    /// imported conversation's answers do). The app records its own charges,
+    /// one per billed request.
+    pub fn charge(&self) -> Option<crate::pricing::Charge> {
+        if self.role != StoredRole::Assistant {
+            return None;
+        }
+        Some(crate::pricing::Charge {
+            id: format!("{}/{}", self.conversation_id, self.seq),
+            conversation_id: self.conversation_id.clone(),
+            model: self.model().unwrap_or_default().to_string(),
+            cost: self
+                .cost_value()
+                .or_else(|| self.cost.map(|c| Cost::new(c, CostKind::Estimated)))?,
+            prompt_tokens: self.prompt_tokens.unwrap_or(0),
+            completion_tokens: self.completion_tokens.unwrap_or(0),
+            reasoning_tokens: self.reasoning_tokens.unwrap_or(0),
+            image_tokens: self.image_tokens.unwrap_or(0),
+            generation_id: self.generation_id.clone(),
+            created_ms: self.finished_ms.unwrap_or(self.created_ms),
+            ..Default::default()
+        })
+    }
+
     /// The saved cost with its kind, when both are known.
     pub fn cost_value(&self) -> Option<Cost> {
         Some(Cost::new(self.cost?, self.cost_kind?))
@@ -259,8 +286,12 @@ pub struct ConversationMeta {
     pub models: Vec<String>,
     /// Prompts and answers (errors and notices are not counted).
     pub messages: u32,
+    /// Everything billed in the conversation (its ledger), exact.
     #[serde(with = "rust_decimal::serde::str")]
     pub total_cost: Decimal,
+    /// Billed requests whose cost is unknown (not in `total_cost`).
+    #[serde(default)]
+    pub unknown_costs: u32,
 }
 
 /// One message that matched a search.
@@ -751,24 +782,6 @@ impl Store {
         })
     }
 
-    /// What answers finished since `since_ms` cost, summed exactly (costs are
-    /// decimal text; SQLite's SUM would go through floats).
-    pub fn spent_since(&self, since_ms: u64) -> Result<Decimal, StoreError> {
-        self.read(|c| {
-            let mut stmt = c.prepare(
-                "SELECT cost FROM messages WHERE cost IS NOT NULL AND finished_ms >= ?1",
-            )?;
-            let rows = stmt.query_map([since_ms as i64], |r| r.get::<_, String>(0))?;
-            let mut total = Decimal::ZERO;
-            for r in rows {
-                if let Some(d) = crate::pricing::parse_decimal(&r?) {
-                    total += d;
-                }
-            }
-            Ok(total)
-        })
-    }
-
     /// Ids that start with `prefix`; an exact match alone when there is one.
     pub fn ids_with_prefix(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
         self.read(|c| {
@@ -851,7 +864,7 @@ fn open_reader(path: &Path, opts: &StoreOptions) -> Result<Connection, StoreErro
     Ok(conn)
 }
 
-const META_SELECT: &str = "SELECT id, title, first_prompt, created_ms, updated_ms, models, messages, total_cost FROM conversations";
+const META_SELECT: &str = "SELECT id, title, first_prompt, created_ms, updated_ms, models, messages, total_cost, unknown_costs FROM conversations";
 
 fn meta_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationMeta> {
     let title: Option<String> = r.get(1)?;
@@ -866,6 +879,7 @@ fn meta_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationMeta> {
         models: serde_json::from_str(&models).unwrap_or_default(),
         messages: r.get::<_, i64>(6)?.clamp(0, u32::MAX as i64) as u32,
         total_cost: cost.parse().unwrap_or_default(),
+        unknown_costs: r.get::<_, i64>(8)?.clamp(0, u32::MAX as i64) as u32,
     })
 }
 

@@ -22,7 +22,7 @@ const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
 /// Migrations, in order. `MIGRATIONS[i]` takes the schema from version `i`
 /// to `i + 1`.
-pub const MIGRATIONS: &[&str] = &[V1];
+pub const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// Version 1, the first release. Costs are TEXT so decimals stay exact;
 /// lists (attachments, image paths, models) are JSON arrays. The per-
@@ -93,6 +93,52 @@ CREATE TRIGGER messages_fts_update AFTER UPDATE ON messages BEGIN
     INSERT INTO messages_fts(rowid, text, reasoning)
         VALUES (new.rowid, new.text, new.reasoning);
 END;
+"#;
+
+/// Version 2: the billing ledger, kept apart from the visible messages so
+/// an answer replaced by /retry or /edit, a stopped answer or a billed
+/// failure stays in the conversation's money after a reload; the daily
+/// count of requests to `:free` models. Existing answers with a cost become
+/// the ledger's first rows.
+const V2: &str = r#"
+CREATE TABLE charges (
+    id                TEXT PRIMARY KEY NOT NULL,
+    -- Not a foreign key: deleting a conversation does not unbill it.
+    conversation_id   TEXT NOT NULL,
+    model             TEXT NOT NULL,
+    cost              TEXT NOT NULL,
+    cost_kind         TEXT NOT NULL,
+    prompt_tokens     INTEGER NOT NULL DEFAULT 0,
+    completion_tokens INTEGER NOT NULL DEFAULT 0,
+    reasoning_tokens  INTEGER NOT NULL DEFAULT 0,
+    image_tokens      INTEGER NOT NULL DEFAULT 0,
+    images_in         INTEGER NOT NULL DEFAULT 0,
+    computed          TEXT,
+    estimate          TEXT,
+    generation_id     TEXT,
+    outcome           TEXT NOT NULL DEFAULT 'answer',
+    created_ms        INTEGER NOT NULL
+);
+
+CREATE INDEX charges_by_conversation ON charges(conversation_id, created_ms);
+CREATE INDEX charges_by_time ON charges(created_ms);
+
+INSERT INTO charges (id, conversation_id, model, cost, cost_kind, prompt_tokens,
+        completion_tokens, reasoning_tokens, image_tokens, generation_id, created_ms)
+    SELECT conversation_id || '/' || seq, conversation_id,
+           coalesce(model_reported, model_requested, ''), cost,
+           coalesce(cost_kind, 'estimated'), coalesce(prompt_tokens, 0),
+           coalesce(completion_tokens, 0), coalesce(reasoning_tokens, 0),
+           coalesce(image_tokens, 0), generation_id, coalesce(finished_ms, created_ms)
+    FROM messages WHERE role = 'assistant' AND cost IS NOT NULL;
+
+ALTER TABLE conversations ADD COLUMN unknown_costs INTEGER NOT NULL DEFAULT 0;
+
+-- Requests to `:free` models per UTC day (YYYY-MM-DD), errors included.
+CREATE TABLE free_requests (
+    day      TEXT PRIMARY KEY NOT NULL,
+    requests INTEGER NOT NULL DEFAULT 0
+);
 "#;
 
 /// The schema version this build writes.

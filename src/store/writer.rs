@@ -11,7 +11,6 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
-use rust_decimal::Decimal;
 
 use super::{
     ConversationMeta, StoreError, StoredMessage, StoredRole, enum_name, new_id, title_from_prompt,
@@ -36,6 +35,10 @@ pub(super) enum Cmd {
         id: String,
         from_seq: u32,
     },
+    /// Records a billed request, or replaces it (a settlement).
+    Charge(Box<crate::pricing::Charge>),
+    /// Counts a request to a `:free` model on a UTC day.
+    CountFree(String),
     Import {
         meta: Box<ConversationMeta>,
         msgs: Vec<StoredMessage>,
@@ -228,6 +231,14 @@ impl Writer {
                     .map_err(err)?;
                     touched.insert(id.clone());
                 }
+                Cmd::Charge(c) => {
+                    // Its conversation exists (the prompt was saved first),
+                    // unless it was deleted: then the charge still counts
+                    // for the day, and nothing is recreated.
+                    super::ledger::put(&tx, c).map_err(err)?;
+                    touched.insert(c.conversation_id.clone());
+                }
+                Cmd::CountFree(day) => super::ledger::count_free(&tx, day).map_err(err)?,
                 // Handled by `run`; never batched.
                 Cmd::Import { .. } | Cmd::Flush(_) | Cmd::Shutdown => {}
             }
@@ -279,6 +290,7 @@ impl Writer {
             m.conversation_id.clone_from(&id);
             upsert(&tx, &m).map_err(err)?;
         }
+        super::ledger::charges_from_messages(&tx, &id).map_err(err)?;
         refresh_summary(&tx, &id).map_err(err)?;
         tx.commit().map_err(err)?;
         Ok(id)
@@ -340,8 +352,9 @@ fn upsert(tx: &Transaction<'_>, m: &StoredMessage) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// Recomputes a conversation's summary columns from its messages, in the
-/// same transaction as the change, so the list never disagrees with them.
+/// Recomputes a conversation's summary columns from its messages and its
+/// ledger, in the same transaction as the change, so the list never
+/// disagrees with them.
 /// `updated_ms` only moves forward.
 fn refresh_summary(tx: &Transaction<'_>, id: &str) -> rusqlite::Result<()> {
     let first: Option<String> = tx
@@ -353,13 +366,12 @@ fn refresh_summary(tx: &Transaction<'_>, id: &str) -> rusqlite::Result<()> {
         )
         .optional()?;
     let mut st = tx.prepare(
-        "SELECT role, model_requested, model_reported, cost, created_ms, finished_ms
+        "SELECT role, model_requested, model_reported, created_ms, finished_ms
          FROM messages WHERE conversation_id = ?1 ORDER BY seq",
     )?;
     let mut rows = st.query([id])?;
     let mut models: Vec<String> = Vec::new();
     let mut count = 0i64;
-    let mut total = Decimal::ZERO;
     let mut last = 0i64;
     while let Some(r) = rows.next()? {
         let role = StoredRole::parse(&r.get::<_, String>(0)?);
@@ -372,20 +384,17 @@ fn refresh_summary(tx: &Transaction<'_>, id: &str) -> rusqlite::Result<()> {
                 models.push(m);
             }
         }
-        if let Some(c) = r.get::<_, Option<String>>(3)?
-            && let Ok(c) = c.parse::<Decimal>()
-        {
-            total += c;
-        }
         last = last
-            .max(r.get::<_, i64>(4)?)
-            .max(r.get::<_, Option<i64>>(5)?.unwrap_or(0));
+            .max(r.get::<_, i64>(3)?)
+            .max(r.get::<_, Option<i64>>(4)?.unwrap_or(0));
     }
     drop(rows);
     drop(st);
+    // The money is the ledger's: every billed request, shown or not.
+    let (total, unknown) = super::ledger::totals(tx, id)?;
     tx.execute(
         "UPDATE conversations SET first_prompt = ?2, models = ?3, messages = ?4,
-             total_cost = ?5, updated_ms = max(updated_ms, ?6)
+             total_cost = ?5, unknown_costs = ?7, updated_ms = max(updated_ms, ?6)
          WHERE id = ?1",
         params![
             id,
@@ -394,6 +403,7 @@ fn refresh_summary(tx: &Transaction<'_>, id: &str) -> rusqlite::Result<()> {
             count,
             total.to_string(),
             last,
+            unknown,
         ],
     )?;
     Ok(())
