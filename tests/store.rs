@@ -122,7 +122,7 @@ fn full_conversation(id: &str) -> Vec<StoredMessage> {
 
 fn save(store: &Store, msgs: &[StoredMessage]) {
     for m in msgs {
-        put(&store, m.clone());
+        put(store, m.clone());
     }
     store.flush();
 }
