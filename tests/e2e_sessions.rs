@@ -173,3 +173,79 @@ fn the_api_key_never_reaches_a_file_orchat_writes() {
         assert!(!hit, "the key is in {}", f.display());
     }
 }
+
+/// The cost panel's total row, as shown: `total  2  …  $0.000123`.
+fn panel_total(screen: &str) -> String {
+    screen
+        .lines()
+        .find_map(|l| {
+            let l = l.trim_matches(|c: char| c == '│' || c.is_whitespace());
+            l.starts_with("total ")
+                .then(|| {
+                    l.split_whitespace()
+                        .find(|w| w.starts_with('$'))
+                        .map(str::to_string)
+                })
+                .flatten()
+        })
+        .unwrap_or_else(|| panic!("no total row in:\n{screen}"))
+}
+
+#[test]
+fn what_was_billed_stays_billed_after_retry_quit_and_continue() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = Tmux::start(&orchat_cmd(dir.path(), "--demo"), 120, 40);
+    t.wait_for("the app", |s| s.contains("Enter send"));
+    t.text("what is a borrow checker");
+    t.keys(&["Enter"]);
+    t.wait_for("the answer", |s| {
+        s.contains("reported") && !s.contains("streaming…")
+    });
+    t.keys(&["C-o"]);
+    let once = panel_total(&t.wait_for("the cost panel", |s| s.contains("cost per model")));
+    t.keys(&["Escape"]);
+    t.text("/retry");
+    t.keys(&["Enter"]);
+    // The retried answer is in once the panel counts two billed turns.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let screen = loop {
+        t.keys(&["C-o"]);
+        let s = t.wait_for("the cost panel", |s| s.contains("cost per model"));
+        let total_row = s.lines().find(|l| l.contains("│total")).unwrap_or("");
+        if total_row.split_whitespace().nth(1) == Some("2") {
+            break s;
+        }
+        assert!(std::time::Instant::now() < deadline, "no retry:\n{s}");
+        t.keys(&["Escape"]);
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    let before = panel_total(&screen);
+    // The demo answers the same prompt the same way: both were billed.
+    let one: rust_decimal::Decimal = once.trim_start_matches('$').parse().unwrap();
+    let two: rust_decimal::Decimal = before.trim_start_matches('$').parse().unwrap();
+    assert_eq!(two, one * rust_decimal::Decimal::from(2), "{screen}");
+    t.keys(&["Escape"]);
+    t.keys(&["C-d"]);
+    t.wait_for("orchat to quit", |s| s.contains("[exited 0]"));
+    drop(t);
+
+    let t = Tmux::start(&orchat_cmd(dir.path(), "--demo --continue"), 120, 40);
+    t.wait_for("the reopened conversation", |s| {
+        s.contains("what is a borrow checker")
+    });
+    t.keys(&["C-o"]);
+    let screen = t.wait_for("the cost panel", |s| s.contains("cost per model"));
+    assert_eq!(
+        panel_total(&screen),
+        before,
+        "the same total to the last digit:\n{screen}"
+    );
+    // The gap to our prices is kept too (it was "our prices say $0.00").
+    assert!(
+        screen.contains(&format!(
+            "reported {before} · our prices say {before} · gap $0.00"
+        )),
+        "{screen}"
+    );
+    t.keys(&["Escape", "C-d"]);
+}
