@@ -23,8 +23,10 @@ pub const DEFAULT_MODEL: &str = "google/gemini-2.5-flash";
   orchat doctor                            check config, key and provider
   orchat completions bash > ~/.local/share/bash-completion/completions/orchat
 
-Keys come from OPENROUTER_API_KEY, AIMLAPI_API_KEY or GEMINI_API_KEY (by provider),
-or --api-key-env / --api-key-file. Exit codes: 0 ok, 1 the request failed (or was blocked
+Keys come from OPENROUTER_API_KEY, AIMLAPI_API_KEY or GEMINI_API_KEY (by --provider);
+--base-url alone is a plain OpenAI-compatible server and reads OPENAI_API_KEY (optional);
+--provider NAME --base-url URL keeps NAME's variable and dialect at another address;
+--api-key-env VAR / --api-key-file PATH choose another source. Exit codes: 0 ok, 1 the request failed (or was blocked
 before any text), 2 bad arguments or configuration, 3 the answer was incomplete: cut off,
 cut short by the token limit, blocked midway or empty (its text is still printed).
 Logs go to a file in the state directory (~/.local/state/orchat/orchat.log), never the screen."

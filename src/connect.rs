@@ -60,8 +60,17 @@ pub async fn connect(cli: &Cli, cfg: &Config) -> Result<Connection, String> {
     let (provider, key, demo_reason) = if cli.demo {
         (None, None, Some("--demo".to_string()))
     } else if let Some(url) = &cli.base_url {
-        let p = Provider::custom(url);
-        let key = resolve_key(cli, cfg, "", &p)?;
+        // `--provider NAME --base-url URL` is that provider at another
+        // address (a proxy, a mirror, the local server): its key variable,
+        // dialect, errors and accounting. `--base-url` alone is a plain
+        // OpenAI-compatible server. Either way a URL given is used, key or
+        // not (a local server needs none).
+        let (name, mut p) = match &cli.provider {
+            Some(name) => (name.clone(), cfg.provider_for(name)?),
+            None => (String::new(), Provider::custom(url)),
+        };
+        p.base_url = url.trim_end_matches('/').to_string();
+        let key = resolve_key(cli, cfg, &name, &p)?;
         (Some(p), key, None)
     } else {
         let name = cfg.provider.clone();

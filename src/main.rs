@@ -179,6 +179,8 @@ async fn run_app(cli: &Cli, cfg: &Config, conn: orchat::connect::Connection) -> 
     let mut app = orchat::app::App::new(conn.catalog.clone(), &conn.provider_label(), &cfg.model);
     app.configure(cfg);
     app.idle_timeout_s = conn.client.config().idle_timeout.as_secs();
+    app.key_env
+        .clone_from(&conn.client.config().provider.key_env);
     let theme = cfg.effective_theme(cli.no_color);
     let store = match open_store() {
         Ok(s) => Some(s),

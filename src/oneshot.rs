@@ -179,6 +179,7 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
     if let Some(hint) = ending_hint(&answer, cfg) {
         eprintln!("orchat: {hint}");
     }
+
     if !not_billed {
         let (pin, pout) = match &answer.usage {
             Some(u) => (u.prompt_tokens, u.completion_tokens),

@@ -64,6 +64,37 @@ async fn next_prompt_succeeds(d: &mut Driver) {
     assert!(last.text.contains("are you still there?"), "{}", last.text);
 }
 
+/// After an answer larger than the model's context window: the next prompt
+/// is not sent as it is (a request sure to fail); `y` leaves the old turns
+/// out, and the prompt goes with none of them.
+async fn next_prompt_leaves_out_what_no_longer_fits(d: &mut Driver) {
+    let before = answers(&d.app).len();
+    let sent_before = d.server.received().len();
+    d.submit("are you still there?");
+    assert!(
+        matches!(d.app.mode, orchat::app::Mode::ConfirmContext { .. }),
+        "{:?}",
+        d.app.mode
+    );
+    assert_eq!(d.server.received().len(), sent_before, "nothing sent yet");
+    let s = common::screen(&d.app, 80, 24);
+    assert!(
+        s.contains("too long for this model") && s.contains("leave out"),
+        "{s}"
+    );
+    d.send(common::key(crossterm::event::KeyCode::Char('y')));
+    d.until_idle().await;
+    let a = answers(&d.app);
+    assert_eq!(a.len(), before + 1, "{:?}", errors(&d.app));
+    assert_eq!(a.last().unwrap().status, Status::Complete);
+    let body = d.server.received().last().unwrap().body.clone();
+    assert_eq!(
+        body["messages"].as_array().unwrap().len(),
+        1,
+        "only the new prompt"
+    );
+}
+
 /// A status fault the client must not retry: one request, no answer entry
 /// left (nothing arrived), an error entry containing `cause`.
 async fn not_retried(fault: Fault, cause: &str, hint: Option<&str>) -> Driver {
@@ -436,7 +467,8 @@ async fn a_ten_megabyte_line_arrives_whole_and_renders() {
     // The screen still draws (the long word is hard-wrapped, the tail shows).
     let s = common::screen(&d.app, 80, 24);
     assert!(s.contains("xxxxxxxx"), "{s}");
-    next_prompt_succeeds(&mut d).await;
+    // 10 MB is ≈2.6M tokens: more than the model's window.
+    next_prompt_leaves_out_what_no_longer_fits(&mut d).await;
 }
 
 #[tokio::test]
@@ -455,11 +487,8 @@ async fn a_million_token_answer_completes_and_the_app_stays_responsive() {
     assert_eq!(cost_kind(&d.app, 0), CostKind::Reported);
     let s = common::screen(&d.app, 80, 24);
     assert!(s.contains("stream token orchat"), "{s}");
-    next_prompt_succeeds(&mut d).await;
-    // The whole answer went back as context (the server takes a body that big).
-    let body = &d.server.received()[1].body;
-    let sent = body["messages"][1]["content"].as_str().unwrap_or_default();
-    assert_eq!(sent.len(), answers(&d.app)[0].text.len());
+    // ≈1.7M tokens of answer no longer fit a 1M window.
+    next_prompt_leaves_out_what_no_longer_fits(&mut d).await;
 }
 
 #[tokio::test]

@@ -139,7 +139,7 @@ impl Provider {
             }
             ProviderKind::Google | ProviderKind::Custom => {
                 if let Some(r) = req.reasoning.take() {
-                    req.reasoning_effort = r.effort;
+                    req.reasoning_effort = r.effort.or(r.max_tokens.map(effort_for_budget));
                 }
                 req.models = None;
                 req.usage = None;
@@ -158,6 +158,19 @@ impl Provider {
             ],
             _ => &[],
         }
+    }
+}
+
+/// A thinking budget as the nearest effort, for endpoints that take only an
+/// effort (Google's maps low, medium, high to about 1K, 8K and 24K tokens,
+/// PROTOCOL.md §7): a budget is never dropped without a word.
+pub fn effort_for_budget(tokens: u32) -> super::types::Effort {
+    use super::types::Effort;
+    match tokens {
+        0 => Effort::None,
+        1..=2048 => Effort::Low,
+        2049..=12_000 => Effort::Medium,
+        _ => Effort::High,
     }
 }
 

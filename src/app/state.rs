@@ -44,6 +44,14 @@ pub enum Mode {
     ConfirmSend {
         reason: String,
     },
+    /// The conversation no longer fits the model's context window: send from
+    /// entry `drop` on, leaving out the oldest (y; `None` when even the draft
+    /// alone is too long), pick another model (p), or keep the draft (n).
+    ConfirmContext {
+        needed: u64,
+        window: u64,
+        drop: Option<usize>,
+    },
     /// The session browser.
     Sessions(SessionsState),
     /// Typing a path or URL to attach; the draft waits here meanwhile.
@@ -165,8 +173,13 @@ pub struct App {
     pub presets: std::collections::BTreeMap<String, String>,
     /// Why saving is off, when it is.
     pub saving_off: Option<String>,
+    /// Entries before this index are left out of what is sent (they no
+    /// longer fit the context window); they stay on screen.
+    pub sent_from: usize,
     /// Seconds of silence after which the client gives up on a stream.
     pub idle_timeout_s: u64,
+    /// The environment variable the provider's key is read from, for hints.
+    pub key_env: Option<String>,
     pub view: RefCell<ViewState>,
     pub render_cache: RefCell<crate::ui::conversation::Cache>,
     /// `context_estimate`'s sum over the entries that can no longer change,
@@ -219,7 +232,9 @@ impl App {
             budget: Budget::default(),
             help_scroll: 0,
             presets: Default::default(),
+            sent_from: 0,
             idle_timeout_s: 120,
+            key_env: Some("OPENROUTER_API_KEY".into()),
             view: RefCell::new(ViewState::default()),
             render_cache: RefCell::new(Default::default()),
             context_memo: Default::default(),
@@ -358,7 +373,7 @@ impl App {
         let mut out: Vec<Message> = crate::request::system(self.system.as_deref())
             .into_iter()
             .collect();
-        for e in &self.entries {
+        for e in self.entries.iter().skip(self.sent_from) {
             match e {
                 Entry::User { text, images } => out.push(Message::with_images(
                     text.clone(),
@@ -381,8 +396,12 @@ impl App {
     /// most a few) are counted each time.
     pub fn context_estimate(&self, draft: &str) -> (u64, u64) {
         let mut memo = self.context_memo.get();
-        if !memo.fits(&self.entries) {
-            memo = ContextMemo::default();
+        if !memo.fits(&self.entries) || memo.from != self.sent_from {
+            memo = ContextMemo {
+                from: self.sent_from,
+                upto: self.sent_from,
+                ..ContextMemo::default()
+            };
         }
         while let Some(e) = self.entries.get(memo.upto)
             && self.is_settled(e)
@@ -421,10 +440,42 @@ impl App {
 
     /// Entries from `i` on were replaced or dropped: sums over them are stale.
     pub fn entries_changed_from(&mut self, i: usize) {
+        self.sent_from = self.sent_from.min(i);
         let memo = self.context_memo.get_mut();
         if memo.upto > i {
             *memo = ContextMemo::default();
         }
+    }
+
+    /// How many of the oldest entries to leave out so the conversation and
+    /// `draft` fit in `window` tokens (with a tenth to spare for the answer
+    /// and the estimate's error), starting at a prompt; `None` when even the
+    /// draft alone does not fit.
+    pub fn entries_to_leave_out(&self, draft: &str, window: u64) -> Option<usize> {
+        let budget = window - window / 10;
+        let fixed = estimate_tokens(self.system.as_deref().unwrap_or(""))
+            .saturating_add(estimate_tokens(draft))
+            .saturating_add((self.attachments.len() as u64).saturating_mul(258));
+        let mut tokens: u64 = self.entries[self.sent_from..]
+            .iter()
+            .map(|e| {
+                let (t, i) = entry_context(e);
+                t.saturating_add(i.saturating_mul(258))
+            })
+            .sum::<u64>()
+            .saturating_add(fixed);
+        let mut from = self.sent_from;
+        while tokens > budget {
+            let e = self.entries.get(from)?;
+            let (t, i) = entry_context(e);
+            tokens = tokens.saturating_sub(t.saturating_add(i.saturating_mul(258)));
+            from += 1;
+        }
+        // Start at a prompt, so no answer is sent without its question.
+        while from < self.entries.len() && !matches!(self.entries[from], Entry::User { .. }) {
+            from += 1;
+        }
+        Some(from)
     }
 
     /// What sending the conversation plus the draft would cost in input on
@@ -462,9 +513,10 @@ impl App {
     }
 }
 
-/// A running sum of `entry_context` over `entries[..upto]`.
+/// A running sum of `entry_context` over `entries[from..upto]`.
 #[derive(Debug, Clone, Copy, Default)]
 struct ContextMemo {
+    from: usize,
     upto: usize,
     tokens: u64,
     images: u64,
@@ -475,7 +527,7 @@ struct ContextMemo {
 
 impl ContextMemo {
     fn fits(&self, entries: &[Entry]) -> bool {
-        self.upto == 0
+        self.upto == self.from
             || entries
                 .get(self.upto - 1)
                 .is_some_and(|e| entry_text_len(e) == self.last_len)
@@ -493,19 +545,9 @@ fn entry_text_len(e: &Entry) -> usize {
 fn entry_context(e: &Entry) -> (u64, u64) {
     match e {
         Entry::User { text, images } => (estimate_tokens(text) + 4, images.len() as u64),
-        Entry::Assistant { answer, .. } => {
-            // Reported counts can be anything: saturate, never overflow.
-            let answer_tokens = answer
-                .usage
-                .as_ref()
-                .map(|u| {
-                    u.completion_tokens
-                        .saturating_sub(u.reasoning_tokens())
-                        .saturating_sub(u.image_tokens())
-                })
-                .unwrap_or_else(|| estimate_tokens(&answer.text));
-            (answer_tokens.saturating_add(4), 0)
-        }
+        // The text that is sent back, estimated: a provider's reported count
+        // can be far off (AI/ML API's 2.5 Pro counts run 21 times high).
+        Entry::Assistant { answer, .. } => (estimate_tokens(&answer.text).saturating_add(4), 0),
         _ => (0, 0),
     }
 }

@@ -459,16 +459,19 @@ fn check_images_readable(app: &mut App) -> bool {
 
 fn error_entry(app: &mut App, err: &ApiError) -> Entry {
     let hint = match err {
-        ApiError::Auth { .. } => {
-            Some("set OPENROUTER_API_KEY (or the provider's key variable) and restart".to_string())
-        }
+        ApiError::Auth { .. } => Some(match &app.key_env {
+            Some(var) => format!("set {var} (the key this provider reads) and restart"),
+            None => "check the key for this provider and restart".to_string(),
+        }),
         ApiError::Credits { .. } => Some("add credits, or Ctrl+P to pick a free model".to_string()),
         ApiError::NotFound { .. } => Some("Ctrl+P to pick another model".to_string()),
         ApiError::ContextTooLong { .. } => Some(
             "/clear starts a new conversation; Ctrl+P shows models with larger windows".to_string(),
         ),
         ApiError::RateLimited(r) if r.scope == LimitScope::PerDay => {
-            match Model::paid_variant(&app.model) {
+            // Only a twin the catalog has: one it lacks would be a 400.
+            let paid = Model::paid_variant(&app.model).filter(|p| app.catalog.get(p).is_some());
+            match paid {
                 Some(paid) => {
                     app.offer = Some(Offer {
                         model: paid.to_string(),
@@ -476,6 +479,10 @@ fn error_entry(app: &mut App, err: &ApiError) -> Entry {
                     });
                     Some(format!("Ctrl+Y switches to {paid} (paid) and resends"))
                 }
+                None if app.model.ends_with(":free") => Some(
+                    "no paid twin of this model in the catalog: Ctrl+P for another, or wait until tomorrow"
+                        .to_string(),
+                ),
                 None => Some("wait until tomorrow or add credits".to_string()),
             }
         }
@@ -531,6 +538,40 @@ fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             app.mode = Mode::Chat;
             match k.code {
                 KeyCode::Char('y' | 'Y') => send_now(app),
+                _ => {
+                    app.flash = Some("not sent; the draft is kept".into());
+                    Vec::new()
+                }
+            }
+        }
+        Mode::ConfirmContext { drop, .. } => {
+            app.mode = Mode::Chat;
+            match k.code {
+                KeyCode::Char('y' | 'Y') if drop.is_some_and(|d| d > app.sent_from) => {
+                    let drop = drop.unwrap_or_default();
+                    let left_out = drop - app.sent_from;
+                    app.sent_from = drop;
+                    push_entry(
+                        app,
+                        Entry::Notice(format!(
+                            "{left_out} older message{} left out of what is sent: they no longer fit {}'s context window",
+                            if left_out == 1 { " is" } else { "s are" },
+                            app.model
+                        )),
+                    );
+                    // The notice is not sent; the draft goes as it was.
+                    if over_window(app).is_some() {
+                        app.flash =
+                            Some("the draft alone is too long for this model: not sent".into());
+                        return Vec::new();
+                    }
+                    send_now(app)
+                }
+                KeyCode::Char('p' | 'P') => {
+                    open_picker(app);
+                    app.flash = Some("not sent; pick a model with a larger window".into());
+                    Vec::new()
+                }
                 _ => {
                     app.flash = Some("not sent; the draft is kept".into());
                     Vec::new()
@@ -1022,7 +1063,31 @@ fn send(app: &mut App) -> Vec<Effect> {
         app.mode = Mode::ConfirmSend { reason };
         return Vec::new();
     }
+    if let Some(mode) = over_window(app) {
+        app.mode = mode;
+        return Vec::new();
+    }
     send_now(app)
+}
+
+/// A request sure to fail is never sent: when the conversation and the draft
+/// no longer fit the model's context window (after switching to a 32K image
+/// model, say), ask first.
+fn over_window(app: &App) -> Option<Mode> {
+    let window = app.current_model()?.context_length;
+    if window == 0 {
+        return None;
+    }
+    let (needed, _) = app.context_estimate(&app.draft());
+    if needed <= window {
+        return None;
+    }
+    let drop = app.entries_to_leave_out(&app.draft(), window);
+    Some(Mode::ConfirmContext {
+        needed,
+        window,
+        drop,
+    })
 }
 
 /// Whether sending the draft would pass a cap on its input cost alone: the

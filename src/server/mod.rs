@@ -7,6 +7,7 @@
 //! PROTOCOL.md's transcripts are: keep-alive comments, the role in every chunk,
 //! a finish chunk, a usage chunk with cost, then `[DONE]`.
 
+mod account;
 pub mod answer;
 mod errors;
 pub mod faults;
@@ -19,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -45,6 +46,30 @@ pub struct ServerOptions {
     pub free_per_minute: usize,
     /// When set, requests must carry `Authorization: Bearer <this>`.
     pub require_key: Option<String>,
+    /// Which provider the server plays: how it lists models and reports usage.
+    pub dialect: Dialect,
+    /// `/generation` answers 404 until a record is this old: OpenRouter
+    /// writes it after the answer (PROTOCOL.md §4.2).
+    pub generation_delay: Duration,
+    /// The account `/key` and `/credits` describe.
+    pub account: account::Account,
+    /// Requests a day all `:free` models allow together, errors included.
+    pub free_per_day: usize,
+}
+
+/// The provider the local server plays.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Dialect {
+    /// OpenRouter: a priced `/models`, `usage.cost` on every answer.
+    #[default]
+    OpenRouter,
+    /// AI/ML API: `/models` without prices and ids without `-001`, the cost
+    /// as `meta.usage.usd_spent`, 2.5 Pro's completion tokens 21 times too
+    /// high (PROTOCOL.md §6).
+    AimlApi,
+    /// A plain OpenAI-compatible server (llama.cpp, vLLM, Ollama): no prices,
+    /// no cost.
+    Plain,
 }
 
 impl Default for ServerOptions {
@@ -55,6 +80,10 @@ impl Default for ServerOptions {
             keep_alives: 2,
             free_per_minute: 3,
             require_key: None,
+            dialect: Dialect::OpenRouter,
+            generation_delay: Duration::ZERO,
+            account: account::Account::default(),
+            free_per_day: 50,
         }
     }
 }
@@ -88,15 +117,20 @@ struct GenerationRecord {
     total_cost: WireDecimal,
     finish_reason: String,
     provider_name: String,
+    /// When it was written, for `generation_delay`.
+    #[serde(skip)]
+    written: Option<Instant>,
 }
 
-struct Shared {
+pub(crate) struct Shared {
     catalog: Catalog,
     opts: ServerOptions,
     faults: Mutex<VecDeque<Vec<Fault>>>,
     received: Mutex<Vec<Received>>,
     free_hits: Mutex<HashMap<String, VecDeque<Instant>>>,
     generations: Mutex<HashMap<String, GenerationRecord>>,
+    /// Requests to `:free` models so far (the server's day is its lifetime).
+    free_today: std::sync::atomic::AtomicUsize,
     counter: std::sync::atomic::AtomicU64,
 }
 
@@ -149,13 +183,15 @@ pub async fn start_with(opts: ServerOptions, catalog: Catalog) -> std::io::Resul
         received: Mutex::new(Vec::new()),
         free_hits: Mutex::new(HashMap::new()),
         generations: Mutex::new(HashMap::new()),
+        free_today: std::sync::atomic::AtomicUsize::new(0),
         counter: std::sync::atomic::AtomicU64::new(0),
     });
     let app = Router::new()
         .route("/v1/models", get(models))
         .route("/v1/chat/completions", post(chat))
-        .route("/v1/generation", get(generation))
-        .route("/v1/key", get(key))
+        .route("/v1/generation", get(account::generation))
+        .route("/v1/key", get(account::key))
+        .route("/v1/credits", get(account::credits))
         // axum refuses bodies over 2 MB by default; a conversation carrying a
         // long answer or a 20 MB image (base64 in the JSON) is far larger, and
         // OpenRouter takes it.
@@ -168,45 +204,20 @@ pub async fn start_with(opts: ServerOptions, catalog: Catalog) -> std::io::Resul
 }
 
 async fn models(State(s): State<Arc<Shared>>) -> Response {
-    let body = if s.catalog.source == crate::catalog::Source::Bundled {
-        Catalog::bundled_json().to_string()
-    } else {
-        json!({"data": s.catalog.models.iter().map(|m| json!({"id": m.id, "name": m.name})).collect::<Vec<_>>()}).to_string()
+    let priced = s.catalog.source == crate::catalog::Source::Bundled;
+    let body = match s.opts.dialect {
+        Dialect::OpenRouter if priced => Catalog::bundled_json().to_string(),
+        // A list without prices, in the provider's own spelling of the ids.
+        dialect => json!({"data": s.catalog.models.iter().map(|m| {
+            let id = if dialect == Dialect::AimlApi { m.id.strip_suffix("-001").unwrap_or(&m.id) } else { &m.id };
+            json!({"id": id, "name": m.name})
+        }).collect::<Vec<_>>()})
+        .to_string(),
     };
     ([("content-type", "application/json")], body).into_response()
 }
 
-async fn key(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    if let Some(r) = check_auth(&s, &headers) {
-        return r;
-    }
-    let usage: rust_decimal::Decimal = s
-        .generations
-        .lock()
-        .unwrap()
-        .values()
-        .map(|g| g.total_cost.0)
-        .sum();
-    let body = format!(
-        r#"{{"data":{{"label":"orchat-local","limit":null,"usage":{},"limit_remaining":null,"is_free_tier":true,"is_provisioning_key":false}}}}"#,
-        usage.normalize()
-    );
-    ([("content-type", "application/json")], body).into_response()
-}
-
-#[derive(serde::Deserialize)]
-struct GenQuery {
-    id: String,
-}
-
-async fn generation(State(s): State<Arc<Shared>>, Query(q): Query<GenQuery>) -> Response {
-    match s.generations.lock().unwrap().get(&q.id) {
-        Some(g) => axum::Json(json!({ "data": g })).into_response(),
-        None => error_response(404, "Generation not found", None, None),
-    }
-}
-
-fn check_auth(s: &Shared, headers: &HeaderMap) -> Option<Response> {
+pub(crate) fn check_auth(s: &Shared, headers: &HeaderMap) -> Option<Response> {
     let want = s.opts.require_key.as_ref()?;
     let got = headers
         .get("authorization")
@@ -249,6 +260,15 @@ async fn chat(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> 
     if let Some(f) = &plan.status {
         return status_fault_response(f, &model.id);
     }
+    if model.id.ends_with(":free") {
+        // Every request counts against the day, errors included.
+        let n = s
+            .free_today
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if n >= s.opts.free_per_day {
+            return status_fault_response(&Fault::RateLimitPerDay, &model.id);
+        }
+    }
     if model.id.ends_with(":free")
         && let Some(wait) = free_limit_hit(&s, &model.id)
     {
@@ -268,9 +288,9 @@ async fn chat(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> 
         &model,
         &ask,
         plan,
-        id,
-        created,
+        (id, created),
         s.opts.words_per_piece,
+        s.opts.dialect,
     );
     record(&s, &reply, req.stream);
     let shape = StreamShape {
@@ -300,6 +320,7 @@ fn record(s: &Shared, reply: &Reply, streamed: bool) {
             total_cost: reply.billed(),
             finish_reason: reply.finish.0.to_string(),
             provider_name: "Local".into(),
+            written: Some(Instant::now()),
         },
     );
 }

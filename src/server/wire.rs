@@ -36,6 +36,10 @@ pub struct Reply {
     pub usage: Usage,
     /// `finish_reason` and `native_finish_reason` of the last chunk.
     pub finish: (&'static str, String),
+    /// AI/ML API's `meta`: the cost as `usage.usd_spent`.
+    meta: Option<Value>,
+    /// What the answer cost, whatever the dialect says of it.
+    billed: Option<WireDecimal>,
     plan: Plan,
 }
 
@@ -45,9 +49,9 @@ impl Reply {
         model: &Model,
         ask: &Ask,
         plan: Plan,
-        id: String,
-        created: u64,
+        (id, created): (String, u64),
         wpp: usize,
+        dialect: super::Dialect,
     ) -> Reply {
         let mut text = answer::answer_text(ask, model.accepts_images());
         if let Some(n) = plan.long {
@@ -128,14 +132,26 @@ impl Reply {
                 image_tokens,
             }),
         };
-        if plan.google_usage {
-            // Google leaves the thinking out of completion_tokens; there is no cost.
-            usage.completion_tokens = text_tokens + image_tokens;
-        } else {
-            usage.cost = model
-                .pricing
-                .as_ref()
-                .map(|p| WireDecimal(p.compute(&usage, ask.images_in)));
+        let billed = model
+            .pricing
+            .as_ref()
+            .map(|p| WireDecimal(p.compute(&usage, ask.images_in)));
+        let mut meta = None;
+        match dialect {
+            _ if plan.google_usage => {
+                // Google leaves the thinking out of completion_tokens; there is no cost.
+                usage.completion_tokens = text_tokens + image_tokens;
+            }
+            super::Dialect::OpenRouter => usage.cost = billed,
+            super::Dialect::AimlApi => {
+                meta = billed.map(|b| json!({"usage": {"credits_used": 1, "usd_spent": b}}));
+                if model.id.contains("gemini-2.5-pro") {
+                    // As AI/ML API's own examples show (PROTOCOL.md §6).
+                    usage.completion_tokens *= 21;
+                    usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
+                }
+            }
+            super::Dialect::Plain => {}
         }
         Reply {
             id,
@@ -146,13 +162,15 @@ impl Reply {
             images,
             usage,
             finish,
+            meta,
+            billed,
             plan,
         }
     }
 
     /// What `/generation` reports for this answer (the cost as billed).
     pub fn billed(&self) -> WireDecimal {
-        self.usage.cost.unwrap_or(WireDecimal(Default::default()))
+        self.billed.unwrap_or(WireDecimal(Default::default()))
     }
 
     fn chunk(&self, delta: OutDelta<'_>, finish: bool) -> String {
@@ -185,6 +203,7 @@ impl Reply {
             created: self.created,
             choices: [],
             usage: &self.usage,
+            meta: self.meta.as_ref(),
         };
         format!(
             "data: {}\n\n",
@@ -317,8 +336,13 @@ impl Reply {
         .to_string();
         // Splice the usage in as text so its cost stays an exact decimal literal.
         let usage = serde_json::to_string(&self.usage).expect("usage serialises");
+        let meta = self
+            .meta
+            .as_ref()
+            .map(|m| format!(",\"meta\":{m}"))
+            .unwrap_or_default();
         format!(
-            "\n         \n\n{},\"usage\":{usage}}}",
+            "\n         \n\n{},\"usage\":{usage}{meta}}}",
             &head[..head.len() - 1]
         )
     }
@@ -363,6 +387,8 @@ struct UsageChunk<'a> {
     created: u64,
     choices: [(); 0],
     usage: &'a Usage,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    meta: Option<&'a Value>,
 }
 
 /// The pieces that fit in `budget` tokens, and the budget left.

@@ -43,6 +43,11 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
         Mode::Help => overlays::help(f, app, theme, area),
         Mode::ConfirmQuit => overlays::confirm_quit(f, theme, area),
         Mode::ConfirmSend { reason } => overlays::confirm_send(f, theme, reason, area),
+        Mode::ConfirmContext {
+            needed,
+            window,
+            drop,
+        } => overlays::confirm_context(f, app, theme, (*needed, *window, *drop), area),
         Mode::Attach { .. } => {}
         Mode::Sessions(s) => overlays::sessions(f, app, theme, s, area),
     }

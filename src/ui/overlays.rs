@@ -325,6 +325,47 @@ pub fn confirm_send(f: &mut Frame, theme: &Theme, reason: &str, area: Rect) {
     );
 }
 
+/// The conversation no longer fits the model's window: what to do.
+pub fn confirm_context(
+    f: &mut Frame,
+    app: &App,
+    theme: &Theme,
+    (needed, window, drop): (u64, u64, Option<usize>),
+    area: Rect,
+) {
+    let r = centered(area, 70, 40, 30, 8);
+    let r = Rect {
+        height: r.height.min(8),
+        ..r
+    };
+    let inner = open_box(f, r, area, " too long for this model ", theme);
+    let mut lines = vec![Line::from(Span::styled(
+        format!(
+            "the conversation is ≈{} tokens; {} takes {}",
+            short_count(needed),
+            sanitize(&app.model),
+            short_count(window)
+        ),
+        theme.warn,
+    ))];
+    match drop {
+        Some(d) if d > app.sent_from => {
+            let left_out = d - app.sent_from;
+            lines.push(Line::from(format!(
+                "y  leave out the {left_out} oldest message{} and send",
+                if left_out == 1 { "" } else { "s" }
+            )));
+        }
+        _ => lines.push(Line::from("the draft alone is too long for it")),
+    }
+    lines.push(Line::from("p  pick a model with a larger window"));
+    lines.push(Line::from("n  keep the draft, send nothing"));
+    f.render_widget(
+        Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: true }),
+        inner,
+    );
+}
+
 /// Two columns with a hanging indent: a key (or command) and what it does,
 /// the description wrapped under itself.
 fn help_rows(
