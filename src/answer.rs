@@ -113,6 +113,10 @@ pub struct Answer {
     pub generation_id: Option<String>,
     pub text: String,
     pub reasoning: String,
+    /// `reasoning_details` merged by index and type (text fragments
+    /// joined), to send back with this answer on later turns.
+    #[serde(default)]
+    pub reasoning_details: Vec<serde_json::Value>,
     /// Generated images as data URLs (saved to files by the caller).
     #[serde(skip)]
     pub images: Vec<String>,
@@ -177,6 +181,7 @@ impl Answer {
                 self.status = Status::Streaming;
                 self.reasoning.push_str(t);
             }
+            StreamEvent::ReasoningDetails(d) => merge_details(&mut self.reasoning_details, d),
             StreamEvent::Image(url) => self.images.push(url.clone()),
             StreamEvent::Usage(u) => self.usage = Some(u.clone()),
             StreamEvent::Finish { reason, native } => {
@@ -331,5 +336,33 @@ impl Answer {
     /// Whether the provider's usage for this answer is in.
     pub fn has_usage(&self) -> bool {
         self.usage.is_some()
+    }
+}
+
+/// Folds streamed `reasoning_details` fragments into whole blocks: the same
+/// `index` and `type` is one block, its `text` and `summary` joined, its
+/// other fields (signature, data, format) as last sent (PROTOCOL.md §2.5).
+pub fn merge_details(into: &mut Vec<serde_json::Value>, new: &[serde_json::Value]) {
+    use serde_json::Value;
+    for d in new {
+        let key = (d.get("index").cloned(), d.get("type").cloned());
+        let same = into
+            .iter_mut()
+            .find(|e| key.0.is_some() && (e.get("index").cloned(), e.get("type").cloned()) == key);
+        match (same, d.as_object()) {
+            (Some(Value::Object(block)), Some(fields)) => {
+                for (k, v) in fields {
+                    match (k.as_str(), block.get_mut(k), v) {
+                        ("text" | "summary", Some(Value::String(old)), Value::String(more)) => {
+                            old.push_str(more)
+                        }
+                        _ => {
+                            block.insert(k.clone(), v.clone());
+                        }
+                    }
+                }
+            }
+            _ => into.push(d.clone()),
+        }
     }
 }

@@ -76,6 +76,11 @@ pub struct Cli {
     #[arg(long = "show-reasoning")]
     pub show_reasoning: bool,
 
+    /// One-shot mode: when OpenRouter reported no cost, wait (up to about a
+    /// minute) for what it charged, from /generation, instead of an estimate.
+    #[arg(long = "settle")]
+    pub settle: bool,
+
     /// Use the built-in local server even when a key is set.
     #[arg(long = "demo")]
     pub demo: bool,

@@ -194,9 +194,13 @@ async fn run_app(cli: &Cli, cfg: &Config, conn: orchat::connect::Connection) -> 
         return code;
     }
     if let Some(s) = &store {
-        // Today's spend so far (UTC day), for the daily budget.
-        let midnight = orchat::store::now_ms() / 86_400_000 * 86_400_000;
+        // Today's spend so far (UTC day), for the daily budget, and today's
+        // requests to `:free` models.
+        let now = orchat::store::now_ms();
+        let midnight = now / 86_400_000 * 86_400_000;
         app.budget.spent_before = s.spent_since(midnight).unwrap_or_default();
+        app.free_day = orchat::store::utc_day(now);
+        app.free_today = s.free_requests(&app.free_day).unwrap_or_default();
     }
     let client = conn.client.clone();
     let opts = orchat::runtime::RunOptions {

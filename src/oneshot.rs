@@ -135,7 +135,26 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
     drop(out);
 
     let saved = save_images(&answer);
-    let cost = answer.cost(&conn.catalog);
+    let mut cost = answer.cost(&conn.catalog);
+    let mut estimate = None;
+    let openrouter = conn.client.config().provider.kind == crate::api::ProviderKind::OpenRouter;
+    if cli.settle
+        && openrouter
+        && cost.kind == crate::pricing::CostKind::Estimated
+        && let Some(id) = &answer.generation_id
+    {
+        if !cli.json {
+            eprintln!("orchat: waiting for OpenRouter to say what this answer cost…");
+        }
+        if let Some(usd) = conn
+            .client
+            .settle(id, &crate::api::account::SETTLE_WAITS)
+            .await
+        {
+            estimate = Some(cost.usd);
+            cost = crate::pricing::Cost::new(usd, crate::pricing::CostKind::Settled);
+        }
+    }
     let code = exit_code(&answer);
     if cli.json {
         let usage = answer.usage.as_ref();
@@ -157,7 +176,11 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
                 "reasoning_tokens": u.reasoning_tokens(),
                 "image_tokens": u.image_tokens(),
             })),
-            "cost": {"usd": cost.usd.normalize().to_string(), "kind": cost.kind.label()},
+            "cost": {
+                "usd": cost.usd.normalize().to_string(),
+                "kind": cost.kind.label(),
+                "estimate": estimate.map(|e| e.normalize().to_string()),
+            },
         });
         println!("{}", json_for_terminal(&obj.to_string()));
         return code;
@@ -189,11 +212,23 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
             }
         };
         let approx = if answer.usage.is_some() { "" } else { "≈" };
+        let money = match (cost.kind, estimate) {
+            (crate::pricing::CostKind::Unknown, _) => {
+                "cost unknown (no price known for this model)".to_string()
+            }
+            (crate::pricing::CostKind::Estimated, _) => {
+                format!("≈{} (estimated)", format_usd(cost.usd))
+            }
+            (crate::pricing::CostKind::Settled, Some(e)) => format!(
+                "{} (settled; estimated ≈{})",
+                format_usd(cost.usd),
+                format_usd(e)
+            ),
+            (k, _) => format!("{} ({})", format_usd(cost.usd), k.label()),
+        };
         eprintln!(
-            "{} · {approx}{pin} in / {approx}{pout} out tokens · {approx}{} ({})",
+            "{} · {approx}{pin} in / {approx}{pout} out tokens · {money}",
             sanitize(answer.model()),
-            format_usd(cost.usd),
-            cost.kind.label()
         );
     }
     code

@@ -114,3 +114,14 @@ pub fn system(text: Option<&str>) -> Option<Message> {
     text.filter(|t| !t.trim().is_empty())
         .map(|t| Message::text(Role::System, t))
 }
+
+/// Whether two model ids are of one family (`google/gemini-2.5-pro` and
+/// `google/gemini-2.5-flash` are; `openai/gpt-4o-mini` is not): the vendor
+/// and the name's first word.
+pub fn same_family(a: &str, b: &str) -> bool {
+    fn family(id: &str) -> (&str, &str) {
+        let (vendor, name) = id.split_once('/').unwrap_or(("", id));
+        (vendor, name.split(['-', ':', '.']).next().unwrap_or(name))
+    }
+    family(a) == family(b)
+}

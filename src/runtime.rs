@@ -42,6 +42,8 @@ pub struct Effects {
     /// Signalled when a request's stream ends, so the loop draws the end of
     /// an answer at once instead of at the next stream frame.
     ended: std::sync::Arc<tokio::sync::Notify>,
+    /// The waits between asks for a settlement (`/generation`).
+    pub settle_waits: Vec<Duration>,
 }
 
 impl Effects {
@@ -55,6 +57,7 @@ impl Effects {
             saving_reported: false,
             edit_request: None,
             ended: Default::default(),
+            settle_waits: crate::api::account::SETTLE_WAITS.to_vec(),
         }
     }
 
@@ -151,6 +154,29 @@ impl Effects {
                         }
                     }
                     self.check_store_health();
+                }
+                Effect::Settle {
+                    charge_id,
+                    generation_id,
+                } => {
+                    let (client, tx) = (self.client.clone(), self.tx.clone());
+                    let waits = self.settle_waits.clone();
+                    tokio::spawn(async move {
+                        if let Some(usd) = client.settle(&generation_id, &waits).await {
+                            let _ = tx.send(Msg::Settled { charge_id, usd });
+                        }
+                    });
+                }
+                Effect::FetchAccount => {
+                    let (client, tx) = (self.client.clone(), self.tx.clone());
+                    tokio::spawn(async move {
+                        match client.account().await {
+                            Ok(a) => {
+                                let _ = tx.send(Msg::Account(Box::new(a)));
+                            }
+                            Err(e) => tracing::info!(error = %e, "cannot read the account"),
+                        }
+                    });
                 }
                 Effect::ListSessions(query) => {
                     let (store, tx) = (self.store.clone(), self.tx.clone());

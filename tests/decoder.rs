@@ -152,6 +152,13 @@ fn expected_a() -> Vec<StreamEvent> {
     ]
 }
 
+/// Gemini's `reasoning_details` as transcript B sends them (kept to send back).
+fn details(text: &str) -> StreamEvent {
+    StreamEvent::ReasoningDetails(vec![
+        json!({"type": "reasoning.text", "text": text, "format": "google-gemini-v1", "index": 0}),
+    ])
+}
+
 fn expected_b() -> Vec<StreamEvent> {
     vec![
         meta(
@@ -159,9 +166,11 @@ fn expected_b() -> Vec<StreamEvent> {
             "google/gemini-2.5-pro",
             "Google",
         ),
+        details("**Weighing the two options**\n\nThe user wants a quick comparison, so I'll"),
         StreamEvent::Reasoning(
             "**Weighing the two options**\n\nThe user wants a quick comparison, so I'll".into(),
         ),
+        details(" contrast latency and cost before recommending one."),
         StreamEvent::Reasoning(" contrast latency and cost before recommending one.".into()),
         content("Use Flash for interactive chat;"),
         content(" reserve Pro for long, hard prompts."),
@@ -435,7 +444,8 @@ fn transcript_b_shows_reasoning_once_not_twice() {
         reasoning,
         "**Weighing the two options**\n\nThe user wants a quick comparison, so I'll contrast latency and cost before recommending one."
     );
-    let StreamEvent::Usage(u) = &events[6] else {
+    let Some(StreamEvent::Usage(u)) = events.iter().find(|e| matches!(e, StreamEvent::Usage(_)))
+    else {
         panic!()
     };
     assert_eq!(u.cost.unwrap().0.to_string(), "0.00414625");
@@ -811,6 +821,10 @@ fn string_error_codes_and_reasoning_details_only() {
                 model: Some("a/b".into()),
                 provider: None
             },
+            StreamEvent::ReasoningDetails(vec![
+                json!({"type": "reasoning.text", "text": "think "}),
+                json!({"type": "reasoning.summary", "summary": "more"}),
+            ]),
             StreamEvent::Reasoning("think more".into()),
             // A changed model (a fallback answered) is announced again.
             StreamEvent::Meta {

@@ -59,6 +59,9 @@ fn full_conversation(id: &str) -> Vec<StoredMessage> {
         attachments: vec![],
         image_paths: vec!["/home/me/.local/share/orchat/images/a b.png".into()],
         reasoning: "The user asks about colour; consider Rayleigh scattering.".into(),
+        reasoning_details: vec![
+            serde_json::json!({"type": "reasoning.encrypted", "data": "sealed", "index": 1}),
+        ],
         model_requested: Some("google/gemini-2.5-flash".into()),
         model_reported: Some("google/gemini-2.5-flash-preview-05-20".into()),
         provider: Some("Google AI Studio".into()),

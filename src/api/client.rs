@@ -324,22 +324,32 @@ impl ChatClient {
 
     /// `GET /models`: the provider's live model list, as the raw body.
     pub async fn fetch_models(&self) -> Result<String, ApiError> {
+        self.get("models").await
+    }
+
+    /// `GET <base URL>/<path>` with the key: the body of a 200, else the
+    /// typed error (a 404 is `ApiError::NotFound`).
+    pub async fn get(&self, path: &str) -> Result<String, ApiError> {
         self.check_transport()?;
-        let mut rb = self.http.get(self.cfg.provider.models_url());
+        let url = format!("{}/{path}", self.cfg.provider.base_url);
+        let mut rb = self.http.get(url);
         if let Some(k) = &self.cfg.key {
             rb = rb.bearer_auth(k.expose());
         }
         let idle = self.cfg.idle_timeout;
         let resp = tokio::time::timeout(idle, rb.send())
             .await
-            .map_err(|_| ApiError::Timeout("the model list did not come".into()))?
+            .map_err(|_| {
+                ApiError::Timeout(format!("no answer to {path} within {}s", idle.as_secs()))
+            })?
             .map_err(|e| self.transport_error(e))?;
         let status = resp.status().as_u16();
         let headers = RateHeaders::from_map(resp.headers());
         let body = tokio::time::timeout(idle, resp.text())
             .await
-            .map_err(|_| ApiError::Timeout("the model list stalled".into()))?
+            .map_err(|_| ApiError::Timeout(format!("the answer to {path} stalled")))?
             .map_err(|e| self.transport_error(e))?;
+        let body = crate::secret::scrub(&body, self.cfg.key.as_ref());
         if status != 200 {
             return Err(ApiError::from_response(status, &headers, &body));
         }

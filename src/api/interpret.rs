@@ -91,11 +91,18 @@ impl ChunkInterpreter {
             .or_else(|| {
                 let text: String = d
                     .reasoning_details
-                    .into_iter()
-                    .filter_map(|r| r.text.or(r.summary))
+                    .iter()
+                    .filter_map(|r| {
+                        r.get("text")
+                            .or_else(|| r.get("summary"))
+                            .and_then(Value::as_str)
+                    })
                     .collect();
                 (!text.is_empty()).then_some(text)
             });
+        if !d.reasoning_details.is_empty() {
+            out.push(StreamEvent::ReasoningDetails(d.reasoning_details));
+        }
         if let Some(r) = reasoning {
             self.push_reasoning(&r, out);
         }

@@ -1,6 +1,7 @@
 //! Talking to OpenAI-compatible chat endpoints: wire types, the stream
 //! decoder, typed errors, providers and the client.
 
+pub mod account;
 pub mod body;
 pub mod client;
 pub mod error;

@@ -39,6 +39,9 @@ pub enum StreamEvent {
     /// Thinking text: from `delta.reasoning`, or `reasoning_details` when only
     /// those came (they duplicate each other; shown once).
     Reasoning(String),
+    /// `reasoning_details` as sent (their text also came as `Reasoning`):
+    /// kept to send back with the answer (PROTOCOL.md §2.5).
+    ReasoningDetails(Vec<serde_json::Value>),
     /// A generated image as a complete data URL.
     Image(String),
     /// Usage may come on any chunk; the last one wins.

@@ -44,6 +44,10 @@ pub struct ImageUrl {
 pub struct Message {
     pub role: Role,
     pub content: Content,
+    /// An answer's `reasoning_details`, sent back unmodified on later turns
+    /// to the same model family, as OpenRouter asks for Gemini.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasoning_details: Option<Vec<Value>>,
 }
 
 impl Message {
@@ -51,6 +55,7 @@ impl Message {
         Message {
             role,
             content: Content::Text(text.into()),
+            reasoning_details: None,
         }
     }
 
@@ -66,6 +71,7 @@ impl Message {
         Message {
             role: Role::User,
             content: Content::Parts(parts),
+            reasoning_details: None,
         }
     }
 }
@@ -323,16 +329,6 @@ impl<'de> Deserialize<'de> for ImageUrlIn {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
-pub struct ReasoningDetail {
-    #[serde(default, rename = "type")]
-    pub kind: String,
-    #[serde(default, deserialize_with = "lenient_opt_string")]
-    pub text: Option<String>,
-    #[serde(default, deserialize_with = "lenient_opt_string")]
-    pub summary: Option<String>,
-}
-
 /// `content` as servers send it: a string, or an array of typed parts (text,
 /// thinking, images), or one such part on its own. `null` reads as absent.
 #[derive(Debug, Clone, PartialEq)]
@@ -390,8 +386,11 @@ pub struct Delta {
     /// llama.cpp's, vLLM's, DeepSeek's and LM Studio's name for it.
     #[serde(default, deserialize_with = "lenient_opt_string")]
     pub reasoning_content: Option<String>,
+    /// OpenRouter's structured reasoning (`reasoning.text`, `.summary`,
+    /// `.encrypted`), kept as sent: it goes back with the answer on later
+    /// turns (PROTOCOL.md §1.4, §2.5).
     #[serde(default, deserialize_with = "null_as_default")]
-    pub reasoning_details: Vec<ReasoningDetail>,
+    pub reasoning_details: Vec<Value>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub images: Vec<ImageOut>,
     /// OpenAI's refusal text: shown as the answer.

@@ -56,6 +56,13 @@ pub enum Msg {
     Flash(String),
     /// A fresher model catalog arrived.
     Catalog(Box<crate::catalog::Catalog>),
+    /// OpenRouter said what a charge really cost (`/generation`), USD.
+    Settled {
+        charge_id: String,
+        usd: rust_decimal::Decimal,
+    },
+    /// The account behind the key (`/key`, `/credits`).
+    Account(Box<crate::api::account::Account>),
 }
 
 /// A saved conversation, read back: its messages and its ledger.
@@ -134,5 +141,13 @@ pub enum Effect {
         path: Option<String>,
         json: bool,
     },
+    /// Ask OpenRouter what generation `generation_id` cost, until it knows
+    /// (about a minute); the answer comes back as `Msg::Settled`.
+    Settle {
+        charge_id: String,
+        generation_id: String,
+    },
+    /// Read the account (`/key`, `/credits`); it comes back as `Msg::Account`.
+    FetchAccount,
     Quit,
 }

@@ -180,6 +180,17 @@ pub struct App {
     pub idle_timeout_s: u64,
     /// The environment variable the provider's key is read from, for hints.
     pub key_env: Option<String>,
+    /// The provider is OpenRouter: costs it did not report are settled with
+    /// `/generation`, the account comes from `/key`, and `:free` models
+    /// have a daily cap.
+    pub openrouter: bool,
+    /// The account, once read (refreshed after answers, at most once a minute).
+    pub account: Option<crate::api::account::Account>,
+    /// When the account was last asked for (app clock, ms).
+    pub account_asked_ms: Option<u64>,
+    /// Requests to `:free` models on `free_day` (UTC), errors included.
+    pub free_today: u32,
+    pub free_day: String,
     pub view: RefCell<ViewState>,
     pub render_cache: RefCell<crate::ui::conversation::Cache>,
     /// `context_estimate`'s sum over the entries that can no longer change,
@@ -235,6 +246,11 @@ impl App {
             sent_from: 0,
             idle_timeout_s: 120,
             key_env: Some("OPENROUTER_API_KEY".into()),
+            openrouter: false,
+            account: None,
+            account_asked_ms: None,
+            free_today: 0,
+            free_day: String::new(),
             view: RefCell::new(ViewState::default()),
             render_cache: RefCell::new(Default::default()),
             context_memo: Default::default(),
@@ -258,6 +274,22 @@ impl App {
         self.budget.per_conversation = conv;
         self.budget.per_day = day;
         self.presets = cfg.presets.clone();
+    }
+
+    /// The `:free` requests counted today, and the cap (50, or 1000 with
+    /// $10 of credits bought), for OpenRouter.
+    pub fn free_usage(&self) -> Option<(u32, u32)> {
+        if !self.openrouter {
+            return None;
+        }
+        let today = crate::store::utc_day(self.epoch_ms());
+        let used = if today == self.free_day {
+            self.free_today
+        } else {
+            0
+        };
+        let cap = self.account.as_ref().map_or(50, |a| a.free_daily_cap());
+        Some((used, cap))
     }
 
     /// Spent today: before this process, and since (including the live estimate).
@@ -380,7 +412,16 @@ impl App {
                     images.iter().map(|a| a.url.clone()).collect(),
                 )),
                 Entry::Assistant { answer, .. } if !answer.text.is_empty() => {
-                    out.push(Message::text(Role::Assistant, answer.text.clone()))
+                    let mut m = Message::text(Role::Assistant, answer.text.clone());
+                    // OpenRouter asks for Gemini's reasoning back, unmodified,
+                    // on later turns to the same family; others never see it.
+                    if self.openrouter
+                        && !answer.reasoning_details.is_empty()
+                        && crate::request::same_family(answer.model(), &self.model)
+                    {
+                        m.reasoning_details = Some(answer.reasoning_details.clone());
+                    }
+                    out.push(m)
                 }
                 _ => {}
             }

@@ -142,7 +142,47 @@ fn handle(app: &mut App, msg: Msg) -> Vec<Effect> {
                 Vec::new()
             }
         }
+        Msg::Settled { charge_id, usd } => {
+            settled(app, &charge_id, usd);
+            Vec::new()
+        }
+        Msg::Account(a) => {
+            app.account = Some(*a);
+            Vec::new()
+        }
     }
+}
+
+/// OpenRouter said what an estimated charge really cost: the ledger, the
+/// budget and the answer's header take it, marked settled, and it is saved.
+fn settled(app: &mut App, charge_id: &str, usd: Decimal) {
+    let Some(c) = app.charges.iter_mut().find(|c| c.id == charge_id) else {
+        return;
+    };
+    let estimate = c.cost.usd;
+    c.estimate = Some(estimate);
+    c.cost = crate::pricing::Cost::new(usd, crate::pricing::CostKind::Settled);
+    let (charge, generation) = (c.clone(), c.generation_id.clone());
+    app.ledger = crate::pricing::Ledger::of(&app.charges);
+    app.budget.spent_here = crate::pricing::sat_add(app.budget.spent_here, usd - estimate);
+    app.outbox
+        .push(Effect::Store(StoreOp::Charge(Box::new(charge.clone()))));
+    let shown = app.entries.iter().rposition(|e| {
+        matches!(e, Entry::Assistant { answer, cost: Some(_), .. }
+            if answer.generation_id.is_some() && answer.generation_id == generation)
+    });
+    if let Some(i) = shown {
+        if let Entry::Assistant { cost, .. } = &mut app.entries[i] {
+            *cost = Some(charge.cost);
+        }
+        app.render_cache.get_mut().clear();
+        save_entry(app, i);
+    }
+    app.flash = Some(format!(
+        "cost settled with OpenRouter: {} (estimated {})",
+        format_usd(usd),
+        format_usd(estimate)
+    ));
 }
 
 fn is_current(app: &App, turn: u64) -> bool {
@@ -266,6 +306,17 @@ fn finish_turn(app: &mut App, turn: u64, error: Option<ApiError>) -> Vec<Effect>
             };
             app.ledger.add_charge(&charge);
             app.charges.push(charge.clone());
+            // A cost OpenRouter did not report (stopped, dropped, usage
+            // missing) is settled with /generation in the background.
+            if app.openrouter
+                && charge.cost.kind == crate::pricing::CostKind::Estimated
+                && let Some(generation_id) = charge.generation_id.clone()
+            {
+                effects.push(Effect::Settle {
+                    charge_id: charge.id.clone(),
+                    generation_id,
+                });
+            }
             app.outbox
                 .push(Effect::Store(StoreOp::Charge(Box::new(charge))));
             *cost = Some(c);
@@ -285,6 +336,15 @@ fn finish_turn(app: &mut App, turn: u64, error: Option<ApiError>) -> Vec<Effect>
     }
     if let Some(err) = error.or(own_failure) {
         follow_up = Some(error_entry(app, &err));
+    }
+    // The account after an answer, at most once a minute.
+    if app.openrouter
+        && app
+            .account_asked_ms
+            .is_none_or(|t| app.now_ms.saturating_sub(t) >= 60_000)
+    {
+        app.account_asked_ms = Some(app.now_ms);
+        effects.push(Effect::FetchAccount);
     }
     match (replace_at, idx) {
         // Nothing arrived: the failed request leaves only its error, in the
@@ -913,10 +973,7 @@ fn chat_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             open_picker(app);
             Vec::new()
         }
-        Action::OpenCost => {
-            app.mode = Mode::Cost;
-            Vec::new()
-        }
+        Action::OpenCost => open_cost(app),
         Action::Help => {
             app.help_scroll = 0;
             app.mode = Mode::Help;
@@ -998,6 +1055,19 @@ fn chat_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             }
         },
     }
+}
+
+/// The cost panel; the account in it is refreshed when it is a minute old.
+fn open_cost(app: &mut App) -> Vec<Effect> {
+    app.mode = Mode::Cost;
+    let stale = app
+        .account_asked_ms
+        .is_none_or(|t| app.now_ms.saturating_sub(t) >= 60_000);
+    if app.openrouter && stale {
+        app.account_asked_ms = Some(app.now_ms);
+        return vec![Effect::FetchAccount];
+    }
+    Vec::new()
 }
 
 fn recall(app: &mut App, dir: i64) {
@@ -1131,6 +1201,7 @@ fn send_now(app: &mut App) -> Vec<Effect> {
 fn start_turn(app: &mut App) -> Vec<Effect> {
     let turn = app.next_turn;
     app.next_turn += 1;
+    count_free_request(app);
     let (prompt_estimate, images_in) = app.context_estimate("");
     let request = crate::request::build(
         &app.model,
@@ -1160,6 +1231,21 @@ fn start_turn(app: &mut App) -> Vec<Effect> {
         turn,
         request: Box::new(request),
     }]
+}
+
+/// OpenRouter counts every request to a `:free` model against the day,
+/// errors included: so does orchat, in the store.
+fn count_free_request(app: &mut App) {
+    if !app.openrouter || !app.model.ends_with(":free") {
+        return;
+    }
+    let today = crate::store::utc_day(app.epoch_ms());
+    if today != app.free_day {
+        app.free_day = today.clone();
+        app.free_today = 0;
+    }
+    app.free_today = app.free_today.saturating_add(1);
+    app.outbox.push(Effect::Store(StoreOp::CountFree(today)));
 }
 
 /// Drops everything after the last prompt and asks again.
@@ -1319,7 +1405,7 @@ fn command(app: &mut App, line: &str) -> Vec<Effect> {
                 });
             }
         },
-        "/cost" => app.mode = Mode::Cost,
+        "/cost" => return open_cost(app),
         "/help" => {
             app.help_scroll = 0;
             app.mode = Mode::Help;

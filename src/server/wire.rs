@@ -272,6 +272,16 @@ impl Reply {
         }
     }
 
+    /// Gemini on OpenRouter ends its reasoning with an encrypted block, to be
+    /// sent back with the answer on later turns (PROTOCOL.md §2.5).
+    fn sealed_reasoning(&self) -> Option<Value> {
+        (!self.reasoning.is_empty() && self.plan.reasoning_field == ReasoningField::OpenRouter)
+            .then(|| {
+                json!({"type": "reasoning.encrypted", "data": format!("sealed-{}", self.id),
+                       "format": "google-gemini-v1", "index": 1})
+            })
+    }
+
     /// The whole answer as one message (for `--no-stream`, or a JSON body).
     fn message(&self) -> Value {
         let reasoning = self.reasoning.concat();
@@ -295,6 +305,12 @@ impl Reply {
                         "reasoning"
                     };
                     m[key] = json!(reasoning);
+                }
+                if let Some(sealed) = self.sealed_reasoning() {
+                    m["reasoning_details"] = json!([
+                        {"type": "reasoning.text", "text": reasoning, "format": "google-gemini-v1", "index": 0},
+                        sealed
+                    ]);
                 }
             }
         }
@@ -519,6 +535,10 @@ async fn write_stream(
         if let Some(d) = delay {
             tokio::time::sleep(d).await;
         }
+    }
+    if let Some(sealed) = reply.sealed_reasoning() {
+        let delta = json!({"role": "assistant", "content": "", "reasoning_details": [sealed]});
+        send(Bytes::from(reply.chunk(OutDelta::Other(delta), false))).await?;
     }
     for (i, piece) in reply.content.iter().enumerate() {
         if let Some((after, code)) = plan.error_after

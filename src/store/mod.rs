@@ -83,6 +83,9 @@ pub struct StoredMessage {
     pub image_paths: Vec<String>,
     #[serde(default)]
     pub reasoning: String,
+    /// The answer's `reasoning_details`, to send back on later turns.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasoning_details: Vec<serde_json::Value>,
     #[serde(default)]
     pub model_requested: Option<String>,
     #[serde(default)]
@@ -177,6 +180,7 @@ impl StoredMessage {
                 .cloned()
                 .collect(),
             reasoning: answer.reasoning.clone(),
+            reasoning_details: answer.reasoning_details.clone(),
             model_requested: Some(answer.model_requested.clone()),
             model_reported: answer.model_reported.clone(),
             provider: answer.provider.clone(),
@@ -263,6 +267,7 @@ impl StoredMessage {
             generation_id: self.generation_id.clone(),
             text: self.text.clone(),
             reasoning: self.reasoning.clone(),
+            reasoning_details: self.reasoning_details.clone(),
             image_paths: self.image_paths.iter().cloned().map(Ok).collect(),
             usage,
             finish_reason: self.finish_reason.clone(),
@@ -887,7 +892,8 @@ const MESSAGE_SELECT: &str =
     "SELECT conversation_id, seq, role, text, attachments, image_paths, reasoning,
         model_requested, model_reported, provider,
         prompt_tokens, completion_tokens, reasoning_tokens, image_tokens,
-        cost, cost_kind, generation_id, status, finish_reason, error, created_ms, finished_ms
+        cost, cost_kind, generation_id, status, finish_reason, error, created_ms, finished_ms,
+        reasoning_details
  FROM messages";
 
 fn get_u64(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<u64> {
@@ -938,6 +944,7 @@ fn message_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredMessage> {
         error: r.get(19)?,
         created_ms: get_u64(r, 20)?,
         finished_ms: get_opt_u64(r, 21)?,
+        reasoning_details: serde_json::from_str(&r.get::<_, String>(22)?).unwrap_or_default(),
     })
 }
 

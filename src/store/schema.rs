@@ -134,6 +134,9 @@ INSERT INTO charges (id, conversation_id, model, cost, cost_kind, prompt_tokens,
 
 ALTER TABLE conversations ADD COLUMN unknown_costs INTEGER NOT NULL DEFAULT 0;
 
+-- An answer's reasoning_details (JSON), sent back with it on later turns.
+ALTER TABLE messages ADD COLUMN reasoning_details TEXT NOT NULL DEFAULT '[]';
+
 -- Requests to `:free` models per UTC day (YYYY-MM-DD), errors included.
 CREATE TABLE free_requests (
     day      TEXT PRIMARY KEY NOT NULL,

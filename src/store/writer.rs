@@ -308,9 +308,9 @@ fn upsert(tx: &Transaction<'_>, m: &StoredMessage) -> rusqlite::Result<()> {
              reasoning, model_requested, model_reported, provider,
              prompt_tokens, completion_tokens, reasoning_tokens, image_tokens,
              cost, cost_kind, generation_id, status, finish_reason, error,
-             created_ms, finished_ms)
+             created_ms, finished_ms, reasoning_details)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                 ?17, ?18, ?19, ?20, ?21, ?22)
+                 ?17, ?18, ?19, ?20, ?21, ?22, ?23)
          ON CONFLICT (conversation_id, seq) DO UPDATE SET
              role = excluded.role, text = excluded.text,
              attachments = excluded.attachments, image_paths = excluded.image_paths,
@@ -323,7 +323,8 @@ fn upsert(tx: &Transaction<'_>, m: &StoredMessage) -> rusqlite::Result<()> {
              cost_kind = excluded.cost_kind, generation_id = excluded.generation_id,
              status = excluded.status, finish_reason = excluded.finish_reason,
              error = excluded.error, created_ms = excluded.created_ms,
-             finished_ms = excluded.finished_ms",
+             finished_ms = excluded.finished_ms,
+             reasoning_details = excluded.reasoning_details",
         params![
             m.conversation_id,
             m.seq as i64,
@@ -347,6 +348,7 @@ fn upsert(tx: &Transaction<'_>, m: &StoredMessage) -> rusqlite::Result<()> {
             m.error,
             opt_i64(Some(m.created_ms)),
             opt_i64(m.finished_ms),
+            serde_json::to_string(&m.reasoning_details).unwrap_or_else(|_| "[]".into()),
         ],
     )?;
     Ok(())

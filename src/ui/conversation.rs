@@ -427,6 +427,7 @@ fn silence_line(app: &App, turn: u64, theme: &Theme) -> Option<Line<'static>> {
 fn cost_label(cost: Cost) -> String {
     match cost.kind {
         CostKind::Estimated => format!("≈{} estimated", format_usd(cost.usd)),
+        CostKind::Unknown => "cost unknown (no price known)".to_string(),
         k => format!("{} {}", format_usd(cost.usd), k.label()),
     }
 }

@@ -74,18 +74,36 @@ fn draw_status(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         Span::styled(format!(" {} ", app.provider_label), theme.status_key),
         Span::styled(format!(" {} ", sanitize(&app.model)), theme.status_key),
     ];
-    let total = Span::styled(
-        format!("│ total {} ", format_usd(app.total_cost())),
-        theme.money.patch(bar),
-    );
+    // Unknown costs are never added as $0: the total says "+ ?" (or "?").
+    let unknown = app.ledger.unknown();
+    let total_text = if unknown > 0 && app.ledger.total().is_zero() {
+        "?".to_string()
+    } else if unknown > 0 {
+        format!("{} + ?", format_usd(app.total_cost()))
+    } else {
+        format_usd(app.total_cost())
+    };
+    let total = Span::styled(format!("│ total {total_text} "), theme.money.patch(bar));
     let turn = app.turn_cost().map(|c| {
-        let approx = if c.kind == crate::pricing::CostKind::Estimated {
-            "≈"
-        } else {
-            ""
+        let shown = match c.kind {
+            crate::pricing::CostKind::Estimated => format!("≈{}", format_usd(c.usd)),
+            crate::pricing::CostKind::Unknown => "?".to_string(),
+            _ => format_usd(c.usd),
         };
-        Span::styled(format!("│ turn {approx}{} ", format_usd(c.usd)), bar)
+        Span::styled(format!("│ turn {shown} "), bar)
     });
+    // While a `:free` model is in use: today's requests against the cap.
+    let free = app
+        .free_usage()
+        .filter(|_| app.model.ends_with(":free"))
+        .map(|(used, cap)| {
+            let style = if used >= cap {
+                theme.warn.patch(bar)
+            } else {
+                bar
+            };
+            Span::styled(format!("│ free {used}/{cap} today "), style)
+        });
     let draft = app.draft();
     let send = (!draft.trim().is_empty() && !draft.starts_with('/'))
         .then(|| app.current_model())
@@ -125,7 +143,8 @@ fn draw_status(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         }
         _ => false,
     };
-    let (keep_send, keep_turn, keep_ctx) = (keep(&send), keep(&turn), keep(&ctx));
+    let (keep_free, keep_send, keep_turn, keep_ctx) =
+        (keep(&free), keep(&send), keep(&turn), keep(&ctx));
     let mut tail = Vec::new();
     // The budget warns from 80% of a cap on.
     if let Some((pct, cap, what)) = app.budget_use()
@@ -140,6 +159,7 @@ fn draw_status(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         // Said first: a user who thinks they are saving when they are not loses work.
         tail.push(Span::styled("│ saving off ", theme.warn.patch(bar)));
     }
+    tail.extend(free.filter(|_| keep_free));
     tail.extend(ctx.filter(|_| keep_ctx));
     tail.extend(turn.filter(|_| keep_turn));
     tail.push(total);

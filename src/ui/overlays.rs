@@ -144,10 +144,14 @@ pub fn picker(f: &mut Frame, app: &App, theme: &Theme, p: &PickerState, area: Re
         fits_all.push(fits);
         let mut tags = Vec::new();
         if m.is_free() {
-            tags.push("free");
+            // OpenRouter's `:free` ids share a daily cap: how much is left.
+            match app.free_usage().filter(|_| m.id.ends_with(":free")) {
+                Some((used, cap)) => tags.push(format!("free {used}/{cap}")),
+                None => tags.push("free".into()),
+            }
         }
         if m.is_thinking() {
-            tags.push("think");
+            tags.push("think".into());
         }
         let img = match (m.accepts_images(), m.outputs_images()) {
             (true, true) => "in+out",
@@ -268,14 +272,6 @@ pub fn cost(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         cost_cell(ledger.total(), ledger.unknown(), turns),
         approx(ledger.estimated()),
     ]);
-    let rows = ledger.by_model.len() + 1;
-    let [table_area, foot] =
-        Layout::vertical([Constraint::Min(2), Constraint::Length(2)]).areas(inner);
-    let fitted = columns::fit(cols.into(), table_area.width as usize, 1);
-    let table = table_of(&fitted, rows, 0, rows, theme, |r| {
-        (r + 1 == rows).then_some(theme.assistant_label)
-    });
-    f.render_widget(table, table_area);
     let reported: Decimal = ledger.by_model.values().map(|s| s.reported).sum();
     let ours: Decimal = ledger
         .by_model
@@ -293,9 +289,43 @@ pub fn cost(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             format_usd(reported - ours)
         ));
     }
+    let (settled, was_estimated) = ledger.settled();
+    if !settled.is_zero() || !was_estimated.is_zero() {
+        foot_lines.push(format!(
+            "settled with OpenRouter {} · estimated {} · off by {}",
+            format_usd(settled),
+            format_usd(was_estimated),
+            format_usd(settled - was_estimated)
+        ));
+    }
     if ledger.unknown() > 0 {
         foot_lines.push("? no price known for that model, and none reported".into());
     }
+    if let Some(a) = &app.account {
+        let used = a.usage.map_or("?".into(), format_usd);
+        foot_lines.push(match (a.limit, a.remaining) {
+            (Some(l), Some(r)) => format!(
+                "account: {used} used of a {} limit · {} left",
+                format_usd(l),
+                format_usd(r)
+            ),
+            _ => format!("account: {used} used · no limit"),
+        });
+    }
+    if let Some((used, cap)) = app.free_usage() {
+        foot_lines.push(format!(
+            "free-model requests today: {used} of {cap} (UTC day, errors included)"
+        ));
+    }
+    let rows = ledger.by_model.len() + 1;
+    let foot_height = (foot_lines.len() as u16).min(inner.height / 2);
+    let [table_area, foot] =
+        Layout::vertical([Constraint::Min(2), Constraint::Length(foot_height)]).areas(inner);
+    let fitted = columns::fit(cols.into(), table_area.width as usize, 1);
+    let table = table_of(&fitted, rows, 0, rows, theme, |r| {
+        (r + 1 == rows).then_some(theme.assistant_label)
+    });
+    f.render_widget(table, table_area);
     f.render_widget(
         Paragraph::new(
             foot_lines
