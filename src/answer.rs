@@ -277,6 +277,28 @@ impl Answer {
         self.error = Some(error);
     }
 
+    /// The provider's output-token count when it is far from what came
+    /// (more than eight times the tokens of the text, reasoning and images):
+    /// AI/ML API's 2.5 Pro counts run about 21 times high (PROTOCOL.md §6).
+    /// Its cost is still what it charged; only the count is not believed.
+    pub fn implausible_output_count(&self) -> Option<u64> {
+        let u = self.usage.as_ref()?;
+        let seen = estimate_tokens(&self.text)
+            .saturating_add(u.reasoning_tokens().max(estimate_tokens(&self.reasoning)))
+            .saturating_add(u.image_tokens())
+            .max(64);
+        (u.completion_tokens > seen.saturating_mul(8)).then_some(u.completion_tokens)
+    }
+
+    /// What to say about an implausible output count, in one line.
+    pub fn count_note(&self) -> Option<String> {
+        let n = self.implausible_output_count()?;
+        Some(format!(
+            "the provider counted {n} output tokens for about {} tokens of text: its count looks off (AI/ML API's 2.5 Pro counts run about 21 times high); the cost shown is what it charged",
+            estimate_tokens(&self.text).saturating_add(self.reasoning_tokens())
+        ))
+    }
+
     /// Output tokens that went to reasoning: reported, else estimated.
     pub fn reasoning_tokens(&self) -> u64 {
         self.usage

@@ -181,6 +181,7 @@ async fn run_app(cli: &Cli, cfg: &Config, conn: orchat::connect::Connection) -> 
     app.idle_timeout_s = conn.client.config().idle_timeout.as_secs();
     app.key_env
         .clone_from(&conn.client.config().provider.key_env);
+    app.openrouter = conn.client.config().provider.kind == orchat::api::ProviderKind::OpenRouter;
     let theme = cfg.effective_theme(cli.no_color);
     let store = match open_store() {
         Ok(s) => Some(s),

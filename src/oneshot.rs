@@ -191,25 +191,37 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
     let not_billed = cost.kind == crate::pricing::CostKind::NotBilled;
     if let Some(err) = &answer.error {
         // A request refused before any answer costs nothing, and says so on
-        // its one line.
+        // its one line; a refused key names the variable it was read from.
+        let var = match (&answer.failure, &conn.client.config().provider.key_env) {
+            (Some(crate::api::ApiError::Auth { .. }), Some(var)) => {
+                format!("; this provider reads its key from {var}")
+            }
+            _ => String::new(),
+        };
         let billed = if not_billed {
             "; nothing was billed ($0)"
         } else {
             ""
         };
-        eprintln!("orchat: {}{billed}", sanitize(err));
+        eprintln!("orchat: {}{var}{billed}", sanitize(err));
     }
     if let Some(hint) = ending_hint(&answer, cfg) {
         eprintln!("orchat: {hint}");
     }
 
     if !not_billed {
-        let (pin, pout) = match &answer.usage {
-            Some(u) => (u.prompt_tokens, u.completion_tokens),
-            None => {
-                let e = answer.estimate();
-                (e.prompt, e.output + e.reasoning)
-            }
+        if let Some(note) = answer.count_note() {
+            eprintln!("orchat: note: {note}");
+        }
+        let e = answer.estimate();
+        let (pin, pout, approx_out) = match &answer.usage {
+            Some(_) if answer.implausible_output_count().is_some() => (
+                answer.usage.as_ref().map_or(e.prompt, |u| u.prompt_tokens),
+                e.output + e.reasoning,
+                "≈",
+            ),
+            Some(u) => (u.prompt_tokens, u.completion_tokens, ""),
+            None => (e.prompt, e.output + e.reasoning, "≈"),
         };
         let approx = if answer.usage.is_some() { "" } else { "≈" };
         let money = match (cost.kind, estimate) {
@@ -227,7 +239,7 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
             (k, _) => format!("{} ({})", format_usd(cost.usd), k.label()),
         };
         eprintln!(
-            "{} · {approx}{pin} in / {approx}{pout} out tokens · {money}",
+            "{} · {approx}{pin} in / {approx_out}{pout} out tokens · {money}",
             sanitize(answer.model()),
         );
     }

@@ -171,16 +171,17 @@ impl Cli<'_> {
         if metas.is_empty() {
             return self.fail(OK, "no saved conversations yet");
         }
-        let _ = writeln!(
-            self.out,
-            "{:<12}  {:<16}  {}  {}  {:>4}  {:>10}",
-            "ID",
-            "UPDATED (UTC)",
-            fit("TITLE", 40),
-            fit("MODELS", 28),
-            "MSGS",
-            "COST"
-        );
+        // Columns line up whatever the ids' lengths; on a narrow terminal
+        // the models go first, the cost never.
+        use crate::ui::columns::{Column, plain};
+        let mut cols = [
+            Column::new("ID", 8),
+            Column::new("UPDATED (UTC)", 6),
+            Column::new("TITLE", 9).flex_prose(),
+            Column::new("MODELS", 4),
+            Column::new("MSGS", 5).right(),
+            Column::new("COST", 10).right(),
+        ];
         for m in &metas {
             let date = format_utc(m.updated_ms);
             let title = if m.title.is_empty() {
@@ -188,17 +189,31 @@ impl Cli<'_> {
             } else {
                 &m.title
             };
-            let _ = writeln!(
-                self.out,
-                "{:<12}  {:<16}  {}  {}  {:>4}  {:>10}",
-                sanitize(&m.id),
+            let cost = match m.unknown_costs {
+                0 => format_usd(m.total_cost),
+                _ if m.total_cost.is_zero() => "?".to_string(),
+                _ => format!("{} + ?", format_usd(m.total_cost)),
+            };
+            let cells = [
+                sanitize(&m.id).into_owned(),
                 // "2025-01-31T09:05:07Z" → "2025-01-31 09:05"
                 date[..16].replace('T', " "),
-                fit(&sanitize(title), 40),
-                fit(&sanitize(&m.models.join(", ")), 28),
-                m.messages,
-                format_usd(m.total_cost)
-            );
+                sanitize(&crate::text::preview(title, 60)).into_owned(),
+                sanitize(&m.models.join(", ")).into_owned(),
+                m.messages.to_string(),
+                cost,
+            ];
+            for (c, v) in cols.iter_mut().zip(cells) {
+                c.cells.push(v);
+            }
+        }
+        let width = if std::io::stdout().is_terminal() {
+            crossterm::terminal::size().map_or(usize::MAX, |(w, _)| w as usize)
+        } else {
+            usize::MAX
+        };
+        for line in plain(cols.into(), width, 2) {
+            let _ = writeln!(self.out, "{line}");
         }
         OK
     }

@@ -149,9 +149,16 @@ fn list_shows_a_table_newest_first() {
     assert_eq!(lines.len(), 3, "{}", r.out);
     assert!(lines[0].starts_with("ID "));
     assert!(lines[0].contains("TITLE") && lines[0].contains("COST"));
-    // Ids are padded to the 12 columns a real id takes.
-    assert!(lines[1].starts_with("abd222        2023-11-14 22:15  Name a penguin"));
-    assert!(lines[2].starts_with("abc111        2023-11-14 22:13  How do lifetimes work?"));
+    // The columns line up whatever the ids' lengths.
+    assert!(
+        lines[1].starts_with("abd222  2023-11-14 22:15  Name a penguin"),
+        "{}",
+        r.out
+    );
+    assert!(lines[2].starts_with("abc111  2023-11-14 22:13  How do lifetimes work?"));
+    let at = |l: &str, w: &str| l.find(w).unwrap();
+    assert_eq!(at(lines[0], "UPDATED"), at(lines[1], "2023"));
+    assert_eq!(at(lines[0], "TITLE"), at(lines[2], "How do"));
     assert!(lines[2].contains("google/gemini-2.5-flash"));
     assert!(
         lines[2].trim_end().ends_with("2  $0.0001238767"),
@@ -328,5 +335,42 @@ fn a_corrupt_store_fails_with_one_line_and_is_not_touched() {
     assert_eq!(
         std::fs::read(&path).unwrap(),
         b"this is not sqlite at all, just text"
+    );
+}
+
+#[test]
+fn the_list_lines_up_with_ids_of_any_length_and_keeps_every_digit() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = fixture(&dir);
+    let store = Store::open(&path).unwrap();
+    let long = "imported-conversation-with-a-long-id";
+    store.put_message(StoredMessage::user(
+        long,
+        0,
+        "Hello",
+        vec![],
+        "m",
+        1_700_000_200_000,
+    ));
+    let mut a = StoredMessage::new(long, 1, StoredRole::Assistant, "Hi", 1_700_000_201_000);
+    a.cost = Some(Decimal::from_str("0.00029485").unwrap());
+    a.cost_kind = Some(CostKind::Computed);
+    store.put_charge(a.charge().unwrap());
+    store.put_message(a);
+    store.flush();
+    drop(store);
+    let r = run(&path, SessionsCommand::List, None);
+    let lines: Vec<_> = r.out.lines().collect();
+    assert_eq!(lines.len(), 4, "{}", r.out);
+    let col = |l: &str, w: &str| l.find(w).unwrap_or_else(|| panic!("{w} in {l}"));
+    assert_eq!(col(lines[0], "UPDATED"), col(lines[1], "2023"));
+    assert_eq!(col(lines[0], "UPDATED"), col(lines[3], "2023"));
+    assert_eq!(col(lines[0], "TITLE"), col(lines[1], "Hello"));
+    assert!(lines[1].ends_with("$0.00029485"), "{}", lines[1]);
+    let ends: Vec<usize> = lines.iter().map(|l| l.chars().count()).collect();
+    assert!(
+        ends.windows(2).all(|w| w[0] == w[1]),
+        "costs right-aligned:\n{}",
+        r.out
     );
 }

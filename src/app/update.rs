@@ -243,6 +243,8 @@ fn stream_event(app: &mut App, turn: u64, event: StreamEvent) {
         }
     }
     if matches!(event, StreamEvent::Retrying { .. }) {
+        // Each retry is one more request against a `:free` day.
+        count_free_request(app);
         return; // Shown as the countdown, not kept in the answer.
     }
     if let Some(a) = answer_mut(app, turn) {

@@ -8,6 +8,7 @@
 //! a finish chunk, a usage chunk with cost, then `[DONE]`.
 
 mod account;
+pub use account::Account;
 pub mod answer;
 mod errors;
 pub mod faults;

@@ -357,6 +357,9 @@ fn render_entry(
                     theme.warn,
                 ))),
             }
+            if let Some(note) = answer.count_note() {
+                out.extend(wrap_plain(&format!("  · {note}"), theme.dim, width, "    "));
+            }
             for note in &answer.notes {
                 out.push(Line::from(Span::styled(
                     format!("  · {}", crate::text::preview(note, 200)),
@@ -442,6 +445,14 @@ fn assistant_header(app: &App, theme: &Theme, a: &Answer, cost: Option<Cost>) ->
     let estimate = std::cell::OnceCell::new();
     let e = || *estimate.get_or_init(|| a.estimate());
     let tokens = match &a.usage {
+        // A count far from what came is not shown as if it were true.
+        Some(u) if a.implausible_output_count().is_some() => {
+            format!(
+                "{} in · ≈{} out",
+                u.prompt_tokens,
+                e().output + e().reasoning
+            )
+        }
         Some(u) => format!("{} in · {} out", u.prompt_tokens, u.completion_tokens),
         None => {
             let e = e();

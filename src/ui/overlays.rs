@@ -530,7 +530,11 @@ pub fn sessions(f: &mut Frame, app: &App, theme: &Theme, s: &SessionsState, area
             ))
             .into_owned(),
             m.messages.to_string(),
-            format_usd(m.total_cost),
+            match m.unknown_costs {
+                0 => format_usd(m.total_cost),
+                _ if m.total_cost.is_zero() => "?".to_string(),
+                _ => format!("{} + ?", format_usd(m.total_cost)),
+            },
         ];
         for (c, v) in cols.iter_mut().zip(cells) {
             c.cells.push(v);

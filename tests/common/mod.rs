@@ -164,6 +164,24 @@ impl Driver {
         }
     }
 
+    /// A driver on a server already started (with a catalog of its own, say).
+    pub fn on(server: ServerHandle) -> Driver {
+        let cfg = driver_config(&server.base_url());
+        let (tx, rx) = mpsc::unbounded_channel();
+        Driver {
+            app: new_app(),
+            fx: Effects::new(ChatClient::new(cfg).unwrap(), tx),
+            rx,
+            server,
+            start: Instant::now(),
+        }
+    }
+
+    /// The client the driver's effects use.
+    pub fn client(&self) -> ChatClient {
+        ChatClient::new(driver_config(&self.server.base_url())).unwrap()
+    }
+
     /// A driver whose client talks to `base_url` (a dead port, a name that
     /// does not resolve) while its local server stands by for `use_server`.
     pub async fn pointed_at(opts: ServerOptions, base_url: &str) -> Driver {
