@@ -47,3 +47,55 @@ async fn refresh_fetches_caches_and_falls_back() {
         Source::Bundled
     );
 }
+
+#[tokio::test]
+async fn a_priceless_list_never_makes_another_providers_models_look_free() {
+    // An AI/ML API session in the same home: its list has no prices.
+    let aiml = orchat::server::start(ServerOptions {
+        dialect: orchat::server::Dialect::AimlApi,
+        ..ServerOptions::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cache = |p: &Provider| {
+        dir.path()
+            .join(orchat::catalog::cache_file_name(&p.name, &p.base_url))
+    };
+    let mut aiml_p = Provider::aimlapi();
+    aiml_p.base_url = aiml.base_url();
+    let aiml_client = ChatClient::new(ClientConfig::new(aiml_p.clone(), ApiKey::new("k"))).unwrap();
+    let live = orchat::catalog::refresh(&aiml_client, Some(&cache(&aiml_p)))
+        .await
+        .unwrap();
+    // Its ids (no -001) take the bundled prices; none is free by accident.
+    let flash = live
+        .get("google/gemini-2.0-flash")
+        .expect("AI/ML's spelling");
+    assert_eq!(
+        flash.pricing,
+        Catalog::bundled()
+            .get("google/gemini-2.0-flash-001")
+            .unwrap()
+            .pricing
+    );
+    let bundled = Catalog::bundled();
+    for m in &live.models {
+        let free_there = bundled.get(&m.id).is_some_and(|b| b.is_free());
+        assert_eq!(
+            m.is_free(),
+            free_there || m.id.ends_with(":free"),
+            "{}",
+            m.id
+        );
+    }
+    // OpenRouter later, in the same home: its own cache (none yet), so the
+    // bundled, priced catalog — never AI/ML's list.
+    let or = Provider::openrouter();
+    assert_ne!(cache(&or), cache(&aiml_p));
+    let c = Catalog::load(Some(&cache(&or)));
+    assert_eq!(c.source, Source::Bundled);
+    let p = c.pricing("google/gemini-2.5-flash").unwrap();
+    assert!(!p.is_free());
+    assert_eq!(Catalog::load(Some(&cache(&aiml_p))).source, Source::Cache);
+}

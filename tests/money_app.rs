@@ -208,11 +208,8 @@ async fn the_account_and_the_free_day_are_in_view() {
     );
     d.send(common::ctrl('o'));
     let s = screen(&d.app, 120, 40);
-    assert!(
-        s.contains("account: $") && s.contains("of a $10.00 limit"),
-        "{s}"
-    );
-    assert!(s.contains("free-model requests today: 5 of 50"), "{s}");
+    assert!(s.contains("account $") && s.contains("$10.00 limit"), "{s}");
+    assert!(s.contains("free models today 5/50"), "{s}");
     d.send(key(KeyCode::Esc));
     d.send(common::ctrl('p'));
     let s = screen(&d.app, 120, 40);

@@ -270,6 +270,52 @@ mod tests {
     }
 
     #[test]
+    fn a_version_1_store_gets_its_answers_as_the_ledgers_first_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v1.db");
+        let mut conn = Connection::open(&path).unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.pragma_update(None, "application_id", APPLICATION_ID)
+            .unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute_batch(
+            "INSERT INTO conversations (id, created_ms, updated_ms) VALUES ('c', 1, 1);
+             INSERT INTO messages (conversation_id, seq, role, text, created_ms)
+                 VALUES ('c', 0, 'user', 'hi', 1);
+             INSERT INTO messages (conversation_id, seq, role, text, model_requested,
+                 prompt_tokens, completion_tokens, cost, cost_kind, created_ms, finished_ms)
+                 VALUES ('c', 1, 'assistant', 'hello', 'google/gemini-2.5-flash',
+                         7, 62, '0.00029485', 'computed', 2, 3);
+             INSERT INTO messages (conversation_id, seq, role, text, cost, created_ms)
+                 VALUES ('c', 2, 'assistant', 'partial', '0.0000001', 4);",
+        )
+        .unwrap();
+        assert_eq!(migrate(&mut conn, &path).unwrap(), latest() - 1);
+        let rows: Vec<(String, String, String, i64)> = conn
+            .prepare("SELECT id, cost, cost_kind, created_ms FROM charges ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(
+            rows,
+            [
+                ("c/1".into(), "0.00029485".into(), "computed".into(), 3),
+                ("c/2".into(), "0.0000001".into(), "estimated".into(), 4),
+            ]
+        );
+        let details: String = conn
+            .query_row(
+                "SELECT reasoning_details FROM messages WHERE seq = 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(details, "[]");
+    }
+
+    #[test]
     fn another_programs_database_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("other.db");

@@ -25,6 +25,8 @@ pub struct Column {
     /// Cut a flexible column's cells at the end (titles) rather than in the
     /// middle (ids, whose ends tell them apart).
     pub cut_end: bool,
+    /// The narrowest a flexible column is made before other columns go.
+    pub min: usize,
 }
 
 impl Column {
@@ -36,7 +38,14 @@ impl Column {
             flex: false,
             align: Align::Left,
             cut_end: false,
+            min: FLEX_MIN,
         }
+    }
+
+    /// Other columns go before this flexible one gets narrower than `n`.
+    pub fn min_width(mut self, n: usize) -> Column {
+        self.min = n;
+        self
     }
 
     /// A flexible column cut at the end: prose, where the start matters.
@@ -67,7 +76,8 @@ impl Column {
     }
 }
 
-/// The narrowest a flexible column is made before other columns go.
+/// The narrowest a flexible column is made before other columns go, unless
+/// it says otherwise.
 const FLEX_MIN: usize = 12;
 
 /// Chooses the columns that fit in `width` cells with `gap` cells between
@@ -87,7 +97,7 @@ pub fn fit(columns: Vec<Column>, width: usize, gap: usize) -> Vec<(Column, usize
         let flex_min: usize = kept
             .iter()
             .filter(|c| c.flex)
-            .map(|c| c.natural().min(FLEX_MIN))
+            .map(|c| c.natural().min(c.min))
             .sum();
         if fixed + flex_min + gaps <= width || kept.len() <= 1 {
             let room = width.saturating_sub(fixed + gaps);

@@ -88,17 +88,20 @@ fn table_of<'a>(
     Table::new(body, widths).header(header).column_spacing(1)
 }
 
-/// The vendor prefix most model ids share (`google/`), if one does: the
-/// picker leaves it out of those ids so the parts that differ get the room.
-fn common_vendor(app: &App) -> Option<String> {
+/// The vendor prefix most of these model ids share (`google/`), if one
+/// does: tables leave it out of those ids so the parts that differ get the
+/// room, and say so in the header.
+fn common_vendor<'a>(ids: impl Iterator<Item = &'a str>) -> Option<String> {
     let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
-    for m in &app.catalog.models {
-        if let Some((vendor, _)) = m.id.split_once('/') {
+    let mut n = 0;
+    for id in ids {
+        n += 1;
+        if let Some((vendor, _)) = id.split_once('/') {
             *counts.entry(vendor).or_default() += 1;
         }
     }
-    let (vendor, n) = counts.into_iter().max_by_key(|(_, n)| *n)?;
-    (n * 2 >= app.catalog.models.len()).then(|| format!("{vendor}/"))
+    let (vendor, k) = counts.into_iter().max_by_key(|(_, k)| *k)?;
+    (k * 2 >= n && k > 1).then(|| format!("{vendor}/"))
 }
 
 pub fn picker(f: &mut Frame, app: &App, theme: &Theme, p: &PickerState, area: Rect) {
@@ -122,14 +125,14 @@ pub fn picker(f: &mut Frame, app: &App, theme: &Theme, p: &PickerState, area: Re
     );
     let matches = filtered_models(&app.catalog, &p.filter);
     let (ctx_tokens, ctx_images) = app.context_estimate(&app.draft());
-    let vendor = common_vendor(app);
+    let vendor = common_vendor(app.catalog.models.iter().map(|m| m.id.as_str()));
     let model_header = match &vendor {
         Some(v) => format!("model ({v}…)"),
         None => "model".to_string(),
     };
     let mut cols = [
         Column::new("", 11),
-        Column::new(&model_header, 10).flex(),
+        Column::new(&model_header, 10).flex().min_width(24),
         Column::new("in $/M", 7).right(),
         Column::new("out $/M", 7).right(),
         Column::new("ctx", 3).right(),
@@ -223,8 +226,13 @@ fn cost_cell(cost: Decimal, unknown: u32, turns: u32) -> String {
 pub fn cost(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let r = centered(area, 96, 70, 40, 10);
     let inner = open_box(f, r, area, " cost per model · Esc close ", theme);
+    let vendor = common_vendor(app.ledger.by_model.keys().map(String::as_str));
+    let model_header = match &vendor {
+        Some(v) => format!("model ({v}…)"),
+        None => "model".to_string(),
+    };
     let mut cols = [
-        Column::new("model", 9).flex(),
+        Column::new(&model_header, 9).flex().min_width(18),
         Column::new("turns", 6).right(),
         Column::new("in", 5).right(),
         Column::new("out", 5).right(),
@@ -248,8 +256,12 @@ pub fn cost(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         }
     };
     for (model, s) in &ledger.by_model {
+        let shown = vendor
+            .as_deref()
+            .and_then(|v| model.strip_prefix(v))
+            .unwrap_or(model);
         push([
-            sanitize(model).into_owned(),
+            sanitize(shown).into_owned(),
             s.turns.to_string(),
             short_count(s.prompt_tokens),
             short_count(s.completion_tokens),
@@ -292,29 +304,29 @@ pub fn cost(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let (settled, was_estimated) = ledger.settled();
     if !settled.is_zero() || !was_estimated.is_zero() {
         foot_lines.push(format!(
-            "settled with OpenRouter {} · estimated {} · off by {}",
+            "settled with OpenRouter {} · estimated {} · off {}",
             format_usd(settled),
             format_usd(was_estimated),
             format_usd(settled - was_estimated)
         ));
     }
     if ledger.unknown() > 0 {
-        foot_lines.push("? no price known for that model, and none reported".into());
+        foot_lines.push("? no price known, none reported".into());
     }
     if let Some(a) = &app.account {
         let used = a.usage.map_or("?".into(), format_usd);
         foot_lines.push(match (a.limit, a.remaining) {
             (Some(l), Some(r)) => format!(
-                "account: {used} used of a {} limit · {} left",
+                "account {used} used · {} limit · {} left",
                 format_usd(l),
                 format_usd(r)
             ),
-            _ => format!("account: {used} used · no limit"),
+            _ => format!("account {used} used · no limit"),
         });
     }
     if let Some((used, cap)) = app.free_usage() {
         foot_lines.push(format!(
-            "free-model requests today: {used} of {cap} (UTC day, errors included)"
+            "free models today {used}/{cap} (UTC, errors count)"
         ));
     }
     let rows = ledger.by_model.len() + 1;
@@ -497,7 +509,7 @@ pub fn sessions(f: &mut Frame, app: &App, theme: &Theme, s: &SessionsState, area
     let mut cols = [
         Column::new("", 11),
         Column::new("updated (UTC)", 7),
-        Column::new("title", 9).flex_prose(),
+        Column::new("title", 9).flex_prose().min_width(16),
         Column::new("models", 4),
         Column::new("msgs", 5).right(),
         Column::new("cost", 10).right(),
