@@ -223,11 +223,9 @@ fn cost_cell(cost: Decimal, unknown: u32, turns: u32) -> String {
     }
 }
 
-pub fn cost(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
-    let r = centered(area, 96, 70, 40, 10);
-    let inner = open_box(f, r, area, " cost per model · Esc close ", theme);
-    let vendor = common_vendor(app.ledger.by_model.keys().map(String::as_str));
-    let model_header = match &vendor {
+/// The cost panel's columns, with `vendor` left out of the model ids.
+fn cost_columns(ledger: &crate::pricing::Ledger, vendor: Option<&str>) -> Vec<Column> {
+    let model_header = match vendor {
         Some(v) => format!("model ({v}…)"),
         None => "model".to_string(),
     };
@@ -242,7 +240,6 @@ pub fn cost(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         Column::new("cost", 11).right(),
         Column::new("estimated", 7).right(),
     ];
-    let ledger = &app.ledger;
     let mut push = |cells: [String; 9]| {
         for (c, v) in cols.iter_mut().zip(cells) {
             c.cells.push(v);
@@ -256,10 +253,7 @@ pub fn cost(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         }
     };
     for (model, s) in &ledger.by_model {
-        let shown = vendor
-            .as_deref()
-            .and_then(|v| model.strip_prefix(v))
-            .unwrap_or(model);
+        let shown = vendor.and_then(|v| model.strip_prefix(v)).unwrap_or(model);
         push([
             sanitize(shown).into_owned(),
             s.turns.to_string(),
@@ -284,6 +278,23 @@ pub fn cost(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         cost_cell(ledger.total(), ledger.unknown(), turns),
         approx(ledger.estimated()),
     ]);
+    cols.into()
+}
+
+pub fn cost(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let r = centered(area, 96, 70, 40, 10);
+    let inner = open_box(f, r, area, " cost per model · Esc close ", theme);
+    let ledger = &app.ledger;
+    // Whole ids where there is room; the shared `google/` goes when the ids
+    // would be cut.
+    let full = cost_columns(ledger, None);
+    let vendor = common_vendor(ledger.by_model.keys().map(String::as_str));
+    let cols = match columns::fit(full.clone(), inner.width as usize, 1).first() {
+        Some((c, w)) if *w < c.natural() && vendor.is_some() => {
+            cost_columns(ledger, vendor.as_deref())
+        }
+        _ => full,
+    };
     let reported: Decimal = ledger.by_model.values().map(|s| s.reported).sum();
     let ours: Decimal = ledger
         .by_model
@@ -333,7 +344,7 @@ pub fn cost(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let foot_height = (foot_lines.len() as u16).min(inner.height / 2);
     let [table_area, foot] =
         Layout::vertical([Constraint::Min(2), Constraint::Length(foot_height)]).areas(inner);
-    let fitted = columns::fit(cols.into(), table_area.width as usize, 1);
+    let fitted = columns::fit(cols, table_area.width as usize, 1);
     let table = table_of(&fitted, rows, 0, rows, theme, |r| {
         (r + 1 == rows).then_some(theme.assistant_label)
     });
