@@ -16,10 +16,10 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, criterion_group};
-use orchat::answer::Answer;
 use orchat::api::sse::StreamEvent;
-use orchat::catalog::Catalog;
-use orchat::pricing::{Cost, TokenEstimate, format_usd};
+use orchat::chat::answer::Answer;
+use orchat::chat::catalog::Catalog;
+use orchat::chat::pricing::{Cost, TokenEstimate, format_usd};
 
 struct Live {
     catalog: Catalog,

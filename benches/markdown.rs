@@ -20,7 +20,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group};
-use orchat::ui::markdown::{Incremental, MdStyles, render};
+use orchat::markdown::{Incremental, MdStyles, render};
 
 const WIDTH: u16 = 118;
 const EVERY: usize = 25;

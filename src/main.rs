@@ -5,9 +5,9 @@ use std::io::{IsTerminal, Read};
 
 use clap::Parser;
 
+use orchat::cli::oneshot::{EXIT_FAILED, EXIT_USAGE};
 use orchat::cli::{Cli, Command};
 use orchat::config::{Config, Flags};
-use orchat::oneshot::{EXIT_FAILED, EXIT_USAGE};
 
 fn main() {
     let cli = Cli::parse();
@@ -15,12 +15,12 @@ fn main() {
     match &cli.command {
         Some(Command::Completions { shell }) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
-            orchat::shell::completions(*shell, &mut cmd, &mut std::io::stdout());
+            orchat::cli::shell::completions(*shell, &mut cmd, &mut std::io::stdout());
             return;
         }
         Some(Command::Man) => {
             let cmd = <Cli as clap::CommandFactory>::command();
-            let code = match orchat::shell::man(cmd, &mut std::io::stdout()) {
+            let code = match orchat::cli::shell::man(cmd, &mut std::io::stdout()) {
                 Ok(()) => 0,
                 Err(e) => {
                     eprintln!("orchat: {e}");
@@ -45,7 +45,7 @@ fn main() {
     };
     // Logs go to a file only: the screen belongs to the app.
     if let Some(dir) = cfg.state_dir()
-        && let Err(e) = orchat::logging::init_in(cli.log_level.as_deref(), &dir)
+        && let Err(e) = orchat::cli::logging::init_in(cli.log_level.as_deref(), &dir)
     {
         eprintln!("orchat: logging is off: {e}");
     }
@@ -107,7 +107,7 @@ async fn run(cli: Cli, cfg: Config) -> i32 {
             eprintln!("orchat: no data directory to keep conversations in");
             return EXIT_FAILED;
         };
-        return tokio::task::spawn_blocking(move || orchat::sessions_cli::run(&path, cmd))
+        return tokio::task::spawn_blocking(move || orchat::cli::sessions::run(&path, cmd))
             .await
             .unwrap_or(EXIT_FAILED);
     }
@@ -129,7 +129,7 @@ async fn run(cli: Cli, cfg: Config) -> i32 {
             }
         }
     };
-    let conn = match orchat::connect::connect(&cli, &cfg).await {
+    let conn = match orchat::cli::connect::connect(&cli, &cfg).await {
         Ok(c) => c,
         Err(e) => {
             eprintln!("orchat: {e}");
@@ -140,12 +140,12 @@ async fn run(cli: Cli, cfg: Config) -> i32 {
         return doctor(&cli, &cfg, &conn).await;
     }
     match prompt {
-        Some(p) => orchat::oneshot::run(&cli, &cfg, &conn, p).await,
+        Some(p) => orchat::cli::oneshot::run(&cli, &cfg, &conn, p).await,
         None => run_app(&cli, &cfg, conn).await,
     }
 }
 
-async fn doctor(cli: &Cli, cfg: &Config, conn: &orchat::connect::Connection) -> i32 {
+async fn doctor(cli: &Cli, cfg: &Config, conn: &orchat::cli::connect::Connection) -> i32 {
     let report = orchat::config::doctor_report(cli.config.as_deref());
     let source = if conn.demo.is_some() {
         None
@@ -162,7 +162,7 @@ async fn doctor(cli: &Cli, cfg: &Config, conn: &orchat::connect::Connection) -> 
     if let Some(why) = &conn.demo_reason {
         println!("warn {why}: orchat runs in demo mode against its built-in server");
     }
-    orchat::doctor::run(
+    orchat::cli::doctor::run(
         conn.client.config(),
         source.as_deref(),
         report,
@@ -171,7 +171,7 @@ async fn doctor(cli: &Cli, cfg: &Config, conn: &orchat::connect::Connection) -> 
     .await
 }
 
-async fn run_app(cli: &Cli, cfg: &Config, conn: orchat::connect::Connection) -> i32 {
+async fn run_app(cli: &Cli, cfg: &Config, conn: orchat::cli::connect::Connection) -> i32 {
     if !std::io::stdout().is_terminal() {
         eprintln!("orchat: the full-screen app needs a terminal; use -p \"prompt\" for one answer");
         return EXIT_USAGE;

@@ -7,13 +7,13 @@ use std::time::Duration;
 
 use common::{Driver, ctrl, key};
 use crossterm::event::KeyCode;
-use orchat::answer::Status;
 use orchat::app::{Entry, Mode, Msg, update};
-use orchat::pricing::CostKind;
+use orchat::chat::answer::Status;
+use orchat::chat::pricing::CostKind;
 use orchat::server::{Fault, ServerOptions};
 use rust_decimal::Decimal;
 
-fn answers(app: &orchat::app::App) -> Vec<&orchat::answer::Answer> {
+fn answers(app: &orchat::app::App) -> Vec<&orchat::chat::answer::Answer> {
     app.entries
         .iter()
         .filter_map(|e| match e {
@@ -72,7 +72,7 @@ async fn type_send_stream_switch_model_and_costs_add_up() {
         "{s}"
     );
     assert!(
-        s.contains(&orchat::pricing::format_usd(ledger.total())),
+        s.contains(&orchat::chat::pricing::format_usd(ledger.total())),
         "{s}"
     );
 }

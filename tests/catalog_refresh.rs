@@ -1,9 +1,9 @@
 //! The live catalog: fetched from `/models`, cached, and replaced quietly by
 //! the cache or the bundle when the fetch fails.
 
+use orchat::api::key::ApiKey;
 use orchat::api::{ChatClient, ClientConfig, Provider};
-use orchat::catalog::{Catalog, Source};
-use orchat::secret::ApiKey;
+use orchat::chat::catalog::{Catalog, Source};
 use orchat::server::ServerOptions;
 
 fn client(base: &str) -> ChatClient {
@@ -20,7 +20,7 @@ async fn refresh_fetches_caches_and_falls_back() {
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join("cache").join("models.json");
 
-    let live = orchat::catalog::refresh(&client(&server.base_url()), Some(&cache))
+    let live = orchat::chat::catalog::refresh(&client(&server.base_url()), Some(&cache))
         .await
         .expect("the local server lists its models");
     assert_eq!(live.source, Source::Live);
@@ -36,7 +36,7 @@ async fn refresh_fetches_caches_and_falls_back() {
     let dead = format!("http://{}/v1", listener.local_addr().unwrap());
     drop(listener);
     assert!(
-        orchat::catalog::refresh(&client(&dead), Some(&cache))
+        orchat::chat::catalog::refresh(&client(&dead), Some(&cache))
             .await
             .is_none()
     );
@@ -60,12 +60,12 @@ async fn a_priceless_list_never_makes_another_providers_models_look_free() {
     let dir = tempfile::tempdir().unwrap();
     let cache = |p: &Provider| {
         dir.path()
-            .join(orchat::catalog::cache_file_name(&p.name, &p.base_url))
+            .join(orchat::chat::catalog::cache_file_name(&p.name, &p.base_url))
     };
     let mut aiml_p = Provider::aimlapi();
     aiml_p.base_url = aiml.base_url();
     let aiml_client = ChatClient::new(ClientConfig::new(aiml_p.clone(), ApiKey::new("k"))).unwrap();
-    let live = orchat::catalog::refresh(&aiml_client, Some(&cache(&aiml_p)))
+    let live = orchat::chat::catalog::refresh(&aiml_client, Some(&cache(&aiml_p)))
         .await
         .unwrap();
     // Its ids (no -001) take the bundled prices; none is free by accident.

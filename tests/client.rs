@@ -5,13 +5,13 @@
 use std::time::Duration;
 
 use futures_util::StreamExt;
+use orchat::api::key::ApiKey;
 use orchat::api::types::{ChatRequest, Effort, Message, Role};
 use orchat::api::{
     ApiError, ChatClient, ClientConfig, LimitScope, Provider, RetryPolicy, StreamEvent,
 };
-use orchat::catalog::Catalog;
-use orchat::request::{ReasoningSetting, Settings};
-use orchat::secret::ApiKey;
+use orchat::chat::catalog::Catalog;
+use orchat::chat::request::{ReasoningSetting, Settings};
 use orchat::server::answer::{Ask, answer_text, pieces};
 use orchat::server::{Fault, ServerHandle, ServerOptions, start};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -58,7 +58,7 @@ fn request_with(model: &str, prompt: &str, reasoning: ReasoningSetting) -> ChatR
         reasoning,
         ..Settings::default()
     };
-    orchat::request::build(
+    orchat::chat::request::build(
         model,
         catalog.get(model),
         vec![Message::text(Role::User, prompt)],
@@ -666,7 +666,7 @@ async fn the_request_has_the_exact_wire_shape_and_headers() {
             _ => None,
         })
         .expect("an image");
-    let png = orchat::images::decode_data_url(&url).unwrap();
+    let png = orchat::chat::images::decode_data_url(&url).unwrap();
     let reader = png::Decoder::new(std::io::Cursor::new(png))
         .read_info()
         .unwrap();
@@ -851,7 +851,7 @@ async fn a_server_echoing_the_key_mid_stream_does_not_leak_it() {
         assert!(!shown.contains("SENTINEL"), "{shown}");
     }
     // And as the user sees it: the answer's one-line error.
-    let mut answer = orchat::answer::Answer::new(FLASH, 0, 0);
+    let mut answer = orchat::chat::answer::Answer::new(FLASH, 0, 0);
     for ev in items.iter().flatten() {
         answer.apply(ev);
     }

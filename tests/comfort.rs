@@ -10,11 +10,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use clap::CommandFactory;
+use orchat::api::key::ApiKey;
 use orchat::api::types::{Message, Role};
 use orchat::api::{ChatClient, ClientConfig, Provider};
-use orchat::clipboard::{CopyOutcome, code_blocks, copy_with, next_index, osc52};
-use orchat::secret::ApiKey;
 use orchat::server::{ServerOptions, start};
+use orchat::term::clipboard::{CopyOutcome, code_blocks, copy_with, next_index, osc52};
 
 // --- child processes -------------------------------------------------------
 
@@ -156,7 +156,7 @@ fn scripted_editor(dir: &Path, code: i32) -> String {
 #[test]
 #[ignore = "child process of editor_round_trip_through_editor_variable"]
 fn child_edit() {
-    let result = orchat::editor::edit("first line\n");
+    let result = orchat::term::editor::edit("first line\n");
     std::fs::write(child_out(), format!("{result:?}")).unwrap();
 }
 
@@ -194,8 +194,8 @@ fn editor_round_trip_through_editor_variable() {
 #[test]
 #[ignore = "child process of visual_wins_and_no_editor_is_an_error"]
 fn child_edit_report() {
-    let result = orchat::editor::edit("x");
-    let cmd = orchat::editor::editor_command();
+    let result = orchat::term::editor::edit("x");
+    let cmd = orchat::term::editor::editor_command();
     std::fs::write(child_out(), format!("{cmd:?} {result:?}")).unwrap();
 }
 
@@ -240,7 +240,7 @@ fn visual_wins_and_no_editor_is_an_error() {
 fn a_failing_editor_leaves_the_message_unchanged() {
     let dir = tempfile::tempdir().unwrap();
     let editor = scripted_editor(dir.path(), 1);
-    let err = orchat::editor::edit_with(&editor, "keep me").unwrap_err();
+    let err = orchat::term::editor::edit_with(&editor, "keep me").unwrap_err();
     assert_eq!(
         err,
         "the editor exited with status 1; the message is unchanged"
@@ -258,7 +258,9 @@ fn a_failing_editor_leaves_the_message_unchanged() {
 #[ignore = "child process of logs_go_to_the_state_dir_file_only"]
 fn child_logging() {
     let level = std::env::var("CHILD_LEVEL").ok();
-    let path = orchat::logging::init(level.as_deref()).unwrap().unwrap();
+    let path = orchat::cli::logging::init(level.as_deref())
+        .unwrap()
+        .unwrap();
     tracing::warn!("warn-marker-7261");
     tracing::info!("info-marker-7261");
     tracing::debug!("debug-marker-7261");
@@ -324,7 +326,7 @@ fn logs_go_to_the_state_dir_file_only() {
 #[test]
 fn a_bad_log_level_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
-    let e = orchat::logging::init_in(Some("orchat=loud"), dir.path()).unwrap_err();
+    let e = orchat::cli::logging::init_in(Some("orchat=loud"), dir.path()).unwrap_err();
     assert!(e.starts_with("bad log level 'orchat=loud'"), "{e}");
 }
 
@@ -338,7 +340,7 @@ fn local(base_url: &str, key: Option<&str>) -> ClientConfig {
 
 async fn doctor(cfg: &ClientConfig, config: Result<String, String>) -> (i32, String) {
     let mut out = Vec::new();
-    let code = orchat::doctor::run(cfg, Some("TEST_KEY_VAR"), config, &mut out).await;
+    let code = orchat::cli::doctor::run(cfg, Some("TEST_KEY_VAR"), config, &mut out).await;
     (code, String::from_utf8(out).unwrap())
 }
 
@@ -353,11 +355,11 @@ async fn doctor_with_a_good_key() {
     let cfg = local(&server.base_url(), Some("sk-good-SENTINEL"));
     // One paid answer first, so the key has usage to report.
     let client = ChatClient::new(cfg.clone()).unwrap();
-    let req = orchat::request::build(
+    let req = orchat::chat::request::build(
         "google/gemini-2.5-flash",
         None,
         vec![Message::text(Role::User, "hello")],
-        &orchat::request::Settings::default(),
+        &orchat::chat::request::Settings::default(),
     );
     client.send_collect(req).await;
 
@@ -462,7 +464,7 @@ async fn doctor_reports_a_bad_config_and_a_missing_key() {
 
 #[test]
 fn completions_generate_for_bash_zsh_and_fish() {
-    use orchat::shell::Shell;
+    use orchat::cli::shell::Shell;
     for (shell, marker) in [
         (Shell::Bash, "complete -F"),
         (Shell::Zsh, "#compdef orchat"),
@@ -470,7 +472,7 @@ fn completions_generate_for_bash_zsh_and_fish() {
     ] {
         let mut cmd = orchat::cli::Cli::command();
         let mut out = Vec::new();
-        orchat::shell::completions(shell, &mut cmd, &mut out);
+        orchat::cli::shell::completions(shell, &mut cmd, &mut out);
         let text = String::from_utf8(out).unwrap();
         assert!(text.contains(marker), "{shell:?}:\n{text}");
         // Fish spells long options `-l model`; the others `--model`.
@@ -486,7 +488,7 @@ fn completions_generate_for_bash_zsh_and_fish() {
 #[test]
 fn man_page_generates() {
     let mut out = Vec::new();
-    orchat::shell::man(orchat::cli::Cli::command(), &mut out).unwrap();
+    orchat::cli::shell::man(orchat::cli::Cli::command(), &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();
     assert!(text.contains(".TH orchat 1"), "{text}");
     // roff escapes hyphens: \-\-model.

@@ -987,7 +987,7 @@ fn an_error_list_or_error_body_is_the_same_error_however_it_is_cut() {
 
 #[test]
 fn finish_reasons_name_the_ending_in_either_field_and_either_case() {
-    use orchat::answer::FinishKind;
+    use orchat::chat::answer::FinishKind;
     assert_eq!(
         FinishKind::of(Some("stop"), Some("SAFETY")),
         FinishKind::Filter

@@ -7,9 +7,9 @@ mod common;
 
 use common::{Driver, answers, errors, key, screen};
 use crossterm::event::KeyCode;
-use orchat::answer::Status;
 use orchat::app::{App, Entry, Msg, update};
-use orchat::pricing::CostKind;
+use orchat::chat::answer::Status;
+use orchat::chat::pricing::CostKind;
 use orchat::server::ServerOptions;
 
 async fn driver() -> Driver {
@@ -252,7 +252,7 @@ async fn parts_crlf_and_googles_usage_read_as_plain_answers() {
     d.until_idle().await;
     d.submit("parts [[fault:content-parts]]");
     d.until_idle().await;
-    d.app.settings.reasoning = orchat::request::ReasoningSetting::Budget(512);
+    d.app.settings.reasoning = orchat::chat::request::ReasoningSetting::Budget(512);
     d.submit("think [[fault:google-usage]]");
     d.until_idle().await;
     let a = answers(&d.app);
@@ -264,7 +264,7 @@ async fn parts_crlf_and_googles_usage_read_as_plain_answers() {
     assert!(u.reasoning_tokens() > 0);
     assert_eq!(
         u.completion_tokens,
-        orchat::pricing::estimate_tokens(&a[2].text) + u.reasoning_tokens()
+        orchat::chat::pricing::estimate_tokens(&a[2].text) + u.reasoning_tokens()
     );
     assert_eq!(cost_kind(&d.app, 2), Some(CostKind::Computed));
     let s = screen(&d.app, 80, 24);

@@ -13,10 +13,10 @@ use std::time::Duration;
 
 use common::{Driver, answers, errors, key};
 use crossterm::event::KeyCode;
-use orchat::answer::Status;
 use orchat::api::sse::StreamEvent;
 use orchat::app::{App, Entry, Msg};
-use orchat::pricing::CostKind;
+use orchat::chat::answer::Status;
+use orchat::chat::pricing::CostKind;
 use orchat::server::{Fault, ServerOptions};
 use orchat::store::{Store, StoredMessage, StoredRole};
 use tempfile::TempDir;

@@ -18,7 +18,7 @@ use orchat::api::sse::StreamEvent;
 use orchat::api::types::WireError;
 use orchat::api::{ApiError, types::Usage};
 use orchat::app::{App, Entry, Mode, Msg, SessionItem, update};
-use orchat::catalog::{Catalog, Source};
+use orchat::chat::catalog::{Catalog, Source};
 use orchat::server::ServerOptions;
 use orchat::store::ConversationMeta;
 
@@ -450,8 +450,8 @@ fn attached_file_names_and_urls_are_inert() {
             .unwrap();
     }
     std::fs::write(&path, &png).unwrap();
-    let file = orchat::attach::load(path.to_str().unwrap()).unwrap();
-    let url = orchat::attach::load(&format!("https://example.com/{HOSTILE}.png")).unwrap();
+    let file = orchat::chat::attach::load(path.to_str().unwrap()).unwrap();
+    let url = orchat::chat::attach::load(&format!("https://example.com/{HOSTILE}.png")).unwrap();
     let mut app = new_app();
     // Waiting to be sent (chips by the input box)…
     app.attachments = vec![file.clone(), url.clone()];
@@ -468,7 +468,7 @@ fn attached_file_names_and_urls_are_inert() {
         .path()
         .join(format!("{}.txt", HOSTILE.replace(['\0', '/'], "_")));
     std::fs::write(&bad, b"not an image").unwrap();
-    let why = orchat::attach::load(bad.to_str().unwrap()).unwrap_err();
+    let why = orchat::chat::attach::load(bad.to_str().unwrap()).unwrap_err();
     assert!(
         !why.chars()
             .any(|c| c.is_control() || orchat::text::is_bidi_control(c)),
@@ -518,7 +518,7 @@ fn assert_plain_inert(out: &str) {
 
 #[test]
 fn the_sessions_command_prints_saved_hostile_text_inertly() {
-    use orchat::sessions_cli::{SessionsCommand, run_with};
+    use orchat::cli::sessions::{SessionsCommand, run_with};
     use orchat::store::{Store, StoredMessage, StoredRole};
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sessions.db");
@@ -579,7 +579,7 @@ async fn the_servers_hostile_answer_end_to_end() {
     d.until_idle().await;
     assert_eq!(
         common::answers(&d.app)[1].status,
-        orchat::answer::Status::Complete
+        orchat::chat::answer::Status::Complete
     );
     check(&d.app);
 }

@@ -118,7 +118,7 @@ async fn bad_attachments_are_refused_with_their_reason_and_nothing_is_sent() {
     let huge = tmp.path().join("huge.png");
     std::fs::File::create(&huge)
         .unwrap()
-        .set_len(orchat::attach::MAX_IMAGE_BYTES + 1)
+        .set_len(orchat::chat::attach::MAX_IMAGE_BYTES + 1)
         .unwrap();
     let mut d = Driver::new(ServerOptions::default()).await;
     let cases = [
@@ -232,7 +232,7 @@ async fn a_multi_megabyte_image_line_streams_through() {
         "{} bytes",
         answer.images[0].len()
     );
-    assert_eq!(answer.status, orchat::answer::Status::Complete);
+    assert_eq!(answer.status, orchat::chat::answer::Status::Complete);
     // The app draws it and keeps going.
     let _ = screen(&d.app, 80, 30);
     d.app.model = "google/gemini-2.5-flash".into();

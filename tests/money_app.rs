@@ -12,8 +12,8 @@ use std::time::Duration;
 use common::{Driver, answers, errors, key, screen};
 use crossterm::event::KeyCode;
 use orchat::app::{Entry, Mode};
-use orchat::catalog::{Catalog, Model, Source};
-use orchat::pricing::CostKind;
+use orchat::chat::catalog::{Catalog, Model, Source};
+use orchat::chat::pricing::CostKind;
 use orchat::server::{Dialect, ServerOptions};
 use orchat::store::Store;
 use rust_decimal::Decimal;
@@ -96,7 +96,9 @@ async fn a_model_with_no_known_price_costs_unknown_never_zero() {
     .unwrap();
     let mut d = Driver::on(server);
     // What the app's catalog becomes after a refresh from this server.
-    let live = orchat::catalog::refresh(&d.client(), None).await.unwrap();
+    let live = orchat::chat::catalog::refresh(&d.client(), None)
+        .await
+        .unwrap();
     assert_eq!(live.get("local/mystery-7b").unwrap().pricing, None);
     assert!(
         live.pricing("google/gemini-2.5-flash").is_some(),

@@ -9,7 +9,7 @@ use std::str::FromStr;
 
 use common::{ctrl, new_app, screen, type_text};
 use orchat::app::{App, Mode, Msg, SessionItem, SessionsState, update};
-use orchat::pricing::{Charge, Cost, CostKind, Ledger};
+use orchat::chat::pricing::{Charge, Cost, CostKind, Ledger};
 use orchat::store::ConversationMeta;
 use rust_decimal::Decimal;
 

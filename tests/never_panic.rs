@@ -19,7 +19,7 @@ use orchat::api::sse::{StreamEvent, decode};
 use orchat::api::types::{Usage, WireError};
 use orchat::api::{ApiError, types::WireDecimal};
 use orchat::app::{App, Msg, update};
-use orchat::ui::markdown::{MdStyles, render};
+use orchat::markdown::{MdStyles, render};
 use orchat::ui::theme::Theme;
 use proptest::prelude::*;
 use ratatui::Terminal;

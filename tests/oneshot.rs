@@ -9,8 +9,8 @@ use std::path::Path;
 use std::process::Stdio;
 
 use common::oneshot::*;
-use orchat::catalog::Catalog;
-use orchat::pricing::estimate_tokens;
+use orchat::chat::catalog::Catalog;
+use orchat::chat::pricing::estimate_tokens;
 use orchat::server::ServerOptions;
 use rust_decimal::Decimal;
 use tempfile::TempDir;
@@ -352,7 +352,10 @@ fn an_attached_png_is_sent_as_a_data_url() {
     assert_eq!(content[1]["type"], "image_url");
     let url = content[1]["image_url"]["url"].as_str().unwrap();
     assert!(url.starts_with("data:image/png;base64,"));
-    assert_eq!(orchat::images::decode_data_url(url).unwrap(), png_bytes);
+    assert_eq!(
+        orchat::chat::images::decode_data_url(url).unwrap(),
+        png_bytes
+    );
     // One image's tokens are counted in the prompt.
     assert!(stderr(&o).contains(" in / "), "{}", stderr(&o));
 }

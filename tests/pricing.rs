@@ -6,8 +6,8 @@ use std::str::FromStr;
 use futures_util::StreamExt;
 use orchat::api::sse::{StreamEvent, decode};
 use orchat::api::types::{CompletionTokensDetails, PromptTokensDetails, Usage, WireDecimal};
-use orchat::catalog::Catalog;
-use orchat::pricing::{
+use orchat::chat::catalog::Catalog;
+use orchat::chat::pricing::{
     Cost, CostKind, Ledger, Pricing, TokenEstimate, TurnCharge, format_usd, per_million,
 };
 use proptest::prelude::*;
@@ -384,7 +384,7 @@ fn thinking_left_out_of_completion_tokens_is_still_billed() {
     .unwrap();
     u.normalize();
     assert_eq!((u.completion_tokens, u.total_tokens), (60, 81));
-    let p = orchat::catalog::Catalog::bundled()
+    let p = orchat::chat::catalog::Catalog::bundled()
         .get("google/gemini-2.5-flash")
         .unwrap()
         .pricing

@@ -8,7 +8,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use common::oneshot::*;
-use orchat::catalog::Catalog;
+use orchat::chat::catalog::Catalog;
 use orchat::server::{Dialect, ServerOptions};
 use rust_decimal::Decimal;
 use serde_json::Value;

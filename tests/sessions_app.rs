@@ -58,8 +58,14 @@ async fn prompts_and_answers_are_saved_as_they_happen_and_reopen() {
             .unwrap()
             .contains("Upstream connection closed")
     );
-    assert_eq!(failed.cost_kind, Some(orchat::pricing::CostKind::Estimated));
-    assert_eq!(msgs[1].cost_kind, Some(orchat::pricing::CostKind::Reported));
+    assert_eq!(
+        failed.cost_kind,
+        Some(orchat::chat::pricing::CostKind::Estimated)
+    );
+    assert_eq!(
+        msgs[1].cost_kind,
+        Some(orchat::chat::pricing::CostKind::Reported)
+    );
     assert_eq!(
         msgs[1].model_reported.as_deref(),
         Some("google/gemini-2.5-flash")

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use clap::Parser;
-use orchat::pricing::CostKind;
-use orchat::sessions_cli::{Format, SessionsCommand, run_with};
+use orchat::chat::pricing::CostKind;
+use orchat::cli::sessions::{Format, SessionsCommand, run_with};
 use orchat::store::{Store, StoredMessage, StoredRole, export};
 use rust_decimal::Decimal;
 

@@ -51,7 +51,10 @@ fn events_of_a_stopped_or_superseded_turn_are_ignored() {
         panic!()
     };
     assert_eq!(answer.text, "par");
-    assert_eq!(cost.unwrap().kind, orchat::pricing::CostKind::Estimated);
+    assert_eq!(
+        cost.unwrap().kind,
+        orchat::chat::pricing::CostKind::Estimated
+    );
     assert!(!app.is_busy());
 }
 
@@ -156,7 +159,7 @@ fn commands_change_settings_without_sending() {
 /// they have it. `App::context_estimate` keeps a running sum; this is what it
 /// must equal.
 fn context_from_scratch(app: &orchat::app::App, draft: &str) -> (u64, u64) {
-    use orchat::pricing::estimate_tokens;
+    use orchat::chat::pricing::estimate_tokens;
     let mut tokens = estimate_tokens(draft) + estimate_tokens(app.system.as_deref().unwrap_or(""));
     let mut images = app.attachments.len() as u64;
     for e in &app.entries {

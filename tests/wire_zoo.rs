@@ -8,8 +8,8 @@ mod common;
 use std::str::FromStr;
 
 use common::oneshot::*;
-use orchat::catalog::Catalog;
-use orchat::pricing::estimate_tokens;
+use orchat::chat::catalog::Catalog;
+use orchat::chat::pricing::estimate_tokens;
 use orchat::server::ServerOptions;
 use orchat::server::answer::{Ask, reasoning_text};
 use rust_decimal::Decimal;

@@ -8,11 +8,11 @@
 use std::io;
 
 use bytes::Bytes;
-use orchat::answer::{Answer, Status};
 use orchat::api::types::{CompletionTokensDetails, PromptTokensDetails, Usage, WireDecimal};
 use orchat::app::{App, Entry, Pending};
-use orchat::catalog::Catalog;
-use orchat::pricing::{Cost, CostKind, estimate_tokens};
+use orchat::chat::answer::{Answer, Status};
+use orchat::chat::catalog::Catalog;
+use orchat::chat::pricing::{Cost, CostKind, estimate_tokens};
 use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};

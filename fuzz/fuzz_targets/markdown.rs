@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use orchat::ui::markdown::{MdStyles, render};
+use orchat::markdown::{MdStyles, render};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&w, body)) = data.split_first() else {

@@ -21,7 +21,7 @@ use super::error::{ApiError, RateHeaders};
 use super::provider::Provider;
 use super::sse::{StreamEvent, decode};
 use super::types::ChatRequest;
-use crate::secret::ApiKey;
+use crate::api::key::ApiKey;
 
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
@@ -251,7 +251,7 @@ impl ChatClient {
                 Ok(Ok(b)) => String::from_utf8_lossy(&b).into_owned(),
                 _ => String::new(),
             };
-            let text = crate::secret::scrub(&text, self.cfg.key.as_ref());
+            let text = crate::api::key::scrub(&text, self.cfg.key.as_ref());
             return Attempt::Failed(ApiError::from_response(status, &headers, &text));
         }
         let content_type = resp
@@ -311,7 +311,7 @@ impl ChatClient {
                     // but name: retried as one would be. It may echo the key.
                     Err(e) => {
                         let text = String::from_utf8_lossy(&all);
-                        let clean = crate::secret::scrub(&text, self.cfg.key.as_ref());
+                        let clean = crate::api::key::scrub(&text, self.cfg.key.as_ref());
                         return Attempt::Failed(
                             parse_response(clean.as_bytes()).err().unwrap_or(e),
                         );
@@ -349,7 +349,7 @@ impl ChatClient {
             .await
             .map_err(|_| ApiError::Timeout(format!("the answer to {path} stalled")))?
             .map_err(|e| self.transport_error(e))?;
-        let body = crate::secret::scrub(&body, self.cfg.key.as_ref());
+        let body = crate::api::key::scrub(&body, self.cfg.key.as_ref());
         if status != 200 {
             return Err(ApiError::from_response(status, &headers, &body));
         }
@@ -369,7 +369,7 @@ fn transport_error(e: reqwest::Error, key: Option<&ApiKey>) -> ApiError {
         msg = format!("{msg}: {s}");
         src = s.source();
     }
-    let msg = crate::secret::scrub(&msg, key);
+    let msg = crate::api::key::scrub(&msg, key);
     if e.is_timeout() {
         ApiError::Timeout(msg)
     } else if e.is_connect() {
@@ -429,14 +429,14 @@ where
 
 /// An error or a malformed line in the stream can echo the request back:
 /// the key never leaves the client in one.
-fn scrub_event(ev: StreamEvent, key: Option<&crate::secret::ApiKey>) -> StreamEvent {
+fn scrub_event(ev: StreamEvent, key: Option<&crate::api::key::ApiKey>) -> StreamEvent {
     let Some(key) = key else { return ev };
     match ev {
         StreamEvent::ProviderError(mut e) => {
-            e.message = crate::secret::scrub(&e.message, Some(key));
+            e.message = crate::api::key::scrub(&e.message, Some(key));
             if let Some(meta) = &e.metadata {
                 let text = meta.to_string();
-                let clean = crate::secret::scrub(&text, Some(key));
+                let clean = crate::api::key::scrub(&text, Some(key));
                 if clean != text {
                     e.metadata = serde_json::from_str(&clean).ok();
                 }
@@ -444,7 +444,7 @@ fn scrub_event(ev: StreamEvent, key: Option<&crate::secret::ApiKey>) -> StreamEv
             StreamEvent::ProviderError(e)
         }
         StreamEvent::Malformed(why) => {
-            StreamEvent::Malformed(crate::secret::scrub(&why, Some(key)))
+            StreamEvent::Malformed(crate::api::key::scrub(&why, Some(key)))
         }
         ev => ev,
     }

@@ -6,6 +6,7 @@ pub mod body;
 pub mod client;
 pub mod error;
 pub mod interpret;
+pub mod key;
 pub mod provider;
 pub mod sse;
 pub mod types;

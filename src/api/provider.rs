@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::types::ChatRequest;
-use crate::secret::ApiKey;
+use crate::api::key::ApiKey;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProviderKind {

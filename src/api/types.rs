@@ -285,7 +285,7 @@ pub struct WireDecimal(pub Decimal);
 impl<'de> Deserialize<'de> for WireDecimal {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = Box::<RawValue>::deserialize(d)?;
-        crate::pricing::parse_decimal(raw.get().trim_matches('"'))
+        crate::chat::pricing::parse_decimal(raw.get().trim_matches('"'))
             .map(WireDecimal)
             .ok_or_else(|| serde::de::Error::custom(format!("not a decimal: {}", raw.get())))
     }
@@ -294,7 +294,9 @@ impl<'de> Deserialize<'de> for WireDecimal {
 /// A cost the provider garbled is treated as not reported, not as a broken chunk.
 fn lenient_decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Option<WireDecimal>, D::Error> {
     let raw = Option::<Box<RawValue>>::deserialize(d)?;
-    Ok(raw.and_then(|r| crate::pricing::parse_decimal(r.get().trim_matches('"')).map(WireDecimal)))
+    Ok(raw.and_then(|r| {
+        crate::chat::pricing::parse_decimal(r.get().trim_matches('"')).map(WireDecimal)
+    }))
 }
 
 /// Written back as a JSON number literal (`0.0000166`), as the wire has it.

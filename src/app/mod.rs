@@ -38,7 +38,7 @@ pub enum Msg {
         turn: u64,
     },
     /// An attachment was loaded (or why it could not be).
-    Attached(Result<crate::attach::Attachment, String>),
+    Attached(Result<crate::chat::attach::Attachment, String>),
     /// Generated images of `turn` were saved: a path, or why not, per image.
     ImagesSaved {
         turn: u64,
@@ -55,7 +55,7 @@ pub enum Msg {
     /// Something the runtime did, to say in the hint line.
     Flash(String),
     /// A fresher model catalog arrived.
-    Catalog(Box<crate::catalog::Catalog>),
+    Catalog(Box<crate::chat::catalog::Catalog>),
     /// OpenRouter said what a charge really cost (`/generation`), USD.
     Settled {
         charge_id: String,
@@ -70,7 +70,7 @@ pub enum Msg {
 pub struct LoadedSession {
     pub id: String,
     pub messages: Vec<crate::store::StoredMessage>,
-    pub charges: Vec<crate::pricing::Charge>,
+    pub charges: Vec<crate::chat::pricing::Charge>,
 }
 
 /// A change to the saved copy of the current conversation.
@@ -78,7 +78,7 @@ pub struct LoadedSession {
 pub enum StoreOp {
     Put(Box<crate::store::StoredMessage>),
     /// A billed request for the ledger (or its settlement).
-    Charge(Box<crate::pricing::Charge>),
+    Charge(Box<crate::chat::pricing::Charge>),
     /// One more request to a `:free` model on this UTC day.
     CountFree(String),
     /// Drop messages from this sequence number on.

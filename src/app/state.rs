@@ -6,12 +6,12 @@ use std::cell::RefCell;
 use ratatui_textarea::TextArea;
 use rust_decimal::Decimal;
 
-use crate::answer::Answer;
 use crate::api::types::{Message, Role};
-use crate::attach::Attachment;
-use crate::catalog::{Catalog, Model};
-use crate::pricing::{Cost, Ledger, estimate_tokens};
-use crate::request::{ReasoningSetting, Settings};
+use crate::chat::answer::Answer;
+use crate::chat::attach::Attachment;
+use crate::chat::catalog::{Catalog, Model};
+use crate::chat::pricing::{Cost, Ledger, estimate_tokens};
+use crate::chat::request::{ReasoningSetting, Settings};
 
 /// One item of the conversation pane.
 #[derive(Debug, Clone)]
@@ -135,7 +135,7 @@ pub struct App {
     pub pending: Option<Pending>,
     /// What this conversation was billed, request by request (the store's
     /// ledger), and its per-model sums.
-    pub charges: Vec<crate::pricing::Charge>,
+    pub charges: Vec<crate::chat::pricing::Charge>,
     pub ledger: Ledger,
     /// Earlier prompts, oldest first, and where Up/Down recall is.
     pub history: Vec<String>,
@@ -297,7 +297,7 @@ impl App {
         let live = self
             .pending_answer()
             .map_or(Decimal::ZERO, |a| a.cost(&self.catalog).usd);
-        let sat = crate::pricing::sat_add;
+        let sat = crate::chat::pricing::sat_add;
         sat(sat(self.budget.spent_before, self.budget.spent_here), live)
     }
 
@@ -402,7 +402,7 @@ impl App {
     /// The messages sent for the next request: the system prompt, then each
     /// user prompt and each answer's text (errors and notices are not sent).
     pub fn wire_messages(&self) -> Vec<Message> {
-        let mut out: Vec<Message> = crate::request::system(self.system.as_deref())
+        let mut out: Vec<Message> = crate::chat::request::system(self.system.as_deref())
             .into_iter()
             .collect();
         for e in self.entries.iter().skip(self.sent_from) {
@@ -417,7 +417,7 @@ impl App {
                     // on later turns to the same family; others never see it.
                     if self.openrouter
                         && !answer.reasoning_details.is_empty()
-                        && crate::request::same_family(answer.model(), &self.model)
+                        && crate::chat::request::same_family(answer.model(), &self.model)
                     {
                         m.reasoning_details = Some(answer.reasoning_details.clone());
                     }
@@ -550,7 +550,7 @@ impl App {
         let live = self
             .pending_answer()
             .map_or(Decimal::ZERO, |a| a.cost(&self.catalog).usd);
-        crate::pricing::sat_add(self.ledger.total(), live)
+        crate::chat::pricing::sat_add(self.ledger.total(), live)
     }
 }
 

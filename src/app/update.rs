@@ -5,13 +5,13 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::state::{App, Entry, Mode, Offer, Pending, PickerState};
 use super::{Effect, Msg, StoreOp};
-use crate::answer::{Answer, Status};
 use crate::api::error::{ApiError, LimitScope};
 use crate::api::sse::StreamEvent;
-use crate::catalog::{Catalog, Model};
+use crate::chat::answer::{Answer, Status};
+use crate::chat::catalog::{Catalog, Model};
+use crate::chat::pricing::{Charge, TurnCharge, estimate_tokens, format_usd, per_million};
+use crate::chat::request::ReasoningSetting;
 use crate::keymap::Action;
-use crate::pricing::{Charge, TurnCharge, estimate_tokens, format_usd, per_million};
-use crate::request::ReasoningSetting;
 use crate::store::{StoredMessage, StoredRole};
 use rust_decimal::Decimal;
 
@@ -161,10 +161,10 @@ fn settled(app: &mut App, charge_id: &str, usd: Decimal) {
     };
     let estimate = c.cost.usd;
     c.estimate = Some(estimate);
-    c.cost = crate::pricing::Cost::new(usd, crate::pricing::CostKind::Settled);
+    c.cost = crate::chat::pricing::Cost::new(usd, crate::chat::pricing::CostKind::Settled);
     let (charge, generation) = (c.clone(), c.generation_id.clone());
-    app.ledger = crate::pricing::Ledger::of(&app.charges);
-    app.budget.spent_here = crate::pricing::sat_add(app.budget.spent_here, usd - estimate);
+    app.ledger = crate::chat::pricing::Ledger::of(&app.charges);
+    app.budget.spent_here = crate::chat::pricing::sat_add(app.budget.spent_here, usd - estimate);
     app.outbox
         .push(Effect::Store(StoreOp::Charge(Box::new(charge.clone()))));
     let shown = app.entries.iter().rposition(|e| {
@@ -311,7 +311,7 @@ fn finish_turn(app: &mut App, turn: u64, error: Option<ApiError>) -> Vec<Effect>
             // A cost OpenRouter did not report (stopped, dropped, usage
             // missing) is settled with /generation in the background.
             if app.openrouter
-                && charge.cost.kind == crate::pricing::CostKind::Estimated
+                && charge.cost.kind == crate::chat::pricing::CostKind::Estimated
                 && let Some(generation_id) = charge.generation_id.clone()
             {
                 effects.push(Effect::Settle {
@@ -322,7 +322,7 @@ fn finish_turn(app: &mut App, turn: u64, error: Option<ApiError>) -> Vec<Effect>
             app.outbox
                 .push(Effect::Store(StoreOp::Charge(Box::new(charge))));
             *cost = Some(c);
-            app.budget.spent_here = crate::pricing::sat_add(app.budget.spent_here, c.usd);
+            app.budget.spent_here = crate::chat::pricing::sat_add(app.budget.spent_here, c.usd);
             if !answer.images.is_empty() {
                 effects.push(Effect::SaveImages {
                     turn,
@@ -381,7 +381,7 @@ fn finish_turn(app: &mut App, turn: u64, error: Option<ApiError>) -> Vec<Effect>
 
 /// How an answer that did not simply complete ended, and what to do about
 /// it. `None` for a complete or stopped answer (the stop says itself).
-fn ending_entry(answer: &Answer, settings: &crate::request::Settings) -> Option<Entry> {
+fn ending_entry(answer: &Answer, settings: &crate::chat::request::Settings) -> Option<Entry> {
     let text = answer.error.clone()?;
     let hint = match answer.status {
         Status::Complete | Status::Stopped | Status::Waiting | Status::Streaming => return None,
@@ -412,7 +412,7 @@ fn ending_entry(answer: &Answer, settings: &crate::request::Settings) -> Option<
     })
 }
 
-fn limit_now(settings: &crate::request::Settings) -> String {
+fn limit_now(settings: &crate::chat::request::Settings) -> String {
     settings
         .max_tokens
         .map(|n| format!(" (now {n})"))
@@ -788,7 +788,7 @@ fn budget_command(app: &mut App, arg: &str) -> String {
     };
     let cap = match value {
         Some("off" | "none") => None,
-        Some(v) => match crate::pricing::parse_decimal(v.trim_start_matches('$')) {
+        Some(v) => match crate::chat::pricing::parse_decimal(v.trim_start_matches('$')) {
             Some(d) if d > Decimal::ZERO => Some(d),
             _ => return format!("budget: '{v}' is not an amount of dollars"),
         },
@@ -843,13 +843,13 @@ fn copy_code(app: &mut App) -> Vec<Effect> {
         app.flash = Some("nothing to copy yet".into());
         return Vec::new();
     };
-    let blocks = crate::clipboard::code_blocks(&message_text(app, i).unwrap_or_default());
+    let blocks = crate::term::clipboard::code_blocks(&message_text(app, i).unwrap_or_default());
     if blocks.is_empty() {
         app.flash = Some("no code block in that message".into());
         return Vec::new();
     }
     let current = app.code_cursor.filter(|(e, _)| *e == i).map(|(_, b)| b);
-    let n = crate::clipboard::next_index(blocks.len(), current).unwrap_or(0);
+    let n = crate::term::clipboard::next_index(blocks.len(), current).unwrap_or(0);
     app.code_cursor = Some((i, n));
     vec![Effect::Copy {
         text: blocks[n].clone(),
@@ -1205,7 +1205,7 @@ fn start_turn(app: &mut App) -> Vec<Effect> {
     app.next_turn += 1;
     count_free_request(app);
     let (prompt_estimate, images_in) = app.context_estimate("");
-    let request = crate::request::build(
+    let request = crate::chat::request::build(
         &app.model,
         app.current_model(),
         app.wire_messages(),

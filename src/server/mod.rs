@@ -29,7 +29,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::api::types::{ChatRequest, WireDecimal};
-use crate::catalog::Catalog;
+use crate::chat::catalog::Catalog;
 use answer::Ask;
 use errors::{error_response, status_fault_response};
 pub use faults::{Fault, Plan};
@@ -205,7 +205,7 @@ pub async fn start_with(opts: ServerOptions, catalog: Catalog) -> std::io::Resul
 }
 
 async fn models(State(s): State<Arc<Shared>>) -> Response {
-    let priced = s.catalog.source == crate::catalog::Source::Bundled;
+    let priced = s.catalog.source == crate::chat::catalog::Source::Bundled;
     let body = match s.opts.dialect {
         Dialect::OpenRouter if priced => Catalog::bundled_json().to_string(),
         // A list without prices, in the provider's own spelling of the ids.

@@ -16,8 +16,8 @@ use super::faults::{ImageShape, Plan, ReasoningField, StreamError};
 use crate::api::types::{
     ChatRequest, CompletionTokensDetails, PromptTokensDetails, Usage, WireDecimal,
 };
-use crate::catalog::Model;
-use crate::pricing::estimate_tokens;
+use crate::chat::catalog::Model;
+use crate::chat::pricing::estimate_tokens;
 
 /// Pace and keep-alives: the server's options that shape a stream.
 pub struct StreamShape {
@@ -116,7 +116,7 @@ impl Reply {
         } else {
             Vec::new()
         };
-        let image_tokens = images.len() as u64 * crate::pricing::IMAGE_OUTPUT_TOKENS;
+        let image_tokens = images.len() as u64 * crate::chat::pricing::IMAGE_OUTPUT_TOKENS;
         let reasoning_tokens = estimate_tokens(&reasoning.concat());
         let text_tokens = estimate_tokens(&content.concat());
         let prompt_tokens = estimate_tokens(&ask.prompt_text_all) + 258 * ask.images_in;

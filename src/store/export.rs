@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::{ConversationMeta, StoredMessage, StoredRole, format_utc};
-use crate::answer::Status;
+use crate::chat::answer::Status;
 
 /// The version of the JSON export format. An importer accepts this and
 /// older versions.
@@ -57,7 +57,7 @@ fn yaml_str(s: &str) -> String {
 
 /// Exact USD, never rounded: `$0.0001556`.
 fn usd(d: Decimal) -> String {
-    crate::pricing::format_usd(d)
+    crate::chat::pricing::format_usd(d)
 }
 
 /// A link target that survives spaces and parentheses in paths.

@@ -9,14 +9,14 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use rust_decimal::Decimal;
 
 use super::{Store, StoreError, enum_name, get_u64, parse_enum};
-use crate::pricing::{Charge, Cost, CostKind};
+use crate::chat::pricing::{Charge, Cost, CostKind};
 
 const CHARGE_SELECT: &str = "SELECT id, conversation_id, model, cost, cost_kind, prompt_tokens,
     completion_tokens, reasoning_tokens, image_tokens, images_in, computed, estimate,
     generation_id, outcome, created_ms FROM charges";
 
 fn decimal(s: Option<String>) -> Option<Decimal> {
-    s.and_then(|s| crate::pricing::parse_decimal(&s))
+    s.and_then(|s| crate::chat::pricing::parse_decimal(&s))
 }
 
 fn charge_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Charge> {
@@ -98,7 +98,7 @@ pub(super) fn totals(c: &Connection, id: &str) -> rusqlite::Result<(Decimal, i64
     let (mut total, mut unknown) = (Decimal::ZERO, 0i64);
     while let Some(r) = rows.next()? {
         if let Some(d) = decimal(r.get(0)?) {
-            total = crate::pricing::sat_add(total, d);
+            total = crate::chat::pricing::sat_add(total, d);
         }
         if parse_enum::<CostKind>(r.get(1)?) == Some(CostKind::Unknown) {
             unknown += 1;
@@ -154,7 +154,7 @@ impl Store {
             let mut total = Decimal::ZERO;
             for r in rows {
                 if let Some(d) = decimal(r?) {
-                    total = crate::pricing::sat_add(total, d);
+                    total = crate::chat::pricing::sat_add(total, d);
                 }
             }
             Ok(total)

@@ -24,8 +24,8 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::answer::{Answer, Status};
-use crate::pricing::{Cost, CostKind};
+use crate::chat::answer::{Answer, Status};
+use crate::chat::pricing::{Cost, CostKind};
 
 pub use ledger::utc_day;
 pub use schema::{APPLICATION_ID, latest as schema_version};
@@ -203,11 +203,11 @@ impl StoredMessage {
     /// (as existing answers became the ledger's first rows, and as an
     /// imported conversation's answers do). The app records its own charges,
     /// one per billed request.
-    pub fn charge(&self) -> Option<crate::pricing::Charge> {
+    pub fn charge(&self) -> Option<crate::chat::pricing::Charge> {
         if self.role != StoredRole::Assistant {
             return None;
         }
-        Some(crate::pricing::Charge {
+        Some(crate::chat::pricing::Charge {
             id: format!("{}/{}", self.conversation_id, self.seq),
             conversation_id: self.conversation_id.clone(),
             model: self.model().unwrap_or_default().to_string(),
@@ -412,7 +412,7 @@ impl Default for StoreOptions {
 
 /// Where conversations are saved: `<data dir>/sessions.db`.
 pub fn default_path() -> Option<PathBuf> {
-    crate::paths::data_dir().map(|d| d.join("sessions.db"))
+    crate::config::paths::data_dir().map(|d| d.join("sessions.db"))
 }
 
 /// A fresh conversation id: 12 lowercase hex digits, random, so a short

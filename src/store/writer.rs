@@ -36,7 +36,7 @@ pub(super) enum Cmd {
         from_seq: u32,
     },
     /// Records a billed request, or replaces it (a settlement).
-    Charge(Box<crate::pricing::Charge>),
+    Charge(Box<crate::chat::pricing::Charge>),
     /// Counts a request to a `:free` model on a UTC day.
     CountFree(String),
     Import {

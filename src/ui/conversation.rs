@@ -15,11 +15,11 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::answer::{Answer, Status};
 use crate::app::{App, Entry};
-use crate::pricing::{Cost, CostKind, format_usd};
+use crate::chat::answer::{Answer, Status};
+use crate::chat::pricing::{Cost, CostKind, format_usd};
+use crate::markdown::{self, MdStyles};
 use crate::text::sanitize;
-use crate::ui::markdown::{self, MdStyles};
 use crate::ui::theme::Theme;
 
 /// An entry's lines, and where its inline images go (drawn over blank lines
@@ -293,7 +293,7 @@ fn render_entry(
                                 .as_ref()
                                 .map(|u| u.reasoning_tokens())
                                 .filter(|n| *n > 0)
-                                .unwrap_or_else(|| crate::pricing::estimate_tokens(
+                                .unwrap_or_else(|| crate::chat::pricing::estimate_tokens(
                                     &answer.reasoning
                                 ))
                         ),
@@ -664,7 +664,7 @@ fn draw_empty(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
 mod tests {
     use super::*;
     use crate::app::Pending;
-    use crate::catalog::Catalog;
+    use crate::chat::catalog::Catalog;
 
     fn lines_of(out: Out) -> Vec<Line<'static>> {
         let (parts, len) = out.finish();

@@ -71,7 +71,7 @@ impl ImageCache {
         self.encoded
             .entry((turn, n, width))
             .or_insert_with(|| {
-                let bytes = crate::images::decode_data_url(data_url).ok()?;
+                let bytes = crate::chat::images::decode_data_url(data_url).ok()?;
                 let img = image::load_from_memory(&bytes).ok()?;
                 let size = Size::new(width.clamp(1, MAX_COLS), MAX_ROWS);
                 self.picker

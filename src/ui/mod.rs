@@ -5,7 +5,6 @@
 pub mod columns;
 pub mod conversation;
 pub mod images;
-pub mod markdown;
 pub mod overlays;
 pub mod theme;
 
@@ -15,7 +14,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::app::{App, Mode};
-use crate::pricing::format_usd_short as format_usd;
+use crate::chat::pricing::format_usd_short as format_usd;
 use crate::text::sanitize;
 use theme::Theme;
 
@@ -86,8 +85,8 @@ fn draw_status(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let total = Span::styled(format!("│ total {total_text} "), theme.money.patch(bar));
     let turn = app.turn_cost().map(|c| {
         let shown = match c.kind {
-            crate::pricing::CostKind::Estimated => format!("≈{}", format_usd(c.usd)),
-            crate::pricing::CostKind::Unknown => "?".to_string(),
+            crate::chat::pricing::CostKind::Estimated => format!("≈{}", format_usd(c.usd)),
+            crate::chat::pricing::CostKind::Unknown => "?".to_string(),
             _ => format_usd(c.usd),
         };
         Span::styled(format!("│ turn {shown} "), bar)

@@ -9,8 +9,8 @@ use rust_decimal::Decimal;
 
 use crate::app::update::filtered_models;
 use crate::app::{App, PickerState, SessionsState};
+use crate::chat::pricing::{format_usd, per_million};
 use crate::keymap;
-use crate::pricing::{format_usd, per_million};
 use crate::text::sanitize;
 use crate::ui::columns::{self, Column};
 use crate::ui::short_count;
@@ -224,7 +224,7 @@ fn cost_cell(cost: Decimal, unknown: u32, turns: u32) -> String {
 }
 
 /// The cost panel's columns, with `vendor` left out of the model ids.
-fn cost_columns(ledger: &crate::pricing::Ledger, vendor: Option<&str>) -> Vec<Column> {
+fn cost_columns(ledger: &crate::chat::pricing::Ledger, vendor: Option<&str>) -> Vec<Column> {
     let model_header = match vendor {
         Some(v) => format!("model ({v}…)"),
         None => "model".to_string(),
@@ -436,7 +436,7 @@ fn help_rows(
     let desc_w = (width as usize).saturating_sub(key_w).max(10) as u16;
     let mut out = Vec::new();
     for (k, d) in rows {
-        let wrapped = crate::ui::markdown::wrap_line(Line::from(d.to_string()), desc_w);
+        let wrapped = crate::markdown::wrap_line(Line::from(d.to_string()), desc_w);
         for (i, w) in wrapped.into_iter().enumerate() {
             let head = if i == 0 {
                 format!("{k:<key_w$}")

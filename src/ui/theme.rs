@@ -84,12 +84,12 @@ impl Theme {
 
     /// The markdown renderer's styles, derived from this theme: without
     /// colour (and without syntax highlighting) when colour is off.
-    pub fn markdown(&self) -> crate::ui::markdown::MdStyles {
+    pub fn markdown(&self) -> crate::markdown::MdStyles {
         if self.color {
-            return crate::ui::markdown::MdStyles::default();
+            return crate::markdown::MdStyles::default();
         }
         let s = Style::default();
-        crate::ui::markdown::MdStyles {
+        crate::markdown::MdStyles {
             text: s,
             heading: s.add_modifier(Modifier::BOLD),
             emphasis: s.add_modifier(Modifier::ITALIC),

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use orchat::api::{ChatClient, ClientConfig, Provider, RetryPolicy};
 use orchat::app::{App, Msg, update};
-use orchat::catalog::Catalog;
+use orchat::chat::catalog::Catalog;
 use orchat::runtime::Effects;
 use orchat::server::{ServerHandle, ServerOptions};
 use orchat::ui::theme::Theme;
@@ -218,7 +218,7 @@ impl Driver {
 }
 
 /// The answers of the conversation, oldest first.
-pub fn answers(app: &App) -> Vec<&orchat::answer::Answer> {
+pub fn answers(app: &App) -> Vec<&orchat::chat::answer::Answer> {
     app.entries
         .iter()
         .filter_map(|e| match e {

@@ -6,8 +6,8 @@
 use std::process::{Command, Output, Stdio};
 
 use orchat::api::types::{ChatRequest, Message, Role};
-use orchat::catalog::Catalog;
-use orchat::pricing::{estimate_tokens, format_usd};
+use orchat::chat::catalog::Catalog;
+use orchat::chat::pricing::{estimate_tokens, format_usd};
 use orchat::server::answer::{Ask, answer_text, pieces};
 use orchat::server::{ServerHandle, ServerOptions};
 use rust_decimal::Decimal;

@@ -1,5 +1,12 @@
 //! Command-line arguments.
 
+pub mod connect;
+pub mod doctor;
+pub mod logging;
+pub mod oneshot;
+pub mod sessions;
+pub mod shell;
+
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
@@ -149,7 +156,7 @@ pub enum Command {
     /// Saved conversations: list, show, export, import, delete, search.
     Sessions {
         #[command(subcommand)]
-        cmd: crate::sessions_cli::SessionsCommand,
+        cmd: crate::cli::sessions::SessionsCommand,
     },
     /// Run the built-in OpenRouter-compatible server on 127.0.0.1 and print its URL.
     Serve {

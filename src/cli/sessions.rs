@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use clap::{Subcommand, ValueEnum};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-use crate::pricing::format_usd;
+use crate::chat::pricing::format_usd;
 use crate::store::{Store, StoreError, export, format_utc};
 use crate::text::sanitize;
 

@@ -7,13 +7,13 @@ use std::io::Write;
 use futures_util::StreamExt;
 use serde_json::json;
 
-use crate::answer::{Answer, Status};
 use crate::api::types::Message;
+use crate::chat::answer::{Answer, Status};
+use crate::chat::pricing::{estimate_tokens, format_usd};
+use crate::chat::request::{ReasoningSetting, Settings};
+use crate::cli::connect::Connection;
 use crate::cli::{Cli, DEFAULT_MODEL};
 use crate::config::Config;
-use crate::connect::Connection;
-use crate::pricing::{estimate_tokens, format_usd};
-use crate::request::{ReasoningSetting, Settings};
 use crate::text::sanitize;
 
 /// Exit codes, as documented in `--help` and the README.
@@ -31,7 +31,7 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
     let model = conn.catalog.get(&model_id);
     let mut images = Vec::new();
     for arg in &cli.images {
-        match crate::attach::load(arg) {
+        match crate::chat::attach::load(arg) {
             Ok(a) => images.push(a),
             Err(e) => {
                 eprintln!("orchat: {e}");
@@ -60,7 +60,7 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
         stream: !cli.no_stream,
     };
     let system = cfg.system_prompt.as_deref();
-    let mut messages: Vec<Message> = crate::request::system(system).into_iter().collect();
+    let mut messages: Vec<Message> = crate::chat::request::system(system).into_iter().collect();
     let prompt_estimate = estimate_tokens(system.unwrap_or(""))
         + estimate_tokens(&prompt)
         + 258 * images.len() as u64;
@@ -68,7 +68,7 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
         prompt,
         images.iter().map(|a| a.url.clone()).collect(),
     ));
-    let req = crate::request::build(&model_id, model, messages, &settings);
+    let req = crate::chat::request::build(&model_id, model, messages, &settings);
     if let Some(why) = &conn.demo_reason
         && !cli.json
     {
@@ -140,7 +140,7 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
     let openrouter = conn.client.config().provider.kind == crate::api::ProviderKind::OpenRouter;
     if cli.settle
         && openrouter
-        && cost.kind == crate::pricing::CostKind::Estimated
+        && cost.kind == crate::chat::pricing::CostKind::Estimated
         && let Some(id) = &answer.generation_id
     {
         if !cli.json {
@@ -152,7 +152,7 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
             .await
         {
             estimate = Some(cost.usd);
-            cost = crate::pricing::Cost::new(usd, crate::pricing::CostKind::Settled);
+            cost = crate::chat::pricing::Cost::new(usd, crate::chat::pricing::CostKind::Settled);
         }
     }
     let code = exit_code(&answer);
@@ -188,7 +188,7 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
     for p in &saved {
         eprintln!("orchat: image saved to {}", p.display());
     }
-    let not_billed = cost.kind == crate::pricing::CostKind::NotBilled;
+    let not_billed = cost.kind == crate::chat::pricing::CostKind::NotBilled;
     if let Some(err) = &answer.error {
         // A request refused before any answer costs nothing, and says so on
         // its one line; a refused key names the variable it was read from.
@@ -225,13 +225,13 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
         };
         let approx = if answer.usage.is_some() { "" } else { "≈" };
         let money = match (cost.kind, estimate) {
-            (crate::pricing::CostKind::Unknown, _) => {
+            (crate::chat::pricing::CostKind::Unknown, _) => {
                 "cost unknown (no price known for this model)".to_string()
             }
-            (crate::pricing::CostKind::Estimated, _) => {
+            (crate::chat::pricing::CostKind::Estimated, _) => {
                 format!("≈{} (estimated)", format_usd(cost.usd))
             }
-            (crate::pricing::CostKind::Settled, Some(e)) => format!(
+            (crate::chat::pricing::CostKind::Settled, Some(e)) => format!(
                 "{} (settled; estimated ≈{})",
                 format_usd(cost.usd),
                 format_usd(e)
@@ -295,7 +295,8 @@ fn save_images(answer: &Answer) -> Vec<std::path::PathBuf> {
     if answer.images.is_empty() {
         return Vec::new();
     }
-    let Some(dir) = crate::paths::data_dir().map(|d| d.join("images").join("oneshot")) else {
+    let Some(dir) = crate::config::paths::data_dir().map(|d| d.join("images").join("oneshot"))
+    else {
         return Vec::new();
     };
     let stem = answer
@@ -304,7 +305,7 @@ fn save_images(answer: &Answer) -> Vec<std::path::PathBuf> {
         .unwrap_or_else(|| format!("answer-{}", crate::api::client::now_ms()));
     let mut out = Vec::new();
     for (i, url) in answer.images.iter().enumerate() {
-        match crate::images::save_data_url(url, &dir, &format!("{stem}-{}", i + 1)) {
+        match crate::chat::images::save_data_url(url, &dir, &format!("{stem}-{}", i + 1)) {
             Ok(p) => out.push(p),
             Err(e) => eprintln!("orchat: image {} not saved: {e}", i + 1),
         }

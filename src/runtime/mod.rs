@@ -126,7 +126,7 @@ impl Effects {
                     // File IO off the UI thread: a big file must not freeze the screen.
                     let tx = self.tx.clone();
                     tokio::task::spawn_blocking(move || {
-                        let _ = tx.send(Msg::Attached(crate::attach::load(&arg)));
+                        let _ = tx.send(Msg::Attached(crate::chat::attach::load(&arg)));
                     });
                 }
                 Effect::SaveImages {
@@ -213,7 +213,7 @@ impl Effects {
                 }
                 Effect::Copy { text, what } => {
                     let mut out = std::io::stdout();
-                    let msg = match crate::clipboard::copy(&text, &mut out) {
+                    let msg = match crate::term::clipboard::copy(&text, &mut out) {
                         Ok(how) => how.status(&what),
                         Err(e) => format!("could not copy: {e}"),
                     };
@@ -290,14 +290,14 @@ fn export(
 
 /// Saves each generated image under `data_dir/images/<folder>/`.
 pub fn save_images(folder: &str, stem: &str, images: &[String]) -> Vec<Result<String, String>> {
-    let Some(dir) = crate::paths::data_dir().map(|d| d.join("images").join(folder)) else {
+    let Some(dir) = crate::config::paths::data_dir().map(|d| d.join("images").join(folder)) else {
         return vec![Err("no data directory".into()); images.len()];
     };
     images
         .iter()
         .enumerate()
         .map(|(n, url)| {
-            crate::images::save_data_url(url, &dir, &format!("{stem}-{}", n + 1))
+            crate::chat::images::save_data_url(url, &dir, &format!("{stem}-{}", n + 1))
                 .map(|p| p.display().to_string())
         })
         .collect()
@@ -383,7 +383,7 @@ pub async fn run(mut app: App, client: ChatClient, opts: RunOptions) -> std::io:
     if let Some(picker) = crate::ui::images::detect_picker() {
         app.images.get_mut().set_picker(picker);
     }
-    let guard = crate::tui::init(mouse)?;
+    let guard = crate::term::guard::init(mouse)?;
     if let Some(s) = &store {
         let _ = PANIC_STORE.set(s.clone());
         // After the terminal is restored (the guard's hook runs first):
@@ -398,7 +398,7 @@ pub async fn run(mut app: App, client: ChatClient, opts: RunOptions) -> std::io:
                     s.path().display()
                 );
             }
-            if let Some(log) = crate::paths::state_dir() {
+            if let Some(log) = crate::config::paths::state_dir() {
                 eprintln!("orchat: details may be in the log under {}", log.display());
             }
         }));
@@ -408,8 +408,8 @@ pub async fn run(mut app: App, client: ChatClient, opts: RunOptions) -> std::io:
         // In the background: the bundled or cached catalog is in use meanwhile.
         let (client, tx) = (client.clone(), tx.clone());
         tokio::spawn(async move {
-            let cache = crate::catalog::cache_for(&client.config().provider);
-            if let Some(c) = crate::catalog::refresh(&client, cache.as_deref()).await {
+            let cache = crate::chat::catalog::cache_for(&client.config().provider);
+            if let Some(c) = crate::chat::catalog::refresh(&client, cache.as_deref()).await {
                 let _ = tx.send(Msg::Catalog(Box::new(c)));
             }
         });
@@ -423,7 +423,7 @@ pub async fn run(mut app: App, client: ChatClient, opts: RunOptions) -> std::io:
     }
     // A test hook for the terminal-restore tests: panic once the app is up.
     let panic_for_test = std::env::var_os("ORCHAT_TEST_PANIC").is_some();
-    let mut events = crate::term_events::TermEvents::new();
+    let mut events = crate::term::events::TermEvents::new();
     let start = Instant::now();
     let mut term = signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut hup = signal(tokio::signal::unix::SignalKind::hangup())?;
@@ -508,10 +508,10 @@ pub async fn run(mut app: App, client: ChatClient, opts: RunOptions) -> std::io:
             drop(guard);
             // The editor runs off the loop's thread, so an answer that is
             // streaming keeps arriving (into the channel) meanwhile.
-            let result = tokio::task::spawn_blocking(move || crate::editor::edit(&draft))
+            let result = tokio::task::spawn_blocking(move || crate::term::editor::edit(&draft))
                 .await
                 .unwrap_or_else(|e| Err(format!("the editor failed: {e}")));
-            guard = crate::tui::init(mouse)?;
+            guard = crate::term::guard::init(mouse)?;
             quit = step(&mut app, &mut fx, start, Msg::Edited(result));
             if quit {
                 break;
@@ -538,7 +538,7 @@ async fn sleep_until(deadline: Option<Instant>) {
     }
 }
 
-fn draw(guard: &mut crate::tui::Guard, app: &App, theme: &Theme) -> std::io::Result<()> {
+fn draw(guard: &mut crate::term::guard::Guard, app: &App, theme: &Theme) -> std::io::Result<()> {
     use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
     // Synchronized update: the terminal shows whole frames, never half of one.
     guard.fit()?;

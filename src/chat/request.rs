@@ -3,7 +3,7 @@
 use crate::api::types::{
     ChatRequest, Effort, Message, Reasoning, Role, StreamOptions, UsageRequest,
 };
-use crate::catalog::Model;
+use crate::chat::catalog::Model;
 
 /// Reasoning as the user sets it: `/reasoning off|low|medium|high|N`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

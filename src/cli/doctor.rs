@@ -30,9 +30,9 @@ use serde::Deserialize;
 
 use crate::api::client::insecure_host;
 use crate::api::error::RateHeaders;
+use crate::api::key::{ApiKey, scrub};
 use crate::api::types::WireDecimal;
 use crate::api::{ApiError, ClientConfig, ProviderKind};
-use crate::secret::{ApiKey, scrub};
 
 /// The longest any one check may take.
 pub const CHECK_TIMEOUT: Duration = Duration::from_secs(10);

@@ -29,6 +29,8 @@
 //!
 //! A [`ConfigError`] is one line: `FILE line L, column C: KEY: what was expected`.
 
+pub mod paths;
+
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::io::Write;
@@ -43,10 +45,10 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use toml::de::{DeTable, DeValue};
 
+use crate::api::key::ApiKey;
 use crate::api::{Provider, ProviderKind};
+use crate::chat::request::ReasoningSetting;
 use crate::keymap::Action;
-use crate::request::ReasoningSetting;
-use crate::secret::ApiKey;
 use crate::ui::theme::Theme;
 
 /// Names the config file explicitly (like `--config`).
@@ -1168,14 +1170,18 @@ impl Config {
 
     /// The data directory: `ORCHAT_DATA_DIR` > `[paths] data` > the platform's.
     pub fn data_dir(&self) -> Option<PathBuf> {
-        pick_dir("ORCHAT_DATA_DIR", &self.paths.data, crate::paths::data_dir)
+        pick_dir(
+            "ORCHAT_DATA_DIR",
+            &self.paths.data,
+            crate::config::paths::data_dir,
+        )
     }
     /// The cache directory: `ORCHAT_CACHE_DIR` > `[paths] cache` > the platform's.
     pub fn cache_dir(&self) -> Option<PathBuf> {
         pick_dir(
             "ORCHAT_CACHE_DIR",
             &self.paths.cache,
-            crate::paths::cache_dir,
+            crate::config::paths::cache_dir,
         )
     }
     /// The state directory (logs): `ORCHAT_STATE_DIR` > `[paths] state` > the platform's.
@@ -1183,7 +1189,7 @@ impl Config {
         pick_dir(
             "ORCHAT_STATE_DIR",
             &self.paths.state,
-            crate::paths::state_dir,
+            crate::config::paths::state_dir,
         )
     }
 

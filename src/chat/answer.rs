@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use crate::api::error::ApiError;
 use crate::api::sse::StreamEvent;
 use crate::api::types::Usage;
-use crate::catalog::Catalog;
-use crate::pricing::{Cost, TokenEstimate, estimate_tokens};
+use crate::chat::catalog::Catalog;
+use crate::chat::pricing::{Cost, TokenEstimate, estimate_tokens};
 
 /// How an answer ended (or that it has not yet). Every final status but
 /// `Complete` comes with a one-line `Answer::error` saying why.
@@ -341,7 +341,7 @@ impl Answer {
         if self.status == Status::Failed && !self.received() {
             return Cost::new(
                 rust_decimal::Decimal::ZERO,
-                crate::pricing::CostKind::NotBilled,
+                crate::chat::pricing::CostKind::NotBilled,
             );
         }
         let pricing = catalog

@@ -1,11 +1,11 @@
 //! Decides where requests go: a provider with its key, any OpenAI-compatible
 //! base URL, or (with no key, or `--demo`) the built-in local server.
 
+use crate::api::key::ApiKey;
 use crate::api::{ChatClient, ClientConfig, Provider};
-use crate::catalog::Catalog;
+use crate::chat::catalog::Catalog;
 use crate::cli::Cli;
 use crate::config::Config;
-use crate::secret::ApiKey;
 use crate::server::{ServerHandle, ServerOptions};
 
 pub struct Connection {
@@ -102,7 +102,7 @@ pub async fn connect(cli: &Cli, cfg: &Config) -> Result<Connection, String> {
     // the local demo server serves the bundled catalog.
     let catalog = match demo {
         Some(_) => Catalog::bundled(),
-        None => Catalog::load(crate::catalog::cache_for(&provider).as_deref()),
+        None => Catalog::load(crate::chat::catalog::cache_for(&provider).as_deref()),
     };
     let mut client_cfg = ClientConfig::new(provider, key);
     client_cfg.allow_insecure_http = cfg.allow_insecure_http;

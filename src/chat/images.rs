@@ -8,7 +8,8 @@ use base64::Engine;
 /// a known type, and writes `<dir>/<stem>.<ext>`. Returns the path.
 pub fn save_data_url(url: &str, dir: &Path, stem: &str) -> Result<PathBuf, String> {
     let bytes = decode_data_url(url)?;
-    let mime = crate::attach::sniff(&bytes).ok_or("the data is not a PNG, JPEG, WebP or GIF")?;
+    let mime =
+        crate::chat::attach::sniff(&bytes).ok_or("the data is not a PNG, JPEG, WebP or GIF")?;
     let ext = mime.trim_start_matches("image/").replace("jpeg", "jpg");
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let safe: String = stem
