@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use criterion::{BenchmarkId, Criterion, criterion_group};
 use orchat::api::sse::StreamEvent;
 use orchat::app::{App, Msg, update};
-use orchat::ui::theme::Theme;
+use orchat::config::theme::Theme;
 
 const SIZES: [usize; 3] = [10, 1_000, 100_000];
 const W: u16 = 120;

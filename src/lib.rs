@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod keymap;
 pub mod markdown;
+pub mod paths;
 pub mod runtime;
 pub mod server;
 pub mod store;

@@ -84,7 +84,7 @@ fn load_config(cli: &Cli) -> Result<Config, String> {
         eprintln!("orchat: {w}");
     }
     let mut cfg = loaded.config;
-    cfg.apply_flags(&Flags::from_cli(cli))
+    cfg.apply_flags(&Flags::from(cli))
         .map_err(|e| e.to_string())?;
     for (var, dir) in [
         ("ORCHAT_DATA_DIR", cfg.data_dir()),

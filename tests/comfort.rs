@@ -13,8 +13,9 @@ use clap::CommandFactory;
 use orchat::api::key::ApiKey;
 use orchat::api::types::{Message, Role};
 use orchat::api::{ChatClient, ClientConfig, Provider};
+use orchat::markdown::{code_blocks, next_index};
 use orchat::server::{ServerOptions, start};
-use orchat::term::clipboard::{CopyOutcome, code_blocks, copy_with, next_index, osc52};
+use orchat::term::clipboard::{CopyOutcome, copy_with, osc52};
 
 // --- child processes -------------------------------------------------------
 

@@ -112,7 +112,7 @@ fn no_color_draws_without_any_colour() {
     }
     // The dark theme does colour the same screen (so the check above could fail).
     let mut t = Terminal::new(TestBackend::new(60, 16)).unwrap();
-    t.draw(|f| orchat::ui::draw(f, &app, &orchat::ui::theme::Theme::dark()))
+    t.draw(|f| orchat::ui::draw(f, &app, &orchat::config::theme::Theme::dark()))
         .unwrap();
     assert!(
         t.backend()

@@ -11,9 +11,10 @@ use std::path::{Path, PathBuf};
 use crossterm::event::{KeyCode, KeyModifiers};
 use orchat::api::ProviderKind;
 use orchat::config::{
-    Config, ConfigCommand, Flags, PathOrigin, config_command_with, light_theme, parse_chord,
-    permission_warning, run_key_cmd,
+    Config, ConfigCommand, Flags, PathOrigin, config_command_with, light_theme, permission_warning,
+    run_key_cmd,
 };
+use orchat::keymap::parse_chord;
 use ratatui::style::{Color, Modifier};
 use rust_decimal::Decimal;
 
@@ -220,7 +221,7 @@ fn layers_defaults_then_file_then_env_then_flags() {
     let empty = write_config(&dir, "");
     let d = Config::load_with(Some(&empty), &no_env).unwrap().config;
     assert_eq!(d, Config::default());
-    assert_eq!(d.model, orchat::cli::DEFAULT_MODEL);
+    assert_eq!(d.model, orchat::config::DEFAULT_MODEL);
     assert_eq!(d.provider, "openrouter");
     assert_eq!(d.theme, "dark");
 
@@ -460,7 +461,7 @@ fn example_config_documents_every_key() {
         .find("# Actions: ")
         .expect("the example lists the actions");
     let listed = &text[start..start + text[start..].find("\n[keys]").unwrap()];
-    for (action, _) in orchat::config::key_actions() {
+    for (action, _) in orchat::keymap::key_actions() {
         assert!(
             listed.contains(&format!(" {action},")) || listed.contains(&format!(" {action}.")),
             "add the action {action} to the [keys] comment of assets/config.example.toml"
@@ -481,18 +482,18 @@ fn themes_dark_light_and_custom() {
     let mut c = Config::default();
     assert_eq!(
         c.to_theme().user_label,
-        orchat::ui::theme::Theme::dark().user_label
+        orchat::config::theme::Theme::dark().user_label
     );
     c.theme = "light".into();
     assert_eq!(c.to_theme().status_bar, light_theme().status_bar);
     assert_ne!(
         light_theme().status_bar,
-        orchat::ui::theme::Theme::dark().status_bar
+        orchat::config::theme::Theme::dark().status_bar
     );
     // --no-color wins over any theme.
     assert_eq!(
         c.effective_theme(true).error,
-        orchat::ui::theme::Theme::plain().error
+        orchat::config::theme::Theme::plain().error
     );
 
     let c = Config::load_with(Some(&example()), &no_env).unwrap().config;
@@ -541,7 +542,7 @@ fn key_bindings_are_parsed() {
         Ok((KeyModifiers::ALT, KeyCode::Enter))
     );
     assert_eq!(
-        orchat::config::action_by_name("open_picker"),
+        orchat::keymap::action_by_name("open_picker"),
         Some(orchat::keymap::Action::OpenPicker)
     );
     // Two actions on one chord would make one unreachable.

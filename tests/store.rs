@@ -948,5 +948,5 @@ fn a_newer_schema_is_left_alone() {
 fn the_default_path_is_in_the_data_dir() {
     let p = store::default_path().expect("a data directory");
     assert_eq!(p.file_name().unwrap(), "sessions.db");
-    assert_eq!(p.parent(), orchat::config::paths::data_dir().as_deref());
+    assert_eq!(p.parent(), orchat::paths::data_dir().as_deref());
 }

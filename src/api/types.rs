@@ -2,6 +2,8 @@
 //! (PROTOCOL.md §1–§2). Requests serialise only what is set; responses accept
 //! unknown fields and default every field the wire may omit.
 
+use std::str::FromStr;
+
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
@@ -146,6 +148,17 @@ pub struct ChatRequest {
     pub provider: Option<ProviderPrefs>,
 }
 
+/// Parses a decimal as the wire writes it: `"0.00000125"`, `1.66e-5`, `-1`.
+pub fn parse_decimal(text: &str) -> Option<Decimal> {
+    let t = text.trim();
+    if t.is_empty() {
+        return None;
+    }
+    Decimal::from_str(t)
+        .ok()
+        .or_else(|| Decimal::from_scientific(t).ok())
+}
+
 // ---------------------------------------------------------------- response
 
 /// `error.code` is a number for request-level failures and may be a string
@@ -285,7 +298,7 @@ pub struct WireDecimal(pub Decimal);
 impl<'de> Deserialize<'de> for WireDecimal {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = Box::<RawValue>::deserialize(d)?;
-        crate::chat::pricing::parse_decimal(raw.get().trim_matches('"'))
+        parse_decimal(raw.get().trim_matches('"'))
             .map(WireDecimal)
             .ok_or_else(|| serde::de::Error::custom(format!("not a decimal: {}", raw.get())))
     }
@@ -294,9 +307,7 @@ impl<'de> Deserialize<'de> for WireDecimal {
 /// A cost the provider garbled is treated as not reported, not as a broken chunk.
 fn lenient_decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Option<WireDecimal>, D::Error> {
     let raw = Option::<Box<RawValue>>::deserialize(d)?;
-    Ok(raw.and_then(|r| {
-        crate::chat::pricing::parse_decimal(r.get().trim_matches('"')).map(WireDecimal)
-    }))
+    Ok(raw.and_then(|r| parse_decimal(r.get().trim_matches('"')).map(WireDecimal)))
 }
 
 /// Written back as a JSON number literal (`0.0000166`), as the wire has it.

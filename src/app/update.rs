@@ -843,13 +843,13 @@ fn copy_code(app: &mut App) -> Vec<Effect> {
         app.flash = Some("nothing to copy yet".into());
         return Vec::new();
     };
-    let blocks = crate::term::clipboard::code_blocks(&message_text(app, i).unwrap_or_default());
+    let blocks = crate::markdown::code_blocks(&message_text(app, i).unwrap_or_default());
     if blocks.is_empty() {
         app.flash = Some("no code block in that message".into());
         return Vec::new();
     }
     let current = app.code_cursor.filter(|(e, _)| *e == i).map(|(_, b)| b);
-    let n = crate::term::clipboard::next_index(blocks.len(), current).unwrap_or(0);
+    let n = crate::markdown::next_index(blocks.len(), current).unwrap_or(0);
     app.code_cursor = Some((i, n));
     vec![Effect::Copy {
         text: blocks[n].clone(),

@@ -291,7 +291,7 @@ pub async fn refresh(client: &crate::api::ChatClient, cache: Option<&Path>) -> O
 /// each (`models-aimlapi-3f2a9c1e.json`), so a provider whose list has no
 /// prices never replaces another's.
 pub fn cache_path(provider: &str, base_url: &str) -> Option<PathBuf> {
-    crate::config::paths::cache_dir().map(|d| d.join(cache_file_name(provider, base_url)))
+    crate::paths::cache_dir().map(|d| d.join(cache_file_name(provider, base_url)))
 }
 
 /// The cache file for a provider as configured.

@@ -3,23 +3,14 @@
 //! subtotals always add up to the total. No float ever holds money.
 
 use std::collections::BTreeMap;
-use std::str::FromStr;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::api::types::Usage;
 
-/// Parses a decimal as the wire writes it: `"0.00000125"`, `1.66e-5`, `-1`.
-pub fn parse_decimal(text: &str) -> Option<Decimal> {
-    let t = text.trim();
-    if t.is_empty() {
-        return None;
-    }
-    Decimal::from_str(t)
-        .ok()
-        .or_else(|| Decimal::from_scientific(t).ok())
-}
+/// Decimal text as the wire writes it; see [`crate::api::types::parse_decimal`].
+pub use crate::api::types::parse_decimal;
 
 /// Prices of one model in USD per unit. Absent or negative ("-1" marks router
 /// models whose price is unknown) read as zero.

@@ -29,7 +29,7 @@ pub const DEFAULT_LEVEL: &str = "warn";
 
 /// Starts logging to the state directory's `orchat.log`.
 pub fn init(level: Option<&str>) -> Result<Option<PathBuf>, String> {
-    match crate::config::paths::state_dir() {
+    match crate::paths::state_dir() {
         Some(dir) => init_in(level, &dir).map(Some),
         None => Ok(None),
     }

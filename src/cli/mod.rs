@@ -11,8 +11,6 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-pub const DEFAULT_MODEL: &str = "google/gemini-2.5-flash";
-
 #[derive(Debug, Parser)]
 #[command(
     name = "orchat",
@@ -167,4 +165,20 @@ pub enum Command {
         #[arg(long, default_value_t = 3)]
         free_per_minute: usize,
     },
+}
+
+impl From<&Cli> for crate::config::Flags {
+    /// The flags layer of the configuration: what the command line sets.
+    fn from(cli: &Cli) -> Self {
+        crate::config::Flags {
+            model: cli.model.clone(),
+            provider: cli.provider.clone(),
+            fallback_models: cli.fallback.clone(),
+            max_tokens: cli.max_tokens,
+            temperature: cli.temperature,
+            reasoning: cli.reasoning.clone(),
+            system_prompt: cli.system.clone(),
+            theme: None,
+        }
+    }
 }

@@ -11,9 +11,10 @@ use crate::api::types::Message;
 use crate::chat::answer::{Answer, Status};
 use crate::chat::pricing::{estimate_tokens, format_usd};
 use crate::chat::request::{ReasoningSetting, Settings};
+use crate::cli::Cli;
 use crate::cli::connect::Connection;
-use crate::cli::{Cli, DEFAULT_MODEL};
 use crate::config::Config;
+use crate::config::DEFAULT_MODEL;
 use crate::text::sanitize;
 
 /// Exit codes, as documented in `--help` and the README.
@@ -295,8 +296,7 @@ fn save_images(answer: &Answer) -> Vec<std::path::PathBuf> {
     if answer.images.is_empty() {
         return Vec::new();
     }
-    let Some(dir) = crate::config::paths::data_dir().map(|d| d.join("images").join("oneshot"))
-    else {
+    let Some(dir) = crate::paths::data_dir().map(|d| d.join("images").join("oneshot")) else {
         return Vec::new();
     };
     let stem = answer

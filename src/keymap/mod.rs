@@ -1,6 +1,10 @@
 //! Keys are data: each binding has an action and a description, and the help
 //! overlay is generated from the same table the key handling uses.
 
+mod chords;
+
+pub use chords::{chord_label, parse_chord};
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -318,35 +322,37 @@ pub fn action_name(action: Action) -> String {
     name
 }
 
-/// A chord as people write it: "Ctrl+P", "Shift+Enter", "F1", "?".
-pub fn chord_label(m: KeyModifiers, c: KeyCode) -> String {
-    let mut s = String::new();
-    if m.contains(CTRL) {
-        s.push_str("Ctrl+");
-    }
-    if m.contains(ALT) {
-        s.push_str("Alt+");
-    }
-    let key = match c {
-        KeyCode::Char(ch) => {
-            if m.contains(SHIFT) && !ch.is_alphanumeric() {
-                return format!("{s}{ch}");
-            }
-            if m.contains(SHIFT) {
-                s.push_str("Shift+");
-            }
-            ch.to_uppercase().to_string()
+/// Actions the app adds beyond the keymap's table (clipboard and editor),
+/// bindable before the keymap has entries for them.
+pub const EXTRA_ACTIONS: &[(&str, &str)] = &[
+    ("copy_answer", "copy the last answer"),
+    ("copy_code", "copy the next code block (cycles)"),
+    ("edit_in_editor", "compose the message in $VISUAL / $EDITOR"),
+];
+
+/// Every action `[keys]` may bind, with what it does: the keymap's actions
+/// (read from its table, so new ones are bindable at once) and
+/// [`EXTRA_ACTIONS`].
+pub fn key_actions() -> Vec<(String, &'static str)> {
+    let mut all: Vec<(String, &'static str)> = Vec::new();
+    for b in CHAT {
+        let name = action_name(b.action);
+        if !all.iter().any(|(n, _)| *n == name) {
+            all.push((name, b.description));
         }
-        KeyCode::F(n) => format!("F{n}"),
-        KeyCode::PageUp => "PgUp".into(),
-        KeyCode::PageDown => "PgDn".into(),
-        KeyCode::Esc => "Esc".into(),
-        other => {
-            if m.contains(SHIFT) {
-                s.push_str("Shift+");
-            }
-            format!("{other:?}")
+    }
+    for (name, what) in EXTRA_ACTIONS {
+        if !all.iter().any(|(n, _)| n == name) {
+            all.push((name.to_string(), what));
         }
-    };
-    format!("{s}{key}")
+    }
+    all
+}
+
+/// The keymap action an action name stands for; `None` for
+/// [`EXTRA_ACTIONS`] the keymap has no variant for, and for unknown names.
+pub fn action_by_name(name: &str) -> Option<Action> {
+    CHAT.iter()
+        .map(|b| b.action)
+        .find(|a| action_name(*a) == name)
 }

@@ -3,6 +3,9 @@
 //! The renderer is re-run on every frame while an answer streams in, so it has
 //! to cope with half-written markdown and stay cheap on large answers.
 
+mod code;
+pub use code::{code_blocks, next_index};
+
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};

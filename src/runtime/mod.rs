@@ -15,8 +15,8 @@ use tokio::sync::mpsc;
 
 use crate::api::ChatClient;
 use crate::app::{App, Effect, Msg, SessionItem, StoreOp, update};
+use crate::config::theme::Theme;
 use crate::store::Store;
-use crate::ui::theme::Theme;
 
 const FRAME: Duration = Duration::from_millis(16);
 /// The shortest gap between frames that only show more of a stream: 25 a
@@ -290,7 +290,7 @@ fn export(
 
 /// Saves each generated image under `data_dir/images/<folder>/`.
 pub fn save_images(folder: &str, stem: &str, images: &[String]) -> Vec<Result<String, String>> {
-    let Some(dir) = crate::config::paths::data_dir().map(|d| d.join("images").join(folder)) else {
+    let Some(dir) = crate::paths::data_dir().map(|d| d.join("images").join(folder)) else {
         return vec![Err("no data directory".into()); images.len()];
     };
     images
@@ -398,7 +398,7 @@ pub async fn run(mut app: App, client: ChatClient, opts: RunOptions) -> std::io:
                     s.path().display()
                 );
             }
-            if let Some(log) = crate::config::paths::state_dir() {
+            if let Some(log) = crate::paths::state_dir() {
                 eprintln!("orchat: details may be in the log under {}", log.display());
             }
         }));

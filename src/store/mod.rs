@@ -412,7 +412,7 @@ impl Default for StoreOptions {
 
 /// Where conversations are saved: `<data dir>/sessions.db`.
 pub fn default_path() -> Option<PathBuf> {
-    crate::config::paths::data_dir().map(|d| d.join("sessions.db"))
+    crate::paths::data_dir().map(|d| d.join("sessions.db"))
 }
 
 /// A fresh conversation id: 12 lowercase hex digits, random, so a short

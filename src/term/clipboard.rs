@@ -9,8 +9,6 @@
 //!   function (tests).
 //! - [`CopyOutcome`] and [`CopyOutcome::status`]`(what)`: the status-bar text.
 //! - [`osc52`]`(text) -> String`: the escape sequence.
-//! - [`code_blocks`]`(markdown) -> Vec<String>`: fenced code blocks' contents,
-//!   and [`next_index`] to cycle through them with one key.
 //!
 //! OSC 52 form: `ESC ] 52 ; c ; <base64 of the UTF-8 text> BEL`, i.e. the
 //! bytes `1b 5d` `52;c;` base64 (standard alphabet, padded) `07`. `c` selects
@@ -93,44 +91,5 @@ fn system_copy(text: &str) -> Result<(), String> {
     match guard.as_mut() {
         Some(cb) => cb.set_text(text).map_err(|e| e.to_string()),
         None => Err("no clipboard".into()),
-    }
-}
-
-/// The contents of every fenced code block, in order, each without its final
-/// newline. Indented code blocks are not included: they are rarely code one
-/// wants to copy (often quoted output).
-pub fn code_blocks(markdown: &str) -> Vec<String> {
-    use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
-    let mut blocks = Vec::new();
-    let mut current: Option<String> = None;
-    for ev in Parser::new(markdown) {
-        match ev {
-            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(_))) => current = Some(String::new()),
-            Event::Text(t) => {
-                if let Some(c) = current.as_mut() {
-                    c.push_str(&t);
-                }
-            }
-            Event::End(TagEnd::CodeBlock) => {
-                if let Some(mut c) = current.take() {
-                    if c.ends_with('\n') {
-                        c.pop();
-                    }
-                    blocks.push(c);
-                }
-            }
-            _ => {}
-        }
-    }
-    blocks
-}
-
-/// The next block to copy when one key cycles through `count` blocks:
-/// the first after `None`, wrapping after the last; `None` when there are none.
-pub fn next_index(count: usize, current: Option<usize>) -> Option<usize> {
-    match (count, current) {
-        (0, _) => None,
-        (_, None) => Some(0),
-        (n, Some(i)) => Some((i + 1) % n),
     }
 }

@@ -18,9 +18,9 @@ use ratatui::widgets::Paragraph;
 use crate::app::{App, Entry};
 use crate::chat::answer::{Answer, Status};
 use crate::chat::pricing::{Cost, CostKind, format_usd};
+use crate::config::theme::Theme;
 use crate::markdown::{self, MdStyles};
 use crate::text::sanitize;
-use crate::ui::theme::Theme;
 
 /// An entry's lines, and where its inline images go (drawn over blank lines
 /// reserved for them). The lines come in parts, so a streaming answer's

@@ -6,7 +6,6 @@ pub mod columns;
 pub mod conversation;
 pub mod images;
 pub mod overlays;
-pub mod theme;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -15,8 +14,8 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::app::{App, Mode};
 use crate::chat::pricing::format_usd_short as format_usd;
+use crate::config::theme::Theme;
 use crate::text::sanitize;
-use theme::Theme;
 
 pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
     let area = f.area();

@@ -10,11 +10,11 @@ use rust_decimal::Decimal;
 use crate::app::update::filtered_models;
 use crate::app::{App, PickerState, SessionsState};
 use crate::chat::pricing::{format_usd, per_million};
+use crate::config::theme::Theme;
 use crate::keymap;
 use crate::text::sanitize;
 use crate::ui::columns::{self, Column};
 use crate::ui::short_count;
-use crate::ui::theme::Theme;
 
 fn centered(area: Rect, w_pct: u16, h_pct: u16, min_w: u16, min_h: u16) -> Rect {
     let w = (area.width * w_pct / 100).max(min_w).min(area.width);

@@ -13,7 +13,7 @@ use orchat::server::{ServerHandle, ServerOptions};
 use rust_decimal::Decimal;
 use tempfile::TempDir;
 
-pub const DEFAULT_MODEL: &str = orchat::cli::DEFAULT_MODEL;
+pub const DEFAULT_MODEL: &str = orchat::config::DEFAULT_MODEL;
 pub const SENTINEL: &str = "sk-SENTINEL-123";
 
 /// The binary with its directories in a fresh temp dir and no key anywhere.
