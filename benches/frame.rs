@@ -22,6 +22,7 @@ use criterion::{BenchmarkId, Criterion, criterion_group};
 use orchat::api::sse::StreamEvent;
 use orchat::app::{App, Msg, update};
 use orchat::config::theme::Theme;
+use orchat::ui::View;
 
 const SIZES: [usize; 3] = [10, 1_000, 100_000];
 const W: u16 = 120;
@@ -32,6 +33,7 @@ const LIVE_SLACK: usize = 8 * 1024;
 
 struct Setup {
     app: App,
+    view: View,
     turn: u64,
     term: support::Term,
     theme: Theme,
@@ -46,6 +48,7 @@ impl Setup {
         let (app, turn) = support::conversation(messages, &live);
         let mut s = Setup {
             app,
+            view: View::new(),
             turn,
             term: support::terminal(W, H),
             theme: Theme::dark(),
@@ -73,19 +76,19 @@ impl Setup {
     }
 
     fn frame(&mut self) {
-        let (app, theme) = (&self.app, &self.theme);
+        let (app, view, theme) = (&self.app, &mut self.view, &self.theme);
         self.term
-            .draw(|f| orchat::ui::draw(f, app, theme))
+            .draw(|f| orchat::ui::draw(f, app, view, theme))
             .expect("draw");
     }
 
     /// Only the conversation pane (the status bar, input and hint left out).
     fn pane(&mut self) {
-        let (app, theme) = (&self.app, &self.theme);
+        let (app, view, theme) = (&self.app, &mut self.view, &self.theme);
         self.term
             .draw(|f| {
                 let area = f.area();
-                orchat::ui::conversation::draw(f, app, theme, area)
+                orchat::ui::conversation::draw(f, app, view, theme, area)
             })
             .expect("draw");
     }

@@ -15,4 +15,5 @@ pub mod server;
 pub mod store;
 pub mod term;
 pub mod text;
+pub mod time;
 pub mod ui;

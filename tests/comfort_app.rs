@@ -100,7 +100,8 @@ fn no_color_draws_without_any_colour() {
     );
     let plain = config("theme = \"dark\"\n").effective_theme(true);
     let mut t = Terminal::new(TestBackend::new(60, 16)).unwrap();
-    t.draw(|f| orchat::ui::draw(f, &app, &plain)).unwrap();
+    t.draw(|f| orchat::ui::draw(f, &app, &mut orchat::ui::View::new(), &plain))
+        .unwrap();
     let buf = t.backend().buffer();
     for cell in buf.content() {
         assert_eq!(
@@ -112,8 +113,15 @@ fn no_color_draws_without_any_colour() {
     }
     // The dark theme does colour the same screen (so the check above could fail).
     let mut t = Terminal::new(TestBackend::new(60, 16)).unwrap();
-    t.draw(|f| orchat::ui::draw(f, &app, &orchat::config::theme::Theme::dark()))
-        .unwrap();
+    t.draw(|f| {
+        orchat::ui::draw(
+            f,
+            &app,
+            &mut orchat::ui::View::new(),
+            &orchat::config::theme::Theme::dark(),
+        )
+    })
+    .unwrap();
     assert!(
         t.backend()
             .buffer()

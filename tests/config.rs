@@ -425,7 +425,7 @@ fn example_config_commented_settings_are_valid_too() {
         Some(Path::new("~/.local/state/orchat"))
     );
     assert!(c.providers["openrouter"].api_key_cmd.is_some());
-    assert_eq!(c.keys["copy_answer"], "alt+c");
+    assert_eq!(c.keys["copy_answer"].as_str(), Some("alt+c"));
 }
 
 #[test]
@@ -532,11 +532,11 @@ fn providers_from_tables() {
 fn key_bindings_are_parsed() {
     let c = Config::load_with(Some(&example()), &no_env).unwrap().config;
     let b = c.key_bindings();
-    assert!(b.contains(&(
-        "edit_in_editor".into(),
-        KeyModifiers::CONTROL,
-        KeyCode::Char('e')
-    )));
+    assert!(b.contains(&orchat::keymap::KeyOverride {
+        context: None,
+        action: orchat::keymap::Action::EditInEditor,
+        chord: (KeyModifiers::CONTROL, KeyCode::Char('e')),
+    }));
     assert_eq!(
         parse_chord("alt+enter"),
         Ok((KeyModifiers::ALT, KeyCode::Enter))
@@ -555,6 +555,86 @@ fn key_bindings_are_parsed() {
         msg.contains("keys.open_cost: \"F2\" is already bound to help"),
         "{msg}"
     );
+}
+
+/// `[keys.SCREEN]` tables and lists of chords: read into remappings of one
+/// screen; every mistake named at its key, in the user's words.
+#[test]
+fn screen_key_tables_and_lists_are_read_and_checked() {
+    use orchat::keymap::{Action, Context, KeyOverride};
+    let dir = tempfile::tempdir().unwrap();
+    let p = write_config(
+        &dir,
+        "[keys]\nattach = [\"f6\", \"ctrl+a\"]\n\n[keys.picker]\nclose = [\"esc\", \"ctrl+g\"]\nchoose = \"tab\"\n",
+    );
+    let b = Config::load_with(Some(&p), &no_env)
+        .unwrap()
+        .config
+        .key_bindings();
+    let want = |context, action, chord| KeyOverride {
+        context,
+        action,
+        chord,
+    };
+    for o in [
+        want(None, Action::Attach, (KeyModifiers::NONE, KeyCode::F(6))),
+        want(
+            None,
+            Action::Attach,
+            (KeyModifiers::CONTROL, KeyCode::Char('a')),
+        ),
+        want(
+            Some(Context::Picker),
+            Action::Close,
+            (KeyModifiers::NONE, KeyCode::Esc),
+        ),
+        want(
+            Some(Context::Picker),
+            Action::Close,
+            (KeyModifiers::CONTROL, KeyCode::Char('g')),
+        ),
+        want(
+            Some(Context::Picker),
+            Action::Choose,
+            (KeyModifiers::NONE, KeyCode::Tab),
+        ),
+    ] {
+        assert!(b.contains(&o), "{o:?} in {b:?}");
+    }
+    // A screen's table may give a chord another action than [keys] does
+    // there (that is what it is for), and chat's Ctrl+P may close the picker.
+    let p = write_config(
+        &dir,
+        "[keys]\nclose = \"ctrl+q\"\n[keys.picker]\nlist_down = \"ctrl+q\"\n",
+    );
+    assert!(Config::load_with(Some(&p), &no_env).is_ok());
+    for (text, want) in [
+        (
+            "[keys.pickr]\nclose = \"ctrl+g\"\n",
+            "keys.pickr: unknown screen \"pickr\"; did you mean \"picker\"?",
+        ),
+        (
+            "[keys.picker]\nsend = \"ctrl+g\"\n",
+            "keys.picker.send: send does nothing on the picker screen; it works on: chat",
+        ),
+        ("[keys.picker]\nclose = \"ctrl+\"\n", "keys.picker.close: "),
+        (
+            "[keys.sessions]\nclose = \"ctrl+g\"\nchoose = \"ctrl+g\"\n",
+            "keys.sessions.close: \"ctrl+g\" is already bound to choose",
+        ),
+        (
+            "[keys]\nsend = 3\n",
+            "keys.send: expected a key chord like \"ctrl+p\", a list of them",
+        ),
+        ("[keys]\nsend = []\n", "keys.send: expected a key chord"),
+    ] {
+        let p = write_config(&dir, text);
+        let msg = Config::load_with(Some(&p), &no_env)
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains(want), "{text}: {msg}");
+        assert_eq!(msg.lines().count(), 1, "{msg}");
+    }
 }
 
 // --- config show / check / path --------------------------------------------

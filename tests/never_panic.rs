@@ -142,7 +142,7 @@ fn any_text() -> impl Strategy<Value = String> {
 
 fn draw(app: &App, w: u16, h: u16) {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| orchat::ui::draw(f, app, &Theme::dark()))
+    t.draw(|f| orchat::ui::draw(f, app, &mut orchat::ui::View::new(), &Theme::dark()))
         .unwrap();
 }
 

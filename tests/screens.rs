@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{ctrl, key, new_app, screen, type_text};
+use common::{ctrl, key, new_app, screen, screen_in, type_text};
 use crossterm::event::KeyCode;
 use orchat::api::error::{ApiError, LimitScope, RateLimit};
 use orchat::api::sse::StreamEvent;
@@ -213,29 +213,31 @@ fn narrow_40x12() {
 #[test]
 fn scrolling_holds_the_view_while_text_streams_in() {
     let mut app = new_app();
+    // The view is kept from frame to frame, as the runtime keeps it.
+    let mut view = orchat::ui::View::new();
     for i in 0..30 {
         let t = start(&mut app, &format!("question {i}"));
         ev(&mut app, t, StreamEvent::Content(format!("answer {i}")));
         ev(&mut app, t, StreamEvent::Done);
         update(&mut app, Msg::Ended { turn: t });
     }
-    let bottom = screen(&app, 60, 16);
+    let bottom = screen_in(&app, &mut view, 60, 16);
     assert!(bottom.contains("answer 29"));
     update(&mut app, key(KeyCode::PageUp));
-    let up = screen(&app, 60, 16);
+    let up = screen_in(&app, &mut view, 60, 16);
     assert!(!up.contains("answer 29"), "{up}");
     // New text arrives while scrolled up: the view stays where it is.
     let t = start(&mut app, "more");
     update(&mut app, key(KeyCode::PageUp));
     // Compare the conversation pane only (the status bar and input title change).
     let pane = |s: String| s.lines().skip(1).take(11).collect::<Vec<_>>().join("\n");
-    let held = pane(screen(&app, 60, 16));
+    let held = pane(screen_in(&app, &mut view, 60, 16));
     ev(
         &mut app,
         t,
         StreamEvent::Content("streaming\nlines\n".repeat(5)),
     );
-    assert_eq!(pane(screen(&app, 60, 16)), held);
+    assert_eq!(pane(screen_in(&app, &mut view, 60, 16)), held);
     update(&mut app, ctrl('e'));
     update(
         &mut app,
@@ -244,5 +246,5 @@ fn scrolling_holds_the_view_while_text_streams_in() {
             crossterm::event::KeyModifiers::CONTROL,
         )),
     );
-    assert!(screen(&app, 60, 16).contains("lines"));
+    assert!(screen_in(&app, &mut view, 60, 16).contains("lines"));
 }

@@ -24,6 +24,7 @@ fn run(path: &Path, cmd: SessionsCommand, answer: Option<&str>) -> Run {
     let code = run_with(
         path,
         cmd,
+        &jiff::tz::TimeZone::UTC,
         &mut out,
         &mut err,
         input.as_mut().map(|c| c as &mut dyn std::io::BufRead),

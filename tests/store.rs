@@ -945,8 +945,13 @@ fn a_newer_schema_is_left_alone() {
 }
 
 #[test]
-fn the_default_path_is_in_the_data_dir() {
-    let p = store::default_path().expect("a data directory");
-    assert_eq!(p.file_name().unwrap(), "sessions.db");
-    assert_eq!(p.parent(), orchat::paths::data_dir().as_deref());
+fn the_store_and_images_live_in_the_data_dir() {
+    let dirs = orchat::paths::Dirs::under(std::path::Path::new("/x"));
+    let p = dirs.sessions_db().expect("a data directory");
+    assert_eq!(p, std::path::Path::new("/x/data/sessions.db"));
+    assert_eq!(
+        dirs.images("c1").unwrap(),
+        std::path::Path::new("/x/data/images/c1")
+    );
+    assert_eq!(orchat::paths::Dirs::default().sessions_db(), None);
 }

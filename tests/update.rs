@@ -63,8 +63,7 @@ fn picker_filters_moves_and_closes() {
     let mut app = new_app();
     update(&mut app, ctrl('p'));
     let Mode::Picker(p) = &app.mode else { panic!() };
-    let current =
-        &app.catalog.models[orchat::app::update::filtered_models(&app.catalog, "")[p.selected]];
+    let current = &app.catalog.models[orchat::app::filtered_models(&app.catalog, "")[p.selected]];
     assert_eq!(current.id, app.model, "opens on the current model");
     type_text(&mut app, "gemma");
     update(&mut app, key(KeyCode::Down));
@@ -76,12 +75,12 @@ fn picker_filters_moves_and_closes() {
     update(&mut app, key(KeyCode::Esc));
     assert_eq!(app.mode, Mode::Chat);
     assert_eq!(app.model, "google/gemini-2.5-flash", "Esc keeps the model");
-    let ids = orchat::app::update::filtered_models(&app.catalog, "pro25");
+    let ids = orchat::app::filtered_models(&app.catalog, "pro25");
     assert!(
         app.catalog.models[ids[0]].id.contains("pro"),
         "fuzzy: p-r-o…2-5 in order"
     );
-    assert!(orchat::app::update::filtered_models(&app.catalog, "zzzz").is_empty());
+    assert!(orchat::app::filtered_models(&app.catalog, "zzzz").is_empty());
 }
 
 #[test]

@@ -398,6 +398,9 @@ pub fn conversation(messages: usize, live: &str) -> (App, u64) {
     });
     app.next_turn = turn + 1;
     app.now_ms = 2_000;
+    // What `update` does after every message: the history's context
+    // estimate summed once, not in the first measured step.
+    app.settle_context();
     (app, turn)
 }
 

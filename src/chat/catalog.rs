@@ -290,13 +290,14 @@ pub async fn refresh(client: &crate::api::ChatClient, cache: Option<&Path>) -> O
 /// Where the live catalog of a provider at a base URL is cached: one file
 /// each (`models-aimlapi-3f2a9c1e.json`), so a provider whose list has no
 /// prices never replaces another's.
-pub fn cache_path(provider: &str, base_url: &str) -> Option<PathBuf> {
-    crate::paths::cache_dir().map(|d| d.join(cache_file_name(provider, base_url)))
+pub fn cache_path(cache_dir: &Path, provider: &str, base_url: &str) -> PathBuf {
+    cache_dir.join(cache_file_name(provider, base_url))
 }
 
-/// The cache file for a provider as configured.
-pub fn cache_for(p: &crate::api::Provider) -> Option<PathBuf> {
-    cache_path(&p.name, &p.base_url)
+/// The cache file for a provider as configured, in `cache_dir` (none
+/// without a cache directory).
+pub fn cache_for(cache_dir: Option<&Path>, p: &crate::api::Provider) -> Option<PathBuf> {
+    cache_dir.map(|d| cache_path(d, &p.name, &p.base_url))
 }
 
 /// `models-<provider>-<hash of the base URL>.json` (FNV-1a: stable across

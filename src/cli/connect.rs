@@ -102,7 +102,9 @@ pub async fn connect(cli: &Cli, cfg: &Config) -> Result<Connection, String> {
     // the local demo server serves the bundled catalog.
     let catalog = match demo {
         Some(_) => Catalog::bundled(),
-        None => Catalog::load(crate::chat::catalog::cache_for(&provider).as_deref()),
+        None => Catalog::load(
+            crate::chat::catalog::cache_for(cfg.cache_dir().as_deref(), &provider).as_deref(),
+        ),
     };
     let mut client_cfg = ClientConfig::new(provider, key);
     client_cfg.allow_insecure_http = cfg.allow_insecure_http;

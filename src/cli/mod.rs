@@ -2,10 +2,12 @@
 
 pub mod connect;
 pub mod doctor;
+pub mod fullscreen;
 pub mod logging;
 pub mod oneshot;
 pub mod sessions;
 pub mod shell;
+pub mod start;
 
 use std::path::PathBuf;
 

@@ -135,7 +135,7 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
     let _ = out.flush();
     drop(out);
 
-    let saved = save_images(&answer);
+    let saved = save_images(&answer, &cfg.dirs());
     let mut cost = answer.cost(&conn.catalog);
     let mut estimate = None;
     let openrouter = conn.client.config().provider.kind == crate::api::ProviderKind::OpenRouter;
@@ -292,11 +292,11 @@ fn json_for_terminal(json: &str) -> String {
 
 /// Saves generated images next to the other outputs (data dir/images) and
 /// returns their paths; bad image data is reported and skipped.
-fn save_images(answer: &Answer) -> Vec<std::path::PathBuf> {
+fn save_images(answer: &Answer, dirs: &crate::paths::Dirs) -> Vec<std::path::PathBuf> {
     if answer.images.is_empty() {
         return Vec::new();
     }
-    let Some(dir) = crate::paths::data_dir().map(|d| d.join("images").join("oneshot")) else {
+    let Some(dir) = dirs.images("oneshot") else {
         return Vec::new();
     };
     let stem = answer

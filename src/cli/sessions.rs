@@ -12,7 +12,7 @@ use clap::{Subcommand, ValueEnum};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::chat::pricing::format_usd;
-use crate::store::{Store, StoreError, export, format_utc};
+use crate::store::{Store, StoreError, export};
 use crate::text::sanitize;
 
 #[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
@@ -66,13 +66,14 @@ const USAGE: i32 = 2;
 /// stdout and stderr. Asks before deleting only when stdin is a terminal.
 pub fn run(store_path: &Path, cmd: SessionsCommand) -> i32 {
     let stdin = std::io::stdin();
+    let tz = crate::time::system_zone();
     let mut out = std::io::stdout().lock();
     let mut err = std::io::stderr().lock();
     if stdin.is_terminal() {
         let mut lock = stdin.lock();
-        run_with(store_path, cmd, &mut out, &mut err, Some(&mut lock))
+        run_with(store_path, cmd, &tz, &mut out, &mut err, Some(&mut lock))
     } else {
-        run_with(store_path, cmd, &mut out, &mut err, None)
+        run_with(store_path, cmd, &tz, &mut out, &mut err, None)
     }
 }
 
@@ -81,12 +82,14 @@ pub fn run(store_path: &Path, cmd: SessionsCommand) -> i32 {
 pub fn run_with(
     store_path: &Path,
     cmd: SessionsCommand,
+    tz: &jiff::tz::TimeZone,
     out: &mut dyn Write,
     err: &mut dyn Write,
     answers: Option<&mut dyn BufRead>,
 ) -> i32 {
     let mut cli = Cli {
         path: store_path,
+        tz,
         out,
         err,
     };
@@ -104,6 +107,8 @@ pub fn run_with(
 
 struct Cli<'a> {
     path: &'a Path,
+    /// The zone dates are listed in.
+    tz: &'a jiff::tz::TimeZone,
     out: &'a mut dyn Write,
     err: &'a mut dyn Write,
 }
@@ -174,16 +179,17 @@ impl Cli<'_> {
         // Columns line up whatever the ids' lengths; on a narrow terminal
         // the models go first, the cost never.
         use crate::ui::columns::{Column, plain};
+        let updated = format!("UPDATED{}", crate::time::zone_note(self.tz));
         let mut cols = [
             Column::new("ID", 8),
-            Column::new("UPDATED (UTC)", 6),
+            Column::new(&updated, 6),
             Column::new("TITLE", 9).flex_prose(),
             Column::new("MODELS", 4),
             Column::new("MSGS", 5).right(),
             Column::new("COST", 10).right(),
         ];
         for m in &metas {
-            let date = format_utc(m.updated_ms);
+            let date = crate::time::local_minute(m.updated_ms, self.tz);
             let title = if m.title.is_empty() {
                 "(untitled)"
             } else {
@@ -196,8 +202,7 @@ impl Cli<'_> {
             };
             let cells = [
                 sanitize(&m.id).into_owned(),
-                // "2025-01-31T09:05:07Z" → "2025-01-31 09:05"
-                date[..16].replace('T', " "),
+                date,
                 sanitize(&crate::text::preview(title, 60)).into_owned(),
                 sanitize(&m.models.join(", ")).into_owned(),
                 m.messages.to_string(),

@@ -1,17 +1,14 @@
 //! The layers: built-in defaults < the file < the environment < flags, and
 //! the checks a file must pass.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use crossterm::event::{KeyCode, KeyModifiers};
 use toml::de::{DeTable, DeValue};
 
 use super::errors::*;
 use super::secrets::*;
 use super::*;
-use crate::keymap::{key_actions, parse_chord};
 
 // ---------------------------------------------------------------------------
 // Loading
@@ -306,28 +303,10 @@ impl Config {
         }
         self.check_provider(&self.provider)
             .map_err(|m| (p(&["provider"]), m))?;
-        let mut seen: HashMap<(KeyModifiers, KeyCode), &str> = HashMap::new();
-        for (action, chord) in &self.keys {
-            let actions = key_actions();
-            if !actions.iter().any(|(a, _)| a == action) {
-                let names: Vec<&str> = actions.iter().map(|(a, _)| a.as_str()).collect();
-                let hint = match closest(action, &names) {
-                    Some(b) => format!("did you mean \"{b}\"?"),
-                    None => format!("expected one of {}", names.join(", ")),
-                };
-                return Err((
-                    p(&["keys", action]),
-                    format!("unknown action \"{action}\"; {hint}"),
-                ));
-            }
-            let parsed = parse_chord(chord).map_err(|m| (p(&["keys", action]), m))?;
-            if let Some(other) = seen.insert(parsed, action) {
-                return Err((
-                    p(&["keys", action]),
-                    format!("\"{chord}\" is already bound to {other}"),
-                ));
-            }
-        }
+        super::keys::key_overrides(&self.keys).map_err(|(at, m)| {
+            let at: Vec<&str> = at.iter().map(String::as_str).collect();
+            (p(&at), m)
+        })?;
         Ok(())
     }
 

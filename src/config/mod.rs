@@ -21,11 +21,11 @@
 
 mod command;
 mod errors;
+mod keys;
 mod load;
 mod secrets;
 pub mod theme;
 
-use crate::keymap::parse_chord;
 pub use command::{ConfigCommand, config_command, config_command_with, doctor_report};
 pub use errors::ConfigError;
 pub use load::{Flags, Loaded, PathOrigin, config_path};
@@ -36,7 +36,6 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crossterm::event::{KeyCode, KeyModifiers};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -96,9 +95,10 @@ pub struct Config {
     /// Allow sending a key over plain http to a host that is not this machine.
     pub allow_insecure_http: bool,
     pub budget: Budget,
-    /// Action name -> key chord ("ctrl+p", "f1", "alt+enter").
+    /// Action name -> key chord ("ctrl+p", "f1", "alt+enter"), or a
+    /// screen's name -> its own table of them (`[keys.picker]`); see `keys`.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub keys: BTreeMap<String, String>,
+    pub keys: BTreeMap<String, toml::Value>,
     pub paths: Paths,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub providers: BTreeMap<String, ProviderConfig>,
@@ -295,14 +295,10 @@ impl Config {
         (self.budget.per_conversation_usd, self.budget.per_day_usd)
     }
 
-    /// Remapped keys: (action name, modifiers, key), for the actions the
-    /// `[keys]` table names. Validated at load, so nothing is dropped here
-    /// unless the config was changed by hand afterwards.
-    pub fn key_bindings(&self) -> Vec<(String, KeyModifiers, KeyCode)> {
-        self.keys
-            .iter()
-            .filter_map(|(a, c)| parse_chord(c).ok().map(|(m, k)| (a.clone(), m, k)))
-            .collect()
+    /// The remappings `[keys]` asks for. Checked at load; a table changed
+    /// by hand afterwards that no longer reads remaps nothing.
+    pub fn key_bindings(&self) -> Vec<crate::keymap::KeyOverride> {
+        keys::key_overrides(&self.keys).unwrap_or_default()
     }
 
     /// The provider named `name`: a `[providers.NAME]` table (over the
@@ -353,6 +349,15 @@ impl Config {
         let p = self.provider_for(name)?;
         Ok(p.key_from_env()
             .map(|k| (k, p.key_env.clone().unwrap_or_default())))
+    }
+
+    /// The directories this run uses, each as below.
+    pub fn dirs(&self) -> crate::paths::Dirs {
+        crate::paths::Dirs {
+            data: self.data_dir(),
+            cache: self.cache_dir(),
+            state: self.state_dir(),
+        }
     }
 
     /// The data directory: `ORCHAT_DATA_DIR` > `[paths] data` > the platform's.

@@ -159,6 +159,12 @@ pub struct Theme {
     pub color: bool,
 }
 
+impl Default for Theme {
+    fn default() -> Theme {
+        Theme::dark()
+    }
+}
+
 impl Theme {
     pub fn dark() -> Theme {
         Theme {

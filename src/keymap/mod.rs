@@ -1,14 +1,90 @@
-//! Keys are data: each binding has an action and a description, and the help
-//! overlay is generated from the same table the key handling uses.
+//! Keys are data. Each screen (`Context`) has its own table of bindings,
+//! each with what it does (`tables::DEFAULTS`); the config's `[keys]` remaps
+//! any action by name. The app turns a key into an `Action` through the
+//! table of the screen in force before it acts on it, and every label that
+//! names a key (help, the hint line, hints in messages, overlay titles) is
+//! asked of the keymap in force, so a remapping shows everywhere.
+//!
+//! `commands` is the slash commands' one table: parsing, help and
+//! completion. `chords` parses and prints key chords.
 
 mod chords;
+pub mod commands;
+pub mod tables;
 
 pub use chords::{chord_label, parse_chord};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which table a key is looked up in: the screen that has the keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Context {
+    /// The input box.
+    Chat,
+    /// The conversation pane (after Tab).
+    Focus,
+    Picker,
+    Sessions,
+    Help,
+    Cost,
+    /// The attach prompt.
+    Attach,
+    /// A yes/no question.
+    Confirm,
+}
+
+impl Context {
+    /// Every screen, in the order help lists them.
+    pub const ALL: [Context; 8] = [
+        Context::Chat,
+        Context::Focus,
+        Context::Picker,
+        Context::Sessions,
+        Context::Attach,
+        Context::Confirm,
+        Context::Help,
+        Context::Cost,
+    ];
+
+    /// The screen's name in the config (`[keys.picker]`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Context::Chat => "chat",
+            Context::Focus => "conversation",
+            Context::Picker => "picker",
+            Context::Sessions => "sessions",
+            Context::Help => "help",
+            Context::Cost => "cost",
+            Context::Attach => "attach",
+            Context::Confirm => "confirm",
+        }
+    }
+
+    /// The screen a config name stands for.
+    pub fn by_name(name: &str) -> Option<Context> {
+        Context::ALL.into_iter().find(|c| c.name() == name)
+    }
+
+    /// How help titles this screen's keys.
+    pub fn title(self) -> &'static str {
+        match self {
+            Context::Chat => "chat",
+            Context::Focus => "conversation pane",
+            Context::Picker => "model picker",
+            Context::Sessions => "saved conversations",
+            Context::Help => "help",
+            Context::Cost => "cost panel",
+            Context::Attach => "attach prompt",
+            Context::Confirm => "questions",
+        }
+    }
+}
+
+/// What a key does. The config names an action in snake_case
+/// (`OpenPicker` is `open_picker`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
+    // The chat screen.
     Send,
     Newline,
     Stop,
@@ -33,277 +109,195 @@ pub enum Action {
     CopyCode,
     EditInEditor,
     FocusConversation,
+    // The conversation pane.
+    LineUp,
+    LineDown,
+    HalfPageUp,
+    HalfPageDown,
+    Top,
+    Bottom,
+    SelectPrev,
+    SelectNext,
+    CopySelected,
+    CopySelectedCode,
+    Unfocus,
+    // Lists and prompts.
+    ListUp,
+    ListDown,
+    ListPageUp,
+    ListPageDown,
+    Choose,
+    Close,
+    RenameSession,
+    DeleteSession,
+    // Questions.
+    Yes,
+    No,
+    PickAnother,
 }
 
-pub struct Binding {
-    pub keys: &'static [(KeyModifiers, KeyCode)],
-    pub label: &'static str,
+/// One remapping from the config: `action` on `chord`, on one screen
+/// (`[keys.picker] close = "ctrl+g"`) or, with no screen, on every screen
+/// the action is on (`[keys] close = "ctrl+g"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyOverride {
+    pub context: Option<Context>,
     pub action: Action,
-    pub description: &'static str,
+    pub chord: (KeyModifiers, KeyCode),
 }
 
-const NONE: KeyModifiers = KeyModifiers::NONE;
-const CTRL: KeyModifiers = KeyModifiers::CONTROL;
-const SHIFT: KeyModifiers = KeyModifiers::SHIFT;
-const ALT: KeyModifiers = KeyModifiers::ALT;
+impl KeyOverride {
+    /// The screens it applies to.
+    pub fn contexts(&self) -> Vec<Context> {
+        match self.context {
+            Some(c) => vec![c],
+            None => contexts_of(self.action),
+        }
+    }
+}
 
-/// The chat screen's keys, in the order help lists them.
-pub const CHAT: &[Binding] = &[
-    Binding {
-        keys: &[(NONE, KeyCode::Enter)],
-        label: "Enter",
-        action: Action::Send,
-        description: "send the message",
-    },
-    Binding {
-        keys: &[(SHIFT, KeyCode::Enter), (ALT, KeyCode::Enter)],
-        label: "Shift/Alt+Enter",
-        action: Action::Newline,
-        description: "new line in the message",
-    },
-    Binding {
-        keys: &[(NONE, KeyCode::Esc)],
-        label: "Esc",
-        action: Action::Stop,
-        description: "stop the answer (the partial text stays)",
-    },
-    Binding {
-        keys: &[(CTRL, KeyCode::Char('p'))],
-        label: "Ctrl+P",
-        action: Action::OpenPicker,
-        description: "choose the model (also /model)",
-    },
-    Binding {
-        keys: &[(CTRL, KeyCode::Char('o'))],
-        label: "Ctrl+O",
-        action: Action::OpenCost,
-        description: "cost per model (also /cost)",
-    },
-    Binding {
-        keys: &[(CTRL, KeyCode::Char('t'))],
-        label: "Ctrl+T",
-        action: Action::ToggleReasoning,
-        description: "show or fold reasoning",
-    },
-    Binding {
-        keys: &[(CTRL, KeyCode::Char('y'))],
-        label: "Ctrl+Y",
-        action: Action::AcceptOffer,
-        description: "take the offered model (the paid twin after a daily limit, an image reader) and send",
-    },
-    Binding {
-        keys: &[(NONE, KeyCode::F(2))],
-        label: "F2",
-        action: Action::Attach,
-        description: "attach an image: a file path or an https URL (also /attach)",
-    },
-    Binding {
-        keys: &[(NONE, KeyCode::F(3))],
-        label: "F3",
-        action: Action::Detach,
-        description: "remove the last attachment (also /detach [N])",
-    },
-    Binding {
-        keys: &[(CTRL, KeyCode::Char('s')), (NONE, KeyCode::F(5))],
-        label: "Ctrl+S / F5",
-        action: Action::Sessions,
-        description: "saved conversations: search, open, rename (Ctrl+R), delete (Ctrl+X)",
-    },
-    Binding {
-        keys: &[(CTRL, KeyCode::Char('k'))],
-        label: "Ctrl+K",
-        action: Action::CopyAnswer,
-        description: "copy the last answer (or the selected message) to the clipboard",
-    },
-    Binding {
-        keys: &[(CTRL, KeyCode::Char('b'))],
-        label: "Ctrl+B",
-        action: Action::CopyCode,
-        description: "copy a code block of the last answer; again for the next one",
-    },
-    Binding {
-        keys: &[(CTRL, KeyCode::Char('e'))],
-        label: "Ctrl+E",
-        action: Action::EditInEditor,
-        description: "compose the message in $VISUAL / $EDITOR",
-    },
-    Binding {
-        keys: &[(NONE, KeyCode::Tab)],
-        label: "Tab",
-        action: Action::FocusConversation,
-        description: "focus the conversation: j/k g/G Ctrl+U/Ctrl+D scroll, [ ] select, y copy, c code, Tab back",
-    },
-    Binding {
-        keys: &[(NONE, KeyCode::F(4))],
-        label: "F4",
-        action: Action::OpenImage,
-        description: "open the latest generated image in the system viewer",
-    },
-    Binding {
-        keys: &[(NONE, KeyCode::PageUp)],
-        label: "PgUp",
-        action: Action::ScrollUp,
-        description: "scroll up",
-    },
-    Binding {
-        keys: &[(NONE, KeyCode::PageDown)],
-        label: "PgDn",
-        action: Action::ScrollDown,
-        description: "scroll down",
-    },
-    Binding {
-        keys: &[(CTRL, KeyCode::Home)],
-        label: "Ctrl+Home",
-        action: Action::ScrollTop,
-        description: "scroll to the top",
-    },
-    Binding {
-        keys: &[(CTRL, KeyCode::End)],
-        label: "Ctrl+End",
-        action: Action::ScrollBottom,
-        description: "scroll to the bottom (follow new text)",
-    },
-    Binding {
-        keys: &[(NONE, KeyCode::Up)],
-        label: "Up",
-        action: Action::HistoryPrev,
-        description: "earlier prompt (when the box is empty)",
-    },
-    Binding {
-        keys: &[(NONE, KeyCode::Down)],
-        label: "Down",
-        action: Action::HistoryNext,
-        description: "later prompt (when recalling)",
-    },
-    Binding {
-        keys: &[(NONE, KeyCode::F(1)), (SHIFT, KeyCode::Char('?'))],
-        label: "F1 / ?",
-        action: Action::Help,
-        description: "this help (? when the box is empty)",
-    },
-    Binding {
-        keys: &[(CTRL, KeyCode::Char('c'))],
-        label: "Ctrl+C",
-        action: Action::Quit,
-        description: "stop the answer, or ask to quit",
-    },
-    Binding {
-        keys: &[(CTRL, KeyCode::Char('d'))],
-        label: "Ctrl+D",
-        action: Action::ForceQuit,
-        description: "quit",
-    },
-];
-
-/// Slash commands, for help and completion.
-pub const COMMANDS: &[(&str, &str)] = &[
-    (
-        "/model [ID]",
-        "choose the model (opens the picker without an id)",
-    ),
-    ("/system TEXT", "set the system prompt (empty clears it)"),
-    (
-        "/reasoning off|low|medium|high|N",
-        "reasoning effort or token budget",
-    ),
-    ("/attach PATH|URL", "attach an image to the next message"),
-    ("/sessions", "saved conversations (Ctrl+S)"),
-    (
-        "/budget [conversation|day] [AMOUNT|off]",
-        "show or set the spending caps",
-    ),
-    (
-        "/preset NAME",
-        "use a system prompt from the config's [presets]",
-    ),
-    ("/rename TITLE", "name this conversation"),
-    (
-        "/export [PATH] [--json]",
-        "write this conversation as Markdown or JSON",
-    ),
-    ("/detach [N]", "remove attachment N (all without N)"),
-    (
-        "/retry [MODEL]",
-        "regenerate the last answer, optionally with another model",
-    ),
-    ("/edit", "edit the last prompt and resend"),
-    ("/clear", "start a new conversation"),
-    ("/cost", "cost per model"),
-    ("/help", "keys and commands"),
-    ("/quit", "quit"),
-];
-
-/// The keys in force: the defaults above, with the config's remappings.
+/// The keys in force: the defaults, with the config's remappings.
 #[derive(Debug, Clone)]
 pub struct Keymap {
-    bindings: Vec<(KeyModifiers, KeyCode, Action)>,
+    bindings: Vec<(Context, KeyModifiers, KeyCode, Action)>,
 }
 
 impl Default for Keymap {
     fn default() -> Self {
         Keymap {
-            bindings: CHAT
+            bindings: tables::DEFAULTS
                 .iter()
-                .flat_map(|b| b.keys.iter().map(move |(m, c)| (*m, *c, b.action)))
+                .flat_map(|b| {
+                    b.keys
+                        .iter()
+                        .map(move |(m, c)| (b.context, *m, *c, b.action))
+                })
                 .collect(),
         }
     }
 }
 
 impl Keymap {
-    /// The defaults with `overrides` (action name, chord) applied: a
-    /// remapped action loses its default keys, and a chord taken by a
-    /// remapping no longer does what it did. Unknown names are skipped (the
-    /// config check reports them).
-    pub fn with_overrides(overrides: &[(String, KeyModifiers, KeyCode)]) -> Keymap {
+    /// The defaults with `overrides` applied. A remapped action loses its
+    /// default keys on the screens the remapping covers; a chord taken by a
+    /// remapping no longer does what it did there. Screen remappings come
+    /// after the global ones, so on their screen they win.
+    pub fn with_overrides(overrides: &[KeyOverride]) -> Keymap {
         let mut km = Keymap::default();
-        let mut remapped: Vec<Action> = Vec::new();
-        for (name, m, c) in overrides {
-            let Some(action) = CHAT
-                .iter()
-                .map(|b| b.action)
-                .find(|a| action_name(*a) == *name)
-            else {
-                continue;
-            };
-            if !remapped.contains(&action) {
-                km.bindings.retain(|(_, _, a)| *a != action);
-                remapped.push(action);
+        let global = overrides.iter().filter(|o| o.context.is_none());
+        let screen = overrides.iter().filter(|o| o.context.is_some());
+        // (screen, action, by a screen remapping): default keys already dropped.
+        let mut cleared: Vec<(Context, Action, bool)> = Vec::new();
+        for o in global.chain(screen) {
+            let by_screen = o.context.is_some();
+            let (m, c) = o.chord;
+            for ctx in o.contexts() {
+                if !cleared.contains(&(ctx, o.action, by_screen)) {
+                    km.bindings
+                        .retain(|(x, _, _, a)| !(*x == ctx && *a == o.action));
+                    cleared.push((ctx, o.action, by_screen));
+                }
+                km.bindings
+                    .retain(|(x, bm, bc, _)| !(*x == ctx && *bm == m && *bc == c));
+                km.bindings.push((ctx, m, c, o.action));
             }
-            km.bindings.retain(|(bm, bc, _)| !(bm == m && bc == c));
-            km.bindings.push((*m, *c, action));
         }
         km
     }
 
-    /// The action bound to a key. Terminals report Shift on some
+    /// The action a key does on a screen. Terminals report Shift on some
     /// characters ('?', 'G'), so a binding with Shift also matches without.
-    pub fn lookup(&self, key: &KeyEvent) -> Option<Action> {
+    pub fn action(&self, context: Context, key: &KeyEvent) -> Option<Action> {
         let mods = key.modifiers;
         self.bindings
             .iter()
-            .find(|(m, c, _)| {
-                *c == key.code
+            .find(|(x, m, c, _)| {
+                *x == context
+                    && *c == key.code
                     && (*m == mods
-                        || (*m == SHIFT && mods == NONE && matches!(c, KeyCode::Char(_))))
+                        || (*m == KeyModifiers::SHIFT
+                            && mods == KeyModifiers::NONE
+                            && matches!(c, KeyCode::Char(_))))
             })
-            .map(|(_, _, a)| *a)
+            .map(|(_, _, _, a)| *a)
     }
 
-    /// The keys for `action`, as help shows them ("Ctrl+P / F1").
+    /// The chat screen's action for a key (the app's global keys).
+    pub fn lookup(&self, key: &KeyEvent) -> Option<Action> {
+        self.action(Context::Chat, key)
+    }
+
+    /// Every key for `action`, as help shows them ("Ctrl+S / F5").
     pub fn label(&self, action: Action) -> String {
-        let labels: Vec<String> = self
-            .bindings
-            .iter()
-            .filter(|(_, _, a)| *a == action)
-            .map(|(m, c, _)| chord_label(*m, *c))
-            .collect();
+        self.labels_in(None, action)
+    }
+
+    /// The keys for `action` on one screen ("Esc").
+    pub fn label_in(&self, context: Context, action: Action) -> String {
+        self.labels_in(Some(context), action)
+    }
+
+    fn labels_in(&self, context: Option<Context>, action: Action) -> String {
+        let mut labels: Vec<String> = Vec::new();
+        for (x, m, c, a) in &self.bindings {
+            if *a == action && context.is_none_or(|ctx| ctx == *x) {
+                let l = chord_label(*m, *c);
+                if !labels.contains(&l) {
+                    labels.push(l);
+                }
+            }
+        }
         if labels.is_empty() {
             "(unbound)".to_string()
         } else {
             labels.join(" / ")
         }
     }
+
+    /// The first key for `action`, for hints in running text ("Ctrl+P").
+    pub fn key(&self, action: Action) -> String {
+        self.bindings
+            .iter()
+            .find(|(_, _, _, a)| *a == action)
+            .map_or_else(
+                || "(unbound)".to_string(),
+                |(_, m, c, _)| chord_label(*m, *c),
+            )
+    }
+
+    /// The first key for `action` on one screen.
+    pub fn key_in(&self, context: Context, action: Action) -> String {
+        self.bindings
+            .iter()
+            .find(|(x, _, _, a)| *x == context && *a == action)
+            .map_or_else(
+                || "(unbound)".to_string(),
+                |(_, m, c, _)| chord_label(*m, *c),
+            )
+    }
+
+    /// The bindings of a screen in force, with their descriptions, for help.
+    pub fn help_rows(&self, context: Context) -> Vec<(String, &'static str)> {
+        let mut rows: Vec<(String, &'static str)> = Vec::new();
+        for b in tables::DEFAULTS.iter().filter(|b| b.context == context) {
+            if rows.iter().any(|(_, d)| *d == b.description) {
+                continue;
+            }
+            rows.push((self.label_in(context, b.action), b.description));
+        }
+        rows
+    }
+}
+
+/// The screens an action is bound on by default (where it does something).
+pub fn contexts_of(action: Action) -> Vec<Context> {
+    let mut out = Vec::new();
+    for b in tables::DEFAULTS.iter().filter(|b| b.action == action) {
+        if !out.contains(&b.context) {
+            out.push(b.context);
+        }
+    }
+    out
 }
 
 /// `OpenPicker` -> `open_picker`: how the config names actions.
@@ -322,37 +316,23 @@ pub fn action_name(action: Action) -> String {
     name
 }
 
-/// Actions the app adds beyond the keymap's table (clipboard and editor),
-/// bindable before the keymap has entries for them.
-pub const EXTRA_ACTIONS: &[(&str, &str)] = &[
-    ("copy_answer", "copy the last answer"),
-    ("copy_code", "copy the next code block (cycles)"),
-    ("edit_in_editor", "compose the message in $VISUAL / $EDITOR"),
-];
-
-/// Every action `[keys]` may bind, with what it does: the keymap's actions
-/// (read from its table, so new ones are bindable at once) and
-/// [`EXTRA_ACTIONS`].
+/// Every action `[keys]` may bind, with what it does (its first
+/// description), in the order help lists them.
 pub fn key_actions() -> Vec<(String, &'static str)> {
     let mut all: Vec<(String, &'static str)> = Vec::new();
-    for b in CHAT {
+    for b in tables::DEFAULTS {
         let name = action_name(b.action);
         if !all.iter().any(|(n, _)| *n == name) {
             all.push((name, b.description));
         }
     }
-    for (name, what) in EXTRA_ACTIONS {
-        if !all.iter().any(|(n, _)| n == name) {
-            all.push((name.to_string(), what));
-        }
-    }
     all
 }
 
-/// The keymap action an action name stands for; `None` for
-/// [`EXTRA_ACTIONS`] the keymap has no variant for, and for unknown names.
+/// The action an action name stands for; `None` for unknown names.
 pub fn action_by_name(name: &str) -> Option<Action> {
-    CHAT.iter()
+    tables::DEFAULTS
+        .iter()
         .map(|b| b.action)
         .find(|a| action_name(*a) == name)
 }

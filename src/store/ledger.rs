@@ -178,5 +178,5 @@ impl Store {
 
 /// The UTC day of `ms` as `YYYY-MM-DD`, the key of the `:free` count.
 pub fn utc_day(ms: u64) -> String {
-    super::format_utc(ms).chars().take(10).collect()
+    crate::time::utc_day(ms)
 }

@@ -410,11 +410,6 @@ impl Default for StoreOptions {
     }
 }
 
-/// Where conversations are saved: `<data dir>/sessions.db`.
-pub fn default_path() -> Option<PathBuf> {
-    crate::paths::data_dir().map(|d| d.join("sessions.db"))
-}
-
 /// A fresh conversation id: 12 lowercase hex digits, random, so a short
 /// prefix is usually enough to name one.
 pub fn new_id() -> String {
@@ -428,33 +423,7 @@ pub fn now_ms() -> u64 {
         .map_or(0, |d| d.as_millis() as u64)
 }
 
-/// `2025-01-31T09:05:07Z` (UTC).
-pub fn format_utc(ms: u64) -> String {
-    let secs = ms / 1000;
-    let (y, mo, d) = civil_from_days((secs / 86_400) as i64);
-    let s = secs % 86_400;
-    format!(
-        "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        s / 3600,
-        s / 60 % 60,
-        s % 60
-    )
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's
-/// algorithm), so dates need no time-zone crate.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
+pub use crate::time::format_utc;
 
 /// The title a conversation gets from its first prompt: the first non-empty
 /// line, at most 80 characters.
@@ -951,14 +920,6 @@ fn message_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredMessage> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates_format_in_utc() {
-        assert_eq!(format_utc(0), "1970-01-01T00:00:00Z");
-        // 2024-02-29 12:34:56 UTC, a leap day.
-        assert_eq!(format_utc(1_709_210_096_000), "2024-02-29T12:34:56Z");
-        assert_eq!(format_utc(951_782_400_000), "2000-02-29T00:00:00Z");
-    }
 
     #[test]
     fn search_input_never_becomes_fts_syntax() {

@@ -1,5 +1,6 @@
 //! The terminal guard: raw mode, alternate screen, bracketed paste and mouse
-//! capture on; all of it undone on every way out (drop, error, panic).
+//! capture on; all of it undone on every way out (drop, error, and panics,
+//! through the process's one panic hook).
 
 use std::io::{self, Stdout, Write};
 
@@ -53,6 +54,7 @@ impl Write for FrameWriter {
 /// Restores the terminal when dropped.
 pub struct Guard {
     pub terminal: Term,
+    mouse: bool,
     /// The terminal was resized since the last frame. The viewport is fixed
     /// and only changed on a resize: ratatui's full-screen viewport asks the
     /// terminal its size before every frame, and crossterm answers by opening
@@ -60,14 +62,50 @@ pub struct Guard {
     size_stale: bool,
 }
 
-impl Guard {
-    /// Notes a resize event; the next `fit` takes the new size.
-    pub fn resized(&mut self) {
-        self.size_stale = true;
+impl crate::runtime::Screen<CrosstermBackend<FrameWriter>> for Guard {
+    fn terminal(&mut self) -> &mut Term {
+        &mut self.terminal
     }
 
+    /// Notes a resize; the next frame asks the terminal its size (the last
+    /// of several resize events is the one that counts).
+    fn resized(&mut self, _width: u16, _height: u16) -> io::Result<()> {
+        self.size_stale = true;
+        Ok(())
+    }
+
+    /// A frame in a synchronized update: the terminal shows whole frames,
+    /// never half of one.
+    fn draw(
+        &mut self,
+        app: &crate::app::App,
+        view: &mut crate::ui::View,
+        theme: &crate::config::theme::Theme,
+    ) -> io::Result<()> {
+        use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+        self.fit()?;
+        crossterm::queue!(self.terminal.backend_mut(), BeginSynchronizedUpdate)?;
+        self.terminal
+            .draw(|f| crate::ui::draw(f, app, view, theme))?;
+        crossterm::execute!(self.terminal.backend_mut(), EndSynchronizedUpdate)?;
+        Ok(())
+    }
+
+    fn suspend(&mut self) -> io::Result<()> {
+        restore();
+        Ok(())
+    }
+
+    fn resume(&mut self) -> io::Result<()> {
+        enter(self.mouse)?;
+        self.size_stale = true;
+        self.terminal.clear()
+    }
+}
+
+impl Guard {
     /// Fits the viewport to the terminal after a resize.
-    pub fn fit(&mut self) -> io::Result<()> {
+    fn fit(&mut self) -> io::Result<()> {
         if std::mem::take(&mut self.size_stale) {
             let area = screen_area()?;
             if area != self.terminal.get_frame().area() {
@@ -108,13 +146,24 @@ pub fn restore() {
     let _ = out.flush();
 }
 
-pub fn init(mouse: bool) -> io::Result<Guard> {
-    // A panic restores the terminal first, so its message is readable.
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        restore();
-        previous(info);
-    }));
+/// Installs the process's one panic hook, once (later calls do nothing):
+/// it restores the terminal first, so the panic's message is readable, prints
+/// it as Rust does, then runs `after` (orchat flushes the store there and
+/// says where the log is).
+pub fn install_panic_hook(after: impl Fn() + Send + Sync + 'static) {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(move || {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            restore();
+            previous(info);
+            after();
+        }));
+    });
+}
+
+/// Turns orchat's modes on.
+fn enter(mouse: bool) -> io::Result<()> {
     ACTIVE.store(true, std::sync::atomic::Ordering::SeqCst);
     enable_raw_mode()?;
     let mut out = io::stdout();
@@ -122,6 +171,14 @@ pub fn init(mouse: bool) -> io::Result<Guard> {
     if mouse {
         execute!(out, EnableMouseCapture)?;
     }
+    Ok(())
+}
+
+/// Takes the terminal: orchat's modes on, a fixed viewport of its size.
+/// Install the panic hook first (`install_panic_hook`), so a panic leaves
+/// the terminal as it was.
+pub fn init(mouse: bool) -> io::Result<Guard> {
+    enter(mouse)?;
     let viewport = Viewport::Fixed(screen_area()?);
     let mut terminal = Terminal::with_options(
         CrosstermBackend::new(FrameWriter::new()),
@@ -130,6 +187,7 @@ pub fn init(mouse: bool) -> io::Result<Guard> {
     terminal.clear()?;
     Ok(Guard {
         terminal,
+        mouse,
         size_stale: false,
     })
 }

@@ -5,7 +5,6 @@
 //! only, so a frame costs the same with 10 or 100,000 messages.
 
 use std::borrow::Cow;
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -19,8 +18,12 @@ use crate::app::{App, Entry};
 use crate::chat::answer::{Answer, Status};
 use crate::chat::pricing::{Cost, CostKind, format_usd};
 use crate::config::theme::Theme;
+use crate::keymap::Action;
 use crate::markdown::{self, MdStyles};
 use crate::text::sanitize;
+
+use super::images::ImageCache;
+use super::view::View;
 
 /// An entry's lines, and where its inline images go (drawn over blank lines
 /// reserved for them). The lines come in parts, so a streaming answer's
@@ -168,10 +171,22 @@ fn indent(l: Line<'static>) -> Line<'static> {
     Line::from(spans)
 }
 
+/// What rendering an entry may keep or reuse: the view's caches.
+pub(super) struct Caches<'v> {
+    pub cache: &'v mut Cache,
+    pub images: &'v mut ImageCache,
+}
+
 /// The streaming answer's markdown: settled blocks from the cache (indented
 /// once), then the blocks still open, rendered now.
-fn live_markdown(app: &App, turn: u64, raw: &str, width: u16, st: &MdStyles, out: &mut Out) {
-    let mut cache = app.render_cache.borrow_mut();
+fn live_markdown(
+    cache: &mut Cache,
+    turn: u64,
+    raw: &str,
+    width: u16,
+    st: &MdStyles,
+    out: &mut Out,
+) {
     let live = match &mut cache.live {
         Some(l) if l.turn == turn => l,
         slot => slot.insert(LiveMarkdown {
@@ -204,33 +219,32 @@ fn live_markdown(app: &App, turn: u64, raw: &str, width: u16, st: &MdStyles, out
 const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 /// The lines of entry `i` at `width`.
-fn entry_lines(app: &App, theme: &Theme, i: usize, width: u16) -> Lines {
+fn entry_lines(app: &App, theme: &Theme, c: &mut Caches, i: usize, width: u16) -> Lines {
     let selected = app.focus_conversation && app.selected == Some(i);
     let live = selected
         || matches!(&app.entries[i], Entry::Assistant { turn, .. }
         if app.pending.as_ref().is_some_and(|p| p.turn == *turn));
-    if !live {
-        let cache = app.render_cache.borrow();
-        if let Some(Some((w, r, lines))) = cache.slots.get(i)
-            && *w == width
-            && *r == app.show_reasoning
-        {
-            return lines.clone();
-        }
+    if !live
+        && let Some(Some((w, r, lines))) = c.cache.slots.get(i)
+        && *w == width
+        && *r == app.show_reasoning
+    {
+        return lines.clone();
     }
     let mut images = Vec::new();
-    let (mut parts, len) = render_entry(app, theme, &app.entries[i], width, &mut images).finish();
+    let (mut parts, len) =
+        render_entry(app, theme, c, &app.entries[i], width, &mut images).finish();
     if selected && let Some(first) = parts.first_mut().and_then(|p| Rc::make_mut(p).first_mut()) {
         // The selected message (for y / c) stands out by its first line.
         *first = std::mem::take(first).patch_style(theme.selected);
     }
     let lines: Lines = Rc::new(Rendered { parts, len, images });
     if !live {
-        let mut cache = app.render_cache.borrow_mut();
-        if cache.slots.len() <= i {
-            cache.slots.resize(i + 1, None);
+        let slots = &mut c.cache.slots;
+        if slots.len() <= i {
+            slots.resize(i + 1, None);
         }
-        cache.slots[i] = Some((width, app.show_reasoning, lines.clone()));
+        slots[i] = Some((width, app.show_reasoning, lines.clone()));
     }
     lines
 }
@@ -254,6 +268,7 @@ fn wrap_plain(text: &str, style: Style, width: u16, indent: &'static str) -> Vec
 fn render_entry(
     app: &App,
     theme: &Theme,
+    c: &mut Caches,
     e: &Entry,
     width: u16,
     slots: &mut Vec<ImageSlot>,
@@ -275,7 +290,10 @@ fn render_entry(
             if !answer.reasoning.is_empty() {
                 if app.show_reasoning {
                     out.push(Line::from(Span::styled(
-                        "  ┆ thinking (Ctrl+T folds)",
+                        format!(
+                            "  ┆ thinking ({} folds)",
+                            app.key_label(Action::ToggleReasoning)
+                        ),
                         theme.reasoning,
                     )));
                     out.extend(wrap_plain(
@@ -287,7 +305,7 @@ fn render_entry(
                 } else {
                     out.push(Line::from(Span::styled(
                         format!(
-                            "  ▸ thinking · {} tokens (Ctrl+T shows)",
+                            "  ▸ thinking · {} tokens ({} shows)",
                             answer
                                 .usage
                                 .as_ref()
@@ -295,7 +313,8 @@ fn render_entry(
                                 .filter(|n| *n > 0)
                                 .unwrap_or_else(|| crate::chat::pricing::estimate_tokens(
                                     &answer.reasoning
-                                ))
+                                )),
+                            app.key_label(Action::ToggleReasoning)
                         ),
                         theme.reasoning,
                     )));
@@ -307,17 +326,14 @@ fn render_entry(
                 let md_width = width.saturating_sub(2).max(1);
                 let st = theme.markdown();
                 if app.pending.as_ref().is_some_and(|p| p.turn == *turn) {
-                    live_markdown(app, *turn, &answer.text, md_width, &st, &mut out);
+                    live_markdown(c.cache, *turn, &answer.text, md_width, &st, &mut out);
                 } else {
                     let md = markdown::render(&sanitize(&answer.text), md_width, &st);
                     out.extend(md.into_iter().map(indent));
                 }
             }
             for (n, url) in answer.images.iter().enumerate() {
-                let proto = app
-                    .images
-                    .borrow_mut()
-                    .get(*turn, n, url, width.saturating_sub(2));
+                let proto = c.images.get(*turn, n, url, width.saturating_sub(2));
                 match proto {
                     Some(p) => {
                         slots.push(ImageSlot {
@@ -338,7 +354,12 @@ fn render_entry(
                     ))),
                 }
                 let saved = match answer.image_paths.get(n) {
-                    Some(Ok(path)) => format!("  saved: {path} (F4 opens)"),
+                    Some(Ok(path)) => {
+                        format!(
+                            "  saved: {path} ({} opens)",
+                            app.key_label(Action::OpenImage)
+                        )
+                    }
                     Some(Err(e)) => format!("  not saved: {e}"),
                     None => "  saving…".to_string(),
                 };
@@ -403,7 +424,10 @@ fn waiting_line(app: &App, theme: &Theme) -> Line<'static> {
         String::new()
     };
     Line::from(Span::styled(
-        format!("  {spin} waiting {secs:.1}s{limit} · Esc stops"),
+        format!(
+            "  {spin} waiting {secs:.1}s{limit} · {} stops",
+            app.key_label(Action::Stop)
+        ),
         theme.dim,
     ))
 }
@@ -418,9 +442,10 @@ fn silence_line(app: &App, turn: u64, theme: &Theme) -> Option<Line<'static>> {
     (silent >= SILENT_AFTER_MS).then(|| {
         Line::from(Span::styled(
             format!(
-                "  ⏸ silent for {}s · ends after {}s of silence · Esc stops and keeps the text",
+                "  ⏸ silent for {}s · ends after {}s of silence · {} stops and keeps the text",
                 silent / 1000,
-                app.idle_timeout_s
+                app.idle_timeout_s,
+                app.key_label(Action::Stop)
             ),
             theme.warn,
         ))
@@ -483,56 +508,32 @@ fn assistant_header(app: &App, theme: &Theme, a: &Answer, cost: Option<Cost>) ->
 
 /// Resolves the scroll request against real line heights and draws the
 /// visible lines.
-pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+pub fn draw(f: &mut Frame, app: &App, view: &mut View, theme: &Theme, area: Rect) {
     let width = area.width.max(1);
     let height = area.height as usize;
     let n = app.entries.len();
-    let mut view = app.view.borrow_mut();
-    view.height = area.height;
+    view.sync_epoch(app);
     if n == 0 || height == 0 {
-        drop(view);
         draw_empty(f, app, theme, area);
         return;
     }
+    let View {
+        scroll,
+        cache,
+        images,
+        ..
+    } = view;
+    let mut caches = Caches { cache, images };
     // Within a frame an entry is rendered at most once (the streaming
     // answer is not cached across frames, and heights and drawing both ask).
-    let memo: RefCell<HashMap<usize, Lines>> = RefCell::default();
-    let lines_of = |i: usize| -> Lines {
-        if let Some(l) = memo.borrow().get(&i) {
-            return Rc::clone(l);
-        }
-        let l = entry_lines(app, theme, i, width);
-        memo.borrow_mut().insert(i, Rc::clone(&l));
-        l
+    let mut memo: HashMap<usize, Lines> = HashMap::new();
+    let mut lines_of = |i: usize| -> Lines {
+        Rc::clone(
+            memo.entry(i)
+                .or_insert_with(|| entry_lines(app, theme, &mut caches, i, width)),
+        )
     };
-    let h = |i: usize| lines_of(i).len();
-
-    if view.to_top {
-        view.to_top = false;
-        view.anchor = Some((0, 0));
-    }
-    let delta = std::mem::take(&mut view.pending_scroll);
-    if delta != 0 {
-        let start = match view.anchor {
-            Some(a) => a,
-            None => bottom_anchor(n, height, &h),
-        };
-        view.anchor = Some(move_anchor(start, delta, n, &h));
-    }
-    // An anchor within a screen of the end means: follow the bottom.
-    if let Some(a) = view.anchor {
-        let mut below = 0usize;
-        let mut i = a.0;
-        while i < n && below < height + a.1 + 1 {
-            below += h(i);
-            i += 1;
-        }
-        if below.saturating_sub(a.1) <= height {
-            view.anchor = None;
-        }
-    }
-    let (ei, li) = view.anchor.unwrap_or_else(|| bottom_anchor(n, height, &h));
-    drop(view);
+    let (ei, li) = super::view::resolve(scroll, app, height, &mut |i| lines_of(i).len());
     // Walk forward from the first visible line over visible lines only.
     let mut lines = Vec::with_capacity(height);
     let mut images = Vec::new();
@@ -577,73 +578,15 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     }
 }
 
-/// The anchor that shows the last `height` lines.
-fn bottom_anchor(n: usize, height: usize, h: &dyn Fn(usize) -> usize) -> (usize, usize) {
-    let mut need = height;
-    let mut i = n;
-    while i > 0 {
-        i -= 1;
-        let hi = h(i);
-        if hi >= need {
-            return (i, hi - need);
-        }
-        need -= hi;
-    }
-    (0, 0)
-}
-
-fn move_anchor(
-    a: (usize, usize),
-    delta: i64,
-    n: usize,
-    h: &dyn Fn(usize) -> usize,
-) -> (usize, usize) {
-    let (mut i, mut l) = a;
-    if delta < 0 {
-        let mut left = (-delta) as usize;
-        while left > 0 {
-            if l >= left {
-                l -= left;
-                left = 0;
-            } else {
-                left -= l + 1;
-                if i == 0 {
-                    return (0, 0);
-                }
-                i -= 1;
-                l = h(i).saturating_sub(1);
-            }
-        }
-    } else {
-        let mut left = delta as usize;
-        while left > 0 && i < n {
-            let hi = h(i);
-            if l + left < hi {
-                l += left;
-                left = 0;
-            } else {
-                left -= hi - l;
-                i += 1;
-                l = 0;
-            }
-        }
-        if i >= n {
-            return (
-                n.saturating_sub(1),
-                h(n.saturating_sub(1)).saturating_sub(1),
-            );
-        }
-    }
-    (i, l)
-}
-
 fn draw_empty(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let mut lines = vec![
         Line::from(Span::styled("orchat", theme.assistant_label)),
         Line::from(Span::styled(
             format!(
-                "model {} · Ctrl+P to change · F1 for help",
-                sanitize(&app.model)
+                "model {} · {} to change · {} for help",
+                sanitize(&app.model),
+                app.key_label(Action::OpenPicker),
+                app.key_label(Action::Help)
             ),
             theme.dim,
         )),
@@ -698,15 +641,21 @@ mod tests {
             retry_at_ms: None,
             retry_reason: None,
         };
+        let mut view = View::new();
         for (cut, _) in text.char_indices().skip(1) {
             if let Entry::Assistant { answer, .. } = &mut app.entries[1] {
                 answer.text = text[..cut].to_string();
                 answer.status = Status::Streaming;
             }
             app.pending = Some(pending.clone());
+            let mut c = Caches {
+                cache: &mut view.cache,
+                images: &mut view.images,
+            };
             let live = lines_of(render_entry(
                 &app,
                 &theme,
+                &mut c,
                 &app.entries[1],
                 40,
                 &mut Vec::new(),
@@ -715,6 +664,7 @@ mod tests {
             let full = lines_of(render_entry(
                 &app,
                 &theme,
+                &mut c,
                 &app.entries[1],
                 40,
                 &mut Vec::new(),
@@ -722,8 +672,7 @@ mod tests {
             assert_eq!(live, full, "at byte {cut}");
         }
         assert!(
-            app.render_cache
-                .borrow()
+            view.cache
                 .live
                 .as_ref()
                 .is_some_and(|l| !l.md.settled().is_empty()),

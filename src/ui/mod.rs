@@ -6,6 +6,9 @@ pub mod columns;
 pub mod conversation;
 pub mod images;
 pub mod overlays;
+pub mod view;
+
+pub use view::View;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -15,9 +18,12 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use crate::app::{App, Mode};
 use crate::chat::pricing::format_usd_short as format_usd;
 use crate::config::theme::Theme;
+use crate::keymap::{Action, Context};
 use crate::text::sanitize;
 
-pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
+/// Draws the whole screen for `app`; `view` keeps what the screen
+/// remembers between frames (scroll, caches).
+pub fn draw(f: &mut Frame, app: &App, view: &mut View, theme: &Theme) {
     let area = f.area();
     let input_lines = app.input.lines().len().clamp(1, 6) as u16;
     let chips_height = u16::from(!app.attachments.is_empty());
@@ -30,7 +36,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
     ])
     .areas(area);
     draw_status(f, app, theme, status);
-    conversation::draw(f, app, theme, body);
+    conversation::draw(f, app, view, theme, body);
     draw_chips(f, app, theme, chips);
     draw_input(f, app, theme, input);
     draw_hint(f, app, theme, hint);
@@ -39,8 +45,8 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
         Mode::Picker(p) => overlays::picker(f, app, theme, p, area),
         Mode::Cost => overlays::cost(f, app, theme, area),
         Mode::Help => overlays::help(f, app, theme, area),
-        Mode::ConfirmQuit => overlays::confirm_quit(f, theme, area),
-        Mode::ConfirmSend { reason } => overlays::confirm_send(f, theme, reason, area),
+        Mode::ConfirmQuit => overlays::confirm_quit(f, app, theme, area),
+        Mode::ConfirmSend { reason } => overlays::confirm_send(f, app, theme, reason, area),
         Mode::ConfirmContext {
             needed,
             window,
@@ -192,11 +198,16 @@ fn draw_chips(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
 }
 
 fn draw_input(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let stop = || app.keymap.key_in(Context::Chat, Action::Stop);
     let title = match (&app.mode, &app.pending) {
-        (Mode::Attach { .. }, _) => " attach: a file path or https URL · Enter adds · Esc cancels ",
-        (_, Some(p)) if p.first_token_ms.is_none() => " waiting… (Esc stops) ",
-        (_, Some(_)) => " streaming… (Esc stops) ",
-        (_, None) => " message ",
+        (Mode::Attach { .. }, _) => format!(
+            " attach: a file path or https URL · {} adds · {} cancels ",
+            app.keymap.key_in(Context::Attach, Action::Choose),
+            app.keymap.key_in(Context::Attach, Action::Close)
+        ),
+        (_, Some(p)) if p.first_token_ms.is_none() => format!(" waiting… ({} stops) ", stop()),
+        (_, Some(_)) => format!(" streaming… ({} stops) ", stop()),
+        (_, None) => " message ".to_string(),
     };
     let focused = matches!(app.mode, Mode::Chat | Mode::Attach { .. });
     let block = Block::default()
@@ -215,10 +226,21 @@ fn draw_input(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
 fn draw_hint(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let text = match &app.flash {
         Some(msg) => Span::styled(format!(" {}", crate::text::preview(msg, 200)), theme.notice),
-        None => Span::styled(
-            " Enter send · Ctrl+P model · Ctrl+O cost · Esc stop · F1 help · Ctrl+C quit",
-            theme.hint,
-        ),
+        None => {
+            let k = |a| app.keymap.key_in(Context::Chat, a);
+            Span::styled(
+                format!(
+                    " {} send · {} model · {} cost · {} stop · {} help · {} quit",
+                    k(Action::Send),
+                    k(Action::OpenPicker),
+                    k(Action::OpenCost),
+                    k(Action::Stop),
+                    k(Action::Help),
+                    k(Action::Quit)
+                ),
+                theme.hint,
+            )
+        }
     };
     draw_lines(f.buffer_mut(), area, &[Line::from(text)]);
 }

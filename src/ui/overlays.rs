@@ -7,14 +7,18 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table};
 use rust_decimal::Decimal;
 
-use crate::app::update::filtered_models;
 use crate::app::{App, PickerState, SessionsState};
 use crate::chat::pricing::{format_usd, per_million};
 use crate::config::theme::Theme;
-use crate::keymap;
+use crate::keymap::{Action, Context};
 use crate::text::sanitize;
 use crate::ui::columns::{self, Column};
 use crate::ui::short_count;
+
+/// The key for `action` on `context`'s screen, as the keymap in force has it.
+fn key(app: &App, context: Context, action: Action) -> String {
+    app.keymap.key_in(context, action)
+}
 
 fn centered(area: Rect, w_pct: u16, h_pct: u16, min_w: u16, min_h: u16) -> Rect {
     let w = (area.width * w_pct / 100).max(min_w).min(area.width);
@@ -106,13 +110,12 @@ fn common_vendor<'a>(ids: impl Iterator<Item = &'a str>) -> Option<String> {
 
 pub fn picker(f: &mut Frame, app: &App, theme: &Theme, p: &PickerState, area: Rect) {
     let r = centered(area, 94, 86, 40, 10);
-    let inner = open_box(
-        f,
-        r,
-        area,
-        " model · type to filter · Enter choose · Esc close ",
-        theme,
+    let title = format!(
+        " model · type to filter · {} choose · {} close ",
+        key(app, Context::Picker, Action::Choose),
+        key(app, Context::Picker, Action::Close)
     );
+    let inner = open_box(f, r, area, &title, theme);
     let [filter_row, table_row] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
     f.render_widget(
@@ -123,7 +126,7 @@ pub fn picker(f: &mut Frame, app: &App, theme: &Theme, p: &PickerState, area: Re
         ])),
         filter_row,
     );
-    let matches = filtered_models(&app.catalog, &p.filter);
+    let matches = &p.matches;
     let (ctx_tokens, ctx_images) = app.context_estimate(&app.draft());
     let vendor = common_vendor(app.catalog.models.iter().map(|m| m.id.as_str()));
     let model_header = match &vendor {
@@ -141,7 +144,7 @@ pub fn picker(f: &mut Frame, app: &App, theme: &Theme, p: &PickerState, area: Re
         Column::new("send now", 9).right(),
     ];
     let mut fits_all = Vec::with_capacity(matches.len());
-    for &i in &matches {
+    for &i in matches {
         let m = &app.catalog.models[i];
         let fits = m.context_length == 0 || ctx_tokens <= m.context_length;
         fits_all.push(fits);
@@ -283,7 +286,11 @@ fn cost_columns(ledger: &crate::chat::pricing::Ledger, vendor: Option<&str>) -> 
 
 pub fn cost(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let r = centered(area, 96, 70, 40, 10);
-    let inner = open_box(f, r, area, " cost per model · Esc close ", theme);
+    let title = format!(
+        " cost per model · {} close ",
+        key(app, Context::Cost, Action::Close)
+    );
+    let inner = open_box(f, r, area, &title, theme);
     let ledger = &app.ledger;
     // Whole ids where there is room; the shared `google/` goes when the ids
     // would be cut.
@@ -361,7 +368,16 @@ pub fn cost(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     );
 }
 
-pub fn confirm_send(f: &mut Frame, theme: &Theme, reason: &str, area: Rect) {
+/// "y / n": the keys that answer a question.
+fn yes_no(app: &App) -> String {
+    format!(
+        "{} / {}",
+        key(app, Context::Confirm, Action::Yes),
+        key(app, Context::Confirm, Action::No)
+    )
+}
+
+pub fn confirm_send(f: &mut Frame, app: &App, theme: &Theme, reason: &str, area: Rect) {
     let r = centered(area, 70, 30, 30, 6);
     let r = Rect {
         height: r.height.min(6),
@@ -370,7 +386,7 @@ pub fn confirm_send(f: &mut Frame, theme: &Theme, reason: &str, area: Rect) {
     let inner = open_box(f, r, area, " over budget ", theme);
     let lines = vec![
         Line::from(Span::styled(reason.to_string(), theme.warn)),
-        Line::from("Send anyway?  y / n"),
+        Line::from(format!("Send anyway?  {}", yes_no(app))),
     ];
     f.render_widget(
         Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: true }),
@@ -405,14 +421,21 @@ pub fn confirm_context(
         Some(d) if d > app.sent_from => {
             let left_out = d - app.sent_from;
             lines.push(Line::from(format!(
-                "y  leave out the {left_out} oldest message{} and send",
+                "{}  leave out the {left_out} oldest message{} and send",
+                key(app, Context::Confirm, Action::Yes),
                 if left_out == 1 { "" } else { "s" }
             )));
         }
         _ => lines.push(Line::from("the draft alone is too long for it")),
     }
-    lines.push(Line::from("p  pick a model with a larger window"));
-    lines.push(Line::from("n  keep the draft, send nothing"));
+    lines.push(Line::from(format!(
+        "{}  pick a model with a larger window",
+        key(app, Context::Confirm, Action::PickAnother)
+    )));
+    lines.push(Line::from(format!(
+        "{}  keep the draft, send nothing",
+        key(app, Context::Confirm, Action::No)
+    )));
     f.render_widget(
         Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: true }),
         inner,
@@ -453,23 +476,35 @@ fn help_rows(
 
 pub fn help(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let r = centered(area, 86, 94, 40, 10);
-    let inner = open_box(
-        f,
-        r,
-        area,
-        " keys and commands · ↑↓ PgUp PgDn scroll · Esc close ",
-        theme,
+    let h = |a| key(app, Context::Help, a);
+    let title = format!(
+        " keys and commands · {} {} {} {} scroll · {} close ",
+        h(Action::ListUp),
+        h(Action::ListDown),
+        h(Action::ListPageUp),
+        h(Action::ListPageDown),
+        h(Action::Close)
     );
-    let keys: Vec<(String, &str)> = keymap::CHAT
+    let inner = open_box(f, r, area, &title, theme);
+    // Every screen's keys as the keymap in force has them, then the commands.
+    let mut lines = Vec::new();
+    for context in Context::ALL {
+        lines.push(Line::from(Span::styled(
+            format!("{} · [keys.{}]", context.title(), context.name()),
+            theme.dim,
+        )));
+        let rows = app.keymap.help_rows(context);
+        lines.extend(help_rows(&rows, theme.assistant_label, inner.width));
+        lines.push(Line::default());
+    }
+    let commands: Vec<(String, &str)> = crate::keymap::commands::COMMANDS
         .iter()
-        .map(|b| (app.keymap.label(b.action), b.description))
+        .map(|c| (c.usage.to_string(), c.description))
         .collect();
-    let commands: Vec<(String, &str)> = keymap::COMMANDS
-        .iter()
-        .map(|(c, d)| (c.to_string(), *d))
-        .collect();
-    let mut lines = help_rows(&keys, theme.assistant_label, inner.width);
-    lines.push(Line::default());
+    lines.push(Line::from(Span::styled(
+        "commands (Tab completes):",
+        theme.dim,
+    )));
     lines.extend(help_rows(&commands, theme.user_label, inner.width));
     let max_scroll = lines.len().saturating_sub(inner.height as usize) as u16;
     f.render_widget(
@@ -478,27 +513,32 @@ pub fn help(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     );
 }
 
-pub fn confirm_quit(f: &mut Frame, theme: &Theme, area: Rect) {
+pub fn confirm_quit(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let r = centered(area, 40, 20, 24, 3);
     let r = Rect { height: 3, ..r };
     let inner = open_box(f, r, area, " quit? ", theme);
-    f.render_widget(Paragraph::new("Quit orchat?  y / n"), inner);
+    f.render_widget(
+        Paragraph::new(format!("Quit orchat?  {}", yes_no(app))),
+        inner,
+    );
 }
 
 pub fn sessions(f: &mut Frame, app: &App, theme: &Theme, s: &SessionsState, area: Rect) {
     let r = centered(area, 94, 86, 40, 10);
-    let inner = open_box(
-        f,
-        r,
-        area,
-        " conversations · type to search · Enter open · Ctrl+R rename · Ctrl+X delete · Esc ",
-        theme,
+    let k = |a| key(app, Context::Sessions, a);
+    let title = format!(
+        " conversations · type to search · {} open · {} rename · {} delete · {} ",
+        k(Action::Choose),
+        k(Action::RenameSession),
+        k(Action::DeleteSession),
+        k(Action::Close)
     );
+    let inner = open_box(f, r, area, &title, theme);
     let [top, table_row] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
     let prompt = if s.confirm_delete {
         Line::from(Span::styled(
-            "delete the selected conversation? y / n",
+            format!("delete the selected conversation? {}", yes_no(app)),
             theme.warn,
         ))
     } else if let Some(t) = &s.renaming {
@@ -517,9 +557,10 @@ pub fn sessions(f: &mut Frame, app: &App, theme: &Theme, s: &SessionsState, area
         ])
     };
     f.render_widget(Paragraph::new(prompt), top);
+    let updated = format!("updated{}", crate::time::zone_note(&app.tz));
     let mut cols = [
         Column::new("", 11),
-        Column::new("updated (UTC)", 7),
+        Column::new(&updated, 7),
         Column::new("title", 9).flex_prose().min_width(16),
         Column::new("models", 4),
         Column::new("msgs", 5).right(),
@@ -538,10 +579,7 @@ pub fn sessions(f: &mut Frame, app: &App, theme: &Theme, s: &SessionsState, area
                 " "
             }
             .to_string(),
-            crate::store::format_utc(m.updated_ms)
-                .chars()
-                .take(16)
-                .collect::<String>(),
+            crate::time::local_minute(m.updated_ms, &app.tz),
             sanitize(&crate::text::preview(&title, 120)).into_owned(),
             sanitize(&crate::text::preview(
                 &m.models

@@ -40,8 +40,14 @@ pub fn new_app() -> App {
 /// The screen as text, drawn at a fixed size with the plain theme (no colour
 /// codes in snapshots; the layout is what is reviewed).
 pub fn screen(app: &App, w: u16, h: u16) -> String {
+    screen_in(app, &mut orchat::ui::View::new(), w, h)
+}
+
+/// The screen as `screen` draws it, with a view kept from frame to frame
+/// (scrolling, as the runtime keeps it).
+pub fn screen_in(app: &App, view: &mut orchat::ui::View, w: u16, h: u16) -> String {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| orchat::ui::draw(f, app, &Theme::dark()))
+    t.draw(|f| orchat::ui::draw(f, app, view, &Theme::dark()))
         .unwrap();
     let buf = t.backend().buffer().clone();
     let mut out = String::new();
@@ -89,7 +95,7 @@ impl Driver {
         let (tx, rx) = mpsc::unbounded_channel();
         Driver {
             app: new_app(),
-            fx: Effects::new(client, tx),
+            fx: Effects::new(client, tx).with_dirs(orchat::paths::Dirs::platform()),
             rx,
             server,
             start: Instant::now(),
@@ -157,7 +163,8 @@ impl Driver {
         let (tx, rx) = mpsc::unbounded_channel();
         Driver {
             app: new_app(),
-            fx: Effects::new(ChatClient::new(cfg).unwrap(), tx),
+            fx: Effects::new(ChatClient::new(cfg).unwrap(), tx)
+                .with_dirs(orchat::paths::Dirs::platform()),
             rx,
             server,
             start: Instant::now(),
@@ -170,7 +177,8 @@ impl Driver {
         let (tx, rx) = mpsc::unbounded_channel();
         Driver {
             app: new_app(),
-            fx: Effects::new(ChatClient::new(cfg).unwrap(), tx),
+            fx: Effects::new(ChatClient::new(cfg).unwrap(), tx)
+                .with_dirs(orchat::paths::Dirs::platform()),
             rx,
             server,
             start: Instant::now(),
@@ -194,7 +202,8 @@ impl Driver {
     pub fn use_server(&mut self) {
         let cfg = driver_config(&self.server.base_url());
         let (tx, rx) = mpsc::unbounded_channel();
-        self.fx = Effects::new(ChatClient::new(cfg).unwrap(), tx);
+        self.fx = Effects::new(ChatClient::new(cfg).unwrap(), tx)
+            .with_dirs(orchat::paths::Dirs::platform());
         self.rx = rx;
     }
 
@@ -275,7 +284,7 @@ pub fn frame_bytes(app: &App, w: u16, h: u16) -> Vec<u8> {
         crossterm::terminal::BeginSynchronizedUpdate
     )
     .unwrap();
-    t.draw(|f| orchat::ui::draw(f, app, &Theme::dark()))
+    t.draw(|f| orchat::ui::draw(f, app, &mut orchat::ui::View::new(), &Theme::dark()))
         .unwrap();
     crossterm::execute!(t.backend_mut(), crossterm::terminal::EndSynchronizedUpdate).unwrap();
     drop(t);

@@ -1,0 +1,81 @@
+//! What `update` asks the runtime to do, as data: requests to start and
+//! cancel, files to read and write, the store, the clipboard, the editor.
+//! Effects are only ever returned; every one that concerns a conversation
+//! names it.
+
+use crate::api::types::ChatRequest;
+
+/// A change to the saved copy of the current conversation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StoreOp {
+    Put(Box<crate::store::StoredMessage>),
+    /// A billed request for the ledger (or its settlement).
+    Charge(Box<crate::chat::pricing::Charge>),
+    /// One more request to a `:free` model on this UTC day.
+    CountFree(String),
+    /// Drop a conversation's messages from this sequence number on.
+    Truncate {
+        conversation: String,
+        from: u32,
+    },
+    Rename {
+        id: String,
+        title: String,
+    },
+    /// Delete a conversation (by id).
+    Delete(String),
+}
+
+/// What `update` asks the runtime to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Send `request`; its events come back tagged with `turn`.
+    Start {
+        turn: u64,
+        request: Box<ChatRequest>,
+    },
+    /// Abort the request for `turn` (drops the connection).
+    Cancel {
+        turn: u64,
+    },
+    /// Read and check an image file (or take a URL) to attach.
+    LoadAttachment(String),
+    /// Save generated images (data URLs) as files under the data directory,
+    /// in `images/<folder>/<stem>-<n>.<ext>`.
+    SaveImages {
+        turn: u64,
+        folder: String,
+        stem: String,
+        images: Vec<String>,
+    },
+    /// Open a file with the system viewer.
+    Open(String),
+    /// Put text on the clipboard (system, or OSC 52); `what` names it for the status line.
+    Copy {
+        text: String,
+        what: String,
+    },
+    /// Suspend the app and edit `draft` in $VISUAL / $EDITOR.
+    Edit(String),
+    /// Change the saved conversation (the runtime passes it to the store).
+    Store(StoreOp),
+    /// List saved conversations, filtered by a full-text query when not empty.
+    ListSessions(String),
+    /// Load a saved conversation into the app.
+    LoadSession(String),
+    /// Write a saved conversation to a file (Markdown, or JSON).
+    Export {
+        conversation: String,
+        path: Option<String>,
+        json: bool,
+    },
+    /// Ask OpenRouter what generation `generation_id` cost, until it knows
+    /// (about a minute); the answer comes back as `Msg::Settled`.
+    Settle {
+        charge_id: String,
+        generation_id: String,
+    },
+    /// Read the account (`/key`, `/credits`); it comes back as `Msg::Account`.
+    FetchAccount,
+    Quit,
+}

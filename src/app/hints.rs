@@ -1,0 +1,106 @@
+//! What to do next, in words: the entry for a failure (the provider's words
+//! and a hint), for an answer that ended short, and the short messages that
+//! name a key. Every key named here is asked of the keymap in force.
+
+use super::state::{App, Entry, Offer};
+use crate::api::error::{ApiError, LimitScope};
+use crate::chat::answer::{Answer, Status};
+use crate::chat::catalog::Model;
+use crate::keymap::Action;
+
+/// "an answer is still coming: Esc stops it".
+pub(super) fn still_coming(app: &App) -> String {
+    format!(
+        "an answer is still coming: {} stops it",
+        app.key_label(Action::Stop)
+    )
+}
+
+/// The error entry for a failed request, with what to do next. A daily limit
+/// on a `:free` model offers its paid twin (when the catalog has one).
+pub(super) fn error_entry(app: &mut App, err: &ApiError) -> Entry {
+    let picker = app.key_label(Action::OpenPicker);
+    let accept = app.key_label(Action::AcceptOffer);
+    let hint = match err {
+        ApiError::Auth { .. } => Some(match &app.key_env {
+            Some(var) => format!("set {var} (the key this provider reads) and restart"),
+            None => "check the key for this provider and restart".to_string(),
+        }),
+        ApiError::Credits { .. } => Some(format!("add credits, or {picker} to pick a free model")),
+        ApiError::NotFound { .. } => Some(format!("{picker} to pick another model")),
+        ApiError::ContextTooLong { .. } => Some(format!(
+            "/clear starts a new conversation; {picker} shows models with larger windows"
+        )),
+        ApiError::RateLimited(r) if r.scope == LimitScope::PerDay => {
+            // Only a twin the catalog has: one it lacks would be a 400.
+            let paid = Model::paid_variant(&app.model).filter(|p| app.catalog.get(p).is_some());
+            match paid {
+                Some(paid) => {
+                    app.offer = Some(Offer {
+                        model: paid.to_string(),
+                        resend: true,
+                    });
+                    Some(format!("{accept} switches to {paid} (paid) and resends"))
+                }
+                None if app.model.ends_with(":free") => Some(format!(
+                    "no paid twin of this model in the catalog: {picker} for another, or wait until tomorrow"
+                )),
+                None => Some("wait until tomorrow or add credits".to_string()),
+            }
+        }
+        ApiError::RateLimited(_) => Some(format!(
+            "still limited after retrying: wait a minute, or {picker} for another model"
+        )),
+        ApiError::Timeout(_) | ApiError::Network(_) | ApiError::Upstream { .. } => {
+            Some("/retry to try again".to_string())
+        }
+        _ => None,
+    };
+    Entry::Error {
+        text: crate::text::sanitize(&err.to_string()).into_owned(),
+        hint,
+    }
+}
+
+/// How an answer that did not simply complete ended, and what to do about
+/// it. `None` for a complete or stopped answer (the stop says itself).
+pub(super) fn ending_entry(app: &App, answer: &Answer) -> Option<Entry> {
+    let text = answer.error.clone()?;
+    let picker = app.key_label(Action::OpenPicker);
+    let hint = match answer.status {
+        Status::Complete | Status::Stopped | Status::Waiting | Status::Streaming => return None,
+        Status::CutShort if answer.spent_on_reasoning() => format!(
+            "/reasoning low (or a smaller token budget) leaves room for the answer, or raise max_tokens{}; /retry asks again",
+            limit_now(app)
+        ),
+        Status::CutShort => format!(
+            "raise max_tokens in the config (or ORCHAT_MAX_TOKENS){}, then /retry",
+            limit_now(app)
+        ),
+        Status::Blocked if answer.text.trim().is_empty() => {
+            format!("rephrase with /edit, or {picker} for another model")
+        }
+        Status::Blocked => {
+            format!("the text above is kept; rephrase with /edit, or {picker} for another model")
+        }
+        Status::Empty => {
+            format!("nothing to show: /retry asks again, or {picker} for another model")
+        }
+        Status::Incomplete | Status::Failed => "the text above is kept; /retry asks again".into(),
+    };
+    let text = match answer.status {
+        Status::Incomplete | Status::Failed => format!("answer incomplete: {text}"),
+        _ => text,
+    };
+    Some(Entry::Error {
+        text: crate::text::sanitize(&text).into_owned(),
+        hint: Some(hint),
+    })
+}
+
+fn limit_now(app: &App) -> String {
+    app.settings
+        .max_tokens
+        .map(|n| format!(" (now {n})"))
+        .unwrap_or_default()
+}

@@ -1,0 +1,79 @@
+//! Everything that happens to the app, as data: keys, pastes, the clock,
+//! stream events, and what the runtime's tasks report back.
+
+use crossterm::event::KeyEvent;
+
+use crate::api::error::ApiError;
+use crate::api::sse::StreamEvent;
+
+/// Everything that happens to the app.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    /// A key. `update` turns it into an `Action` through the table of the
+    /// screen in force (`keymap`), or types it.
+    Key(KeyEvent),
+    /// A key already turned into what it does.
+    Action(crate::keymap::Action),
+    Paste(String),
+    /// Mouse wheel: positive scrolls down.
+    Scroll(i32),
+    Resize,
+    /// The clock moved (milliseconds since the app started).
+    Tick(u64),
+    /// An event of the stream for `turn`.
+    Stream {
+        turn: u64,
+        event: StreamEvent,
+    },
+    /// The request for `turn` failed.
+    Failed {
+        turn: u64,
+        error: ApiError,
+    },
+    /// The stream for `turn` has no more events.
+    Ended {
+        turn: u64,
+    },
+    /// An attachment was loaded (or why it could not be).
+    Attached(Result<crate::chat::attach::Attachment, String>),
+    /// Generated images of `turn` were saved: a path, or why not, per image.
+    ImagesSaved {
+        turn: u64,
+        paths: Vec<Result<String, String>>,
+    },
+    /// Saved conversations for the browser (or why they could not be read).
+    Sessions(Result<Vec<SessionItem>, String>),
+    /// A saved conversation to show (or why it could not be loaded).
+    SessionLoaded(Result<LoadedSession, String>),
+    /// Saving stopped working: the reason, shown in the status bar.
+    SavingOff(String),
+    /// The editor returned the draft (or why it could not run).
+    Edited(Result<String, String>),
+    /// Something the runtime did, to say in the hint line.
+    Flash(String),
+    /// A fresher model catalog arrived.
+    Catalog(Box<crate::chat::catalog::Catalog>),
+    /// OpenRouter said what a charge really cost (`/generation`), USD.
+    Settled {
+        charge_id: String,
+        usd: rust_decimal::Decimal,
+    },
+    /// The account behind the key (`/key`, `/credits`).
+    Account(Box<crate::api::account::Account>),
+}
+
+/// A saved conversation, read back: its messages and its ledger.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LoadedSession {
+    pub id: String,
+    pub messages: Vec<crate::store::StoredMessage>,
+    pub charges: Vec<crate::chat::pricing::Charge>,
+}
+
+/// A saved conversation as the session browser lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionItem {
+    pub meta: crate::store::ConversationMeta,
+    /// Where a search matched, when listing a search.
+    pub snippet: Option<String>,
+}

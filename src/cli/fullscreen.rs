@@ -1,0 +1,130 @@
+//! The full-screen app from the command line: the app configured, the
+//! store opened (a failure turns saving off, it does not stop orchat), a
+//! saved conversation reopened (`--continue`, `--session`), today's spend
+//! and `:free` count read, then the runtime on the real terminal.
+
+use std::io::IsTerminal;
+
+use super::Cli;
+use super::connect::Connection;
+use super::oneshot::{EXIT_FAILED, EXIT_USAGE};
+use crate::app::App;
+use crate::config::Config;
+use crate::paths::Dirs;
+use crate::store::Store;
+
+/// Runs the app until the user quits; returns the exit code.
+pub async fn run(cli: &Cli, cfg: &Config, conn: Connection) -> i32 {
+    if !std::io::stdout().is_terminal() {
+        eprintln!("orchat: the full-screen app needs a terminal; use -p \"prompt\" for one answer");
+        return EXIT_USAGE;
+    }
+    let mut app = App::new(conn.catalog.clone(), &conn.provider_label(), &cfg.model);
+    app.configure(cfg);
+    // Dates in the user's time zone (tests keep App::new's UTC).
+    app.tz = crate::time::system_zone();
+    app.idle_timeout_s = conn.client.config().idle_timeout.as_secs();
+    app.key_env
+        .clone_from(&conn.client.config().provider.key_env);
+    app.openrouter = conn.client.config().provider.kind == crate::api::ProviderKind::OpenRouter;
+    let theme = cfg.effective_theme(cli.no_color);
+    let dirs = cfg.dirs();
+    let store = match open_store(&dirs) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            app.saving_off = Some(e);
+            None
+        }
+    };
+    app.conversation_id = crate::store::new_id();
+    if let Some(code) = resume(cli, store.as_ref(), &mut app) {
+        return code;
+    }
+    if let Some(s) = &store {
+        // Today's spend so far (UTC day), for the daily budget, and today's
+        // requests to `:free` models.
+        let now = crate::store::now_ms();
+        let midnight = now / 86_400_000 * 86_400_000;
+        app.budget.spent_before = s.spent_since(midnight).unwrap_or_default();
+        app.free_day = crate::store::utc_day(now);
+        app.free_today = s.free_requests(&app.free_day).unwrap_or_default();
+    }
+    let client = conn.client.clone();
+    let opts = crate::runtime::RunOptions {
+        theme,
+        mouse: cfg.mouse && !cli.no_mouse,
+        // With a key, the live model list replaces the bundled one in the background.
+        refresh_catalog: conn.demo.is_none() && conn.client.config().key.is_some(),
+        store,
+        dirs,
+        // A test hook for the terminal-restore tests: panic once the app is up.
+        panic_after_first_frame: std::env::var_os("ORCHAT_TEST_PANIC").is_some(),
+        ..Default::default()
+    };
+    match crate::runtime::run_terminal(app, client, opts).await {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("orchat: terminal error: {e}");
+            EXIT_FAILED
+        }
+    }
+}
+
+/// Opens the session store; a failure turns saving off (said in the status
+/// bar), it does not stop orchat.
+fn open_store(dirs: &Dirs) -> Result<Store, String> {
+    let path = dirs.sessions_db().ok_or("no data directory")?;
+    Store::open(&path).map_err(|e| e.to_string())
+}
+
+/// `--continue` / `--session ID`: loads the conversation into the app.
+/// Returns an exit code when it cannot.
+fn resume(cli: &Cli, store: Option<&Store>, app: &mut App) -> Option<i32> {
+    if !cli.continue_last && cli.session.is_none() {
+        return None;
+    }
+    let Some(store) = store else {
+        eprintln!(
+            "orchat: cannot reopen a conversation: {}",
+            app.saving_off.as_deref().unwrap_or("saving is off")
+        );
+        return Some(EXIT_FAILED);
+    };
+    let id = match &cli.session {
+        Some(prefix) => match store.ids_with_prefix(prefix) {
+            Ok(ids) if ids.len() == 1 => ids[0].clone(),
+            Ok(ids) if ids.is_empty() => {
+                eprintln!(
+                    "orchat: no saved conversation {prefix} (orchat sessions list shows them)"
+                );
+                return Some(EXIT_FAILED);
+            }
+            Ok(_) => {
+                eprintln!("orchat: {prefix} matches several conversations; give more of the id");
+                return Some(EXIT_USAGE);
+            }
+            Err(e) => {
+                eprintln!("orchat: {e}");
+                return Some(EXIT_FAILED);
+            }
+        },
+        None => match store.last_id() {
+            Ok(Some(id)) => id,
+            Ok(None) => return None, // Nothing saved yet: a new conversation.
+            Err(e) => {
+                eprintln!("orchat: {e}");
+                return Some(EXIT_FAILED);
+            }
+        },
+    };
+    match crate::runtime::load_session(store, &id) {
+        Ok(saved) => {
+            app.restore(&saved);
+            None
+        }
+        Err(e) => {
+            eprintln!("orchat: {e}");
+            Some(EXIT_FAILED)
+        }
+    }
+}

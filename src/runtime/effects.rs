@@ -1,0 +1,349 @@
+//! Effect handlers: what `update` asks for, carried out. Requests and
+//! settlements are tasks on the runtime; files, the store and the clipboard
+//! go to the blocking pool; everything comes back as a `Msg` on the channel.
+//! Quitting and editing a draft need the loop (and the terminal), so they
+//! are handed back to it.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use tokio::sync::mpsc;
+
+use crate::api::ChatClient;
+use crate::app::{Effect, Msg, SessionItem, StoreOp};
+use crate::paths::Dirs;
+use crate::store::Store;
+
+/// What the effects of one message ask of the loop itself.
+#[derive(Debug, Default, PartialEq)]
+pub struct LoopRequest {
+    pub quit: bool,
+    /// A draft to edit in $VISUAL / $EDITOR: the loop lends it the terminal.
+    pub edit: Option<String>,
+}
+
+impl LoopRequest {
+    /// Both requests, the later edit winning.
+    pub fn merge(&mut self, other: LoopRequest) {
+        self.quit |= other.quit;
+        if other.edit.is_some() {
+            self.edit = other.edit;
+        }
+    }
+}
+
+/// Carries out effects: spawns a task per request that sends its events
+/// back as messages tagged with the turn, and aborts it on cancel.
+pub struct Effects {
+    client: ChatClient,
+    tx: mpsc::UnboundedSender<Msg>,
+    tasks: HashMap<u64, tokio::task::AbortHandle>,
+    /// The session store; `None` when saving is off.
+    store: Option<Store>,
+    /// Where generated images are saved (`None`: they are not).
+    dirs: Dirs,
+    saving_reported: bool,
+    /// Signalled when a request's stream ends, so the loop draws the end of
+    /// an answer at once instead of at the next stream frame.
+    pub(super) ended: std::sync::Arc<tokio::sync::Notify>,
+    /// The waits between asks for a settlement (`/generation`).
+    pub settle_waits: Vec<Duration>,
+}
+
+impl Effects {
+    pub fn new(client: ChatClient, tx: mpsc::UnboundedSender<Msg>) -> Effects {
+        Effects {
+            client,
+            tx,
+            tasks: HashMap::new(),
+            store: None,
+            dirs: Dirs::default(),
+            saving_reported: false,
+            ended: Default::default(),
+            settle_waits: crate::api::account::SETTLE_WAITS.to_vec(),
+        }
+    }
+
+    /// Saves through `store` from now on.
+    pub fn with_store(mut self, store: Option<Store>) -> Effects {
+        self.store = store;
+        self
+    }
+
+    pub fn set_store(&mut self, store: Option<Store>) {
+        self.store = store;
+    }
+
+    /// Saves generated images under `dirs.data` from now on.
+    pub fn with_dirs(mut self, dirs: Dirs) -> Effects {
+        self.dirs = dirs;
+        self
+    }
+
+    pub fn store(&self) -> Option<&Store> {
+        self.store.as_ref()
+    }
+
+    /// Tells the app once when saving stops working.
+    fn check_store_health(&mut self) {
+        if self.saving_reported {
+            return;
+        }
+        if let Some(why) = self.store.as_ref().and_then(Store::health) {
+            self.saving_reported = true;
+            let _ = self.tx.send(Msg::SavingOff(why));
+        }
+    }
+
+    /// Runs the effects, except the two that need the loop: what they ask
+    /// (quit, edit a draft) is returned.
+    pub fn run(&mut self, effects: Vec<Effect>) -> LoopRequest {
+        let mut asked = LoopRequest::default();
+        for e in effects {
+            match e {
+                Effect::Start { turn, request } => {
+                    let mut stream = self.client.send(*request);
+                    let tx = self.tx.clone();
+                    let ended = self.ended.clone();
+                    let task = tokio::spawn(async move {
+                        while let Some(ev) = stream.next().await {
+                            let msg = match ev {
+                                Ok(event) => Msg::Stream { turn, event },
+                                Err(error) => Msg::Failed { turn, error },
+                            };
+                            if tx.send(msg).is_err() {
+                                return;
+                            }
+                        }
+                        let _ = tx.send(Msg::Ended { turn });
+                        ended.notify_one();
+                    });
+                    self.tasks.retain(|_, t| !t.is_finished());
+                    self.tasks.insert(turn, task.abort_handle());
+                }
+                Effect::Cancel { turn } => {
+                    // Aborting drops the stream, which closes the connection.
+                    if let Some(t) = self.tasks.remove(&turn) {
+                        t.abort();
+                    }
+                }
+                Effect::LoadAttachment(arg) => {
+                    // File IO off the UI thread: a big file must not freeze the screen.
+                    let tx = self.tx.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let _ = tx.send(Msg::Attached(crate::chat::attach::load(&arg)));
+                    });
+                }
+                Effect::SaveImages {
+                    turn,
+                    folder,
+                    stem,
+                    images,
+                } => {
+                    let (tx, dir) = (self.tx.clone(), self.dirs.images(&folder));
+                    tokio::task::spawn_blocking(move || {
+                        let paths = save_images(dir.as_deref(), &stem, &images);
+                        let _ = tx.send(Msg::ImagesSaved { turn, paths });
+                    });
+                }
+                Effect::Open(path) => open_with_system_viewer(&path),
+                Effect::Store(op) => {
+                    if let Some(store) = &self.store {
+                        match op {
+                            StoreOp::Put(m) => store.put_message(*m),
+                            StoreOp::Charge(c) => store.put_charge(*c),
+                            StoreOp::CountFree(day) => store.count_free_request(&day),
+                            StoreOp::Truncate { conversation, from } => {
+                                store.truncate(&conversation, from)
+                            }
+                            StoreOp::Rename { id, title } => store.rename(&id, &title),
+                            StoreOp::Delete(id) => store.delete(&id),
+                        }
+                    }
+                    self.check_store_health();
+                }
+                Effect::Settle {
+                    charge_id,
+                    generation_id,
+                } => {
+                    let (client, tx) = (self.client.clone(), self.tx.clone());
+                    let waits = self.settle_waits.clone();
+                    tokio::spawn(async move {
+                        if let Some(usd) = client.settle(&generation_id, &waits).await {
+                            let _ = tx.send(Msg::Settled { charge_id, usd });
+                        }
+                    });
+                }
+                Effect::FetchAccount => {
+                    let (client, tx) = (self.client.clone(), self.tx.clone());
+                    tokio::spawn(async move {
+                        match client.account().await {
+                            Ok(a) => {
+                                let _ = tx.send(Msg::Account(Box::new(a)));
+                            }
+                            Err(e) => tracing::info!(error = %e, "cannot read the account"),
+                        }
+                    });
+                }
+                Effect::ListSessions(query) => {
+                    let (store, tx) = (self.store.clone(), self.tx.clone());
+                    tokio::task::spawn_blocking(move || {
+                        let _ = tx.send(Msg::Sessions(list_sessions(store.as_ref(), &query)));
+                    });
+                }
+                Effect::LoadSession(id) => {
+                    let (store, tx) = (self.store.clone(), self.tx.clone());
+                    tokio::task::spawn_blocking(move || {
+                        let result = match &store {
+                            None => Err("saving is off".to_string()),
+                            Some(s) => {
+                                s.flush();
+                                load_session(s, &id)
+                            }
+                        };
+                        let _ = tx.send(Msg::SessionLoaded(result));
+                    });
+                }
+                Effect::Export {
+                    conversation,
+                    path,
+                    json,
+                } => {
+                    let (store, tx) = (self.store.clone(), self.tx.clone());
+                    tokio::task::spawn_blocking(move || {
+                        let text = match export(store.as_ref(), &conversation, path, json) {
+                            Ok(p) => format!("exported to {p}"),
+                            Err(e) => format!("export failed: {e}"),
+                        };
+                        let _ = tx.send(Msg::Flash(text));
+                    });
+                }
+                Effect::Copy { text, what } => {
+                    let mut out = std::io::stdout();
+                    let msg = match crate::term::clipboard::copy(&text, &mut out) {
+                        Ok(how) => how.status(&what),
+                        Err(e) => format!("could not copy: {e}"),
+                    };
+                    let _ = std::io::Write::flush(&mut out);
+                    let _ = self.tx.send(Msg::Flash(msg));
+                }
+                Effect::Edit(draft) => asked.edit = Some(draft),
+                Effect::Quit => asked.quit = true,
+            }
+        }
+        asked
+    }
+
+    pub fn cancel_all(&mut self) {
+        for (_, t) in self.tasks.drain() {
+            t.abort();
+        }
+    }
+}
+
+/// Saved conversations, all or those matching a full-text query.
+fn list_sessions(store: Option<&Store>, query: &str) -> Result<Vec<SessionItem>, String> {
+    let store = store.ok_or("saving is off: no saved conversations")?;
+    store.flush();
+    let metas = store.list().map_err(|e| e.to_string())?;
+    if query.trim().is_empty() {
+        return Ok(metas
+            .into_iter()
+            .map(|meta| SessionItem {
+                meta,
+                snippet: None,
+            })
+            .collect());
+    }
+    let hits = store.search(query).map_err(|e| e.to_string())?;
+    let mut items: Vec<SessionItem> = Vec::new();
+    for h in hits {
+        if items.iter().any(|i| i.meta.id == h.conversation_id) {
+            continue; // One row per conversation: its best match.
+        }
+        if let Some(meta) = metas.iter().find(|m| m.id == h.conversation_id) {
+            items.push(SessionItem {
+                meta: meta.clone(),
+                snippet: Some(h.snippet),
+            });
+        }
+    }
+    Ok(items)
+}
+
+/// Writes conversation `id` to `path` (default: `orchat-<id>.md` or `.json`
+/// in the current directory). Returns the path written.
+fn export(
+    store: Option<&Store>,
+    id: &str,
+    path: Option<String>,
+    json: bool,
+) -> Result<String, String> {
+    let store = store.ok_or("saving is off, so there is nothing saved to export")?;
+    store.flush();
+    let (meta, msgs) = store
+        .load(id)
+        .map_err(|e| e.to_string())?
+        .ok_or("this conversation has no saved messages yet")?;
+    let text = if json {
+        crate::store::export::json(&meta, &msgs)
+    } else {
+        crate::store::export::markdown(&meta, &msgs)
+    };
+    let path = path.unwrap_or_else(|| format!("orchat-{id}.{}", if json { "json" } else { "md" }));
+    std::fs::write(&path, text).map_err(|e| format!("cannot write {path}: {e}"))?;
+    Ok(path)
+}
+
+/// Saves each generated image in `dir` (a conversation's image folder).
+pub fn save_images(
+    dir: Option<&std::path::Path>,
+    stem: &str,
+    images: &[String],
+) -> Vec<Result<String, String>> {
+    let Some(dir) = dir else {
+        return vec![Err("no data directory".into()); images.len()];
+    };
+    images
+        .iter()
+        .enumerate()
+        .map(|(n, url)| {
+            crate::chat::images::save_data_url(url, dir, &format!("{stem}-{}", n + 1))
+                .map(|p| p.display().to_string())
+        })
+        .collect()
+}
+
+/// Hands a file to the desktop's viewer (xdg-open, or open on macOS),
+/// detached, with its output discarded so it cannot draw over the app.
+fn open_with_system_viewer(path: &str) {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    let result = std::process::Command::new(opener)
+        .arg(path)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    if let Err(e) = result {
+        tracing::info!(error = %e, "cannot start {opener}");
+    }
+}
+
+/// A saved conversation with its ledger, for the app.
+pub fn load_session(store: &Store, id: &str) -> Result<crate::app::LoadedSession, String> {
+    let (_, messages) = store
+        .load(id)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no conversation {id}"))?;
+    let charges = store.charges(id).map_err(|e| e.to_string())?;
+    Ok(crate::app::LoadedSession {
+        id: id.to_string(),
+        messages,
+        charges,
+    })
+}

@@ -1,0 +1,163 @@
+//! What the screen remembers between frames, owned by the runtime beside the
+//! app: where the conversation pane is scrolled to, the scroll requests
+//! already applied, wrapped lines and encoded images. `update` never sees
+//! it; it asks for scrolling through `App::scroll` (running totals) and for
+//! fresh renderings through `App::render_epoch`, and the view takes what
+//! changed at the next frame.
+
+use crate::app::{App, Jump, ScrollRequest};
+
+use super::conversation::Cache;
+use super::images::ImageCache;
+
+/// The first visible line of the conversation pane: (entry index, line
+/// within the entry). `None` follows the bottom.
+pub(super) type Anchor = Option<(usize, usize)>;
+
+/// The conversation pane's scroll: where it is, and which of the app's
+/// requests it has taken.
+#[derive(Default)]
+pub(super) struct Scroll {
+    anchor: Anchor,
+    /// The app's scroll request as of the last frame.
+    applied: ScrollRequest,
+}
+
+impl Scroll {
+    /// The scroll asked for since the last frame, in lines for a pane
+    /// `height` rows high (a page is the height less a line, as in `less`),
+    /// and a jump if one was asked for. Marks it applied.
+    fn take(&mut self, app: &App, height: usize) -> (Option<Jump>, i64) {
+        let now = app.scroll;
+        let was = std::mem::replace(&mut self.applied, now);
+        let h = (height.max(2)) as i64;
+        let lines = (now.lines - was.lines)
+            + (now.pages - was.pages) * (h - 1)
+            + (now.half_pages - was.half_pages) * (h / 2);
+        let jump = (now.jumps != was.jumps).then_some(now.jump);
+        (jump, lines)
+    }
+}
+
+#[derive(Default)]
+pub struct View {
+    pub(super) scroll: Scroll,
+    /// The app's render epoch the cache was filled under.
+    epoch: u64,
+    pub(super) cache: Cache,
+    pub images: ImageCache,
+}
+
+impl View {
+    pub fn new() -> View {
+        View::default()
+    }
+
+    /// Drops cached renderings the app has asked to redraw.
+    pub(super) fn sync_epoch(&mut self, app: &App) {
+        if self.epoch != app.render_epoch {
+            self.epoch = app.render_epoch;
+            self.cache.clear();
+        }
+    }
+}
+
+/// The anchor that shows the last `height` lines of `n` entries whose
+/// heights `h` gives.
+pub(super) fn bottom_anchor(
+    n: usize,
+    height: usize,
+    h: &mut dyn FnMut(usize) -> usize,
+) -> (usize, usize) {
+    let mut need = height;
+    let mut i = n;
+    while i > 0 {
+        i -= 1;
+        let hi = h(i);
+        if hi >= need {
+            return (i, hi - need);
+        }
+        need -= hi;
+    }
+    (0, 0)
+}
+
+/// `a` moved by `delta` lines (negative: up), kept within the entries.
+pub(super) fn move_anchor(
+    a: (usize, usize),
+    delta: i64,
+    n: usize,
+    h: &mut dyn FnMut(usize) -> usize,
+) -> (usize, usize) {
+    let (mut i, mut l) = a;
+    if delta < 0 {
+        let mut left = delta.unsigned_abs() as usize;
+        while left > 0 {
+            if l >= left {
+                l -= left;
+                left = 0;
+            } else {
+                left -= l + 1;
+                if i == 0 {
+                    return (0, 0);
+                }
+                i -= 1;
+                l = h(i).saturating_sub(1);
+            }
+        }
+    } else {
+        let mut left = delta as usize;
+        while left > 0 && i < n {
+            let hi = h(i);
+            if l + left < hi {
+                l += left;
+                left = 0;
+            } else {
+                left -= hi - l;
+                i += 1;
+                l = 0;
+            }
+        }
+        if i >= n {
+            let last = n.saturating_sub(1);
+            return (last, h(last).saturating_sub(1));
+        }
+    }
+    (i, l)
+}
+
+/// Where the pane starts this frame: the request applied to the anchor,
+/// which follows the bottom again once within a screen of it.
+pub(super) fn resolve(
+    view: &mut Scroll,
+    app: &App,
+    height: usize,
+    h: &mut dyn FnMut(usize) -> usize,
+) -> (usize, usize) {
+    let n = app.entries.len();
+    let (jump, delta) = view.take(app, height);
+    match jump {
+        Some(Jump::Top) => view.anchor = Some((0, 0)),
+        Some(Jump::Bottom) => view.anchor = None,
+        None => {}
+    }
+    if delta != 0 {
+        let start = match view.anchor {
+            Some(a) => a,
+            None => bottom_anchor(n, height, h),
+        };
+        view.anchor = Some(move_anchor(start, delta, n, h));
+    }
+    if let Some(a) = view.anchor {
+        let mut below = 0usize;
+        let mut i = a.0;
+        while i < n && below < height + a.1 + 1 {
+            below += h(i);
+            i += 1;
+        }
+        if below.saturating_sub(a.1) <= height {
+            view.anchor = None;
+        }
+    }
+    view.anchor.unwrap_or_else(|| bottom_anchor(n, height, h))
+}
