@@ -539,7 +539,14 @@ fn the_sessions_command_prints_saved_hostile_text_inertly() {
     drop(store);
     let run = |cmd: SessionsCommand| {
         let (mut out, mut err) = (Vec::new(), Vec::new());
-        let code = run_with(&path, cmd, &jiff::tz::TimeZone::UTC, &mut out, &mut err, None);
+        let code = run_with(
+            &path,
+            cmd,
+            &jiff::tz::TimeZone::UTC,
+            &mut out,
+            &mut err,
+            None,
+        );
         let (out, err) = (
             String::from_utf8(out).unwrap(),
             String::from_utf8(err).unwrap(),

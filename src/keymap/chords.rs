@@ -99,11 +99,15 @@ pub fn chord_label(m: KeyModifiers, c: KeyCode) -> String {
         s.push_str("Alt+");
     }
     let key = match c {
+        KeyCode::Char(' ') => "Space".into(),
         KeyCode::Char(ch) => {
-            if m.contains(KeyModifiers::SHIFT) && !ch.is_alphanumeric() {
-                return format!("{s}{ch}");
+            // A plain letter is shown as typed ("y", "j"), a shifted one as
+            // it comes out ("G", "?"); with Ctrl or Alt, the way menus
+            // write it ("Ctrl+P", "Ctrl+Shift+P").
+            if s.is_empty() {
+                return ch.to_string();
             }
-            if m.contains(KeyModifiers::SHIFT) {
+            if m.contains(KeyModifiers::SHIFT) && ch.is_alphabetic() {
                 s.push_str("Shift+");
             }
             ch.to_uppercase().to_string()

@@ -169,7 +169,7 @@ pub const DEFAULTS: &[Binding] = &[
         C::Chat,
         &[(NONE, KeyCode::F(1)), (SHIFT, KeyCode::Char('?'))],
         A::Help,
-        "this help (? when the box is empty)",
+        "this help (a key that types, such as ?, only when the box is empty)",
     ),
     b(
         C::Chat,

@@ -30,7 +30,7 @@ use crate::store::Store;
 use crate::ui::View;
 
 pub use effects::{Effects, LoopRequest, load_session, save_images};
-pub use screen::Screen;
+pub use screen::{Screen, backend_error};
 
 const FRAME: Duration = Duration::from_millis(16);
 /// The shortest gap between frames that only show more of a stream: 25 a

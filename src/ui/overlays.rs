@@ -502,7 +502,10 @@ pub fn help(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         .map(|c| (c.usage.to_string(), c.description))
         .collect();
     lines.push(Line::from(Span::styled(
-        "commands (Tab completes):",
+        format!(
+            "commands ({} completes one being typed):",
+            key(app, Context::Chat, Action::FocusConversation)
+        ),
         theme.dim,
     )));
     lines.extend(help_rows(&commands, theme.user_label, inner.width));
