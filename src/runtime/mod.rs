@@ -12,7 +12,6 @@
 //! same loop, frame pacing and resizes included.
 
 pub mod effects;
-mod screen;
 
 use std::io;
 use std::time::{Duration, Instant};
@@ -29,8 +28,8 @@ use crate::paths::Dirs;
 use crate::store::Store;
 use crate::ui::View;
 
+pub use crate::term::screen::{Screen, backend_error};
 pub use effects::{Effects, LoopRequest, load_session, save_images};
-pub use screen::{Screen, backend_error};
 
 const FRAME: Duration = Duration::from_millis(16);
 /// The shortest gap between frames that only show more of a stream: 25 a

@@ -12,6 +12,7 @@ pub use account::Account;
 pub mod answer;
 mod errors;
 pub mod faults;
+mod reply;
 mod wire;
 
 use std::collections::{HashMap, VecDeque};

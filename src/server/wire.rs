@@ -2,6 +2,7 @@
 //! stream (PROTOCOL.md §2.4–§2.7) or a whole `chat.completion` (§2.9), in the
 //! dialect its faults ask for (reasoning under another name, content as
 //! parts, images in the text, Google's usage, endings and errors).
+//! What the answer says, and what it costs, is `reply`'s to work out.
 
 use std::time::Duration;
 
@@ -11,13 +12,9 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
-use super::answer::{self, Ask};
-use super::faults::{ImageShape, Plan, ReasoningField, StreamError};
-use crate::api::types::{
-    ChatRequest, CompletionTokensDetails, PromptTokensDetails, Usage, WireDecimal,
-};
-use crate::chat::catalog::Model;
-use crate::chat::pricing::estimate_tokens;
+use super::faults::{ImageShape, ReasoningField, StreamError};
+pub use super::reply::Reply;
+use crate::api::types::Usage;
 
 /// Pace and keep-alives: the server's options that shape a stream.
 pub struct StreamShape {
@@ -25,154 +22,7 @@ pub struct StreamShape {
     pub keep_alives: usize,
 }
 
-/// Everything one answer will say.
-pub struct Reply {
-    pub id: String,
-    pub created: u64,
-    pub model: String,
-    pub reasoning: Vec<String>,
-    pub content: Vec<String>,
-    pub images: Vec<String>,
-    pub usage: Usage,
-    /// `finish_reason` and `native_finish_reason` of the last chunk.
-    pub finish: (&'static str, String),
-    /// AI/ML API's `meta`: the cost as `usage.usd_spent`.
-    meta: Option<Value>,
-    /// What the answer cost, whatever the dialect says of it.
-    billed: Option<WireDecimal>,
-    plan: Plan,
-}
-
 impl Reply {
-    pub fn build(
-        req: &ChatRequest,
-        model: &Model,
-        ask: &Ask,
-        plan: Plan,
-        (id, created): (String, u64),
-        wpp: usize,
-        dialect: super::Dialect,
-    ) -> Reply {
-        let mut text = answer::answer_text(ask, model.accepts_images());
-        if let Some(n) = plan.long {
-            text = long_text(n);
-        }
-        if plan.hostile {
-            text = format!(
-                "Hostile:\x1b[2J\x1b]52;c;aGFja2Vk\x07 \x1b]8;;https://evil.example\x1b\\link\x1b]8;;\x1b\\ \x1bP1$qm\x1b\\ \u{9b}31m red\r over\x08 \u{202E}desrever\u{202C} end\n{text}"
-            );
-        }
-        if plan.empty {
-            text = "\n\n   \n".to_string();
-        }
-        let mut content = answer::pieces(&text, wpp);
-        if plan.crlf {
-            content = crlf_pieces(&content);
-        }
-        if let Some(n) = plan.huge {
-            content.insert(0, "x".repeat(n));
-        }
-        // OpenRouter's `reasoning`, or the `reasoning_effort` of Google's
-        // and OpenAI's dialect.
-        let effort = req
-            .reasoning_effort
-            .is_some_and(|e| e != crate::api::types::Effort::None);
-        let wants_reasoning = plan.force_reasoning
-            || effort
-            || req
-                .reasoning
-                .as_ref()
-                .is_some_and(|r| r.exclude != Some(true))
-            || (model.thinking_mandatory()
-                && req
-                    .reasoning
-                    .as_ref()
-                    .is_none_or(|r| r.exclude != Some(true)));
-        let mut reasoning = if wants_reasoning {
-            answer::pieces(&answer::reasoning_text(ask), wpp)
-        } else {
-            Vec::new()
-        };
-        let mut finish = ("stop", "STOP".to_string());
-        if let Some(e) = &plan.ending {
-            content.truncate(e.after);
-            finish = (e.reason, e.native.clone());
-        }
-        // The token limit covers reasoning and text, as Gemini counts it.
-        // The size faults (`huge`, `long`) stand for answers past any limit.
-        let sized = plan.huge.is_some() || plan.long.is_some();
-        if let Some(budget) = req.max_tokens.map(u64::from).filter(|_| !sized) {
-            let (r, left) = within(&reasoning, budget);
-            let (c, _) = within(&content, left);
-            if r.len() < reasoning.len() || c.len() < content.len() {
-                reasoning = r;
-                content = c;
-                finish = ("length", "MAX_TOKENS".to_string());
-            }
-        }
-        let images = if model.outputs_images() && finish.0 == "stop" {
-            let (png, _, _) = answer::make_png(ask);
-            vec![answer::png_data_url(&png)]
-        } else {
-            Vec::new()
-        };
-        let image_tokens = images.len() as u64 * crate::chat::pricing::IMAGE_OUTPUT_TOKENS;
-        let reasoning_tokens = estimate_tokens(&reasoning.concat());
-        let text_tokens = estimate_tokens(&content.concat());
-        let prompt_tokens = estimate_tokens(&ask.prompt_text_all) + 258 * ask.images_in;
-        let completion_tokens = text_tokens + reasoning_tokens + image_tokens;
-        let mut usage = Usage {
-            prompt_tokens,
-            completion_tokens,
-            total_tokens: prompt_tokens + completion_tokens,
-            cost: None,
-            prompt_tokens_details: Some(PromptTokensDetails { cached_tokens: 0 }),
-            completion_tokens_details: Some(CompletionTokensDetails {
-                reasoning_tokens,
-                image_tokens,
-            }),
-        };
-        let billed = model
-            .pricing
-            .as_ref()
-            .map(|p| WireDecimal(p.compute(&usage, ask.images_in)));
-        let mut meta = None;
-        match dialect {
-            _ if plan.google_usage => {
-                // Google leaves the thinking out of completion_tokens; there is no cost.
-                usage.completion_tokens = text_tokens + image_tokens;
-            }
-            super::Dialect::OpenRouter => usage.cost = billed,
-            super::Dialect::AimlApi => {
-                meta = billed.map(|b| json!({"usage": {"credits_used": 1, "usd_spent": b}}));
-                if model.id.contains("gemini-2.5-pro") {
-                    // As AI/ML API's own examples show (PROTOCOL.md §6).
-                    usage.completion_tokens *= 21;
-                    usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
-                }
-            }
-            super::Dialect::Plain => {}
-        }
-        Reply {
-            id,
-            created,
-            model: model.id.clone(),
-            reasoning,
-            content,
-            images,
-            usage,
-            finish,
-            meta,
-            billed,
-            plan,
-        }
-    }
-
-    /// What `/generation` reports for this answer (the cost as billed).
-    pub fn billed(&self) -> WireDecimal {
-        self.billed.unwrap_or(WireDecimal(Default::default()))
-    }
-
     fn chunk(&self, delta: OutDelta<'_>, finish: bool) -> String {
         let c = OutChunk {
             id: &self.id,
@@ -405,50 +255,6 @@ struct UsageChunk<'a> {
     usage: &'a Usage,
     #[serde(skip_serializing_if = "Option::is_none")]
     meta: Option<&'a Value>,
-}
-
-/// The pieces that fit in `budget` tokens, and the budget left.
-fn within(pieces: &[String], budget: u64) -> (Vec<String>, u64) {
-    let mut left = budget;
-    let mut out = Vec::new();
-    for p in pieces {
-        let t = estimate_tokens(p);
-        if t > left {
-            break;
-        }
-        left -= t;
-        out.push(p.clone());
-    }
-    (out, left)
-}
-
-/// Line ends as CRLF, a CRLF cut between two deltas, and one lone CR.
-fn crlf_pieces(pieces: &[String]) -> Vec<String> {
-    let mut out: Vec<String> = pieces.iter().map(|p| p.replace('\n', "\r\n")).collect();
-    if let Some(first) = out.iter_mut().find(|p| p.contains("\r\n")) {
-        *first = first.replacen("\r\n", "\r", 1);
-    }
-    for i in 0..out.len().saturating_sub(1) {
-        if out[i].ends_with("\r\n") {
-            out[i].pop();
-            out[i + 1].insert(0, '\n');
-        }
-    }
-    out
-}
-
-fn long_text(tokens: usize) -> String {
-    let words = [
-        "stream ", "token ", "orchat ", "gemini ", "cost ", "meter ", "flash ", "pro ",
-    ];
-    let mut s = String::with_capacity(tokens * 7);
-    for i in 0..tokens {
-        s.push_str(words[i % words.len()]);
-        if i % 16 == 15 {
-            s.push('\n');
-        }
-    }
-    s
 }
 
 type Frame = Result<Bytes, std::io::Error>;

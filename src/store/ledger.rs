@@ -8,7 +8,8 @@
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use rust_decimal::Decimal;
 
-use super::{Store, StoreError, enum_name, get_u64, parse_enum};
+use super::row::{enum_name, get_u64, parse_enum};
+use super::{Store, StoreError};
 use crate::chat::pricing::{Charge, Cost, CostKind};
 
 const CHARGE_SELECT: &str = "SELECT id, conversation_id, model, cost, cost_kind, prompt_tokens,

@@ -12,9 +12,8 @@ use std::thread::JoinHandle;
 
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
-use super::{
-    ConversationMeta, StoreError, StoredMessage, StoredRole, enum_name, new_id, title_from_prompt,
-};
+use super::row::enum_name;
+use super::{ConversationMeta, StoreError, StoredMessage, StoredRole, new_id, title_from_prompt};
 
 pub(super) enum Cmd {
     Put(Box<StoredMessage>),

@@ -62,7 +62,7 @@ pub struct Guard {
     size_stale: bool,
 }
 
-impl crate::runtime::Screen<CrosstermBackend<FrameWriter>> for Guard {
+impl super::screen::Screen<CrosstermBackend<FrameWriter>> for Guard {
     fn terminal(&mut self) -> &mut Term {
         &mut self.terminal
     }

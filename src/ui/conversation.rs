@@ -1,10 +1,10 @@
-//! The conversation pane. Finished entries are wrapped once per width and
-//! cached; of the streaming answer only the blocks still open are re-rendered
-//! each frame (the settled ones are kept, shared, in the cache), and only once
-//! per frame. Drawing walks from the anchor (or the bottom) over visible lines
+//! The conversation pane: each entry rendered (`rendered` keeps what can be
+//! kept). Finished entries are wrapped once per width and cached; of the
+//! streaming answer only the blocks still open are re-rendered each frame
+//! (the settled ones are kept, shared, in the cache), and only once per
+//! frame. Drawing walks from the anchor (or the bottom) over visible lines
 //! only, so a frame costs the same with 10 or 100,000 messages.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -19,202 +19,11 @@ use crate::chat::answer::{Answer, Status};
 use crate::chat::pricing::{Cost, CostKind, format_usd};
 use crate::config::theme::Theme;
 use crate::keymap::Action;
-use crate::markdown::{self, MdStyles};
+use crate::markdown;
 use crate::text::sanitize;
 
-use super::images::ImageCache;
+use super::rendered::{Caches, ImageSlot, Lines, Out, Rendered, indent, live_markdown};
 use super::view::View;
-
-/// An entry's lines, and where its inline images go (drawn over blank lines
-/// reserved for them). The lines come in parts, so a streaming answer's
-/// settled markdown is shared from frame to frame instead of copied.
-pub struct Rendered {
-    parts: Vec<Rc<Vec<Line<'static>>>>,
-    len: usize,
-    pub images: Vec<ImageSlot>,
-}
-
-impl Rendered {
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    /// The lines from line `skip` on.
-    pub fn lines_from(&self, skip: usize) -> impl Iterator<Item = &Line<'static>> {
-        let mut skip = skip;
-        self.parts
-            .iter()
-            .filter_map(move |p| {
-                if skip >= p.len() {
-                    skip -= p.len();
-                    None
-                } else {
-                    let from = std::mem::take(&mut skip);
-                    Some(p[from..].iter())
-                }
-            })
-            .flatten()
-    }
-
-    pub fn lines(&self) -> impl Iterator<Item = &Line<'static>> {
-        self.lines_from(0)
-    }
-}
-
-/// Collects an entry's lines: its own, and shared parts.
-#[derive(Default)]
-struct Out {
-    parts: Vec<Rc<Vec<Line<'static>>>>,
-    cur: Vec<Line<'static>>,
-    len: usize,
-}
-
-impl Out {
-    fn push(&mut self, l: Line<'static>) {
-        self.cur.push(l);
-        self.len += 1;
-    }
-
-    fn extend(&mut self, lines: impl IntoIterator<Item = Line<'static>>) {
-        for l in lines {
-            self.push(l);
-        }
-    }
-
-    fn shared(&mut self, part: &Rc<Vec<Line<'static>>>) {
-        if part.is_empty() {
-            return;
-        }
-        if !self.cur.is_empty() {
-            self.parts.push(Rc::new(std::mem::take(&mut self.cur)));
-        }
-        self.len += part.len();
-        self.parts.push(Rc::clone(part));
-    }
-
-    fn len(&self) -> usize {
-        self.len
-    }
-
-    fn finish(mut self) -> (Vec<Rc<Vec<Line<'static>>>>, usize) {
-        if !self.cur.is_empty() {
-            self.parts.push(Rc::new(self.cur));
-        }
-        (self.parts, self.len)
-    }
-}
-
-pub struct ImageSlot {
-    /// The first reserved line.
-    pub line: usize,
-    pub protocol: Rc<ratatui_image::protocol::Protocol>,
-}
-
-type Lines = Rc<Rendered>;
-
-/// Lines shared between frames (a settled markdown block, or an entry's own).
-type Part = Rc<Vec<Line<'static>>>;
-
-/// Wrapped lines of finished entries, keyed by width and the reasoning
-/// toggle; and the streaming answer's markdown, rendered as it grows.
-#[derive(Default)]
-pub struct Cache {
-    slots: Vec<Option<(u16, bool, Lines)>>,
-    live: Option<LiveMarkdown>,
-}
-
-impl Cache {
-    pub fn clear(&mut self) {
-        self.slots.clear();
-        self.live = None;
-    }
-}
-
-/// The streaming answer of `turn`: its markdown's settled blocks, each also
-/// kept with the answer's indent (source segment, indented copy), and how
-/// much of its text is known to need no sanitising.
-struct LiveMarkdown {
-    turn: u64,
-    md: markdown::Incremental,
-    indented: Vec<(Part, Part)>,
-    clean: String,
-}
-
-impl LiveMarkdown {
-    /// `sanitize(text)`, looking only at what was not seen clean before
-    /// (sanitising maps each character on its own, so a clean prefix stays
-    /// clean).
-    fn sanitized<'t>(&mut self, text: &'t str) -> Cow<'t, str> {
-        if !text.starts_with(self.clean.as_str()) {
-            self.clean.clear();
-        }
-        let rest = &text[self.clean.len()..];
-        match sanitize(rest) {
-            Cow::Borrowed(_) => {
-                self.clean.push_str(rest);
-                Cow::Borrowed(text)
-            }
-            Cow::Owned(_) => sanitize(text),
-        }
-    }
-}
-
-/// The answer's markdown indented under its header.
-fn indent(l: Line<'static>) -> Line<'static> {
-    let mut spans = Vec::with_capacity(l.spans.len() + 1);
-    spans.push(Span::raw("  "));
-    spans.extend(l.spans);
-    Line::from(spans)
-}
-
-/// What rendering an entry may keep or reuse: the view's caches.
-pub(super) struct Caches<'v> {
-    pub cache: &'v mut Cache,
-    pub images: &'v mut ImageCache,
-}
-
-/// The streaming answer's markdown: settled blocks from the cache (indented
-/// once), then the blocks still open, rendered now.
-fn live_markdown(
-    cache: &mut Cache,
-    turn: u64,
-    raw: &str,
-    width: u16,
-    st: &MdStyles,
-    out: &mut Out,
-) {
-    let live = match &mut cache.live {
-        Some(l) if l.turn == turn => l,
-        slot => slot.insert(LiveMarkdown {
-            turn,
-            md: markdown::Incremental::default(),
-            indented: Vec::new(),
-            clean: String::new(),
-        }),
-    };
-    let text = live.sanitized(raw);
-    let tail = live.md.update(&text, width, st);
-    let settled = live.md.settled();
-    let same = live
-        .indented
-        .iter()
-        .zip(settled)
-        .take_while(|((src, _), s)| Rc::ptr_eq(src, s))
-        .count();
-    live.indented.truncate(same);
-    for seg in &settled[same..] {
-        let lines = seg.iter().cloned().map(indent).collect();
-        live.indented.push((Rc::clone(seg), Rc::new(lines)));
-    }
-    for (_, seg) in &live.indented {
-        out.shared(seg);
-    }
-    out.extend(tail.into_iter().map(indent));
-}
 
 const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
@@ -647,28 +456,25 @@ mod tests {
                 answer.text = text[..cut].to_string();
                 answer.status = Status::Streaming;
             }
-            app.pending = Some(pending.clone());
             let mut c = Caches {
                 cache: &mut view.cache,
                 images: &mut view.images,
             };
-            let live = lines_of(render_entry(
-                &app,
-                &theme,
-                &mut c,
-                &app.entries[1],
-                40,
-                &mut Vec::new(),
-            ));
+            let mut render = |app: &App| {
+                lines_of(render_entry(
+                    app,
+                    &theme,
+                    &mut c,
+                    &app.entries[1],
+                    40,
+                    &mut Vec::new(),
+                ))
+            };
+            // Streaming (through the incremental cache), then settled (whole).
+            app.pending = Some(pending.clone());
+            let live = render(&app);
             app.pending = None;
-            let full = lines_of(render_entry(
-                &app,
-                &theme,
-                &mut c,
-                &app.entries[1],
-                40,
-                &mut Vec::new(),
-            ));
+            let full = render(&app);
             assert_eq!(live, full, "at byte {cut}");
         }
         assert!(

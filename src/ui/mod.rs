@@ -6,6 +6,7 @@ pub mod columns;
 pub mod conversation;
 pub mod images;
 pub mod overlays;
+mod rendered;
 pub mod view;
 
 pub use view::View;

@@ -7,8 +7,8 @@
 
 use crate::app::{App, Jump, ScrollRequest};
 
-use super::conversation::Cache;
 use super::images::ImageCache;
+use super::rendered::Cache;
 
 /// The first visible line of the conversation pane: (entry index, line
 /// within the entry). `None` follows the bottom.

@@ -1,4 +1,4 @@
-//! Where frames go: a ratatui `Terminal` over any `Backend`, and what the
+//! Where the loop's frames go: a ratatui `Terminal` over any `Backend`, and what the
 //! loop needs of the terminal besides drawing (resizes, lending it to the
 //! editor). The real terminal is `term::guard::Guard`; tests implement it
 //! over `TestBackend`.

@@ -1,0 +1,81 @@
+//! Typed API errors (PROTOCOL.md §3, §6, §7). Each carries the provider's own
+//! words; `Display` is one line that says what happened and what to do next.
+
+mod classify;
+mod provider_message;
+mod rate_limit;
+
+pub use rate_limit::{LimitScope, RateHeaders, RateLimit};
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ApiError {
+    #[error("authentication failed ({status}): {message} (check the API key)")]
+    Auth { status: u16, message: String },
+    #[error("out of credits ({status}): {message} (add credits or choose a free model)")]
+    Credits { status: u16, message: String },
+    #[error("blocked by moderation ({status}): {message} (rephrase, or try another model)")]
+    Moderation {
+        status: u16,
+        message: String,
+        reasons: Vec<String>,
+    },
+    #[error("model not available ({status}): {message} (choose another model)")]
+    NotFound { status: u16, message: String },
+    #[error(
+        "the conversation is too long for this model: {message} (start a new one or pick a model with a larger context)"
+    )]
+    ContextTooLong { status: u16, message: String },
+    #[error("the request is too large ({status}): {message} (attach fewer or smaller images)")]
+    TooLarge { status: u16, message: String },
+    #[error("{0}")]
+    RateLimited(RateLimit),
+    #[error("the provider failed ({status}): {message}")]
+    Upstream {
+        status: u16,
+        message: String,
+        provider: Option<String>,
+    },
+    #[error("bad request ({status}): {message}")]
+    BadRequest { status: u16, message: String },
+    #[error("timed out: {0}")]
+    Timeout(String),
+    #[error("network error: {0}")]
+    Network(String),
+    #[error("could not read the answer: {0}")]
+    Decode(String),
+    #[error("refused: {0}")]
+    Refused(String),
+}
+
+impl ApiError {
+    /// Whether trying again may help (only ever before the answer's first byte).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            ApiError::RateLimited(r) => r.scope != LimitScope::PerDay,
+            ApiError::Upstream { status, .. } => {
+                matches!(status, 408 | 500 | 502 | 503 | 504 | 520..=529)
+            }
+            ApiError::Timeout(_) | ApiError::Network(_) => true,
+            _ => false,
+        }
+    }
+
+    /// A short name for the kind of failure, for logs and `--json`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ApiError::Auth { .. } => "auth",
+            ApiError::Credits { .. } => "credits",
+            ApiError::Moderation { .. } => "moderation",
+            ApiError::NotFound { .. } => "not_found",
+            ApiError::ContextTooLong { .. } => "context_too_long",
+            ApiError::TooLarge { .. } => "too_large",
+            ApiError::RateLimited(_) => "rate_limited",
+            ApiError::Upstream { .. } => "upstream",
+            ApiError::BadRequest { .. } => "bad_request",
+            ApiError::Timeout(_) => "timeout",
+            ApiError::Network(_) => "network",
+            ApiError::Decode(_) => "decode",
+            ApiError::Refused(_) => "refused",
+        }
+    }
+}

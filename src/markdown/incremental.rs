@@ -1,0 +1,189 @@
+//! Incremental rendering of a text that grows at its end (a streaming answer):
+//! where the text can be cut, and the blocks before the last cut kept.
+
+use std::rc::Rc;
+
+use ratatui::text::Line;
+
+use super::{MdStyles, render_with};
+
+/// Whether a top-level block starting at `at` begins a part of the text that
+/// nothing after it can change the rendering of what comes before: it starts
+/// a line, follows a blank line, and its first character can neither continue
+/// the block before it (indentation, a list marker of the same list, a quote)
+/// nor define a link reference.
+pub(super) fn safe_cut(text: &str, at: usize) -> bool {
+    let Some(before) = text.get(..at).and_then(|b| b.strip_suffix('\n')) else {
+        return false;
+    };
+    let prev_line = before.rsplit('\n').next().unwrap_or("");
+    if !prev_line.chars().all(|c| c == ' ' || c == '\t') {
+        return false;
+    }
+    match text[at..].chars().next() {
+        Some(c) => !matches!(c, ' ' | '\t' | '-' | '+' | '*' | '>' | '[' | '0'..='9'),
+        None => false,
+    }
+}
+
+/// Renders a text that grows at its end (a streaming answer) to the same
+/// lines as `render`, re-rendering only what is still open: top-level blocks
+/// that later text can no longer change are rendered once and kept, shared,
+/// in `settled()`. A new width, new styles or a text that is not a
+/// continuation start over. Link reference definitions (`[x]: url`) can
+/// change links anywhere, so a text with one is rendered whole every time.
+///
+/// `settled()` followed by what `update` returns equals `render(text)`.
+#[derive(Default)]
+pub struct Incremental {
+    width: u16,
+    styles: Option<MdStyles>,
+    /// The text rendered into `segments`.
+    settled_text: String,
+    segments: Vec<Rc<Vec<Line<'static>>>>,
+    /// The text may define link references: it is rendered whole.
+    refs: bool,
+}
+
+impl Incremental {
+    /// Lines of the settled blocks, in order; a segment never changes once made.
+    pub fn settled(&self) -> &[Rc<Vec<Line<'static>>>] {
+        &self.segments
+    }
+
+    /// Renders `text` and returns the lines after `settled()`.
+    pub fn update(&mut self, text: &str, width: u16, styles: &MdStyles) -> Vec<Line<'static>> {
+        if self.width != width
+            || self.styles.as_ref() != Some(styles)
+            || !text.starts_with(self.settled_text.as_str())
+        {
+            *self = Incremental {
+                width,
+                styles: Some(styles.clone()),
+                ..Incremental::default()
+            };
+        }
+        // The settled text was searched when it was settled (and ends with a
+        // blank line, so no `]:` straddles the cut).
+        if !self.refs
+            && text.as_bytes()[self.settled_text.len()..]
+                .windows(2)
+                .any(|w| w == b"]:")
+        {
+            self.refs = true;
+            self.settled_text.clear();
+            self.segments.clear();
+        }
+        let before = !self.segments.is_empty();
+        let rest = &text[self.settled_text.len()..];
+        let mut cuts = Vec::new();
+        let mut lines = render_with(rest, width, styles, (!self.refs).then_some(&mut cuts));
+        let mut tail = match cuts.last() {
+            Some(&(at, n)) if at > 0 => {
+                let tail = lines.split_off(n);
+                self.settled_text.push_str(&rest[..at]);
+                if !lines.is_empty() {
+                    if before {
+                        lines.insert(0, Line::default());
+                    }
+                    self.segments.push(Rc::new(lines));
+                    // Rendered after lines, the tail already starts with
+                    // the blank line between them.
+                    return tail;
+                }
+                tail
+            }
+            _ => lines,
+        };
+        if before && !tail.is_empty() {
+            tail.insert(0, Line::default());
+        }
+        tail
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::markdown::render;
+    use crate::markdown::tests::{SAMPLES, SNAPSHOT_DOC, plain};
+
+    /// Texts whose later lines can change how earlier ones render, or that
+    /// tempt a naive cut (fences with blank lines, loose lists, HTML blocks,
+    /// link references, setext headings, indented code).
+    const GROWING: &[&str] = &[
+        "1. a\n\n2. b\n\nfoo\n\n3. c\n\n4. d\n\ntail",
+        "- a\n\n- b\n\nx\n\n+ c\n\ny",
+        "```\ncode\n\nmore\n```\n\nafter\n\n~~~~\n\n```\n~~~~\n\nend",
+        "  ```\nindented fence\n\nx\n  ```\n\ny",
+        "- x\n  ```\n  code\n```\n\nafter\n\n```\nz\n\nstill code",
+        "```foo`bar\n\nnot a fence\n\n```\n\ninside?\n\n```\n\nout",
+        "<!--\ncomment\n\nstill\n-->\n\npara\n\n<pre>\n\nx\n</pre>\n\nend",
+        "para with [ref] and [other]\n\nmore\n\n[ref]: http://x\n\nend",
+        "Title\n\n===\n\nText\n---\n\nmore\n\n***\n\n___\n\nlast",
+        "> q\n\n> r\n\ns\n> lazy\n\nt",
+        "| a | b |\n|---|---|\n| 1 | 2 |\n\nafter table\n\n| c |\n|---|\n| 3 |",
+        "    code\n\n    more code\n\npara\n\n\tmore\n\nend",
+        "text  \nhard break\n\nnext *open\n\nclose* here\n\n**bold\nacross** lines",
+        "# H\n\n```rust\nfn a() {}\n\nfn b() {}\n```\n\n## H2\n\n```python\ndef f():\n    pass\n```\n\nend",
+    ];
+
+    fn check_growing(text: &str, width: u16, step: usize) {
+        let st = MdStyles::default();
+        let mut inc = Incremental::default();
+        let mut cuts: Vec<usize> = text.char_indices().map(|(i, _)| i).step_by(step).collect();
+        cuts.push(text.len());
+        for cut in cuts {
+            let prefix = &text[..cut];
+            let tail = inc.update(prefix, width, &st);
+            let mut got: Vec<Line<'static>> = Vec::new();
+            for seg in inc.settled() {
+                got.extend(seg.iter().cloned());
+            }
+            got.extend(tail);
+            assert_eq!(
+                plain(&got),
+                plain(&render(prefix, width, &st)),
+                "at byte {cut} of {text:?}"
+            );
+            assert_eq!(got, render(prefix, width, &st), "styles at byte {cut}");
+        }
+    }
+
+    #[test]
+    fn incremental_equals_render_at_every_length() {
+        for text in GROWING.iter().chain(SAMPLES) {
+            for width in [12, 80] {
+                check_growing(text, width, 1);
+            }
+        }
+        check_growing(SNAPSHOT_DOC, 40, 1);
+    }
+
+    #[test]
+    fn incremental_settles_finished_blocks_and_starts_over_when_needed() {
+        let st = MdStyles::default();
+        let mut inc = Incremental::default();
+        let doc = "# A\n\nfirst paragraph\n\nsecond paragraph\n\nthird";
+        inc.update(doc, 40, &st);
+        assert!(!inc.settled().is_empty(), "finished blocks are kept");
+        let kept = Rc::clone(&inc.settled()[0]);
+        inc.update(&format!("{doc} grows"), 40, &st);
+        assert!(
+            Rc::ptr_eq(&kept, &inc.settled()[0]),
+            "and not rendered again"
+        );
+        // Another width, or a text that is not a continuation: from scratch.
+        inc.update(doc, 30, &st);
+        assert!(!Rc::ptr_eq(&kept, &inc.settled()[0]));
+        inc.update("# B\n\nother", 30, &st);
+        assert!(inc.settled().iter().all(|s| !s.is_empty()));
+        // A link reference definition: rendered whole from then on.
+        let tail = inc.update("# B\n\nother [x]\n\n[x]: http://e.com\n\nmore", 30, &st);
+        assert!(inc.settled().is_empty());
+        assert_eq!(
+            tail,
+            render("# B\n\nother [x]\n\n[x]: http://e.com\n\nmore", 30, &st)
+        );
+    }
+}

@@ -1,0 +1,85 @@
+//! How rows map to and from Rust values: the column lists read back, and
+//! the helpers that read integers and enum names leniently.
+
+use serde::Serialize;
+
+use super::{ConversationMeta, StoredMessage, StoredRole};
+
+pub(super) const META_SELECT: &str = "SELECT id, title, first_prompt, created_ms, updated_ms, models, messages, total_cost, unknown_costs FROM conversations";
+
+pub(super) fn meta_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationMeta> {
+    let title: Option<String> = r.get(1)?;
+    let first: String = r.get(2)?;
+    let models: String = r.get(5)?;
+    let cost: String = r.get(7)?;
+    Ok(ConversationMeta {
+        id: r.get(0)?,
+        title: title.filter(|t| !t.is_empty()).unwrap_or(first),
+        created_ms: get_u64(r, 3)?,
+        updated_ms: get_u64(r, 4)?,
+        models: serde_json::from_str(&models).unwrap_or_default(),
+        messages: r.get::<_, i64>(6)?.clamp(0, u32::MAX as i64) as u32,
+        total_cost: cost.parse().unwrap_or_default(),
+        unknown_costs: r.get::<_, i64>(8)?.clamp(0, u32::MAX as i64) as u32,
+    })
+}
+
+pub(super) const MESSAGE_SELECT: &str =
+    "SELECT conversation_id, seq, role, text, attachments, image_paths, reasoning,
+        model_requested, model_reported, provider,
+        prompt_tokens, completion_tokens, reasoning_tokens, image_tokens,
+        cost, cost_kind, generation_id, status, finish_reason, error, created_ms, finished_ms,
+        reasoning_details
+ FROM messages";
+
+pub(super) fn get_u64(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<u64> {
+    Ok(r.get::<_, i64>(i)?.max(0) as u64)
+}
+
+fn get_opt_u64(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Option<u64>> {
+    Ok(r.get::<_, Option<i64>>(i)?.map(|v| v.max(0) as u64))
+}
+
+/// Reads a lowercase enum name as serde spells it; an unknown one (written
+/// by a newer orchat) reads as absent rather than failing the whole load.
+pub(super) fn parse_enum<T: serde::de::DeserializeOwned>(s: Option<String>) -> Option<T> {
+    serde_json::from_value(serde_json::Value::String(s?)).ok()
+}
+
+pub(super) fn enum_name<T: Serialize>(v: &Option<T>) -> Option<String> {
+    match serde_json::to_value(v.as_ref()?) {
+        Ok(serde_json::Value::String(s)) => Some(s),
+        _ => None,
+    }
+}
+
+pub(super) fn message_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredMessage> {
+    let list = |i: usize| -> rusqlite::Result<Vec<String>> {
+        Ok(serde_json::from_str(&r.get::<_, String>(i)?).unwrap_or_default())
+    };
+    Ok(StoredMessage {
+        conversation_id: r.get(0)?,
+        seq: r.get::<_, i64>(1)?.clamp(0, u32::MAX as i64) as u32,
+        role: StoredRole::parse(&r.get::<_, String>(2)?).unwrap_or(StoredRole::Notice),
+        text: r.get(3)?,
+        attachments: list(4)?,
+        image_paths: list(5)?,
+        reasoning: r.get(6)?,
+        model_requested: r.get(7)?,
+        model_reported: r.get(8)?,
+        provider: r.get(9)?,
+        prompt_tokens: get_opt_u64(r, 10)?,
+        completion_tokens: get_opt_u64(r, 11)?,
+        reasoning_tokens: get_opt_u64(r, 12)?,
+        image_tokens: get_opt_u64(r, 13)?,
+        cost: r.get::<_, Option<String>>(14)?.and_then(|s| s.parse().ok()),
+        cost_kind: parse_enum(r.get(15)?),
+        generation_id: r.get(16)?,
+        status: parse_enum(r.get(17)?),
+        finish_reason: r.get(18)?,
+        error: r.get(19)?,
+        created_ms: get_u64(r, 20)?,
+        finished_ms: get_opt_u64(r, 21)?,
+        reasoning_details: serde_json::from_str(&r.get::<_, String>(22)?).unwrap_or_default(),
+    })
+}

@@ -1,0 +1,169 @@
+//! The cost panel: tokens and cost per model, the total, and how the
+//! reported costs, the account and the free-model cap stand.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use rust_decimal::Decimal;
+
+use super::{centered, common_vendor, key, open_box, table_of};
+use crate::app::App;
+use crate::chat::pricing::format_usd;
+use crate::config::theme::Theme;
+use crate::keymap::{Action, Context};
+use crate::text::sanitize;
+use crate::ui::columns::{self, Column};
+use crate::ui::short_count;
+
+/// A subtotal's cost as the panel shows it: every digit, and `+ ?` for turns
+/// whose cost is unknown (`?` when no turn's is known).
+fn cost_cell(cost: Decimal, unknown: u32, turns: u32) -> String {
+    match unknown {
+        0 => format_usd(cost),
+        n if n >= turns => "?".to_string(),
+        _ => format!("{} + ?", format_usd(cost)),
+    }
+}
+
+/// The cost panel's columns, with `vendor` left out of the model ids.
+fn cost_columns(ledger: &crate::chat::pricing::Ledger, vendor: Option<&str>) -> Vec<Column> {
+    let model_header = match vendor {
+        Some(v) => format!("model ({v}…)"),
+        None => "model".to_string(),
+    };
+    let mut cols = [
+        Column::new(&model_header, 9).flex().min_width(18),
+        Column::new("turns", 6).right(),
+        Column::new("in", 5).right(),
+        Column::new("out", 5).right(),
+        Column::new("think", 3).right(),
+        Column::new("img in", 2).right(),
+        Column::new("img out", 2).right(),
+        Column::new("cost", 11).right(),
+        Column::new("estimated", 7).right(),
+    ];
+    let mut push = |cells: [String; 9]| {
+        for (c, v) in cols.iter_mut().zip(cells) {
+            c.cells.push(v);
+        }
+    };
+    let approx = |d: Decimal| {
+        if d.is_zero() {
+            String::new()
+        } else {
+            format!("≈{}", format_usd(d))
+        }
+    };
+    for (model, s) in &ledger.by_model {
+        let shown = vendor.and_then(|v| model.strip_prefix(v)).unwrap_or(model);
+        push([
+            sanitize(shown).into_owned(),
+            s.turns.to_string(),
+            short_count(s.prompt_tokens),
+            short_count(s.completion_tokens),
+            short_count(s.reasoning_tokens),
+            s.images_in.to_string(),
+            short_count(s.image_tokens),
+            cost_cell(s.cost, s.unknown, s.turns),
+            approx(s.estimated),
+        ]);
+    }
+    let turns: u32 = ledger.by_model.values().map(|s| s.turns).sum();
+    push([
+        "total".into(),
+        turns.to_string(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        cost_cell(ledger.total(), ledger.unknown(), turns),
+        approx(ledger.estimated()),
+    ]);
+    cols.into()
+}
+
+pub fn cost(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let r = centered(area, 96, 70, 40, 10);
+    let title = format!(
+        " cost per model · {} close ",
+        key(app, Context::Cost, Action::Close)
+    );
+    let inner = open_box(f, r, area, &title, theme);
+    let ledger = &app.ledger;
+    // Whole ids where there is room; the shared `google/` goes when the ids
+    // would be cut.
+    let full = cost_columns(ledger, None);
+    let vendor = common_vendor(ledger.by_model.keys().map(String::as_str));
+    let cols = match columns::fit(full.clone(), inner.width as usize, 1).first() {
+        Some((c, w)) if *w < c.natural() && vendor.is_some() => {
+            cost_columns(ledger, vendor.as_deref())
+        }
+        _ => full,
+    };
+    let reported: Decimal = ledger.by_model.values().map(|s| s.reported).sum();
+    let ours: Decimal = ledger
+        .by_model
+        .values()
+        .map(|s| s.computed_for_reported)
+        .sum();
+    let mut foot_lines = Vec::new();
+    if reported.is_zero() {
+        foot_lines.push("no reported costs yet".to_string());
+    } else {
+        foot_lines.push(format!(
+            "reported {} · our prices say {} · gap {}",
+            format_usd(reported),
+            format_usd(ours),
+            format_usd(reported - ours)
+        ));
+    }
+    let (settled, was_estimated) = ledger.settled();
+    if !settled.is_zero() || !was_estimated.is_zero() {
+        foot_lines.push(format!(
+            "settled with OpenRouter {} · estimated {} · off {}",
+            format_usd(settled),
+            format_usd(was_estimated),
+            format_usd(settled - was_estimated)
+        ));
+    }
+    if ledger.unknown() > 0 {
+        foot_lines.push("? no price known, none reported".into());
+    }
+    if let Some(a) = &app.account {
+        let used = a.usage.map_or("?".into(), format_usd);
+        foot_lines.push(match (a.limit, a.remaining) {
+            (Some(l), Some(r)) => format!(
+                "account {used} used · {} limit · {} left",
+                format_usd(l),
+                format_usd(r)
+            ),
+            _ => format!("account {used} used · no limit"),
+        });
+    }
+    if let Some((used, cap)) = app.free_usage() {
+        foot_lines.push(format!(
+            "free models today {used}/{cap} (UTC, errors count)"
+        ));
+    }
+    let rows = ledger.by_model.len() + 1;
+    let foot_height = (foot_lines.len() as u16).min(inner.height / 2);
+    let [table_area, foot] =
+        Layout::vertical([Constraint::Min(2), Constraint::Length(foot_height)]).areas(inner);
+    let fitted = columns::fit(cols, table_area.width as usize, 1);
+    let table = table_of(&fitted, rows, 0, rows, theme, |r| {
+        (r + 1 == rows).then_some(theme.assistant_label)
+    });
+    f.render_widget(table, table_area);
+    f.render_widget(
+        Paragraph::new(
+            foot_lines
+                .into_iter()
+                .map(|l| Line::from(Span::styled(l, theme.dim)))
+                .collect::<Vec<_>>(),
+        )
+        .wrap(ratatui::widgets::Wrap { trim: true }),
+        foot,
+    );
+}

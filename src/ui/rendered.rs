@@ -1,0 +1,197 @@
+//! What an entry's rendering is, and what is kept of it between frames:
+//! lines in shared parts (so a streaming answer's settled markdown is not
+//! copied each frame), the slots its inline images are drawn over, the
+//! cache of finished entries' lines, and the streaming answer's markdown
+//! rendered as it grows.
+
+use std::borrow::Cow;
+use std::rc::Rc;
+
+use ratatui::text::{Line, Span};
+
+use super::images::ImageCache;
+use crate::markdown::{self, MdStyles};
+use crate::text::sanitize;
+
+/// An entry's lines, and where its inline images go (drawn over blank lines
+/// reserved for them). The lines come in parts, so a streaming answer's
+/// settled markdown is shared from frame to frame instead of copied.
+pub struct Rendered {
+    pub(super) parts: Vec<Rc<Vec<Line<'static>>>>,
+    pub(super) len: usize,
+    pub images: Vec<ImageSlot>,
+}
+
+impl Rendered {
+    pub(super) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The lines from line `skip` on.
+    pub(super) fn lines_from(&self, skip: usize) -> impl Iterator<Item = &Line<'static>> {
+        let mut skip = skip;
+        self.parts
+            .iter()
+            .filter_map(move |p| {
+                if skip >= p.len() {
+                    skip -= p.len();
+                    None
+                } else {
+                    let from = std::mem::take(&mut skip);
+                    Some(p[from..].iter())
+                }
+            })
+            .flatten()
+    }
+}
+
+/// Collects an entry's lines: its own, and shared parts.
+#[derive(Default)]
+pub(super) struct Out {
+    parts: Vec<Rc<Vec<Line<'static>>>>,
+    cur: Vec<Line<'static>>,
+    len: usize,
+}
+
+impl Out {
+    pub(super) fn push(&mut self, l: Line<'static>) {
+        self.cur.push(l);
+        self.len += 1;
+    }
+
+    pub(super) fn extend(&mut self, lines: impl IntoIterator<Item = Line<'static>>) {
+        for l in lines {
+            self.push(l);
+        }
+    }
+
+    pub(super) fn shared(&mut self, part: &Rc<Vec<Line<'static>>>) {
+        if part.is_empty() {
+            return;
+        }
+        if !self.cur.is_empty() {
+            self.parts.push(Rc::new(std::mem::take(&mut self.cur)));
+        }
+        self.len += part.len();
+        self.parts.push(Rc::clone(part));
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.len
+    }
+
+    pub(super) fn finish(mut self) -> (Vec<Rc<Vec<Line<'static>>>>, usize) {
+        if !self.cur.is_empty() {
+            self.parts.push(Rc::new(self.cur));
+        }
+        (self.parts, self.len)
+    }
+}
+
+pub struct ImageSlot {
+    /// The first reserved line.
+    pub line: usize,
+    pub protocol: Rc<ratatui_image::protocol::Protocol>,
+}
+
+pub(super) type Lines = Rc<Rendered>;
+
+/// Lines shared between frames (a settled markdown block, or an entry's own).
+type Part = Rc<Vec<Line<'static>>>;
+
+/// Wrapped lines of finished entries, keyed by width and the reasoning
+/// toggle; and the streaming answer's markdown, rendered as it grows.
+#[derive(Default)]
+pub struct Cache {
+    pub(super) slots: Vec<Option<(u16, bool, Lines)>>,
+    pub(super) live: Option<LiveMarkdown>,
+}
+
+impl Cache {
+    pub fn clear(&mut self) {
+        self.slots.clear();
+        self.live = None;
+    }
+}
+
+/// The streaming answer of `turn`: its markdown's settled blocks, each also
+/// kept with the answer's indent (source segment, indented copy), and how
+/// much of its text is known to need no sanitising.
+pub(super) struct LiveMarkdown {
+    turn: u64,
+    pub(super) md: markdown::Incremental,
+    indented: Vec<(Part, Part)>,
+    clean: String,
+}
+
+impl LiveMarkdown {
+    /// `sanitize(text)`, looking only at what was not seen clean before
+    /// (sanitising maps each character on its own, so a clean prefix stays
+    /// clean).
+    fn sanitized<'t>(&mut self, text: &'t str) -> Cow<'t, str> {
+        if !text.starts_with(self.clean.as_str()) {
+            self.clean.clear();
+        }
+        let rest = &text[self.clean.len()..];
+        match sanitize(rest) {
+            Cow::Borrowed(_) => {
+                self.clean.push_str(rest);
+                Cow::Borrowed(text)
+            }
+            Cow::Owned(_) => sanitize(text),
+        }
+    }
+}
+
+/// The answer's markdown indented under its header.
+pub(super) fn indent(l: Line<'static>) -> Line<'static> {
+    let mut spans = Vec::with_capacity(l.spans.len() + 1);
+    spans.push(Span::raw("  "));
+    spans.extend(l.spans);
+    Line::from(spans)
+}
+
+/// What rendering an entry may keep or reuse: the view's caches.
+pub(super) struct Caches<'v> {
+    pub(super) cache: &'v mut Cache,
+    pub(super) images: &'v mut ImageCache,
+}
+
+/// The streaming answer's markdown: settled blocks from the cache (indented
+/// once), then the blocks still open, rendered now.
+pub(super) fn live_markdown(
+    cache: &mut Cache,
+    turn: u64,
+    raw: &str,
+    width: u16,
+    st: &MdStyles,
+    out: &mut Out,
+) {
+    let live = match &mut cache.live {
+        Some(l) if l.turn == turn => l,
+        slot => slot.insert(LiveMarkdown {
+            turn,
+            md: markdown::Incremental::default(),
+            indented: Vec::new(),
+            clean: String::new(),
+        }),
+    };
+    let text = live.sanitized(raw);
+    let tail = live.md.update(&text, width, st);
+    let settled = live.md.settled();
+    let same = live
+        .indented
+        .iter()
+        .zip(settled)
+        .take_while(|((src, _), s)| Rc::ptr_eq(src, s))
+        .count();
+    live.indented.truncate(same);
+    for seg in &settled[same..] {
+        let lines = seg.iter().cloned().map(indent).collect();
+        live.indented.push((Rc::clone(seg), Rc::new(lines)));
+    }
+    for (_, seg) in &live.indented {
+        out.shared(seg);
+    }
+    out.extend(tail.into_iter().map(indent));
+}
