@@ -184,10 +184,7 @@ impl Writer {
     fn write(&mut self, cmds: &[Cmd]) -> Result<(), StoreError> {
         let path = self.path.clone();
         let err = |e| StoreError::from_sqlite(&path, e);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
+        let tx = begin(&mut self.conn).map_err(err)?;
         let mut touched = BTreeSet::new();
         for c in cmds {
             match c {
@@ -256,10 +253,7 @@ impl Writer {
         self.file_is_there()?;
         let path = self.path.clone();
         let err = |e| StoreError::from_sqlite(&path, e);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
+        let tx = begin(&mut self.conn).map_err(err)?;
         let taken = |tx: &Transaction<'_>, id: &str| -> rusqlite::Result<bool> {
             tx.query_row(
                 "SELECT 1 FROM conversations WHERE id = ?1",
@@ -408,4 +402,10 @@ fn refresh_summary(tx: &Transaction<'_>, id: &str) -> rusqlite::Result<()> {
         ],
     )?;
     Ok(())
+}
+
+/// A write transaction that takes the database's write lock at once, so a
+/// second orchat waits at the start instead of failing halfway through.
+fn begin(conn: &mut rusqlite::Connection) -> rusqlite::Result<rusqlite::Transaction<'_>> {
+    conn.transaction_with_behavior(TransactionBehavior::Immediate)
 }
