@@ -18,7 +18,8 @@ use orchat::store::ConversationMeta;
 
 type Chord = (KeyModifiers, KeyCode);
 
-/// A key of its own for each action: Ctrl+Alt+a…z, 0…9, then F13…F24.
+/// A key of its own for each action: Ctrl+Alt+a…z, 0…9, F13…F24, then
+/// Ctrl+Alt+F1…F12.
 fn remapped() -> (Keymap, Vec<(Action, Chord)>) {
     let mut actions: Vec<Action> = Vec::new();
     for b in DEFAULTS {
@@ -31,6 +32,7 @@ fn remapped() -> (Keymap, Vec<(Action, Chord)>) {
         .map(|c| (KeyModifiers::CONTROL | KeyModifiers::ALT, KeyCode::Char(c)))
         .collect();
     chords.extend((13..=24).map(|n| (KeyModifiers::NONE, KeyCode::F(n))));
+    chords.extend((1..=12).map(|n| (KeyModifiers::CONTROL | KeyModifiers::ALT, KeyCode::F(n))));
     assert!(
         chords.len() >= actions.len(),
         "enough keys for every action"
@@ -166,6 +168,32 @@ fn setup(context: Context, action: Action, keymap: &Keymap) -> App {
             }
         }
         (Context::Confirm, _) => act(&mut app, Action::Quit),
+        (Context::Compare, _) => {
+            // A round of two: the first answered, the second still streaming.
+            app.compare = vec![
+                "google/gemini-2.5-flash".into(),
+                "google/gemini-2.5-pro".into(),
+            ];
+            act(&mut app, Action::Send);
+            let Some(Entry::Round(r)) = app.entries.last() else {
+                panic!("a round")
+            };
+            let (first, second) = (r.columns[0].turn, r.columns[1].turn);
+            for (turn, text) in [(first, "one\n".repeat(80)), (second, "two".into())] {
+                update(
+                    &mut app,
+                    Msg::Stream {
+                        turn,
+                        event: orchat::api::sse::StreamEvent::Content(text),
+                    },
+                );
+            }
+            update(&mut app, Msg::Ended { turn: first });
+            act(&mut app, Action::FocusConversation);
+            if action == Action::StopColumn {
+                act(&mut app, Action::NextColumn);
+            }
+        }
     }
     assert_eq!(app.key_context(), context, "{action:?}");
     app
@@ -176,7 +204,8 @@ fn setup(context: Context, action: Action, keymap: &Keymap) -> App {
 /// (Flash messages name keys, so only whether there is one counts.)
 fn outcome(app: &App, fx: &[Effect]) -> String {
     format!(
-        "{:?}|{:?}|{}|{}|{:?}|{}|{:?}|{}|{}|{}|{:?}|{:?}|{}",
+        "{:?}|{:?}|{:?}|{}|{}|{:?}|{}|{:?}|{}|{}|{}|{:?}|{:?}|{}",
+        app.entries.last(),
         app.mode,
         app.draft(),
         app.model,
@@ -299,6 +328,7 @@ fn screens(keymap: &Keymap) -> Vec<(String, String)> {
         ("quit?", Context::Confirm, Action::Yes),
         ("too long?", Context::Confirm, Action::PickAnother),
         ("focus", Context::Focus, Action::Unfocus),
+        ("compare", Context::Compare, Action::Keep),
     ] {
         let app = setup(context, action, keymap);
         shot(name, &app, 40);

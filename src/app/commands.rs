@@ -18,6 +18,8 @@ pub(super) fn run(app: &mut App, line: &str, fx: &mut Fx) {
         }
     };
     match cmd {
+        Command::Compare => super::compare::command(app, arg, fx),
+        Command::Keep => super::compare::keep_command(app, arg, fx),
         Command::Model if arg.is_empty() => picker::open(app),
         Command::Model => switch_model(app, arg, fx),
         Command::System => {

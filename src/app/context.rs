@@ -93,6 +93,8 @@ impl App {
             Entry::Assistant { turn, answer, .. } => {
                 answer.status.is_final() && self.pending.as_ref().is_none_or(|p| p.turn != *turn)
             }
+            // Until one is kept, a round may still become history.
+            Entry::Round(r) => r.kept.is_some() && !r.is_live(),
             _ => true,
         }
     }
@@ -153,27 +155,43 @@ impl App {
             .into_iter()
             .collect();
         for e in self.entries.iter().skip(self.sent_from) {
+            // A round is history through its kept answer only.
+            let e = match e {
+                Entry::Round(r) => match r.kept_column() {
+                    Some(c) => {
+                        out.push(self.answer_message(&c.answer));
+                        continue;
+                    }
+                    None => continue,
+                },
+                e => e,
+            };
             match e {
                 Entry::User { text, images } => out.push(Message::with_images(
                     text.clone(),
                     images.iter().map(|a| a.url.clone()).collect(),
                 )),
                 Entry::Assistant { answer, .. } if !answer.text.is_empty() => {
-                    let mut m = Message::text(Role::Assistant, answer.text.clone());
-                    // OpenRouter asks for Gemini's reasoning back, unmodified,
-                    // on later turns to the same family; others never see it.
-                    if self.openrouter
-                        && !answer.reasoning_details.is_empty()
-                        && crate::chat::request::same_family(answer.model(), &self.model)
-                    {
-                        m.reasoning_details = Some(answer.reasoning_details.clone());
-                    }
-                    out.push(m)
+                    out.push(self.answer_message(answer))
                 }
                 _ => {}
             }
         }
         out
+    }
+
+    /// An answer as history.
+    fn answer_message(&self, answer: &crate::chat::answer::Answer) -> Message {
+        let mut m = Message::text(Role::Assistant, answer.text.clone());
+        // OpenRouter asks for Gemini's reasoning back, unmodified, on later
+        // turns to the same family; others never see it.
+        if self.openrouter
+            && !answer.reasoning_details.is_empty()
+            && crate::chat::request::same_family(answer.model(), &self.model)
+        {
+            m.reasoning_details = Some(answer.reasoning_details.clone());
+        }
+        m
     }
 }
 
@@ -181,6 +199,7 @@ fn entry_text_len(e: &Entry) -> usize {
     match e {
         Entry::User { text, .. } | Entry::Error { text, .. } | Entry::Notice(text) => text.len(),
         Entry::Assistant { answer, .. } => answer.text.len(),
+        Entry::Round(r) => r.kept_column().map_or(0, |c| c.answer.text.len()),
     }
 }
 
@@ -191,6 +210,9 @@ fn entry_context(e: &Entry) -> (u64, u64) {
         // The text that is sent back, estimated: a provider's reported count
         // can be far off (AI/ML API's 2.5 Pro counts run 21 times high).
         Entry::Assistant { answer, .. } => (estimate_tokens(&answer.text).saturating_add(4), 0),
+        Entry::Round(r) => r.kept_column().map_or((0, 0), |c| {
+            (estimate_tokens(&c.answer.text).saturating_add(4), 0)
+        }),
         _ => (0, 0),
     }
 }

@@ -6,7 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::state::{App, Entry, Jump, Mode};
 use super::update::Fx;
-use super::{Effect, picker, sessions, turn};
+use super::{Effect, compare, picker, sessions, turn};
 use crate::keymap::{Action, Context};
 
 /// An action of the chat screen. `key` is the key that asked for it: a
@@ -33,10 +33,13 @@ pub(super) fn chat_action(app: &mut App, a: Action, key: Option<KeyEvent>, fx: &
         Action::Newline => {
             app.input.insert_newline();
         }
+        // In a round: the focused column only.
+        Action::Stop if compare::stop_focused(app, fx) => {}
         Action::Stop => turn::stop(app, fx),
         Action::Quit => {
             if app.is_busy() {
-                turn::stop(app, fx)
+                turn::stop(app, fx);
+                compare::stop_all(app, fx);
             } else {
                 app.mode = Mode::ConfirmQuit;
             }
@@ -78,8 +81,9 @@ pub(super) fn chat_action(app: &mut App, a: Action, key: Option<KeyEvent>, fx: &
         Action::CopyAnswer => copy_message(app, fx),
         Action::CopyCode => copy_code(app, fx),
         Action::EditInEditor => fx.push(Effect::Edit(app.draft())),
-        Action::FocusConversation if !complete_command(app) => focus(app),
-        Action::FocusConversation => {}
+        Action::FocusConversation if complete_command(app) => {}
+        Action::FocusConversation if compare::open_round(app).is_some() => focus_columns(app),
+        Action::FocusConversation => focus(app),
         Action::OpenImage => match latest_image(app) {
             Some(path) => {
                 app.flash = Some(format!("opening {path}"));
@@ -135,6 +139,22 @@ fn focus(app: &mut App) {
         k(Action::SelectNext),
         k(Action::CopySelected),
         k(Action::CopySelectedCode),
+        k(Action::Unfocus)
+    ));
+}
+
+/// The compare columns take the keyboard.
+fn focus_columns(app: &mut App) {
+    app.focus_conversation = true;
+    let k = |a| app.keymap.key_in(Context::Compare, a);
+    app.flash = Some(format!(
+        "columns: {}/{} move · {} keeps · {} stops one · {}/{} scroll · {} back",
+        k(Action::PrevColumn),
+        k(Action::NextColumn),
+        k(Action::Keep),
+        k(Action::StopColumn),
+        k(Action::LineDown),
+        k(Action::LineUp),
         k(Action::Unfocus)
     ));
 }
@@ -264,7 +284,12 @@ pub(super) fn set_input(app: &mut App, text: &str) {
 fn last_answer_index(app: &App) -> Option<usize> {
     app.entries
         .iter()
-        .rposition(|e| matches!(e, Entry::Assistant { .. }))
+        .rposition(|e| matches!(e, Entry::Assistant { .. } | Entry::Round(_)))
+}
+
+/// A round's answer to copy or open: the kept one, else the focused column.
+fn round_answer(r: &super::round::Round) -> &crate::chat::answer::Answer {
+    &r.columns[r.kept.unwrap_or(r.focus)].answer
 }
 
 /// The text of the selected message, or of the last answer.
@@ -272,6 +297,7 @@ fn message_text(app: &App, i: usize) -> Option<String> {
     match app.entries.get(i)? {
         Entry::User { text, .. } => Some(text.clone()),
         Entry::Assistant { answer, .. } => Some(answer.text.clone()),
+        Entry::Round(r) => Some(round_answer(r).text.clone()),
         Entry::Error { text, .. } | Entry::Notice(text) => Some(text.clone()),
     }
 }
@@ -321,12 +347,16 @@ fn latest_image(app: &App) -> Option<String> {
     app.entries[..upto.min(app.entries.len())]
         .iter()
         .rev()
-        .find_map(|e| match e {
-            Entry::Assistant { answer, .. } => answer
+        .find_map(|e| {
+            let answer = match e {
+                Entry::Assistant { answer, .. } => answer,
+                Entry::Round(r) => round_answer(r),
+                _ => return None,
+            };
+            answer
                 .image_paths
                 .iter()
                 .rev()
-                .find_map(|p| p.as_ref().ok().cloned()),
-            _ => None,
+                .find_map(|p| p.as_ref().ok().cloned())
         })
 }

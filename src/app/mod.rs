@@ -3,6 +3,7 @@
 //! never awaits; it dispatches each message to the file for its concern.
 
 mod commands;
+pub mod compare;
 mod context;
 pub mod effect;
 mod hints;
@@ -10,6 +11,7 @@ mod input;
 mod money;
 pub mod msg;
 mod picker;
+pub mod round;
 mod sessions;
 pub mod state;
 mod turn;

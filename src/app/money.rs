@@ -4,7 +4,7 @@
 use rust_decimal::Decimal;
 
 use super::state::{App, Entry};
-use crate::chat::pricing::{Cost, sat_add};
+use crate::chat::pricing::{Cost, CostKind, sat_add};
 
 impl App {
     /// This turn's cost: final, or the live estimate while streaming.
@@ -13,23 +13,50 @@ impl App {
             Entry::Assistant { answer, cost, .. } => {
                 Some(cost.unwrap_or_else(|| answer.cost(&self.catalog)))
             }
+            // A round: every column's cost, ≈ while any is estimated.
+            Entry::Round(r) => {
+                let s = r.summary(&self.catalog);
+                let kind = if s.estimated {
+                    CostKind::Estimated
+                } else if s.unknown && s.total.is_zero() {
+                    CostKind::Unknown
+                } else {
+                    r.columns[0].live_cost(&self.catalog).kind
+                };
+                Some(Cost::new(s.total, kind))
+            }
             _ => None,
         })
     }
 
-    /// The conversation's total: its ledger plus the live estimate.
-    pub fn total_cost(&self) -> Decimal {
-        let live = self
+    /// What the answers still streaming have cost so far (estimated), USD.
+    fn live_usd(&self) -> Decimal {
+        let single = self
             .pending_answer()
             .map_or(Decimal::ZERO, |a| a.cost(&self.catalog).usd);
-        sat_add(self.ledger.total(), live)
+        let round = super::compare::open_round(self)
+            .and_then(|i| match &self.entries[i] {
+                Entry::Round(r) => Some(
+                    r.columns
+                        .iter()
+                        .filter(|c| c.is_live())
+                        .map(|c| c.answer.cost(&self.catalog).usd)
+                        .fold(Decimal::ZERO, sat_add),
+                ),
+                _ => None,
+            })
+            .unwrap_or_default();
+        sat_add(single, round)
+    }
+
+    /// The conversation's total: its ledger plus the live estimate.
+    pub fn total_cost(&self) -> Decimal {
+        sat_add(self.ledger.total(), self.live_usd())
     }
 
     /// Spent today: before this process, and since (including the live estimate).
     pub fn spent_today(&self) -> Decimal {
-        let live = self
-            .pending_answer()
-            .map_or(Decimal::ZERO, |a| a.cost(&self.catalog).usd);
+        let live = self.live_usd();
         sat_add(
             sat_add(self.budget.spent_before, self.budget.spent_here),
             live,

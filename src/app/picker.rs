@@ -23,6 +23,7 @@ pub(super) fn open(app: &mut App) {
         filter: String::new(),
         matches,
         selected,
+        marked: app.compare.clone(),
     });
 }
 
@@ -65,12 +66,44 @@ pub(super) fn action(app: &mut App, a: Action, fx: &mut Fx) {
         Action::ListDown => p.selected = (p.selected + 1).min(last),
         Action::ListPageUp => p.selected = p.selected.saturating_sub(10),
         Action::ListPageDown => p.selected = (p.selected + 10).min(last),
+        Action::Mark => {
+            if let Some(&i) = p.matches.get(p.selected) {
+                let id = app.catalog.models[i].id.clone();
+                match p.marked.iter().position(|m| *m == id) {
+                    Some(at) => {
+                        p.marked.remove(at);
+                    }
+                    None if p.marked.len() >= super::round::MAX_COLUMNS => {
+                        app.flash = Some(format!(
+                            "{} models at most side by side",
+                            super::round::MAX_COLUMNS
+                        ));
+                    }
+                    None => p.marked.push(id),
+                }
+                p.selected = (p.selected + 1).min(last);
+            }
+        }
+        // Two or more marked: compare them.
+        Action::Choose if p.marked.len() >= 2 => {
+            let marked = p.marked.clone();
+            app.mode = Mode::Chat;
+            super::compare::set(app, marked);
+        }
+        Action::Choose if p.marked.len() == 1 => {
+            app.flash = Some("mark one more model to compare, or unmark it to choose one".into());
+        }
         Action::Choose => {
             let chosen = p
                 .matches
                 .get(p.selected)
                 .map(|&i| app.catalog.models[i].id.clone());
             app.mode = Mode::Chat;
+            // Every mark taken off: one model again.
+            if !app.compare.is_empty() {
+                app.compare.clear();
+                app.flash = Some("compare mode off".into());
+            }
             if let Some(id) = chosen {
                 super::commands::switch_model(app, &id, fx);
             }

@@ -172,6 +172,13 @@ impl App {
                         })
                         .collect(),
                 },
+                StoredRole::Assistant if m.round.is_some() => {
+                    let saved = m.round.as_ref().expect("checked");
+                    Entry::Round(Box::new(super::round::Round::from_stored(
+                        saved,
+                        &mut self.next_turn,
+                    )))
+                }
                 StoredRole::Assistant => {
                     let turn = self.next_turn;
                     self.next_turn += 1;

@@ -31,6 +31,8 @@ pub enum Entry {
     Error { text: String, hint: Option<String> },
     /// Something orchat says (model switched, conversation cleared…).
     Notice(String),
+    /// One prompt answered by several models side by side (compare mode).
+    Round(Box<super::round::Round>),
 }
 
 /// Which overlay has the keyboard.
@@ -101,6 +103,8 @@ pub struct PickerState {
     pub filter: String,
     pub matches: Vec<usize>,
     pub selected: usize,
+    /// Models marked to compare (ids, in the order marked).
+    pub marked: Vec<String>,
 }
 
 /// The answer being waited for or streamed.
@@ -214,6 +218,8 @@ pub struct App {
     pub free_day: String,
     /// The time zone dates are shown in (the system's; UTC in tests).
     pub tz: jiff::tz::TimeZone,
+    /// Compare mode: the models (2 to 4) each prompt goes to; empty when off.
+    pub compare: Vec<String>,
     /// What the conversation pane should scroll by (the view applies it).
     pub scroll: ScrollRequest,
     /// Bumped whenever entries already drawn must be drawn again (a
@@ -275,6 +281,7 @@ impl App {
             free_today: 0,
             free_day: String::new(),
             tz: jiff::tz::TimeZone::UTC,
+            compare: Vec::new(),
             scroll: ScrollRequest::default(),
             render_epoch: 0,
             context: Default::default(),
@@ -314,6 +321,9 @@ impl App {
     /// The table keys are looked up in now.
     pub fn key_context(&self) -> Context {
         match &self.mode {
+            Mode::Chat if self.focus_conversation && super::compare::open_round(self).is_some() => {
+                Context::Compare
+            }
             Mode::Chat if self.focus_conversation => Context::Focus,
             Mode::Chat => Context::Chat,
             Mode::Picker(_) => Context::Picker,
@@ -346,8 +356,9 @@ impl App {
         self.input.lines().join("\n")
     }
 
+    /// An answer is streaming (or waiting), alone or in a round.
     pub fn is_busy(&self) -> bool {
-        self.pending.is_some()
+        self.pending.is_some() || super::compare::round_busy(self)
     }
 
     /// Entries already drawn must be drawn again.

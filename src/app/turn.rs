@@ -20,24 +20,36 @@ pub(super) fn is_current(app: &App, turn: u64) -> bool {
     app.pending.as_ref().is_some_and(|p| p.turn == turn)
 }
 
+/// The answer of `turn`: an answer entry's, or a round column's.
 fn answer_mut(app: &mut App, turn: u64) -> Option<&mut Answer> {
     app.entries.iter_mut().rev().find_map(|e| match e {
         Entry::Assistant {
             turn: t, answer, ..
         } if *t == turn => Some(&mut **answer),
+        Entry::Round(r) => r
+            .columns
+            .iter_mut()
+            .find(|c| c.turn == turn)
+            .map(|c| &mut *c.answer),
         _ => None,
     })
 }
 
+/// The entry holding the answer of `turn`.
 fn answer_index(app: &App, turn: u64) -> Option<usize> {
-    app.entries
-        .iter()
-        .rposition(|e| matches!(e, Entry::Assistant { turn: t, .. } if *t == turn))
+    app.entries.iter().rposition(|e| match e {
+        Entry::Assistant { turn: t, .. } => *t == turn,
+        Entry::Round(r) => r.column_of_turn(turn).is_some(),
+        _ => false,
+    })
 }
 
 // ------------------------------------------------------------------ streams
 
 pub(super) fn stream_event(app: &mut App, turn: u64, event: StreamEvent, fx: &mut Fx) {
+    if let Some(at) = super::compare::find_turn(app, turn) {
+        return super::compare::stream_event(app, at, event, fx);
+    }
     if !is_current(app, turn) {
         return; // A stopped or superseded turn: ignore what it still says.
     }
@@ -62,7 +74,7 @@ pub(super) fn stream_event(app: &mut App, turn: u64, event: StreamEvent, fx: &mu
     }
     if matches!(event, StreamEvent::Retrying { .. }) {
         // Each retry is one more request against a `:free` day.
-        count_free_request(app, fx);
+        count_free_request(app, &app.model.clone(), fx);
         return; // Shown as the countdown, not kept in the answer.
     }
     if let Some(a) = answer_mut(app, turn) {
@@ -72,6 +84,9 @@ pub(super) fn stream_event(app: &mut App, turn: u64, event: StreamEvent, fx: &mu
 
 /// The request failed (an HTTP error, the network, a timeout).
 pub(super) fn failed(app: &mut App, turn: u64, error: ApiError, fx: &mut Fx) {
+    if let Some(at) = super::compare::find_turn(app, turn) {
+        return super::compare::failed(app, at, error, fx);
+    }
     if !is_current(app, turn) {
         return;
     }
@@ -169,9 +184,19 @@ pub(super) fn finish_turn(app: &mut App, turn: u64, error: Option<ApiError>, fx:
 /// The answer at `i` was billed: its cost to the ledger (and the store), the
 /// budget, and its header; an unreported OpenRouter cost is settled later.
 fn charge(app: &mut App, i: usize, turn: u64, fx: &mut Fx) {
-    let Entry::Assistant { answer, cost, .. } = &mut app.entries[i] else {
+    let Entry::Assistant { answer, .. } = &app.entries[i] else {
         return;
     };
+    let charge = charge_for(app, answer, turn);
+    let c = record_charge(app, charge, fx);
+    if let Entry::Assistant { cost, .. } = &mut app.entries[i] {
+        *cost = Some(c);
+    }
+}
+
+/// What billing `answer` (of `turn`) comes to: its cost and how it is known,
+/// its tokens, and the id the ledger keeps it under.
+pub(super) fn charge_for(app: &App, answer: &Answer, turn: u64) -> Charge {
     let c = answer.cost(&app.catalog);
     let computed = answer.usage.as_ref().and_then(|u| {
         app.catalog
@@ -179,7 +204,7 @@ fn charge(app: &mut App, i: usize, turn: u64, fx: &mut Fx) {
             .map(|p| p.compute(u, answer.images_in))
     });
     let now = app.clock_base_ms + app.now_ms;
-    let charge = Charge {
+    Charge {
         id: format!("{}/{now}/{turn}", app.conversation_id),
         conversation_id: app.conversation_id.clone(),
         generation_id: answer.generation_id.clone(),
@@ -191,8 +216,13 @@ fn charge(app: &mut App, i: usize, turn: u64, fx: &mut Fx) {
             estimate: answer.estimate(),
             computed,
         })
-    };
-    *cost = Some(c);
+    }
+}
+
+/// Puts a charge on the ledger, the budget and the store; an OpenRouter
+/// cost that was not reported is settled later. Returns its cost.
+pub(super) fn record_charge(app: &mut App, charge: Charge, fx: &mut Fx) -> Cost {
+    let c = charge.cost;
     app.ledger.add_charge(&charge);
     app.budget.spent_here = sat_add(app.budget.spent_here, c.usd);
     // A cost OpenRouter did not report (stopped, dropped, usage missing) is
@@ -208,6 +238,7 @@ fn charge(app: &mut App, i: usize, turn: u64, fx: &mut Fx) {
     }
     fx.push(Effect::Store(StoreOp::Charge(Box::new(charge.clone()))));
     app.charges.push(charge);
+    c
 }
 
 /// OpenRouter said what an estimated charge really cost: the ledger, the
@@ -223,13 +254,24 @@ pub(super) fn settled(app: &mut App, charge_id: &str, usd: Decimal, fx: &mut Fx)
     app.ledger = Ledger::of(&app.charges);
     app.budget.spent_here = sat_add(app.budget.spent_here, usd - estimate);
     fx.push(Effect::Store(StoreOp::Charge(Box::new(charge.clone()))));
-    let shown = app.entries.iter().rposition(|e| {
-        matches!(e, Entry::Assistant { answer, cost: Some(_), .. }
-            if answer.generation_id.is_some() && answer.generation_id == generation)
+    let same = |a: &Answer| a.generation_id.is_some() && a.generation_id == generation;
+    let shown = app.entries.iter().rposition(|e| match e {
+        Entry::Assistant { answer, cost, .. } => cost.is_some() && same(answer),
+        Entry::Round(r) => r
+            .columns
+            .iter()
+            .any(|c| c.cost.is_some() && same(&c.answer)),
+        _ => false,
     });
     if let Some(i) = shown {
-        if let Entry::Assistant { cost, .. } = &mut app.entries[i] {
-            *cost = Some(charge.cost);
+        match &mut app.entries[i] {
+            Entry::Assistant { cost, .. } => *cost = Some(charge.cost),
+            Entry::Round(r) => {
+                for c in r.columns.iter_mut().filter(|c| same(&c.answer)) {
+                    c.cost = Some(charge.cost);
+                }
+            }
+            _ => {}
         }
         app.redraw_all();
         save_entry(app, i, fx);
@@ -283,6 +325,7 @@ pub(super) fn save_entry(app: &App, i: usize, fx: &mut Fx) {
         Entry::Assistant { answer, cost, .. } => {
             StoredMessage::from_answer(id, seq, answer, *cost, now)
         }
+        Entry::Round(r) => r.to_stored(id, seq, now),
         Entry::Error { text, .. } => StoredMessage::new(id, seq, StoredRole::Error, text, now),
         Entry::Notice(text) => StoredMessage::new(id, seq, StoredRole::Notice, text, now),
     };
@@ -297,6 +340,11 @@ pub(super) fn truncate_entries(app: &mut App, n: usize, fx: &mut Fx) {
         conversation: app.conversation_id.clone(),
         from: n as u32,
     }));
+}
+
+/// The last prompt before entry `i`.
+pub(super) fn prompt_before(app: &App, i: usize) -> String {
+    last_prompt(&app.entries[..i.min(app.entries.len())])
 }
 
 fn last_prompt(entries: &[Entry]) -> String {
@@ -378,6 +426,9 @@ pub(super) fn send(app: &mut App, fx: &mut Fx) {
         app.flash = Some(hints::still_coming(app));
         return;
     }
+    if app.compare.len() >= 2 {
+        return super::compare::send(app, fx);
+    }
     if !check_images_readable(app, fx) {
         return; // Nothing sent; the draft and attachments stay.
     }
@@ -456,8 +507,11 @@ pub(super) fn leave_out_and_send(app: &mut App, drop: usize, fx: &mut Fx) {
     send_now(app, fx);
 }
 
-/// Sends the draft (checks done).
+/// Sends the draft (checks done), to every marked model in compare mode.
 pub(super) fn send_now(app: &mut App, fx: &mut Fx) {
+    if app.compare.len() >= 2 {
+        return super::compare::send_now(app, fx);
+    }
     let text = app.draft();
     app.history.push(text.clone());
     app.history_pos = None;
@@ -471,7 +525,7 @@ pub(super) fn send_now(app: &mut App, fx: &mut Fx) {
 fn start_turn(app: &mut App, fx: &mut Fx) {
     let turn = app.next_turn;
     app.next_turn += 1;
-    count_free_request(app, fx);
+    count_free_request(app, &app.model.clone(), fx);
     let (prompt_estimate, images_in) = app.context_estimate("");
     let request = crate::chat::request::build(
         &app.model,
@@ -503,8 +557,8 @@ fn start_turn(app: &mut App, fx: &mut Fx) {
 
 /// OpenRouter counts every request to a `:free` model against the day,
 /// errors included: so does orchat, in the store.
-fn count_free_request(app: &mut App, fx: &mut Fx) {
-    if !app.openrouter || !app.model.ends_with(":free") {
+pub(super) fn count_free_request(app: &mut App, model: &str, fx: &mut Fx) {
+    if !app.openrouter || !model.ends_with(":free") {
         return;
     }
     let today = crate::store::utc_day(app.epoch_ms());

@@ -35,7 +35,8 @@ fn handle(app: &mut App, msg: Msg, fx: &mut Fx) {
         Msg::Stream { turn, event } => turn::stream_event(app, turn, event, fx),
         Msg::Failed { turn, error } => turn::failed(app, turn, error, fx),
         Msg::Ended { turn } => {
-            if turn::is_current(app, turn) {
+            if super::compare::ended(app, turn, fx) {
+            } else if turn::is_current(app, turn) {
                 turn::finish_turn(app, turn, None, fx);
             }
         }
@@ -111,7 +112,7 @@ fn typed(app: &mut App, context: Context, k: KeyEvent, fx: &mut Fx) {
         }
         Context::Picker => picker::typed(app, k),
         Context::Sessions => sessions::typed(app, k, fx),
-        Context::Focus => {
+        Context::Focus | Context::Compare => {
             // The chat screen's keys (quit, picker, help) still work here.
             if app.keymap.lookup(&k).is_some() {
                 input::unfocus(app);
@@ -137,6 +138,7 @@ fn action(app: &mut App, a: Action, key: Option<KeyEvent>, fx: &mut Fx) {
     match app.key_context() {
         Context::Chat => input::chat_action(app, a, key, fx),
         Context::Focus => input::focus_action(app, a, fx),
+        Context::Compare => super::compare::action(app, a, fx),
         Context::Picker => picker::action(app, a, fx),
         Context::Sessions => sessions::action(app, a, fx),
         Context::Help => match a {

@@ -5,6 +5,8 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Command {
     Model,
+    Compare,
+    Keep,
     System,
     Reasoning,
     Attach,
@@ -52,6 +54,18 @@ pub const COMMANDS: &[Spec] = &[
         &["/model"],
         "/model [ID]",
         "choose the model (opens the picker without an id)",
+    ),
+    c(
+        Command::Compare,
+        &["/compare"],
+        "/compare [MODEL MODEL [MODEL MODEL] | off]",
+        "ask 2 to 4 models each prompt side by side (alone: the last prompt again)",
+    ),
+    c(
+        Command::Keep,
+        &["/keep"],
+        "/keep N",
+        "keep answer N of the round as the reply",
     ),
     c(
         Command::System,

@@ -31,13 +31,16 @@ pub enum Context {
     Attach,
     /// A yes/no question.
     Confirm,
+    /// The columns of a comparison round (after Tab).
+    Compare,
 }
 
 impl Context {
     /// Every screen, in the order help lists them.
-    pub const ALL: [Context; 8] = [
+    pub const ALL: [Context; 9] = [
         Context::Chat,
         Context::Focus,
+        Context::Compare,
         Context::Picker,
         Context::Sessions,
         Context::Attach,
@@ -57,6 +60,7 @@ impl Context {
             Context::Cost => "cost",
             Context::Attach => "attach",
             Context::Confirm => "confirm",
+            Context::Compare => "compare",
         }
     }
 
@@ -76,6 +80,7 @@ impl Context {
             Context::Cost => "cost panel",
             Context::Attach => "attach prompt",
             Context::Confirm => "questions",
+            Context::Compare => "compare columns",
         }
     }
 }
@@ -134,6 +139,12 @@ pub enum Action {
     Yes,
     No,
     PickAnother,
+    // Compare mode.
+    Mark,
+    NextColumn,
+    PrevColumn,
+    Keep,
+    StopColumn,
 }
 
 /// One remapping from the config: `action` on `chord`, on one screen

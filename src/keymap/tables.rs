@@ -249,6 +249,82 @@ pub const DEFAULTS: &[Binding] = &[
         A::Unfocus,
         "back to the input",
     ),
+    // ---- the columns of a comparison round (after Tab)
+    b(
+        C::Compare,
+        &[
+            (NONE, KeyCode::Tab),
+            (NONE, KeyCode::Right),
+            (NONE, KeyCode::Char('l')),
+        ],
+        A::NextColumn,
+        "the next column",
+    ),
+    b(
+        C::Compare,
+        &[
+            (SHIFT, KeyCode::BackTab),
+            (NONE, KeyCode::BackTab),
+            (NONE, KeyCode::Left),
+            (NONE, KeyCode::Char('h')),
+        ],
+        A::PrevColumn,
+        "the column before",
+    ),
+    b(
+        C::Compare,
+        &[(NONE, KeyCode::Enter)],
+        A::Keep,
+        "keep this answer: it becomes the reply, its model the current one (also /keep N)",
+    ),
+    b(
+        C::Compare,
+        &[(NONE, KeyCode::Esc)],
+        A::StopColumn,
+        "stop this column (the others go on); back to the input when it is done",
+    ),
+    b(
+        C::Compare,
+        &[(NONE, KeyCode::Char('j')), (NONE, KeyCode::Down)],
+        A::LineDown,
+        "scroll the column down a line",
+    ),
+    b(
+        C::Compare,
+        &[(NONE, KeyCode::Char('k')), (NONE, KeyCode::Up)],
+        A::LineUp,
+        "scroll the column up a line",
+    ),
+    b(
+        C::Compare,
+        &[(CTRL, KeyCode::Char('d')), (NONE, KeyCode::PageDown)],
+        A::HalfPageDown,
+        "scroll the column down half a page",
+    ),
+    b(
+        C::Compare,
+        &[(CTRL, KeyCode::Char('u')), (NONE, KeyCode::PageUp)],
+        A::HalfPageUp,
+        "scroll the column up half a page",
+    ),
+    b(
+        C::Compare,
+        &[(NONE, KeyCode::Char('g')), (NONE, KeyCode::Home)],
+        A::Top,
+        "the column's top",
+    ),
+    b(
+        C::Compare,
+        &[(SHIFT, KeyCode::Char('G')), (NONE, KeyCode::End)],
+        A::Bottom,
+        "the column's bottom",
+    ),
+    b(
+        C::Compare,
+        &[(NONE, KeyCode::Char('i'))],
+        A::Unfocus,
+        "back to the input",
+    ),
     // ---- the model picker (type to filter)
     b(
         C::Picker,
@@ -278,7 +354,13 @@ pub const DEFAULTS: &[Binding] = &[
         C::Picker,
         &[(NONE, KeyCode::Enter)],
         A::Choose,
-        "use the model",
+        "use the model (with 2 to 4 marked: compare them)",
+    ),
+    b(
+        C::Picker,
+        &[(NONE, KeyCode::Char(' '))],
+        A::Mark,
+        "mark or unmark the model to compare",
     ),
     b(C::Picker, &[(NONE, KeyCode::Esc)], A::Close, "close"),
     // ---- saved conversations (type to search)

@@ -30,7 +30,9 @@ pub use error::StoreError;
 pub use ledger::utc_day;
 pub use open::StoreOptions;
 pub use schema::{APPLICATION_ID, latest as schema_version};
-pub use types::{ConversationMeta, MATCH_END, MATCH_START, SearchHit, StoredMessage, StoredRole};
+pub use types::{
+    ConversationMeta, MATCH_END, MATCH_START, SearchHit, StoredMessage, StoredRole, StoredRound,
+};
 use writer::Cmd;
 
 /// A fresh conversation id: 12 lowercase hex digits, random, so a short

@@ -29,7 +29,7 @@ pub(super) const MESSAGE_SELECT: &str =
         model_requested, model_reported, provider,
         prompt_tokens, completion_tokens, reasoning_tokens, image_tokens,
         cost, cost_kind, generation_id, status, finish_reason, error, created_ms, finished_ms,
-        reasoning_details
+        reasoning_details, round
  FROM messages";
 
 pub(super) fn get_u64(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<u64> {
@@ -81,5 +81,8 @@ pub(super) fn message_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored
         created_ms: get_u64(r, 20)?,
         finished_ms: get_opt_u64(r, 21)?,
         reasoning_details: serde_json::from_str(&r.get::<_, String>(22)?).unwrap_or_default(),
+        round: r
+            .get::<_, Option<String>>(23)?
+            .and_then(|s| serde_json::from_str(&s).ok()),
     })
 }

@@ -22,7 +22,7 @@ const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
 /// Migrations, in order. `MIGRATIONS[i]` takes the schema from version `i`
 /// to `i + 1`.
-pub const MIGRATIONS: &[&str] = &[V1, V2];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// Version 1, the first release. Costs are TEXT so decimals stay exact;
 /// lists (attachments, image paths, models) are JSON arrays. The per-
@@ -142,6 +142,13 @@ CREATE TABLE free_requests (
     day      TEXT PRIMARY KEY NOT NULL,
     requests INTEGER NOT NULL DEFAULT 0
 );
+"#;
+
+/// Version 3: compare mode. A round is saved at one position: the row holds
+/// the kept answer (the first while none is kept), and `round` every
+/// model's answer as JSON with which one was kept.
+const V3: &str = r#"
+ALTER TABLE messages ADD COLUMN round TEXT;
 "#;
 
 /// The schema version this build writes.

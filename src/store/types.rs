@@ -92,6 +92,20 @@ pub struct StoredMessage {
     pub created_ms: u64,
     #[serde(default)]
     pub finished_ms: Option<u64>,
+    /// A comparison round saved here: every model's answer and which was
+    /// kept (this message's own fields are the kept one's, or the first's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub round: Option<StoredRound>,
+}
+
+/// The answers of a comparison round, as saved (PROTOCOL-independent:
+/// orchat's own). None of them but the kept one is ever sent as history.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct StoredRound {
+    /// Which answer is the reply (0-based); `None` while none is kept.
+    #[serde(default)]
+    pub kept: Option<usize>,
+    pub answers: Vec<StoredMessage>,
 }
 
 impl StoredMessage {
@@ -172,6 +186,7 @@ impl StoredMessage {
             error: answer.error.clone(),
             created_ms: now_ms,
             finished_ms: answer.status.is_final().then_some(now_ms),
+            round: None,
         }
     }
 

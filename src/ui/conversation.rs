@@ -58,7 +58,12 @@ fn entry_lines(app: &App, theme: &Theme, c: &mut Caches, i: usize, width: u16) -
     lines
 }
 
-fn wrap_plain(text: &str, style: Style, width: u16, indent: &'static str) -> Vec<Line<'static>> {
+pub(super) fn wrap_plain(
+    text: &str,
+    style: Style,
+    width: u16,
+    indent: &'static str,
+) -> Vec<Line<'static>> {
     let inner = width.saturating_sub(indent.len() as u16).max(1);
     let mut out = Vec::new();
     for l in sanitize(text).split('\n') {
@@ -96,106 +101,14 @@ fn render_entry(
         }
         Entry::Assistant { answer, cost, turn } => {
             out.push(assistant_header(app, theme, answer, *cost));
-            if !answer.reasoning.is_empty() {
-                if app.show_reasoning {
-                    out.push(Line::from(Span::styled(
-                        format!(
-                            "  ┆ thinking ({} folds)",
-                            app.key_label(Action::ToggleReasoning)
-                        ),
-                        theme.reasoning,
-                    )));
-                    out.extend(wrap_plain(
-                        &answer.reasoning,
-                        theme.reasoning,
-                        width,
-                        "  ┆ ",
-                    ));
-                } else {
-                    out.push(Line::from(Span::styled(
-                        format!(
-                            "  ▸ thinking · {} tokens ({} shows)",
-                            answer
-                                .usage
-                                .as_ref()
-                                .map(|u| u.reasoning_tokens())
-                                .filter(|n| *n > 0)
-                                .unwrap_or_else(|| crate::chat::pricing::estimate_tokens(
-                                    &answer.reasoning
-                                )),
-                            app.key_label(Action::ToggleReasoning)
-                        ),
-                        theme.reasoning,
-                    )));
-                }
-            }
-            if answer.text.is_empty() && !answer.status.is_final() {
-                out.push(waiting_line(app, theme));
-            } else {
-                let md_width = width.saturating_sub(2).max(1);
-                let st = theme.markdown();
-                if app.pending.as_ref().is_some_and(|p| p.turn == *turn) {
-                    live_markdown(c.cache, *turn, &answer.text, md_width, &st, &mut out);
-                } else {
-                    let md = markdown::render(&sanitize(&answer.text), md_width, &st);
-                    out.extend(md.into_iter().map(indent));
-                }
-            }
-            for (n, url) in answer.images.iter().enumerate() {
-                let proto = c.images.get(*turn, n, url, width.saturating_sub(2));
-                match proto {
-                    Some(p) => {
-                        slots.push(ImageSlot {
-                            line: out.len(),
-                            protocol: p.clone(),
-                        });
-                        out.push(Line::from(Span::styled(
-                            format!("  [image {} · scroll to see it whole]", n + 1),
-                            theme.dim,
-                        )));
-                        for _ in 1..p.size().height {
-                            out.push(Line::default());
-                        }
-                    }
-                    None => out.push(Line::from(Span::styled(
-                        format!("  [image {} could not be decoded]", n + 1),
-                        theme.error,
-                    ))),
-                }
-                let saved = match answer.image_paths.get(n) {
-                    Some(Ok(path)) => {
-                        format!(
-                            "  saved: {path} ({} opens)",
-                            app.key_label(Action::OpenImage)
-                        )
-                    }
-                    Some(Err(e)) => format!("  not saved: {e}"),
-                    None => "  saving…".to_string(),
-                };
-                out.extend(wrap_plain(&saved, theme.dim, width, ""));
-            }
-            match answer.status {
-                Status::Complete | Status::Waiting => {}
-                Status::Streaming => {
-                    if let Some(line) = silence_line(app, *turn, theme) {
-                        out.push(line);
-                    }
-                }
-                Status::Empty => out.push(Line::from(Span::styled("  ■ empty answer", theme.warn))),
-                s => out.push(Line::from(Span::styled(
-                    format!("  ■ {}", s.label()),
-                    theme.warn,
-                ))),
-            }
-            if let Some(note) = answer.count_note() {
-                out.extend(wrap_plain(&format!("  · {note}"), theme.dim, width, "    "));
-            }
-            for note in &answer.notes {
-                out.push(Line::from(Span::styled(
-                    format!("  · {}", crate::text::preview(note, 200)),
-                    theme.dim,
-                )));
-            }
+            let how = Body {
+                live: app.pending.as_ref().is_some_and(|p| p.turn == *turn),
+                fold_reasoning: false,
+            };
+            answer_body(app, theme, c, answer, *turn, how, width, slots, &mut out);
+        }
+        Entry::Round(r) => {
+            super::compare::round_in_history(app, theme, c, r, width, slots, &mut out)
         }
         Entry::Error { text, hint } => {
             out.extend(wrap_plain(&format!("✖ {text}"), theme.error, width, ""));
@@ -211,11 +124,146 @@ fn render_entry(
     out
 }
 
+/// How an answer's body is drawn.
+#[derive(Clone, Copy)]
+pub(super) struct Body {
+    /// Still streaming: its markdown goes through the incremental cache.
+    pub live: bool,
+    /// Reasoning folded whatever the toggle says (compare columns).
+    pub fold_reasoning: bool,
+}
+
+/// An answer under its header: reasoning (shown or folded), the markdown,
+/// images, how it ended and its notes.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn answer_body(
+    app: &App,
+    theme: &Theme,
+    c: &mut Caches,
+    answer: &Answer,
+    turn: u64,
+    how: Body,
+    width: u16,
+    slots: &mut Vec<ImageSlot>,
+    out: &mut Out,
+) {
+    if !answer.reasoning.is_empty() {
+        if app.show_reasoning && !how.fold_reasoning {
+            out.push(Line::from(Span::styled(
+                format!(
+                    "  ┆ thinking ({} folds)",
+                    app.key_label(Action::ToggleReasoning)
+                ),
+                theme.reasoning,
+            )));
+            out.extend(wrap_plain(
+                &answer.reasoning,
+                theme.reasoning,
+                width,
+                "  ┆ ",
+            ));
+        } else {
+            // Folded for good in a compare column: no key unfolds it there.
+            let shows = if how.fold_reasoning {
+                String::new()
+            } else {
+                format!(" ({} shows)", app.key_label(Action::ToggleReasoning))
+            };
+            out.push(Line::from(Span::styled(
+                format!(
+                    "  ▸ thinking · {} tokens{shows}",
+                    answer
+                        .usage
+                        .as_ref()
+                        .map(|u| u.reasoning_tokens())
+                        .filter(|n| *n > 0)
+                        .unwrap_or_else(|| crate::chat::pricing::estimate_tokens(
+                            &answer.reasoning
+                        )),
+                ),
+                theme.reasoning,
+            )));
+        }
+    }
+    if answer.text.is_empty() && !answer.status.is_final() {
+        out.push(waiting_line(app, theme));
+    } else {
+        let md_width = width.saturating_sub(2).max(1);
+        let st = theme.markdown();
+        if how.live {
+            live_markdown(c.cache, turn, &answer.text, md_width, &st, out);
+        } else {
+            let md = markdown::render(&sanitize(&answer.text), md_width, &st);
+            out.extend(md.into_iter().map(indent));
+        }
+    }
+    for (n, url) in answer.images.iter().enumerate() {
+        let proto = c.images.get(turn, n, url, width.saturating_sub(2));
+        match proto {
+            Some(p) => {
+                slots.push(ImageSlot {
+                    line: out.len(),
+                    protocol: p.clone(),
+                });
+                out.push(Line::from(Span::styled(
+                    format!("  [image {} · scroll to see it whole]", n + 1),
+                    theme.dim,
+                )));
+                for _ in 1..p.size().height {
+                    out.push(Line::default());
+                }
+            }
+            None => out.push(Line::from(Span::styled(
+                format!("  [image {} could not be decoded]", n + 1),
+                theme.error,
+            ))),
+        }
+        let saved = match answer.image_paths.get(n) {
+            Some(Ok(path)) => {
+                format!(
+                    "  saved: {path} ({} opens)",
+                    app.key_label(Action::OpenImage)
+                )
+            }
+            Some(Err(e)) => format!("  not saved: {e}"),
+            None => "  saving…".to_string(),
+        };
+        out.extend(wrap_plain(&saved, theme.dim, width, ""));
+    }
+    match answer.status {
+        Status::Complete | Status::Waiting => {}
+        Status::Streaming => {
+            if let Some(line) = silence_line(app, turn, theme) {
+                out.push(line);
+            }
+        }
+        Status::Empty => out.push(Line::from(Span::styled("  ■ empty answer", theme.warn))),
+        s => out.push(Line::from(Span::styled(
+            format!("  ■ {}", s.label()),
+            theme.warn,
+        ))),
+    }
+    if let Some(note) = answer.count_note() {
+        out.extend(wrap_plain(&format!("  · {note}"), theme.dim, width, "    "));
+    }
+    for note in &answer.notes {
+        out.push(Line::from(Span::styled(
+            format!("  · {}", crate::text::preview(note, 200)),
+            theme.dim,
+        )));
+    }
+}
+
+pub(super) fn spinner(app: &App) -> char {
+    SPINNER[((app.now_ms / 100) % SPINNER.len() as u64) as usize]
+}
+
 fn waiting_line(app: &App, theme: &Theme) -> Line<'static> {
+    let spin = spinner(app);
     let Some(p) = &app.pending else {
-        return Line::default();
+        // A compare column: its header says the rest.
+        return Line::from(Span::styled(format!("  {spin}"), theme.dim));
     };
-    let spin = SPINNER[((app.now_ms / 100) % SPINNER.len() as u64) as usize];
     if let (Some(at), Some(why)) = (p.retry_at_ms, &p.retry_reason) {
         let left = at.saturating_sub(app.now_ms).div_ceil(1000);
         return Line::from(Span::styled(
@@ -261,7 +309,7 @@ fn silence_line(app: &App, turn: u64, theme: &Theme) -> Option<Line<'static>> {
     })
 }
 
-fn cost_label(cost: Cost) -> String {
+pub(super) fn cost_label(cost: Cost) -> String {
     match cost.kind {
         CostKind::Estimated => format!("≈{} estimated", format_usd(cost.usd)),
         CostKind::Unknown => "cost unknown (no price known)".to_string(),
@@ -269,7 +317,12 @@ fn cost_label(cost: Cost) -> String {
     }
 }
 
-fn assistant_header(app: &App, theme: &Theme, a: &Answer, cost: Option<Cost>) -> Line<'static> {
+pub(super) fn assistant_header(
+    app: &App,
+    theme: &Theme,
+    a: &Answer,
+    cost: Option<Cost>,
+) -> Line<'static> {
     let mut spans = vec![
         Span::styled("▌ ", theme.assistant_label),
         Span::styled(sanitize(a.model()).into_owned(), theme.assistant_label),
@@ -480,7 +533,7 @@ mod tests {
         assert!(
             view.cache
                 .live
-                .as_ref()
+                .first()
                 .is_some_and(|l| !l.md.settled().is_empty()),
             "the settled blocks were kept"
         );

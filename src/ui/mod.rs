@@ -3,6 +3,7 @@
 //! one-line hint, and whichever overlay is open.
 
 pub mod columns;
+pub mod compare;
 pub mod conversation;
 pub mod images;
 pub mod overlays;
@@ -37,7 +38,10 @@ pub fn draw(f: &mut Frame, app: &App, view: &mut View, theme: &Theme) {
     ])
     .areas(area);
     draw_status(f, app, theme, status);
-    conversation::draw(f, app, view, theme, body);
+    match crate::app::compare::open_round(app).map(|i| &app.entries[i]) {
+        Some(crate::app::Entry::Round(r)) => compare::draw(f, app, view, theme, r, body),
+        _ => conversation::draw(f, app, view, theme, body),
+    }
     draw_chips(f, app, theme, chips);
     draw_input(f, app, theme, input);
     draw_hint(f, app, theme, hint);
@@ -157,6 +161,13 @@ fn draw_status(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     {
         tail.push(Span::styled(
             format!("│ budget {}% of {}/{what} ", pct.round(), format_usd(cap)),
+            theme.warn.patch(bar),
+        ));
+    }
+    if app.compare.len() >= 2 {
+        // Every prompt goes to several models: said before the money it costs.
+        tail.push(Span::styled(
+            format!("│ compare ×{} ", app.compare.len()),
             theme.warn.patch(bar),
         ));
     }

@@ -100,17 +100,24 @@ pub(super) type Lines = Rc<Rendered>;
 type Part = Rc<Vec<Line<'static>>>;
 
 /// Wrapped lines of finished entries, keyed by width and the reasoning
-/// toggle; and the streaming answer's markdown, rendered as it grows.
+/// toggle; the streaming answers' markdown (one, or a round's columns),
+/// rendered as it grows; and the lines of finished compare columns, keyed
+/// by turn and width.
 #[derive(Default)]
 pub struct Cache {
     pub(super) slots: Vec<Option<(u16, bool, Lines)>>,
-    pub(super) live: Option<LiveMarkdown>,
+    pub(super) live: Vec<LiveMarkdown>,
+    pub(super) columns: std::collections::HashMap<(u64, u16), Lines>,
 }
+
+/// Streaming answers kept at once: a round's columns, and one more.
+const LIVE_KEPT: usize = crate::app::round::MAX_COLUMNS + 1;
 
 impl Cache {
     pub fn clear(&mut self) {
         self.slots.clear();
-        self.live = None;
+        self.live.clear();
+        self.columns.clear();
     }
 }
 
@@ -167,15 +174,22 @@ pub(super) fn live_markdown(
     st: &MdStyles,
     out: &mut Out,
 ) {
-    let live = match &mut cache.live {
-        Some(l) if l.turn == turn => l,
-        slot => slot.insert(LiveMarkdown {
-            turn,
-            md: markdown::Incremental::default(),
-            indented: Vec::new(),
-            clean: String::new(),
-        }),
+    let at = match cache.live.iter().position(|l| l.turn == turn) {
+        Some(at) => at,
+        None => {
+            if cache.live.len() >= LIVE_KEPT {
+                cache.live.remove(0);
+            }
+            cache.live.push(LiveMarkdown {
+                turn,
+                md: markdown::Incremental::default(),
+                indented: Vec::new(),
+                clean: String::new(),
+            });
+            cache.live.len() - 1
+        }
     };
+    let live = &mut cache.live[at];
     let text = live.sanitized(raw);
     let tail = live.md.update(&text, width, st);
     let settled = live.md.settled();

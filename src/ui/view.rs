@@ -46,6 +46,8 @@ pub struct View {
     epoch: u64,
     pub(super) cache: Cache,
     pub images: ImageCache,
+    /// Each compare column's scroll, by turn.
+    pub(super) columns: std::collections::HashMap<u64, super::compare::ColumnScroll>,
 }
 
 impl View {
