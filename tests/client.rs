@@ -1030,3 +1030,27 @@ async fn dropping_a_slow_local_stream_and_sending_again_works() {
     assert_complete(&run(&c, req.clone()).await, &req);
     assert_eq!(s.received().len(), 2);
 }
+
+/// `[[fault:words:N]]`: N words to a content event (one token an event, as
+/// many providers send, is `words:1`); the text is the same either way.
+#[tokio::test]
+async fn the_words_fault_sets_how_many_words_each_event_carries() {
+    let s = server().await;
+    let c = client(config(&s.base_url(), Some(KEY)));
+    let count = |items: &[Item]| {
+        items
+            .iter()
+            .filter(|i| matches!(i, Ok(StreamEvent::Content(_))))
+            .count()
+    };
+    let one = run(&c, request("[[fault:long:60]] [[fault:words:1]] go")).await;
+    let three = run(&c, request("[[fault:long:60]] [[fault:words:3]] go")).await;
+    assert_eq!(text_of(&one), text_of(&three));
+    let words = text_of(&one).split_whitespace().count();
+    assert!(
+        count(&one) >= words,
+        "{} events for {words} words",
+        count(&one)
+    );
+    assert!(count(&three) <= words.div_ceil(3) + 1, "{}", count(&three));
+}

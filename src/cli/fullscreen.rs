@@ -27,6 +27,16 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: Connection) -> i32 {
     app.key_env
         .clone_from(&conn.client.config().provider.key_env);
     app.openrouter = conn.client.config().provider.kind == crate::api::ProviderKind::OpenRouter;
+    // `--compare a,b` opens in compare mode.
+    if !cli.compare.is_empty() {
+        match super::compare::resolve(&app.catalog, &cli.compare) {
+            Ok(models) => app.compare = models,
+            Err(e) => {
+                eprintln!("orchat: {e}");
+                return EXIT_USAGE;
+            }
+        }
+    }
     let theme = cfg.effective_theme(cli.no_color);
     let dirs = cfg.dirs();
     let store = match open_store(&dirs) {

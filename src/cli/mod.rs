@@ -1,5 +1,6 @@
 //! Command-line arguments.
 
+pub mod compare;
 pub mod connect;
 pub mod doctor;
 pub mod fullscreen;
@@ -46,6 +47,12 @@ pub struct Cli {
     /// Model id, e.g. google/gemini-2.5-pro.
     #[arg(short = 'm', long = "model", value_name = "MODEL")]
     pub model: Option<String>,
+
+    /// Ask 2 to 4 models at once, side by side (comma-separated ids; fuzzy
+    /// like the picker). With -p: each answer, then a table of times,
+    /// tokens and costs.
+    #[arg(long = "compare", value_name = "M1,M2", value_delimiter = ',')]
+    pub compare: Vec<String>,
 
     /// Fallback models, tried in order when the first fails (OpenRouter).
     #[arg(long = "fallback", value_name = "MODEL")]

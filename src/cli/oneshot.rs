@@ -278,7 +278,7 @@ fn ending_hint(answer: &Answer, cfg: &Config) -> Option<String> {
 /// serde_json writes C1 controls (U+009B is an 8-bit CSI) and bidi
 /// overrides raw; escape them as `\uXXXX` so `--json` on a terminal is inert.
 /// Outside strings JSON is ASCII, so the result is valid and decodes the same.
-fn json_for_terminal(json: &str) -> String {
+pub(super) fn json_for_terminal(json: &str) -> String {
     let mut out = String::with_capacity(json.len());
     for c in json.chars() {
         if c.is_control() || crate::text::is_bidi_control(c) {

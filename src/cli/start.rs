@@ -128,6 +128,7 @@ async fn run(cli: Cli, cfg: Config) -> i32 {
         return doctor(&cli, &cfg, &conn).await;
     }
     match prompt {
+        Some(p) if !cli.compare.is_empty() => super::compare::run(&cli, &cfg, &conn, p).await,
         Some(p) => super::oneshot::run(&cli, &cfg, &conn, p).await,
         None => super::fullscreen::run(&cli, &cfg, conn).await,
     }

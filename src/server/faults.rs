@@ -52,6 +52,9 @@ pub enum Fault {
     NoDone,
     /// Stream at this many tokens (pieces) per second.
     Pace(f64),
+    /// This many words in each content piece (one token an event, as many
+    /// providers send, is `words:1`).
+    WordsPerPiece(usize),
     /// One content chunk of this many bytes.
     HugeLine(usize),
     /// An answer of this many tokens.
@@ -124,6 +127,7 @@ impl Fault {
             "no-usage" => Fault::NoUsage,
             "no-done" => Fault::NoDone,
             "pace" => Fault::Pace(arg.and_then(|a| a.parse().ok()).unwrap_or(20.0)),
+            "words" => Fault::WordsPerPiece(num(arg, 1).max(1)),
             "huge" => Fault::HugeLine(num(arg, 10 * 1024 * 1024)),
             "long" => Fault::LongAnswer(num(arg, 20_000)),
             "hostile" => Fault::Hostile,
@@ -219,6 +223,7 @@ pub struct Plan {
     pub no_usage: bool,
     pub no_done: bool,
     pub pace: Option<f64>,
+    pub words_per_piece: Option<usize>,
     pub huge: Option<usize>,
     pub long: Option<usize>,
     pub hostile: bool,
@@ -262,6 +267,7 @@ impl Plan {
                 Fault::NoUsage => p.no_usage = true,
                 Fault::NoDone => p.no_done = true,
                 Fault::Pace(t) => p.pace = Some(*t),
+                Fault::WordsPerPiece(n) => p.words_per_piece = Some(*n),
                 Fault::HugeLine(n) => p.huge = Some(*n),
                 Fault::LongAnswer(n) => p.long = Some(*n),
                 Fault::Hostile => p.hostile = true,

@@ -285,13 +285,14 @@ async fn chat(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> 
     let created = crate::api::client::now_ms() / 1000;
     let id = format!("gen-{created}-local{n:06}");
     let (json_body, sse_body) = (plan.json_body, plan.sse_body);
+    let plan_words = plan.words_per_piece;
     let reply = Reply::build(
         &req,
         &model,
         &ask,
         plan,
         (id, created),
-        s.opts.words_per_piece,
+        plan_words.unwrap_or(s.opts.words_per_piece),
         s.opts.dialect,
     );
     record(&s, &reply, req.stream);

@@ -35,7 +35,12 @@ pub struct Totals {
 
 pub fn totals(msgs: &[StoredMessage]) -> Totals {
     let mut t = Totals::default();
-    for m in msgs {
+    // A round counts every answer it holds (the kept one once).
+    let all = msgs.iter().flat_map(|m| match &m.round {
+        Some(r) => r.answers.iter().collect::<Vec<_>>(),
+        None => vec![m],
+    });
+    for m in all {
         t.prompt += m.prompt_tokens.unwrap_or(0);
         t.completion += m.completion_tokens.unwrap_or(0);
         t.reasoning += m.reasoning_tokens.unwrap_or(0);
@@ -149,29 +154,42 @@ pub fn markdown(meta: &ConversationMeta, msgs: &[StoredMessage]) -> String {
                     }
                 }
             }
-            StoredRole::Assistant => {
-                let _ = writeln!(out, "## {}", answer_label(m));
-                let _ = writeln!(out);
-                if !m.reasoning.trim().is_empty() {
-                    let _ = writeln!(out, "<details><summary>Reasoning</summary>");
+            StoredRole::Assistant => match &m.round {
+                Some(r) if r.kept.is_none() => {
+                    let _ = writeln!(out, "## Compared ({} models, none kept)", r.answers.len());
+                    for a in &r.answers {
+                        let _ = writeln!(out);
+                        markdown_answer(&mut out, a, "###");
+                    }
+                }
+                Some(r) => {
+                    markdown_answer(&mut out, m, "##");
+                    let others: Vec<&StoredMessage> = r
+                        .answers
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| Some(*i) != r.kept)
+                        .map(|(_, a)| a)
+                        .collect();
                     let _ = writeln!(out);
-                    let _ = writeln!(out, "{}", m.reasoning.trim_end());
+                    let _ = writeln!(
+                        out,
+                        "<details><summary>Also asked: {} (alternatives, not sent)</summary>",
+                        others
+                            .iter()
+                            .map(|a| a.model().unwrap_or("?"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                    for a in others {
+                        let _ = writeln!(out);
+                        markdown_answer(&mut out, a, "###");
+                    }
                     let _ = writeln!(out);
                     let _ = writeln!(out, "</details>");
-                    let _ = writeln!(out);
                 }
-                if !m.text.is_empty() {
-                    let _ = writeln!(out, "{}", m.text.trim_end());
-                }
-                for p in &m.image_paths {
-                    let _ = writeln!(out);
-                    let _ = writeln!(out, "![image]({})", link_target(p));
-                }
-                if let Some(e) = &m.error {
-                    let _ = writeln!(out);
-                    let _ = writeln!(out, "> **{}:** {e}", m.status.map_or("error", status_word));
-                }
-            }
+                None => markdown_answer(&mut out, m, "##"),
+            },
             StoredRole::Error => {
                 let _ = writeln!(out, "## Error");
                 let _ = writeln!(out);
@@ -185,6 +203,32 @@ pub fn markdown(meta: &ConversationMeta, msgs: &[StoredMessage]) -> String {
         }
     }
     out
+}
+
+/// One answer under a heading of `level` (`##`): its label, reasoning in a
+/// `<details>`, the text, images linked, and how it failed.
+fn markdown_answer(out: &mut String, m: &StoredMessage, level: &str) {
+    let _ = writeln!(out, "{level} {}", answer_label(m));
+    let _ = writeln!(out);
+    if !m.reasoning.trim().is_empty() {
+        let _ = writeln!(out, "<details><summary>Reasoning</summary>");
+        let _ = writeln!(out);
+        let _ = writeln!(out, "{}", m.reasoning.trim_end());
+        let _ = writeln!(out);
+        let _ = writeln!(out, "</details>");
+        let _ = writeln!(out);
+    }
+    if !m.text.is_empty() {
+        let _ = writeln!(out, "{}", m.text.trim_end());
+    }
+    for p in &m.image_paths {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "![image]({})", link_target(p));
+    }
+    if let Some(e) = &m.error {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "> **{}:** {e}", m.status.map_or("error", status_word));
+    }
 }
 
 /// Pretty JSON: `{"orchat_export": 1, "conversation": …, "messages": […]}`,
@@ -259,24 +303,47 @@ pub fn transcript(meta: &ConversationMeta, msgs: &[StoredMessage]) -> String {
             StoredRole::Error => "error".to_string(),
             StoredRole::Notice => "notice".to_string(),
         };
-        let _ = writeln!(out, "▌ {head}");
-        if !m.reasoning.trim().is_empty() {
-            for l in m.reasoning.trim_end().lines() {
-                let _ = writeln!(out, "  ┆ {l}");
+        match &m.round {
+            Some(r) => {
+                for (i, a) in r.answers.iter().enumerate() {
+                    if i > 0 {
+                        let _ = writeln!(out);
+                    }
+                    let mark = match r.kept {
+                        Some(k) if k == i => "kept",
+                        Some(_) => "alternative, not sent",
+                        None => "compared, none kept",
+                    };
+                    let _ = writeln!(out, "▌ {} · {mark}", answer_label(a));
+                    transcript_body(&mut out, a);
+                }
             }
-        }
-        for l in m.text.trim_end().lines() {
-            let _ = writeln!(out, "  {l}");
-        }
-        for a in &m.attachments {
-            let _ = writeln!(out, "  [attached {a}]");
-        }
-        for p in &m.image_paths {
-            let _ = writeln!(out, "  [image {p}]");
-        }
-        if let Some(e) = &m.error {
-            let _ = writeln!(out, "  ({e})");
+            None => {
+                let _ = writeln!(out, "▌ {head}");
+                transcript_body(&mut out, m);
+            }
         }
     }
     out
+}
+
+/// A message's reasoning, text, attachments, images and error, indented.
+fn transcript_body(out: &mut String, m: &StoredMessage) {
+    if !m.reasoning.trim().is_empty() {
+        for l in m.reasoning.trim_end().lines() {
+            let _ = writeln!(out, "  ┆ {l}");
+        }
+    }
+    for l in m.text.trim_end().lines() {
+        let _ = writeln!(out, "  {l}");
+    }
+    for a in &m.attachments {
+        let _ = writeln!(out, "  [attached {a}]");
+    }
+    for p in &m.image_paths {
+        let _ = writeln!(out, "  [image {p}]");
+    }
+    if let Some(e) = &m.error {
+        let _ = writeln!(out, "  ({e})");
+    }
 }

@@ -362,7 +362,7 @@ fn refresh_summary(tx: &Transaction<'_>, id: &str) -> rusqlite::Result<()> {
         )
         .optional()?;
     let mut st = tx.prepare(
-        "SELECT role, model_requested, model_reported, created_ms, finished_ms
+        "SELECT role, model_requested, model_reported, created_ms, finished_ms, round
          FROM messages WHERE conversation_id = ?1 ORDER BY seq",
     )?;
     let mut rows = st.query([id])?;
@@ -376,8 +376,23 @@ fn refresh_summary(tx: &Transaction<'_>, id: &str) -> rusqlite::Result<()> {
         }
         if role == Some(StoredRole::Assistant) {
             let model: Option<String> = r.get::<_, Option<String>>(2)?.or(r.get(1)?);
-            if let Some(m) = model.filter(|m| !models.contains(m)) {
-                models.push(m);
+            // A round's models all answered, kept or not.
+            let round: Option<super::StoredRound> = r
+                .get::<_, Option<String>>(5)?
+                .and_then(|s| serde_json::from_str(&s).ok());
+            let answered = round.map_or_else(
+                || model.into_iter().collect::<Vec<_>>(),
+                |r| {
+                    r.answers
+                        .iter()
+                        .filter_map(|a| a.model().map(str::to_string))
+                        .collect()
+                },
+            );
+            for m in answered {
+                if !models.contains(&m) {
+                    models.push(m);
+                }
             }
         }
         last = last

@@ -140,14 +140,14 @@ fn header(app: &App, theme: &Theme, n: usize, col: &Column, focused: bool) -> Ve
         CostKind::Unknown => "cost unknown".into(),
         k => format!("{} {}", format_usd(cost.usd), k.label()),
     };
-    let mut speed = Vec::new();
+    let mut speed = vec![];
     if let Some(t) = col.ttft_ms() {
         speed.push(format!("TTFT {}", secs(t)));
     }
     if let Some(tps) = col.tokens_per_s(app.now_ms) {
         speed.push(format!("{tps:.0} tok/s"));
     }
-    speed.push(format!("{} in all", secs(col.elapsed_ms(app.now_ms))));
+
     let e = col.answer.estimate();
     let tokens = match &col.answer.usage {
         Some(u) if col.answer.implausible_output_count().is_none() => {
@@ -172,7 +172,10 @@ fn header(app: &App, theme: &Theme, n: usize, col: &Column, focused: bool) -> Ve
         // A line of its own: a figure of record is never cut.
         Line::from(Span::styled(format!(" {cost}"), theme.money)),
         Line::from(Span::styled(format!(" {}", speed.join(" · ")), theme.dim)),
-        Line::from(Span::styled(format!(" {tokens}"), theme.dim)),
+        Line::from(Span::styled(
+            format!(" took {} · {tokens}", secs(col.elapsed_ms(app.now_ms))),
+            theme.dim,
+        )),
     ]
 }
 

@@ -238,6 +238,21 @@ fn draw_input(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
 fn draw_hint(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let text = match &app.flash {
         Some(msg) => Span::styled(format!(" {}", crate::text::preview(msg, 200)), theme.notice),
+        // A round on screen: what its keys do.
+        None if crate::app::compare::open_round(app).is_some() => {
+            let c = |a| app.keymap.key_in(Context::Chat, a);
+            let k = |a| app.keymap.key_in(Context::Compare, a);
+            Span::styled(
+                format!(
+                    " {} columns · {} keeps one · {} stops one · {} stops all · /keep N · /compare off",
+                    c(Action::FocusConversation),
+                    k(Action::Keep),
+                    c(Action::Stop),
+                    c(Action::Quit)
+                ),
+                theme.hint,
+            )
+        }
         None => {
             let k = |a| app.keymap.key_in(Context::Chat, a);
             Span::styled(
