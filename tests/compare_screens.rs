@@ -150,3 +150,20 @@ fn a_kept_round_in_the_history() {
     insta::assert_snapshot!("kept_120x40", screen(&app, 120, 40));
     insta::assert_snapshot!("kept_80x24", screen(&app, 80, 24));
 }
+
+#[test]
+fn the_picker_shows_what_is_marked() {
+    let mut app = new_app();
+    update(&mut app, common::ctrl('p'));
+    type_text(&mut app, "2.5-pro");
+    update(&mut app, key(KeyCode::Char(' ')));
+    for _ in 0..7 {
+        update(&mut app, key(KeyCode::Backspace));
+    }
+    type_text(&mut app, "lite");
+    update(&mut app, key(KeyCode::Char(' ')));
+    for _ in 0..4 {
+        update(&mut app, key(KeyCode::Backspace));
+    }
+    insta::assert_snapshot!("picker_marked_80x24", screen(&app, 80, 24));
+}

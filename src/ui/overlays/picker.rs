@@ -17,11 +17,22 @@ use crate::ui::short_count;
 
 pub fn picker(f: &mut Frame, app: &App, theme: &Theme, p: &PickerState, area: Rect) {
     let r = centered(area, 94, 86, 40, 10);
-    let title = format!(
-        " model · type to filter · {} choose · {} close ",
-        key(app, Context::Picker, Action::Choose),
-        key(app, Context::Picker, Action::Close)
-    );
+    let k = |a| key(app, Context::Picker, a);
+    let title = match p.marked.len() {
+        // The least needed last: a narrow box cuts the title's end.
+        0 => format!(
+            " model · {} choose · {} close · {} marks to compare · type to filter ",
+            k(Action::Choose),
+            k(Action::Close),
+            k(Action::Mark)
+        ),
+        n => format!(
+            " {n} marked · {} compares · {} close · {} marks ",
+            k(Action::Choose),
+            k(Action::Close),
+            k(Action::Mark)
+        ),
+    };
     let inner = open_box(f, r, area, &title, theme);
     let [filter_row, table_row] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
@@ -85,7 +96,12 @@ pub fn picker(f: &mut Frame, app: &App, theme: &Theme, p: &PickerState, area: Re
             None => ("?".into(), "?".into(), "?".into()),
         };
         let cells = [
-            if m.id == app.model { "●" } else { " " }.to_string(),
+            // Marked to compare: its place in the round; else the current model.
+            match p.marked.iter().position(|x| *x == m.id) {
+                Some(n) => (n + 1).to_string(),
+                None if m.id == app.model => "●".to_string(),
+                None => " ".to_string(),
+            },
             sanitize(id).into_owned(),
             price_in,
             price_out,
