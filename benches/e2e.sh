@@ -9,6 +9,7 @@
 # whose request fails on screen is left out of the report with its screen.
 #
 #   bash benches/e2e.sh            # builds what it needs, ~2-3 minutes
+#   WORDS=3 bash benches/e2e.sh    # three words an event instead of one token
 #   REPEAT=5 bash benches/e2e.sh   # more runs per scenario (medians reported)
 #   CLIENTS=orchat bash benches/e2e.sh
 #   CLIENTS="orchat aichat chabeau tenere oatmeal" bash benches/e2e.sh
@@ -16,8 +17,10 @@
 # Scenarios (the server's fault directives, written into the prompt):
 #   burst-2k    [[fault:long:2000]]                   as fast as the server can
 #   burst-20k   [[fault:long:20000]]                  as fast as the server can
-#   paced-1k    [[fault:long:1000]] [[fault:pace:100]] 100 chunks a second
-# A "token" of the long answer is one word; the server sends 3 words a chunk.
+#   paced-1k    [[fault:long:1000]] [[fault:pace:100]] 100 events a second
+# A "token" of the long answer is one word. The server sends one token an
+# SSE event ([[fault:words:1]]), as many providers do; WORDS=3 sends three
+# words an event (the earlier runs of this file).
 #
 # Measured per run:
 #   wall        prompt sent (Enter) -> the end is on screen (polled capture-pane)
@@ -27,6 +30,8 @@
 #               (sum of /proc/PID/task/*/schedstat, ns; cross-checked with
 #               utime+stime of /proc/PID/stat, 10 ms ticks)
 #   rss         peak RSS of the client (VmHWM) at the end of the run
+#   bytes       what the client wrote to its terminal from Enter to the end
+#               on screen (tmux pipe-pane of the client's pane)
 # Once per client: start-up to the first frame (launch -> first capture
 # showing the app's status line; tmux's own floor is measured the same way
 # with printf), and context switches per second while idle (10 s, per thread,
@@ -46,6 +51,7 @@ CLIENTS=${CLIENTS:-orchat aichat}
 OUT_DIR="$ROOT/benches/results"
 OUT="$OUT_DIR/e2e-latest.md"
 MODEL=google/gemini-2.5-flash
+WORDS=${WORDS:-1}
 
 log() { printf '%s\n' "$*" >&2; }
 
@@ -333,6 +339,9 @@ run_scenario() {
     local t_last=0
     now_us
     t0=$NOW
+    # Everything the client writes to its terminal from here on.
+    : >"$TMP/pipe-$s"
+    T pipe-pane -o -t "$s" "cat >>$TMP/pipe-$s"
     T send-keys -t "$s" Enter
     deadline=$((t0 + limit_s * 1000000))
     while :; do
@@ -352,6 +361,9 @@ run_scenario() {
     done
     cpu_ns "$PID"
     cpu_ticks "$PID"
+    T pipe-pane -t "$s"
+    nap 0.1
+    R_BYTES=$(stat -c %s "$TMP/pipe-$s")
     R_WALL_US=$((t_cap - t0))
     R_AFTER_US=$((t_cap - t_last))
     ((t_last == 0)) && R_AFTER_US=$R_WALL_US
@@ -367,9 +379,9 @@ declare -A RES
 # SCENARIOS="paced-1k" runs a subset; ONLY_SCENARIOS=1 skips start-up and idle.
 read -r -a SCEN_NAMES <<<"${SCENARIOS:-burst-2k burst-20k paced-1k}"
 declare -A SCEN_PROMPT=(
-    [burst-2k]="bench [[fault:long:2000]]"
-    [burst-20k]="bench [[fault:long:20000]]"
-    [paced-1k]="bench [[fault:long:1000]] [[fault:pace:100]]"
+    [burst-2k]="bench [[fault:long:2000]] [[fault:words:$WORDS]]"
+    [burst-20k]="bench [[fault:long:20000]] [[fault:words:$WORDS]]"
+    [paced-1k]="bench [[fault:long:1000]] [[fault:pace:100]] [[fault:words:$WORDS]]"
 )
 declare -A SCEN_LIMIT=([burst-2k]=30 [burst-20k]=90 [paced-1k]=60)
 
@@ -428,7 +440,7 @@ bench_client() {
     fi
 
     for sc in "${SCEN_NAMES[@]}"; do
-        local w="" a="" cn="" ct="" r=""
+        local w="" a="" cn="" ct="" r="" b=""
         for i in $(seq "$REPEAT"); do
             log "e2e: $c: $sc run $i/$REPEAT"
             # Called from `if`, so set -e does not apply here: stop on failure.
@@ -442,6 +454,7 @@ bench_client() {
             cn+="$R_CPU_NS"$'\n'
             ct+="$R_CPU_TICKS"$'\n'
             r+="$R_RSS_KB"$'\n'
+            b+="$R_BYTES"$'\n'
             if [[ $sc == burst-20k && $i == 1 ]]; then
                 printf '%s\n' "$R_SCREEN" >"$TMP/screen-$c-$sc.txt"
             fi
@@ -451,6 +464,7 @@ bench_client() {
         RES[$c,$sc,cpu]=$(printf '%s' "$cn" | median)
         RES[$c,$sc,ticks]=$(printf '%s' "$ct" | median)
         RES[$c,$sc,rss]=$(printf '%s' "$r" | median)
+        RES[$c,$sc,bytes]=$(printf '%s' "$b" | median)
         RES[$c,$sc,all_wall]=$(printf '%s' "$w" | tr '\n' ' ')
     done
 }
@@ -513,20 +527,20 @@ report() {
     echo
     echo "- when: $(date -u '+%Y-%m-%d %H:%M UTC'); commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (with local changes)')"
     echo "- machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), load average at the end $(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "- terminal: tmux $(tmux -V | cut -d' ' -f2) at ${COLS}x${ROWS}; server: \`orchat serve\` on 127.0.0.1; ${REPEAT} runs per scenario, medians"
+    echo "- terminal: tmux $(tmux -V | cut -d' ' -f2) at ${COLS}x${ROWS}; server: \`orchat serve\` on 127.0.0.1, ${WORDS} word(s) an SSE event; ${REPEAT} runs per scenario, medians"
     echo "- tmux floor (a printf seen by capture-pane, same polling): $(ms1 "$FLOOR") ms"
     echo
-    echo "| client | scenario | wall (Enter → end on screen) | end on screen after the last byte | CPU (s) | CPU (ticks check) | peak RSS (MB) | all walls (ms) |"
-    echo "|---|---|---:|---:|---:|---:|---:|---|"
+    echo "| client | scenario | wall (Enter → end on screen) | end on screen after the last byte | CPU (s) | CPU (ticks check) | peak RSS (MB) | bytes to the terminal (MiB) | all walls (ms) |"
+    echo "|---|---|---:|---:|---:|---:|---:|---:|---|"
     for c in "${RAN[@]}"; do
         for sc in "${SCEN_NAMES[@]}"; do
             local walls=""
             for x in ${RES[$c,$sc,all_wall]}; do walls+="$(ms "$x") "; done
-            echo "| $c | $sc | $(ms "${RES[$c,$sc,wall]}") ms | $(ms "${RES[$c,$sc,after]}") ms | $(secs "${RES[$c,$sc,cpu]}") | $(awk -v t="${RES[$c,$sc,ticks]}" 'BEGIN { printf "%.2f", t / 100 }') | $(mb "${RES[$c,$sc,rss]}") | ${walls% } |"
+            echo "| $c | $sc | $(ms "${RES[$c,$sc,wall]}") ms | $(ms "${RES[$c,$sc,after]}") ms | $(secs "${RES[$c,$sc,cpu]}") | $(awk -v t="${RES[$c,$sc,ticks]}" 'BEGIN { printf "%.2f", t / 100 }') | $(mb "${RES[$c,$sc,rss]}") | $(awk -v b="${RES[$c,$sc,bytes]}" 'BEGIN { printf "%.3f", b / 1048576 }') | ${walls% } |"
         done
     done
     echo
-    echo "| client | start-up to first frame (tmux) | start-up, exec → first frame written (strace) | idle wakeups/s (before a prompt) | idle wakeups/s (after an answer) | CPU share at 100 chunks/s |"
+    echo "| client | start-up to first frame (tmux) | start-up, exec → first frame written (strace) | idle wakeups/s (before a prompt) | idle wakeups/s (after an answer) | CPU share at 100 events/s |"
     echo "|---|---:|---:|---:|---:|---:|"
     for c in "${RAN[@]}"; do
         local share="–" inproc="–"
@@ -547,12 +561,12 @@ report() {
         echo
         echo "Ratios (other client ÷ orchat; above 1 means orchat is ahead):"
         echo
-        echo "| client | scenario | wall | CPU | peak RSS |"
-        echo "|---|---|---:|---:|---:|"
+        echo "| client | scenario | wall | CPU | peak RSS | bytes to the terminal |"
+        echo "|---|---|---:|---:|---:|---:|"
         for c in "${RAN[@]}"; do
             [[ $c == orchat ]] && continue
             for sc in "${SCEN_NAMES[@]}"; do
-                echo "| $c | $sc | $(ratio "${RES[$c,$sc,wall]}" "${RES[orchat,$sc,wall]}") | $(ratio "${RES[$c,$sc,cpu]}" "${RES[orchat,$sc,cpu]}") | $(ratio "${RES[$c,$sc,rss]}" "${RES[orchat,$sc,rss]}") |"
+                echo "| $c | $sc | $(ratio "${RES[$c,$sc,wall]}" "${RES[orchat,$sc,wall]}") | $(ratio "${RES[$c,$sc,cpu]}" "${RES[orchat,$sc,cpu]}") | $(ratio "${RES[$c,$sc,rss]}" "${RES[orchat,$sc,rss]}") | $(ratio "${RES[$c,$sc,bytes]}" "${RES[orchat,$sc,bytes]}") |"
             done
             echo "| $c | start-up | $(ratio "${RES[$c,startup]}" "${RES[orchat,startup]}") | | |"
         done

@@ -54,6 +54,8 @@ impl Write for FrameWriter {
 /// Restores the terminal when dropped.
 pub struct Guard {
     pub terminal: Term,
+    /// Writes each frame's changes (scrolling the pane when it moved).
+    painter: super::screen::Painter,
     mouse: bool,
     /// The terminal was resized since the last frame. The viewport is fixed
     /// and only changed on a resize: ratatui's full-screen viewport asks the
@@ -85,8 +87,7 @@ impl super::screen::Screen<CrosstermBackend<FrameWriter>> for Guard {
         use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
         self.fit()?;
         crossterm::queue!(self.terminal.backend_mut(), BeginSynchronizedUpdate)?;
-        self.terminal
-            .draw(|f| crate::ui::draw(f, app, view, theme))?;
+        self.painter.draw(&mut self.terminal, app, view, theme)?;
         crossterm::execute!(self.terminal.backend_mut(), EndSynchronizedUpdate)?;
         Ok(())
     }
@@ -99,6 +100,7 @@ impl super::screen::Screen<CrosstermBackend<FrameWriter>> for Guard {
     fn resume(&mut self) -> io::Result<()> {
         enter(self.mouse)?;
         self.size_stale = true;
+        self.painter.invalidate();
         self.terminal.clear()
     }
 }
@@ -113,6 +115,7 @@ impl Guard {
                 // drawn whole. (`Terminal::clear` would ask the terminal for
                 // the cursor position, racing the event reader for the reply.)
                 self.terminal.resize(area)?;
+                self.painter.invalidate();
             }
         }
         Ok(())
@@ -187,6 +190,7 @@ pub fn init(mouse: bool) -> io::Result<Guard> {
     terminal.clear()?;
     Ok(Guard {
         terminal,
+        painter: Default::default(),
         mouse,
         size_stale: false,
     })

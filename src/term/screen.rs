@@ -43,3 +43,85 @@ pub trait Screen<B: Backend> {
 pub fn backend_error(e: impl std::error::Error) -> io::Error {
     io::Error::other(e.to_string())
 }
+
+/// Draws frames with as few bytes as it can. ratatui diffs each frame
+/// against the last and writes the cells that changed; but when the
+/// conversation follows the bottom of a streaming answer, every new line
+/// moves every line above it, and the diff rewrites the whole pane. The
+/// view says when its pane moved up by whole lines (`View::take_shift`):
+/// the painter has the terminal scroll that region (a few bytes) and moves
+/// its copy of the last frame the same way, then writes only what still
+/// differs. It keeps the last frame itself, so ratatui's own previous
+/// buffer is not used.
+#[derive(Default)]
+pub struct Painter {
+    /// What the terminal shows now (empty: unknown, so everything is drawn).
+    last: ratatui::buffer::Buffer,
+}
+
+impl Painter {
+    /// The screen was cleared or resized: the next frame is drawn whole.
+    pub fn invalidate(&mut self) {
+        self.last = ratatui::buffer::Buffer::default();
+    }
+
+    /// Draws one frame of `app` on `terminal`.
+    pub fn draw<B: Backend>(
+        &mut self,
+        terminal: &mut Terminal<B>,
+        app: &App,
+        view: &mut View,
+        theme: &Theme,
+    ) -> Result<(), B::Error> {
+        terminal.autoresize()?;
+        let mut frame = terminal.get_frame();
+        crate::ui::draw(&mut frame, app, view, theme);
+        let shift = view.take_shift();
+        let area = terminal.current_buffer_mut().area;
+        if self.last.area != area {
+            // Unknown: a blank screen, every cell written.
+            terminal.backend_mut().hide_cursor()?;
+            self.last = ratatui::buffer::Buffer::empty(area);
+            terminal.backend_mut().clear()?;
+        } else if let Some((region, lines)) = shift
+            && lines < region.height
+        {
+            terminal
+                .backend_mut()
+                .scroll_region_up(region.top()..region.bottom(), lines)?;
+            shift_up(&mut self.last, region, lines);
+        }
+        let updates: Vec<(u16, u16, ratatui::buffer::Cell)> = self
+            .last
+            .diff(terminal.current_buffer_mut())
+            .into_iter()
+            .map(|(x, y, c)| (x, y, c.clone()))
+            .collect();
+        terminal
+            .backend_mut()
+            .draw(updates.iter().map(|(x, y, c)| (*x, *y, c)))?;
+        // The new frame is the last one now; ratatui's buffers are reset for
+        // the next frame to be drawn into.
+        std::mem::swap(&mut self.last, terminal.current_buffer_mut());
+        terminal.swap_buffers();
+        terminal.backend_mut().flush()
+    }
+}
+
+/// `buf`'s rows in `region` moved up by `lines`, blank rows coming in at the
+/// bottom: what the terminal does when that region scrolls.
+fn shift_up(buf: &mut ratatui::buffer::Buffer, region: ratatui::layout::Rect, lines: u16) {
+    let area = buf.area;
+    let region = region.intersection(area);
+    for y in region.top()..region.bottom() {
+        for x in area.left()..area.right() {
+            let from = y + lines;
+            let cell = if from < region.bottom() {
+                buf[(x, from)].clone()
+            } else {
+                ratatui::buffer::Cell::default()
+            };
+            buf[(x, y)] = cell;
+        }
+    }
+}

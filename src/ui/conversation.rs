@@ -396,6 +396,8 @@ pub fn draw(f: &mut Frame, app: &App, view: &mut View, theme: &Theme, area: Rect
         )
     };
     let (ei, li) = super::view::resolve(scroll, app, height, &mut |i| lines_of(i).len());
+    let following = scroll.following() && (ei, li) != (0, 0);
+    let last_len = lines_of(n - 1).len();
     // Walk forward from the first visible line over visible lines only.
     let mut lines = Vec::with_capacity(height);
     let mut images = Vec::new();
@@ -418,6 +420,8 @@ pub fn draw(f: &mut Frame, app: &App, view: &mut View, theme: &Theme, area: Rect
         i += 1;
     }
     super::draw_lines(f.buffer_mut(), area, &lines);
+    // Only text moves with a terminal scroll (not a graphics protocol's image).
+    view.mark_bottom(area, following && images.is_empty(), n, last_len);
     for (y, proto) in images {
         let size = proto.size();
         let rect = Rect {

@@ -24,6 +24,11 @@ pub(super) struct Scroll {
 }
 
 impl Scroll {
+    /// Following the bottom (not scrolled up).
+    pub(super) fn following(&self) -> bool {
+        self.anchor.is_none()
+    }
+
     /// The scroll asked for since the last frame, in lines for a pane
     /// `height` rows high (a page is the height less a line, as in `less`),
     /// and a jump if one was asked for. Marks it applied.
@@ -48,11 +53,64 @@ pub struct View {
     pub images: ImageCache,
     /// Each compare column's scroll, by turn.
     pub(super) columns: std::collections::HashMap<u64, super::compare::ColumnScroll>,
+    /// The last frame's pane, when it followed the bottom of a full pane.
+    bottom: Option<BottomMark>,
+    /// This frame's pane moved up by whole lines since the last one.
+    shift: Option<(ratatui::layout::Rect, u16)>,
+}
+
+/// Where a bottom-following pane was: its area, how many entries, how many
+/// lines the last one had, under which render epoch.
+#[derive(Clone, Copy, PartialEq)]
+struct BottomMark {
+    area: ratatui::layout::Rect,
+    entries: usize,
+    last_len: usize,
+    epoch: u64,
 }
 
 impl View {
     pub fn new() -> View {
         View::default()
+    }
+
+    /// How far the conversation pane moved up since the last frame, in
+    /// lines, when only its last entry grew at the bottom: the painter
+    /// scrolls the terminal instead of redrawing it (`term::screen::Painter`).
+    pub fn take_shift(&mut self) -> Option<(ratatui::layout::Rect, u16)> {
+        self.shift.take()
+    }
+
+    /// This frame's pane: `following` a full pane's bottom (images aside),
+    /// with `entries` entries, the last `last_len` lines long.
+    pub(super) fn mark_bottom(
+        &mut self,
+        area: ratatui::layout::Rect,
+        following: bool,
+        entries: usize,
+        last_len: usize,
+    ) {
+        let now = following.then_some(BottomMark {
+            area,
+            entries,
+            last_len,
+            epoch: self.epoch,
+        });
+        self.shift = match (self.bottom, now) {
+            (Some(was), Some(now))
+                if was.area == now.area
+                    && was.entries == now.entries
+                    && was.epoch == now.epoch
+                    && now.last_len > was.last_len =>
+            {
+                u16::try_from(now.last_len - was.last_len)
+                    .ok()
+                    .filter(|&n| n < area.height)
+                    .map(|n| (area, n))
+            }
+            _ => None,
+        };
+        self.bottom = now;
     }
 
     /// Drops cached renderings the app has asked to redraw.
