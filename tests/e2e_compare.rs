@@ -99,17 +99,19 @@ fn one_shot_compare_prints_each_answer_and_a_table_of_exact_costs() {
         (2, "google/gemini-2.5-pro"),
         (3, "google/gemini-2.5-flash-lite"),
     ] {
-        assert!(text.contains(&format!("## {n} · {m}")), "{text}");
+        assert!(text.contains(&format!("── {n} · {m} ──")), "{text}");
     }
     let table: Vec<&str> = text
         .lines()
         .skip_while(|l| !l.starts_with("MODEL"))
         .collect();
-    assert_eq!(table.len(), 4, "{text}");
+    assert_eq!(table.len(), 5, "{text}");
+    assert!(table[4].starts_with("all"), "a total row: {}", table[4]);
     assert!(table[0].contains("TTFT") && table[0].contains("COST"));
     // The demo server reports what the catalog's prices make of its usage:
     // the same figures, every digit, as the one-shot answer for one model.
-    for (row, model) in table[1..].iter().zip([
+    let mut sum = rust_decimal::Decimal::ZERO;
+    for (row, model) in table[1..4].iter().zip([
         "google/gemini-2.5-flash",
         "google/gemini-2.5-pro",
         "google/gemini-2.5-flash-lite",
@@ -130,7 +132,13 @@ fn one_shot_compare_prints_each_answer_and_a_table_of_exact_costs() {
             "{row}"
         );
         assert!(row.contains(&format!("${usd}")), "{row} should cost ${usd}");
+        sum += usd.parse::<rust_decimal::Decimal>().unwrap();
     }
+    assert!(
+        table[4].contains(&orchat::chat::pricing::format_usd(sum)),
+        "{} should add up to {sum}",
+        table[4]
+    );
     // --json: one object per model.
     let out = Command::new(env!("CARGO_BIN_EXE_orchat"))
         .args([

@@ -22,7 +22,7 @@ fn chat_switch_model_and_quit_in_a_real_terminal() {
     });
 
     t.keys(&["C-p"]);
-    t.wait_for("the picker", |s| s.contains("type to filter"));
+    t.wait_for("the picker", |s| s.contains("Space marks to compare"));
     t.text("2.0-flash-001");
     t.wait_for("the filtered picker", |s| {
         s.contains("filter: 2.0-flash-001")

@@ -77,6 +77,7 @@ fn full_conversation(id: &str) -> Vec<StoredMessage> {
         error: None,
         created_ms: 1_700_000_000_500,
         finished_ms: Some(1_700_000_004_000),
+        ttft_ms: None,
         round: None,
     };
     let stopped = StoredMessage {

@@ -20,9 +20,13 @@ use crate::keymap::{Action, Context};
 /// models; `off` leaves compare mode.
 pub(super) fn command(app: &mut App, arg: &str, fx: &mut Fx) {
     match arg {
+        "off" if app.compare.is_empty() => app.flash = Some("compare mode is not on".into()),
         "off" => {
             app.compare.clear();
-            app.flash = Some("compare mode off: prompts go to one model again".into());
+            app.flash = Some(format!(
+                "compare mode off: prompts go to {} alone",
+                short(&app.model)
+            ));
         }
         "" if app.compare.len() >= 2 => ask_again(app, fx),
         "" => {
@@ -57,9 +61,10 @@ pub(super) fn set(app: &mut App, models: Vec<String>) {
         ));
         return;
     }
+    let names: Vec<&str> = models.iter().map(|m| short(m)).collect();
     app.flash = Some(format!(
-        "compare mode: {} · the next prompt goes to each (/compare off leaves)",
-        models.join(", ")
+        "compare: {} · each prompt goes to all · /compare off",
+        names.join(", ")
     ));
     app.compare = models;
 }
@@ -101,21 +106,25 @@ pub fn round_busy(app: &App) -> bool {
 
 // ------------------------------------------------------------------ asking
 
-/// Sends the draft to every marked model, once the budget, the context
-/// windows and the models' image support agree. An open round with an
-/// answer to keep must be settled first: which answer is history?
-pub(super) fn send(app: &mut App, fx: &mut Fx) {
-    if let Some(i) = open_round(app)
-        && let Entry::Round(r) = &app.entries[i]
-        && r.columns.iter().any(Column::keepable)
-    {
-        app.flash = Some(format!(
+/// Why a prompt must wait: a round on screen has answers and none is kept
+/// yet (which one is history?). In compare mode or not.
+pub(super) fn keep_first(app: &App) -> Option<String> {
+    let i = open_round(app)?;
+    let Entry::Round(r) = &app.entries[i] else {
+        return None;
+    };
+    r.columns.iter().any(Column::keepable).then(|| {
+        format!(
             "keep one answer first: {} then {} on a column, or /keep N",
             app.keymap.key_in(Context::Chat, Action::FocusConversation),
             app.keymap.key_in(Context::Compare, Action::Keep)
-        ));
-        return;
-    }
+        )
+    })
+}
+
+/// Sends the draft to every marked model, once the budget, the context
+/// windows and the models' image support agree.
+pub(super) fn send(app: &mut App, fx: &mut Fx) {
     if let Some(why) = refused(app) {
         app.flash = Some(why);
         return;
@@ -387,8 +396,14 @@ pub(super) fn stop_all(app: &mut App, fx: &mut Fx) {
             .collect(),
         _ => Vec::new(),
     };
+    let n = live.len();
     for c in live {
         stop_column(app, i, c, fx);
+    }
+    if n > 1 {
+        app.flash = Some(format!(
+            "stopped {n} answers: what came is kept; their costs are estimated"
+        ));
     }
 }
 
@@ -400,9 +415,14 @@ fn stop_column(app: &mut App, i: usize, c: usize, fx: &mut Fx) {
     col.answer.status = Status::Stopped;
     col.answer.error = None;
     let turn = col.turn;
+    let model = short(&col.answer.model_requested).to_string();
     fx.push(Effect::Cancel { turn });
     finish_column(app, i, c, None, fx);
-    app.flash = Some("stopped: its partial answer is kept; its cost is estimated".into());
+    app.flash = Some(format!(
+        "stopped {} ({model}): what came is kept, its cost estimated; {} stops all",
+        c + 1,
+        app.keymap.key_in(Context::Chat, Action::Quit)
+    ));
 }
 
 /// Makes column `c` (0-based) of the open round the reply: its model is the

@@ -140,6 +140,23 @@ impl App {
         Some(from)
     }
 
+    /// What sending the draft would cost in input (≈) on the current model,
+    /// or on every model of compare mode together: `Some(None)` when a price
+    /// is unknown, `None` when no model is known at all.
+    pub fn send_estimate_all(&self) -> Option<Option<Decimal>> {
+        if self.compare.len() >= 2 {
+            let mut sum = Decimal::ZERO;
+            for id in &self.compare {
+                match self.catalog.get(id).and_then(|m| self.send_estimate(m)) {
+                    Some(d) => sum = crate::chat::pricing::sat_add(sum, d),
+                    None => return Some(None),
+                }
+            }
+            return Some(Some(sum));
+        }
+        self.current_model().map(|m| self.send_estimate(m))
+    }
+
     /// What sending the conversation plus the draft would cost in input on
     /// `model` (≈); `None` when its price is unknown.
     pub fn send_estimate(&self, model: &Model) -> Option<Decimal> {

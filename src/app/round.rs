@@ -81,11 +81,19 @@ impl Column {
         }
     }
 
-    /// A column read back from a saved round: ended, with its cost.
-    pub fn saved(turn: u64, answer: Answer, cost: Option<Cost>) -> Column {
+    /// A column read back from a saved round: ended, with its cost and,
+    /// when they were saved, its times (`ttft_ms`, `took_ms`).
+    pub fn saved(
+        turn: u64,
+        answer: Answer,
+        cost: Option<Cost>,
+        ttft_ms: Option<u64>,
+        took_ms: u64,
+    ) -> Column {
         Column {
             cost,
-            finished_ms: Some(0),
+            first_token_ms: ttft_ms,
+            finished_ms: Some(took_ms),
             ..Column::new(turn, answer, 0)
         }
     }
@@ -245,12 +253,24 @@ impl Round {
 
 impl Round {
     /// The round as saved at position `seq`: the kept answer's fields (the
-    /// first's while none is kept), and every answer with which was kept.
-    pub fn to_stored(&self, conversation_id: &str, seq: u32, now_ms: u64) -> StoredMessage {
+    /// first's while none is kept), and every answer with which was kept and
+    /// its times (`base_ms`: the wall clock when the app clock was 0).
+    pub fn to_stored(
+        &self,
+        conversation_id: &str,
+        seq: u32,
+        now_ms: u64,
+        base_ms: u64,
+    ) -> StoredMessage {
         let answers: Vec<StoredMessage> = self
             .columns
             .iter()
-            .map(|c| StoredMessage::from_answer(conversation_id, seq, &c.answer, c.cost, now_ms))
+            .map(|c| StoredMessage {
+                created_ms: base_ms + c.started_ms,
+                finished_ms: c.finished_ms.map(|f| base_ms + f),
+                ttft_ms: c.ttft_ms(),
+                ..StoredMessage::from_answer(conversation_id, seq, &c.answer, c.cost, now_ms)
+            })
             .collect();
         let mut main = answers[self.kept.unwrap_or(0)].clone();
         main.round = Some(StoredRound {
@@ -269,7 +289,8 @@ impl Round {
             .map(|m| {
                 let turn = *next_turn;
                 *next_turn += 1;
-                Column::saved(turn, m.to_answer(), m.cost_value())
+                let took = m.finished_ms.map_or(0, |f| f.saturating_sub(m.created_ms));
+                Column::saved(turn, m.to_answer(), m.cost_value(), m.ttft_ms, took)
             })
             .collect();
         Round {

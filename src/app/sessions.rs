@@ -204,6 +204,16 @@ impl App {
         {
             self.model = model;
         }
+        // A round none was kept of comes back in compare mode, its models marked.
+        if let Some(i) = super::compare::open_round(self)
+            && let Entry::Round(r) = &self.entries[i]
+        {
+            self.compare = r
+                .columns
+                .iter()
+                .map(|c| c.answer.model_requested.clone())
+                .collect();
+        }
         self.settle_context();
     }
 }

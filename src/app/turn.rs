@@ -325,7 +325,7 @@ pub(super) fn save_entry(app: &App, i: usize, fx: &mut Fx) {
         Entry::Assistant { answer, cost, .. } => {
             StoredMessage::from_answer(id, seq, answer, *cost, now)
         }
-        Entry::Round(r) => r.to_stored(id, seq, now),
+        Entry::Round(r) => r.to_stored(id, seq, now, app.clock_base_ms),
         Entry::Error { text, .. } => StoredMessage::new(id, seq, StoredRole::Error, text, now),
         Entry::Notice(text) => StoredMessage::new(id, seq, StoredRole::Notice, text, now),
     };
@@ -424,6 +424,10 @@ pub(super) fn send(app: &mut App, fx: &mut Fx) {
     }
     if app.is_busy() {
         app.flash = Some(hints::still_coming(app));
+        return;
+    }
+    if let Some(why) = super::compare::keep_first(app) {
+        app.flash = Some(why);
         return;
     }
     if app.compare.len() >= 2 {

@@ -144,7 +144,8 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
     }
     for (i, t) in done.iter().enumerate() {
         let a = &t.answer;
-        println!("## {} · {}", i + 1, sanitize(a.model()));
+        // Not a markdown heading: the answers have their own.
+        println!("── {} · {} ──", i + 1, sanitize(a.model()));
         println!();
         let text = sanitize(&a.text);
         if text.trim().is_empty() {
@@ -213,9 +214,14 @@ fn table(done: &[Timed], catalog: &Catalog) -> Vec<String> {
         Column::new("COST", 10).right(),
         Column::new("KIND", 4),
     ];
+    let mut total = rust_decimal::Decimal::ZERO;
+    let (mut estimated, mut unknown) = (false, false);
     for t in done {
         let a = &t.answer;
         let cost: Cost = a.cost(catalog);
+        total = crate::chat::pricing::sat_add(total, cost.usd);
+        estimated |= cost.kind == CostKind::Estimated;
+        unknown |= cost.kind == CostKind::Unknown;
         let (pin, pout) = tokens(a);
         let money = match cost.kind {
             CostKind::Unknown => "?".to_string(),
@@ -238,6 +244,16 @@ fn table(done: &[Timed], catalog: &Catalog) -> Vec<String> {
         for (c, v) in cols.iter_mut().zip(cells) {
             c.cells.push(v);
         }
+    }
+    let sum = format!(
+        "{}{}{}",
+        if estimated { "≈" } else { "" },
+        format_usd(total),
+        if unknown { " + ?" } else { "" }
+    );
+    let last = ["all", "", "", "", "", "", &sum, ""];
+    for (c, v) in cols.iter_mut().zip(last) {
+        c.cells.push(v.to_string());
     }
     plain(cols.into(), 200, 2)
 }

@@ -113,6 +113,8 @@ pub fn chord_label(m: KeyModifiers, c: KeyCode) -> String {
             ch.to_uppercase().to_string()
         }
         KeyCode::F(n) => format!("F{n}"),
+        // Shift+Tab, as terminals report it.
+        KeyCode::BackTab => return format!("{s}Shift+Tab"),
         KeyCode::PageUp => "PgUp".into(),
         KeyCode::PageDown => "PgDn".into(),
         KeyCode::Esc => "Esc".into(),

@@ -225,7 +225,9 @@ impl Keymap {
             .find(|(x, m, c, _)| {
                 *x == context
                     && *c == key.code
-                    && (*m == mods
+                    // BackTab comes with Shift from some terminals, without from others.
+                    && (*c == KeyCode::BackTab
+                        || *m == mods
                         || (*m == KeyModifiers::SHIFT
                             && mods == KeyModifiers::NONE
                             && matches!(c, KeyCode::Char(_))))

@@ -55,7 +55,7 @@ pub const DEFAULTS: &[Binding] = &[
         C::Chat,
         &[(NONE, KeyCode::Esc)],
         A::Stop,
-        "stop the answer (the partial text stays)",
+        "stop the answer (in a round, the focused column); the partial text stays",
     ),
     b(
         C::Chat,
@@ -121,7 +121,7 @@ pub const DEFAULTS: &[Binding] = &[
         C::Chat,
         &[(NONE, KeyCode::Tab)],
         A::FocusConversation,
-        "focus the conversation (keys below); completes a /command being typed",
+        "focus the conversation (a round's columns when one is on screen); completes a /command being typed",
     ),
     b(
         C::Chat,
@@ -175,7 +175,7 @@ pub const DEFAULTS: &[Binding] = &[
         C::Chat,
         &[(CTRL, KeyCode::Char('c'))],
         A::Quit,
-        "stop the answer, or ask to quit",
+        "stop the answer (a round's, all of them), or ask to quit",
     ),
     b(C::Chat, &[(CTRL, KeyCode::Char('d'))], A::ForceQuit, "quit"),
     // ---- the conversation pane has the keyboard
@@ -253,8 +253,8 @@ pub const DEFAULTS: &[Binding] = &[
     b(
         C::Compare,
         &[
-            (NONE, KeyCode::Tab),
             (NONE, KeyCode::Right),
+            (NONE, KeyCode::Tab),
             (NONE, KeyCode::Char('l')),
         ],
         A::NextColumn,
@@ -263,9 +263,8 @@ pub const DEFAULTS: &[Binding] = &[
     b(
         C::Compare,
         &[
-            (SHIFT, KeyCode::BackTab),
-            (NONE, KeyCode::BackTab),
             (NONE, KeyCode::Left),
+            (SHIFT, KeyCode::BackTab),
             (NONE, KeyCode::Char('h')),
         ],
         A::PrevColumn,

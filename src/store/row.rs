@@ -81,6 +81,7 @@ pub(super) fn message_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored
         created_ms: get_u64(r, 20)?,
         finished_ms: get_opt_u64(r, 21)?,
         reasoning_details: serde_json::from_str(&r.get::<_, String>(22)?).unwrap_or_default(),
+        ttft_ms: None,
         round: r
             .get::<_, Option<String>>(23)?
             .and_then(|s| serde_json::from_str(&s).ok()),

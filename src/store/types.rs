@@ -92,6 +92,10 @@ pub struct StoredMessage {
     pub created_ms: u64,
     #[serde(default)]
     pub finished_ms: Option<u64>,
+    /// Milliseconds from the request to the first token, when known (kept
+    /// for a round's answers, whose speed is compared).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttft_ms: Option<u64>,
     /// A comparison round saved here: every model's answer and which was
     /// kept (this message's own fields are the kept one's, or the first's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -186,6 +190,7 @@ impl StoredMessage {
             error: answer.error.clone(),
             created_ms: now_ms,
             finished_ms: answer.status.is_final().then_some(now_ms),
+            ttft_ms: None,
             round: None,
         }
     }

@@ -173,7 +173,11 @@ fn header(app: &App, theme: &Theme, n: usize, col: &Column, focused: bool) -> Ve
         Line::from(Span::styled(format!(" {cost}"), theme.money)),
         Line::from(Span::styled(format!(" {}", speed.join(" · ")), theme.dim)),
         Line::from(Span::styled(
-            format!(" took {} · {tokens}", secs(col.elapsed_ms(app.now_ms))),
+            match col.elapsed_ms(app.now_ms) {
+                // A reopened round saved without its times.
+                0 if !col.is_live() => format!(" {tokens}"),
+                ms => format!(" took {} · {tokens}", secs(ms)),
+            },
             theme.dim,
         )),
     ]
@@ -256,16 +260,18 @@ pub fn draw(f: &mut Frame, app: &App, view: &mut View, theme: &Theme, r: &Round,
     };
     let tabs = area.width < TABS_BELOW;
     let shown: Vec<(usize, Rect)> = if tabs {
+        let strip = tab_strip(app, theme, r, body_area.width);
+        let rows = strip.len() as u16;
         super::draw_lines(
             f.buffer_mut(),
             Rect {
-                height: 1,
+                height: rows,
                 ..body_area
             },
-            &[tab_strip(app, theme, r, body_area.width)],
+            &strip,
         );
-        body_area.y += 1;
-        body_area.height -= 1;
+        body_area.y += rows;
+        body_area.height = body_area.height.saturating_sub(rows);
         vec![(r.focus, body_area)]
     } else {
         let n = r.columns.len() as u16;
@@ -328,9 +334,11 @@ fn column(
         },
         &head,
     );
+    // A cell of room before the next column's divider.
     let text_area = Rect {
         y: rect.y + HEADER,
         height: rect.height.saturating_sub(HEADER),
+        width: rect.width.saturating_sub(1),
         ..rect
     };
     let View {
@@ -342,7 +350,11 @@ fn column(
     let mut c = Caches { cache, images };
     let lines = body(app, theme, &mut c, col, text_area.width);
     let height = usize::from(text_area.height);
-    let scroll = columns.entry(col.turn).or_default();
+    // First seen streaming: it follows the bottom; first seen ended (a tab
+    // opened later, a reopened round): it starts at the top.
+    let scroll = columns
+        .entry(col.turn)
+        .or_insert_with(|| ColumnScroll::new(col.is_live()));
     let top = scroll.resolve(&col.scroll, lines.len(), height);
     let visible: Vec<Line> = lines.lines_from(top).take(height).cloned().collect();
     super::draw_lines(f.buffer_mut(), text_area, &visible);
@@ -372,58 +384,76 @@ fn column(
     }
 }
 
-/// Below 100 cells: every column's number, mark and cost (whole), and
-/// its model when there is room (the focused one's first), the focused
-/// tab highlighted.
-fn tab_strip(app: &App, theme: &Theme, r: &Round, width: u16) -> Line<'static> {
-    let tab = |i: usize, col: &Column, named: bool| {
+/// Below 100 cells: every column's number, mark and cost (whole), and its
+/// model as far as there is room: whole, then cut, then only the focused
+/// one's; the focused tab highlighted. Tabs that do not fit on one row go
+/// on a second.
+fn tab_strip(app: &App, theme: &Theme, r: &Round, width: u16) -> Vec<Line<'static>> {
+    let tab = |i: usize, col: &Column, name_len: usize| {
         let cost = col.live_cost(&app.catalog);
         let cost = match cost.kind {
             CostKind::Estimated => format!("≈{}", format_usd(cost.usd)),
             CostKind::Unknown => "?".into(),
             _ => format_usd(cost.usd),
         };
-        let name = if named {
-            let n = short(&col.answer.model_requested).trim_start_matches("gemini-");
-            format!(" {}", sanitize(n))
-        } else {
-            String::new()
+        let n = short(&col.answer.model_requested).trim_start_matches("gemini-");
+        let name = match name_len {
+            0 => String::new(),
+            l if n.chars().count() > l => {
+                format!(" {}…", sanitize(&n.chars().take(l - 1).collect::<String>()))
+            }
+            _ => format!(" {}", sanitize(n)),
         };
         format!(" {}{name} {} {cost} ", i + 1, glyph(col, app))
     };
-    let fits = |named: &dyn Fn(usize) -> bool| {
-        let w: usize = r
-            .columns
+    let width_of = |name_len: &dyn Fn(usize) -> usize| -> usize {
+        r.columns
             .iter()
             .enumerate()
-            .map(|(i, c)| unicode_width::UnicodeWidthStr::width(tab(i, c, named(i)).as_str()) + 1)
-            .sum();
-        w <= usize::from(width)
+            .map(|(i, c)| {
+                unicode_width::UnicodeWidthStr::width(tab(i, c, name_len(i)).as_str()) + 1
+            })
+            .sum()
     };
-    let named: &dyn Fn(usize) -> bool = if fits(&|_| true) {
-        &|_| true
-    } else if fits(&|i| i == r.focus) {
-        &|i| i == r.focus
-    } else {
-        &|_| false
-    };
-    let mut spans = Vec::new();
+    let room = usize::from(width);
+    let focus = r.focus;
+    let choices: [&dyn Fn(usize) -> usize; 4] = [
+        &|_| usize::MAX,
+        &|_| 8,
+        &|i| if i == focus { usize::MAX } else { 0 },
+        &|_| 0,
+    ];
+    let name_len = choices
+        .into_iter()
+        .find(|c| width_of(*c) <= room)
+        .unwrap_or(&|_| 0);
+    let mut rows: Vec<Line<'static>> = vec![Line::default()];
+    let mut used = 0;
     for (i, col) in r.columns.iter().enumerate() {
-        if i > 0 {
-            spans.push(Span::styled("│", theme.border));
+        let text = tab(i, col, name_len(i));
+        let w = unicode_width::UnicodeWidthStr::width(text.as_str()) + 1;
+        if used > 0 && used + w > room {
+            rows.push(Line::default());
+            used = 0;
+        }
+        let line = rows.last_mut().expect("a row");
+        if used > 0 {
+            line.spans.push(Span::styled("│", theme.border));
         }
         let style = if i == r.focus {
             theme.selected
         } else {
             theme.dim
         };
-        spans.push(Span::styled(tab(i, col, named(i)), style));
+        line.spans.push(Span::styled(text, style));
+        used += w;
     }
-    Line::from(spans)
+    rows
 }
 
 /// The round's cost in all (whole, first), then cheapest, first to
-/// finish, first to answer and the keys, as many as fit in `width`.
+/// finish and first to answer, as many as fit in `width` (the keys are on
+/// the hint line).
 fn summary(app: &App, theme: &Theme, r: &Round, width: u16) -> Line<'static> {
     let s = r.summary(&app.catalog);
     let name = |c: usize| {
@@ -439,8 +469,12 @@ fn summary(app: &App, theme: &Theme, r: &Round, width: u16) -> Line<'static> {
     );
     let mut parts = vec![(format!(" round {total}"), theme.money)];
     if let Some((c, usd)) = s.cheapest {
+        let approx = match r.columns[c].live_cost(&app.catalog).kind {
+            CostKind::Estimated => "≈",
+            _ => "",
+        };
         parts.push((
-            format!(" · cheapest {} {}", name(c), format_usd(usd)),
+            format!(" · cheapest {} {approx}{}", name(c), format_usd(usd)),
             theme.money,
         ));
     }
@@ -453,18 +487,6 @@ fn summary(app: &App, theme: &Theme, r: &Round, width: u16) -> Line<'static> {
             theme.dim,
         ));
     }
-    parts.push((
-        format!(
-            " · {} columns · {} keeps",
-            app.keymap.key_in(
-                crate::keymap::Context::Chat,
-                crate::keymap::Action::FocusConversation
-            ),
-            app.keymap
-                .key_in(crate::keymap::Context::Compare, crate::keymap::Action::Keep)
-        ),
-        theme.hint,
-    ));
     let mut room = usize::from(width);
     let mut spans = Vec::new();
     for (text, style) in parts {
@@ -488,6 +510,13 @@ pub struct ColumnScroll {
 }
 
 impl ColumnScroll {
+    fn new(follow: bool) -> ColumnScroll {
+        ColumnScroll {
+            top: (!follow).then_some(0),
+            applied: Default::default(),
+        }
+    }
+
     /// The first line to show of `len` in `height` rows, after the
     /// requests that came since the last frame.
     fn resolve(&mut self, asked: &crate::app::ScrollRequest, len: usize, height: usize) -> usize {

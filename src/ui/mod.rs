@@ -115,12 +115,10 @@ fn draw_status(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         });
     let draft = app.draft();
     let send = (!draft.trim().is_empty() && !draft.starts_with('/'))
-        .then(|| app.current_model())
+        .then(|| app.send_estimate_all())
         .flatten()
-        .map(|m| {
-            let send = app
-                .send_estimate(m)
-                .map_or_else(|| "?".to_string(), |d| format!("≈{}", format_usd(d)));
+        .map(|estimate| {
+            let send = estimate.map_or_else(|| "?".to_string(), |d| format!("≈{}", format_usd(d)));
             Span::styled(format!("│ send {send} "), theme.warn.patch(bar))
         });
     let ctx = app
@@ -238,15 +236,30 @@ fn draw_input(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
 fn draw_hint(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let text = match &app.flash {
         Some(msg) => Span::styled(format!(" {}", crate::text::preview(msg, 200)), theme.notice),
-        // A round on screen: what its keys do.
-        None if crate::app::compare::open_round(app).is_some() => {
-            let c = |a| app.keymap.key_in(Context::Chat, a);
+        // The keyboard on a round's columns: what the keys there do.
+        None if app.key_context() == Context::Compare => {
             let k = |a| app.keymap.key_in(Context::Compare, a);
             Span::styled(
                 format!(
-                    " {} columns · {} keeps one · {} stops one · {} stops all · /keep N · /compare off",
-                    c(Action::FocusConversation),
+                    " {}/{} column · {} keep · {} stop · {}/{} scroll · {} back",
+                    k(Action::PrevColumn),
+                    k(Action::NextColumn),
                     k(Action::Keep),
+                    k(Action::StopColumn),
+                    k(Action::LineDown),
+                    k(Action::LineUp),
+                    k(Action::Unfocus)
+                ),
+                theme.hint,
+            )
+        }
+        // A round on screen, the keyboard in the box.
+        None if crate::app::compare::open_round(app).is_some() => {
+            let c = |a| app.keymap.key_in(Context::Chat, a);
+            Span::styled(
+                format!(
+                    " {} to the columns · {} stops one · {} stops all · /keep N · /compare off",
+                    c(Action::FocusConversation),
                     c(Action::Stop),
                     c(Action::Quit)
                 ),

@@ -28,9 +28,14 @@ fn help_rows(
     let desc_w = (width as usize).saturating_sub(key_w).max(10) as u16;
     let mut out = Vec::new();
     for (k, d) in rows {
+        // A key (or usage) wider than its column: the description under it.
+        let long = k.chars().count() + 2 > key_w;
+        if long {
+            out.push(Line::from(Span::styled(k.clone(), style)));
+        }
         let wrapped = crate::markdown::wrap_line(Line::from(d.to_string()), desc_w);
         for (i, w) in wrapped.into_iter().enumerate() {
-            let head = if i == 0 {
+            let head = if i == 0 && !long {
                 format!("{k:<key_w$}")
             } else {
                 " ".repeat(key_w)

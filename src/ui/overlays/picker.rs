@@ -21,7 +21,7 @@ pub fn picker(f: &mut Frame, app: &App, theme: &Theme, p: &PickerState, area: Re
     let title = match p.marked.len() {
         // The least needed last: a narrow box cuts the title's end.
         0 => format!(
-            " model · {} choose · {} close · {} marks to compare · type to filter ",
+            " model · {} choose · {} close · {} marks to compare ",
             k(Action::Choose),
             k(Action::Close),
             k(Action::Mark)
