@@ -24,6 +24,7 @@ echo "callgrind: building the benchmarks…" >&2
 FRAME=$(bench_bin frame)
 MD=$(bench_bin markdown)
 COST=$(bench_bin cost)
+EVENT=$(bench_bin event)
 
 # Instructions counted inside the measured function for one run.
 count() {
@@ -72,6 +73,17 @@ per() { awk -v a="$1" -v n="$2" 'BEGIN { printf "%\047.0f", a / n }'; }
         echo "callgrind: cost, $t tokens" >&2
         echo "| $t tokens | $(per "$(count "$COST" "$t:100")" 100) |"
     done
+    echo
+    echo "### The per-event path, one token an SSE event (decode, update, meter)"
+    echo
+    echo "A 2,000-token answer's events off the network (realistic reads), each"
+    echo "applied by \`update\` and the turn's live cost formatted; per event."
+    echo
+    echo "| answer | events | Ir per event |"
+    echo "|---:|---:|---:|"
+    echo "callgrind: event, 2000 tokens" >&2
+    n=$(ORCHAT_CALLGRIND=2000 "$EVENT" | awk '{print $(NF-1)}')
+    echo "| 2000 tokens | $n | $(per "$(count "$EVENT" "2000")" "$n") |"
 } | tee "$TMP/report.md"
 mkdir -p "$(dirname "$OUT")"
 cp "$TMP/report.md" "$OUT"

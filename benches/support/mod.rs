@@ -250,6 +250,24 @@ fn chunk(delta: &str, finish: bool) -> String {
     )
 }
 
+/// `answer` on the wire as many providers send it: one token (a word and
+/// its space) an SSE event, each a whole OpenRouter chunk, then usage and
+/// `[DONE]`.
+pub fn sse_stream_tokens(answer: &str) -> Vec<u8> {
+    let mut s = String::new();
+    s.push_str(": OPENROUTER PROCESSING\n\n");
+    for piece in answer.split_inclusive(' ') {
+        let d = format!(
+            "{{\"role\":\"assistant\",\"content\":{}}}",
+            json_str(piece)
+        );
+        s.push_str(&chunk(&d, false));
+    }
+    s.push_str(&chunk("{\"role\":\"assistant\",\"content\":\"\"}", true));
+    s.push_str("data: [DONE]\n\n");
+    s.into_bytes()
+}
+
 /// A whole streamed answer as bytes on the wire: keep-alive comments, a few
 /// reasoning chunks (with the `reasoning_details` that duplicate them),
 /// content chunks of `answer`, optionally an image of about `image_bytes`
