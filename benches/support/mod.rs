@@ -257,10 +257,7 @@ pub fn sse_stream_tokens(answer: &str) -> Vec<u8> {
     let mut s = String::new();
     s.push_str(": OPENROUTER PROCESSING\n\n");
     for piece in answer.split_inclusive(' ') {
-        let d = format!(
-            "{{\"role\":\"assistant\",\"content\":{}}}",
-            json_str(piece)
-        );
+        let d = format!("{{\"role\":\"assistant\",\"content\":{}}}", json_str(piece));
         s.push_str(&chunk(&d, false));
     }
     s.push_str(&chunk("{\"role\":\"assistant\",\"content\":\"\"}", true));
