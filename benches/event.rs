@@ -2,7 +2,8 @@
 //! bytes off the network decoded into stream events, each event applied by
 //! `update` as the runtime applies it (the answer grows, its estimate with
 //! it), and the meter the status bar shows (the turn's live cost, formatted).
-//! A 2,000-token answer's events, per event.
+//! A 2,000- and a 20,000-token answer's events, per event (the same cost
+//! per event at both sizes: nothing grows with the answer).
 //!
 //!     cargo bench --bench event
 //!
@@ -106,7 +107,7 @@ fn bench(c: &mut Criterion) {
     g.sample_size(10)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(3));
-    for tokens in [2_000u64] {
+    for tokens in [2_000u64, 20_000] {
         let base = Setup::new(tokens);
         let events = base.events;
         g.bench_with_input(

@@ -1,6 +1,6 @@
 //! One stream delta applied and one frame drawn (120x40, into a sink through
-//! ratatui's crossterm backend, so ratatui's diff and escape sequences are
-//! included), for conversations of 10, 1,000 and 100,000 messages. The answer
+//! ratatui's crossterm backend by the app's own `Painter`, so the diff and
+//! escape sequences are included), for conversations of 10, 1,000 and 100,000 messages. The answer
 //! streaming at the bottom holds about 2,000 tokens. The cost must not grow
 //! with the history.
 //!
@@ -22,6 +22,7 @@ use criterion::{BenchmarkId, Criterion, criterion_group};
 use orchat::api::sse::StreamEvent;
 use orchat::app::{App, Msg, update};
 use orchat::config::theme::Theme;
+use orchat::term::screen::Painter;
 use orchat::ui::View;
 
 const SIZES: [usize; 3] = [10, 1_000, 100_000];
@@ -36,6 +37,7 @@ struct Setup {
     view: View,
     turn: u64,
     term: support::Term,
+    painter: Painter,
     theme: Theme,
     base_len: usize,
     deltas: Vec<String>,
@@ -51,6 +53,7 @@ impl Setup {
             view: View::new(),
             turn,
             term: support::terminal(W, H),
+            painter: Painter::default(),
             theme: Theme::dark(),
             base_len: live.len(),
             deltas: support::deltas(&support::answer_markdown(3_000)[live.len()..], 5),
@@ -75,11 +78,13 @@ impl Setup {
         );
     }
 
+    /// A frame as the app draws it (`term::screen::Painter`).
     fn frame(&mut self) {
         let (app, view, theme) = (&self.app, &mut self.view, &self.theme);
-        self.term
-            .draw(|f| orchat::ui::draw(f, app, view, theme))
+        self.painter
+            .draw(&mut self.term, app, view, theme)
             .expect("draw");
+        ratatui::backend::Backend::flush(self.term.backend_mut()).expect("flush");
     }
 
     /// Only the conversation pane (the status bar, input and hint left out).

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use futures_util::StreamExt;
 use orchat::api::ApiError;
 use orchat::api::body::{decode_body, parse_response};
-use orchat::api::sse::{LineFramer, MAX_LINE_BYTES, StreamEvent, decode};
+use orchat::api::sse::{EventParser, MAX_LINE_BYTES, StreamEvent, decode};
 use orchat::api::types::{
     CompletionTokensDetails, ErrorCode, PromptTokensDetails, Usage, WireDecimal, WireError,
 };
@@ -709,29 +709,59 @@ fn a_line_over_the_limit_is_a_decode_error_not_a_hang() {
     );
 }
 
+/// Every event's data, as `EventParser` hands it over.
+fn events_of(p: &mut EventParser, bytes: &[u8]) -> Vec<String> {
+    let mut got = Vec::new();
+    p.push(bytes, &mut |d| got.push(d.to_string())).unwrap();
+    got
+}
+
 #[test]
-fn line_framer_releases_only_whole_lines() {
-    let mut f = LineFramer::default();
-    assert_eq!(f.push(b"data: {\"a\"").unwrap(), None);
-    assert_eq!(f.push(b":1}").unwrap(), None);
-    assert_eq!(
-        f.push(b"\n\ndata: [DO").unwrap().as_deref(),
-        Some("data: {\"a\":1}\n\n")
-    );
+fn event_parser_releases_only_whole_events() {
+    let mut p = EventParser::default();
+    assert!(events_of(&mut p, b"data: {\"a\"").is_empty());
+    assert!(events_of(&mut p, b":1}").is_empty());
+    assert_eq!(events_of(&mut p, b"\n\ndata: [DO"), ["{\"a\":1}"]);
+    assert!(events_of(&mut p, b"NE]\n").is_empty());
+    assert_eq!(events_of(&mut p, b"\n"), ["[DONE]"]);
     // A cut inside a UTF-8 sequence is held back until the line ends.
-    let s = "é日".as_bytes();
-    assert_eq!(f.push(b"NE]\n").unwrap().as_deref(), Some("data: [DONE]\n"));
-    assert_eq!(f.push(&s[..1]).unwrap(), None);
-    assert_eq!(f.push(&s[1..3]).unwrap(), None);
+    let s = "data: é日".as_bytes();
+    assert!(events_of(&mut p, &s[..7]).is_empty());
+    assert!(events_of(&mut p, &s[7..9]).is_empty());
+    assert!(events_of(&mut p, &[s[9], s[10], b'\r']).is_empty());
+    // CR then LF in the next read is one line end; then CR alone ends one.
+    assert!(events_of(&mut p, b"\n").is_empty());
+    assert_eq!(events_of(&mut p, b"\r"), ["é日"]);
+    // Data lines join with LF; comments and other fields are dropped; an
+    // empty data line still makes an event.
     assert_eq!(
-        f.push(&[s[3], s[4], b'\r']).unwrap().as_deref(),
-        Some("é日\r")
+        events_of(
+            &mut p,
+            b": ping\r\nevent: x\r\nid: 7\r\ndata: a\r\ndata:b\r\n\r\ndata\n\n"
+        ),
+        ["a\nb", ""]
+    );
+    // A bare JSON line is an event of its own, after the one being read.
+    assert_eq!(
+        events_of(&mut p, b"data: x\n  {\"error\":1}  \n"),
+        ["x", "  {\"error\":1}"]
     );
     // At the end a whole-looking last line is kept, a cut one dropped.
-    f.push(b"data: [DONE]").unwrap();
-    assert_eq!(f.finish(), "data: [DONE]\n\n");
-    f.push(b"data: {\"choices\":[{\"del").unwrap();
-    assert_eq!(f.finish(), "\n\n");
+    let mut got = Vec::new();
+    p.push(b"data: [DONE]", &mut |d| got.push(d.to_string()))
+        .unwrap();
+    p.finish(&mut |d| got.push(d.to_string()));
+    assert_eq!(got, ["[DONE]"]);
+    let mut got = Vec::new();
+    p.push(b"data: {\"choices\":[{\"del", &mut |d| {
+        got.push(d.to_string())
+    })
+    .unwrap();
+    p.finish(&mut |d| got.push(d.to_string()));
+    assert!(got.is_empty(), "{got:?}");
+    // A byte-order mark at the very start is skipped.
+    let mut p = EventParser::default();
+    assert_eq!(events_of(&mut p, b"\xEF\xBB\xBFdata: 1\n\n"), ["1"]);
 }
 
 #[test]

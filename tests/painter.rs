@@ -94,7 +94,10 @@ fn stream(way: Way) -> usize {
         }
         update(&mut app, Msg::Tick(i as u64 * 10));
         match way {
-            Way::Painter => painter.draw(&mut term, &app, &mut view, &theme).unwrap(),
+            Way::Painter => {
+                painter.draw(&mut term, &app, &mut view, &theme).unwrap();
+                ratatui::backend::Backend::flush(term.backend_mut()).unwrap();
+            }
             Way::Diff => {
                 term.draw(|f| orchat::ui::draw(f, &app, &mut view, &theme))
                     .unwrap();

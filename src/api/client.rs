@@ -8,6 +8,7 @@
 //! (keep-alive comments count). Dropping the returned stream aborts the
 //! request, which closes the connection.
 
+use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -140,11 +141,13 @@ impl ChatClient {
         &self.cfg
     }
 
-    /// Sends `req` (streaming or not, as `req.stream` says) and returns its events.
+    /// Sends `req` (streaming or not, as `req.stream` says) and returns its
+    /// events, read on a task of their own.
     pub fn send(&self, req: ChatRequest) -> EventStream {
-        let (tx, rx) = mpsc::channel(256);
+        let (tx, rx) = mpsc::unbounded_channel();
         let client = self.clone();
-        let task = tokio::spawn(async move { client.run(req, tx).await });
+        let task =
+            tokio::spawn(async move { client.stream_to(req, &mut |ev| tx.send(ev).is_ok()).await });
         EventStream {
             rx,
             task: task.abort_handle(),
@@ -169,22 +172,26 @@ impl ChatClient {
         }
     }
 
-    async fn run(self, req: ChatRequest, tx: mpsc::Sender<Result<StreamEvent, ApiError>>) {
+    /// Sends `req` and hands each event to `sink` on the calling task, in
+    /// order, until the answer ends or `sink` returns false (its receiver is
+    /// gone). The app's per-request task uses this: one task and one channel
+    /// between the network and the app, not two.
+    pub async fn stream_to(&self, req: ChatRequest, sink: &mut Sink<'_>) {
         if let Err(e) = self.check_transport() {
-            let _ = tx.send(Err(e)).await;
+            sink(Err(e));
             return;
         }
         let streaming = req.stream;
         let body = match serde_json::to_vec(&self.cfg.provider.adapt(req)) {
             Ok(b) => Bytes::from(b),
             Err(e) => {
-                let _ = tx.send(Err(ApiError::Decode(e.to_string()))).await;
+                sink(Err(ApiError::Decode(e.to_string())));
                 return;
             }
         };
         let mut attempt = 0u32;
         loop {
-            let outcome = self.attempt(body.clone(), streaming, &tx).await;
+            let outcome = self.attempt(body.clone(), streaming, sink).await;
             match outcome {
                 Attempt::Finished => return,
                 Attempt::Failed(e) if e.is_retryable() && attempt < self.cfg.retry.max_retries => {
@@ -196,14 +203,14 @@ impl ChatClient {
                         wait,
                         reason: e,
                     };
-                    if tx.send(Ok(notice)).await.is_err() {
+                    if !sink(Ok(notice)) {
                         return;
                     }
                     tokio::time::sleep(wait).await;
                 }
                 Attempt::Failed(e) => {
                     tracing::warn!(error = %e, kind = e.kind(), "request failed");
-                    let _ = tx.send(Err(e)).await;
+                    sink(Err(e));
                     return;
                 }
             }
@@ -212,12 +219,7 @@ impl ChatClient {
 
     /// One try. Fails (possibly retryably) only while no byte of the answer
     /// has arrived; once one has, every outcome is final and forwarded.
-    async fn attempt(
-        &self,
-        body: Bytes,
-        streaming: bool,
-        tx: &mpsc::Sender<Result<StreamEvent, ApiError>>,
-    ) -> Attempt {
+    async fn attempt(&self, body: Bytes, streaming: bool, sink: &mut Sink<'_>) -> Attempt {
         let p = &self.cfg.provider;
         let mut rb = self
             .http
@@ -277,7 +279,7 @@ impl ChatClient {
                 let mut events = decode(sniffed.body);
                 while let Some(ev) = events.next().await {
                     let ev = ev.map(|e| scrub_event(e, self.cfg.key.as_ref()));
-                    if tx.send(ev).await.is_err() {
+                    if !sink(ev) {
                         return Attempt::Finished; // The receiver stopped listening.
                     }
                 }
@@ -290,7 +292,7 @@ impl ChatClient {
                         Ok(b) => all.extend_from_slice(&b),
                         Err(e) => {
                             // Part of an answer came: never retried.
-                            let _ = tx.send(Err(e)).await;
+                            sink(Err(e));
                             return Attempt::Finished;
                         }
                     }
@@ -298,11 +300,7 @@ impl ChatClient {
                 match parse_response(&all) {
                     Ok(evs) => {
                         for ev in evs {
-                            if tx
-                                .send(Ok(scrub_event(ev, self.cfg.key.as_ref())))
-                                .await
-                                .is_err()
-                            {
+                            if !sink(Ok(scrub_event(ev, self.cfg.key.as_ref()))) {
                                 break;
                             }
                         }
@@ -391,40 +389,77 @@ fn idle_guarded<S>(body: S, idle: Duration, key: Option<ApiKey>) -> Body
 where
     S: Stream<Item = Result<Bytes, reqwest::Error>> + Send + 'static,
 {
-    let s = futures_util::stream::unfold((Box::pin(body), false), move |(mut body, failed)| {
-        let key = key.clone();
-        async move {
-            if failed {
-                return None;
-            }
-            match tokio::time::timeout(idle, body.next()).await {
-                Err(_) => Some((
-                    Err(ApiError::Timeout(format!(
-                        "no data for {}s; the answer stalled",
-                        idle.as_secs()
-                    ))),
-                    (body, true),
-                )),
-                Ok(Some(Ok(b))) => Some((Ok(b), (body, false))),
-                Ok(Some(Err(e))) => {
-                    // hyper's words ("unexpected EOF during chunk size line")
-                    // go to the log; the user reads what happened.
-                    let err = match transport_error(e, key.as_ref()) {
-                        ApiError::Network(m) => {
-                            tracing::info!(error = %m, "the body broke off");
-                            ApiError::Network(
-                                "the connection closed in the middle of the answer".into(),
-                            )
-                        }
-                        other => other,
-                    };
-                    Some((Err(err), (body, true)))
-                }
-                Ok(None) => None,
-            }
+    let now = tokio::time::Instant::now();
+    Box::pin(IdleGuarded {
+        body: Box::pin(body),
+        timer: Box::pin(tokio::time::sleep_until(now + idle)),
+        idle,
+        last_byte: now,
+        failed: false,
+        key,
+    })
+}
+
+/// See `idle_guarded`. One timer for the whole body, re-armed only when it
+/// fires early (a byte came since it was set): a read costs a clock read,
+/// not a timer set and cancelled per network chunk.
+struct IdleGuarded<S> {
+    body: Pin<Box<S>>,
+    timer: Pin<Box<tokio::time::Sleep>>,
+    idle: Duration,
+    last_byte: tokio::time::Instant,
+    failed: bool,
+    key: Option<ApiKey>,
+}
+
+impl<S> Stream for IdleGuarded<S>
+where
+    S: Stream<Item = Result<Bytes, reqwest::Error>>,
+{
+    type Item = Result<Bytes, ApiError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        if this.failed {
+            return Poll::Ready(None);
         }
-    });
-    Box::pin(s)
+        match this.body.as_mut().poll_next(cx) {
+            Poll::Ready(Some(Ok(b))) => {
+                this.last_byte = tokio::time::Instant::now();
+                Poll::Ready(Some(Ok(b)))
+            }
+            Poll::Ready(Some(Err(e))) => {
+                this.failed = true;
+                // hyper's words ("unexpected EOF during chunk size line")
+                // go to the log; the user reads what happened.
+                let err = match transport_error(e, this.key.as_ref()) {
+                    ApiError::Network(m) => {
+                        tracing::info!(error = %m, "the body broke off");
+                        ApiError::Network(
+                            "the connection closed in the middle of the answer".into(),
+                        )
+                    }
+                    other => other,
+                };
+                Poll::Ready(Some(Err(err)))
+            }
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Pending => loop {
+                if this.timer.as_mut().poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
+                let due = this.last_byte + this.idle;
+                if tokio::time::Instant::now() >= due {
+                    this.failed = true;
+                    return Poll::Ready(Some(Err(ApiError::Timeout(format!(
+                        "no data for {}s; the answer stalled",
+                        this.idle.as_secs()
+                    )))));
+                }
+                this.timer.as_mut().reset(due);
+            },
+        }
+    }
 }
 
 /// An error or a malformed line in the stream can echo the request back:
@@ -450,9 +485,12 @@ fn scrub_event(ev: StreamEvent, key: Option<&crate::api::key::ApiKey>) -> Stream
     }
 }
 
+/// Where `stream_to` hands each event; false: stop, nobody is listening.
+pub type Sink<'a> = dyn FnMut(Result<StreamEvent, ApiError>) -> bool + Send + 'a;
+
 /// The events of one request. Dropping it aborts the request.
 pub struct EventStream {
-    rx: mpsc::Receiver<Result<StreamEvent, ApiError>>,
+    rx: mpsc::UnboundedReceiver<Result<StreamEvent, ApiError>>,
     task: tokio::task::AbortHandle,
 }
 

@@ -1,22 +1,27 @@
 //! The stream decoder: bytes off the wire in, typed events out.
 //!
-//! Three stages. `LineFramer` hands eventsource-stream only whole lines, decoded
-//! as UTF-8 with invalid bytes replaced (an event split anywhere, even inside a
-//! UTF-8 sequence, is reassembled; a multi-megabyte image line is scanned once,
-//! not once per network read). eventsource-stream does the SSE framing
-//! (comments, CRLF/CR, multi-line data). `ChunkInterpreter` (in
-//! `api::interpret`) turns each `data:` payload into `StreamEvent`s,
-//! following PROTOCOL.md §2 and §9. A JSON object on a line of its own, with
-//! no `data:` (an error some gateways write into a 200 stream), is read as
-//! if it had one.
+//! Two stages. `EventParser` frames the bytes into SSE events (the WHATWG
+//! event-stream rules: LF, CRLF or CR line ends, comments, `data:` lines
+//! joined, a blank line dispatching), decoding each line as UTF-8 with invalid
+//! bytes replaced; an event split anywhere, even inside a UTF-8 sequence, is
+//! reassembled, and every byte is scanned once (a multi-megabyte image line
+//! too). `ChunkInterpreter` (in `api::interpret`) turns each event's data
+//! into `StreamEvent`s, following PROTOCOL.md §2 and §9. A JSON object or
+//! array on a line of its own, with no `data:` (an error some gateways write
+//! into a 200 stream), is read as an event of its own.
+//!
+//! Our own parser rather than eventsource-stream's: that crate copies the rest
+//! of its buffer after every line, so a network read holding hundreds of
+//! one-token events cost time quadratic in its size (BENCHMARKS.md, "Per
+//! event"); only `data` matters to a chat stream.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use eventsource_stream::{EventStreamError, Eventsource};
-use futures_util::{Stream, StreamExt};
+use futures_util::Stream;
 
 use super::error::ApiError;
 pub use super::interpret::ChunkInterpreter;
@@ -67,76 +72,136 @@ pub enum StreamEvent {
     Truncated,
 }
 
-// ------------------------------------------------------------ line framing
+// ------------------------------------------------------------ event framing
 
-/// Accumulates bytes and releases text only up to the last line terminator.
+/// Frames bytes into SSE events and hands over each event's data (its `data:`
+/// lines joined by `\n`). Fields other than `data` (`event`, `id`, `retry`)
+/// and comments are read and dropped: a chat stream carries everything in
+/// its data.
 #[derive(Debug, Default)]
-pub struct LineFramer {
+pub struct EventParser {
+    /// Bytes of a line not yet ended.
     pending: Vec<u8>,
+    /// The data of the event being read.
+    data: String,
+    /// Whether a `data` field came since the last dispatch (an event whose
+    /// only data line is empty still dispatches as empty).
+    has_data: bool,
+    /// The last line ended with CR: a LF first in the next read belongs to it.
+    after_cr: bool,
+    /// The first bytes were seen (a byte-order mark there is skipped).
+    started: bool,
 }
 
-impl LineFramer {
-    /// Adds bytes; returns the complete lines now available, if any.
-    pub fn push(&mut self, bytes: &[u8]) -> Result<Option<String>, ApiError> {
-        // Search only the new bytes: the old ones held no terminator.
-        let Some(pos) = bytes.iter().rposition(|&b| b == b'\n' || b == b'\r') else {
+impl EventParser {
+    /// Adds bytes; `emit` gets the data of every event they complete.
+    /// Errors: a line longer than `MAX_LINE_BYTES` (the parser is then
+    /// reset; the caller stops reading).
+    pub fn push(&mut self, mut bytes: &[u8], emit: &mut dyn FnMut(&str)) -> Result<(), ApiError> {
+        if !self.started && !bytes.is_empty() {
+            self.started = true;
+            bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        }
+        if self.after_cr && !bytes.is_empty() {
+            self.after_cr = false;
+            if bytes[0] == b'\n' {
+                bytes = &bytes[1..];
+            }
+        }
+        let Some(first) = bytes.iter().position(|&b| b == b'\n' || b == b'\r') else {
             self.pending.extend_from_slice(bytes);
             if self.pending.len() > MAX_LINE_BYTES {
-                self.pending = Vec::new();
+                *self = EventParser::default();
                 return Err(ApiError::Decode(format!(
                     "a line of the stream is longer than {} MB",
                     MAX_LINE_BYTES / (1024 * 1024)
                 )));
             }
-            return Ok(None);
+            return Ok(());
         };
-        let (head, tail) = bytes.split_at(pos + 1);
-        let mut out = std::mem::take(&mut self.pending);
-        out.extend_from_slice(head);
-        self.pending.extend_from_slice(tail);
-        Ok(Some(data_for_bare_json(into_text(out))))
+        // The line begun in an earlier read ends here.
+        let mut rest = if self.pending.is_empty() {
+            bytes
+        } else {
+            let mut line = std::mem::take(&mut self.pending);
+            line.extend_from_slice(&bytes[..first]);
+            self.line(&line, emit);
+            line.clear();
+            self.pending = line; // keeps its capacity
+            self.skip_terminator(&bytes[first..])
+        };
+        // Whole lines, read in place.
+        while let Some(end) = rest.iter().position(|&b| b == b'\n' || b == b'\r') {
+            self.line(&rest[..end], emit);
+            rest = self.skip_terminator(&rest[end..]);
+        }
+        self.pending.extend_from_slice(rest);
+        Ok(())
     }
 
-    /// At end of input: adds a blank line so an event missing its blank line
-    /// still dispatches. A last unterminated line is kept only if it looks
-    /// whole (ends like JSON or `[DONE]`); one cut off mid-way is dropped.
-    pub fn finish(&mut self) -> String {
-        let last = into_text(std::mem::take(&mut self.pending));
-        let trimmed = last.trim_end();
-        if trimmed.ends_with('}') || trimmed.ends_with(']') {
-            data_for_bare_json(format!("{last}\n\n"))
-        } else {
-            "\n\n".to_string()
+    /// At the end of the input: a last unterminated line is kept only if it
+    /// looks whole (ends like JSON or `[DONE]`); one cut off mid-way is
+    /// dropped. Then the event being read dispatches, as if a blank line
+    /// had come.
+    pub fn finish(&mut self, emit: &mut dyn FnMut(&str)) {
+        let last = std::mem::take(&mut self.pending);
+        let trimmed = last.trim_ascii_end();
+        if trimmed.ends_with(b"}") || trimmed.ends_with(b"]") {
+            self.line(&last, emit);
+        }
+        self.dispatch(emit);
+    }
+
+    /// Past one line terminator (CRLF counts as one), remembering a CR at
+    /// the very end so a LF opening the next read is not a blank line.
+    fn skip_terminator<'a>(&mut self, at: &'a [u8]) -> &'a [u8] {
+        match at {
+            [b'\r', b'\n', rest @ ..] => rest,
+            [b'\r'] => {
+                self.after_cr = true;
+                &[]
+            }
+            [_, rest @ ..] => rest,
+            [] => at,
         }
     }
-}
 
-/// Lines that are a bare JSON object or array (no `data:`) become events of
-/// their own: `data: ` in front, a blank line before and after.
-fn data_for_bare_json(text: String) -> String {
-    let bare = |line: &str| matches!(line.trim_start().as_bytes().first(), Some(b'{' | b'['));
-    if !text.split(['\n', '\r']).any(bare) {
-        return text;
-    }
-    let mut out = String::with_capacity(text.len() + 16);
-    for line in text.split_inclusive(['\n', '\r']) {
-        if bare(line) {
-            out.push_str("\ndata: ");
-            out.push_str(line.trim_end_matches(['\n', '\r']));
-            out.push_str("\n\n");
-        } else {
-            out.push_str(line);
+    fn line(&mut self, raw: &[u8], emit: &mut dyn FnMut(&str)) {
+        if raw.is_empty() {
+            return self.dispatch(emit);
+        }
+        if raw[0] == b':' {
+            return; // a comment (`: OPENROUTER PROCESSING`)
+        }
+        // Valid UTF-8 is checked at memory speed; only a bad line is copied.
+        let line: Cow<str> = match std::str::from_utf8(raw) {
+            Ok(s) => Cow::Borrowed(s),
+            Err(_) => String::from_utf8_lossy(raw),
+        };
+        if matches!(line.trim_start().as_bytes().first(), Some(b'{' | b'[')) {
+            // A bare JSON object or array: an event of its own.
+            self.dispatch(emit);
+            emit(line.trim_end());
+            return;
+        }
+        let (field, value) = match line.split_once(':') {
+            Some((f, v)) => (f, v.strip_prefix(' ').unwrap_or(v)),
+            None => (&*line, ""),
+        };
+        if field == "data" {
+            self.data.push_str(value);
+            self.data.push('\n');
+            self.has_data = true;
         }
     }
-    out
-}
 
-/// Bytes to text, replacing invalid UTF-8 with U+FFFD. Cuts are made at ASCII
-/// terminators, so a valid multi-byte character is never split here.
-fn into_text(bytes: Vec<u8>) -> String {
-    match String::from_utf8(bytes) {
-        Ok(s) => s,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    fn dispatch(&mut self, emit: &mut dyn FnMut(&str)) {
+        if self.has_data {
+            let data = self.data.strip_suffix('\n').unwrap_or(&self.data);
+            emit(data);
+        }
+        self.data.clear();
+        self.has_data = false;
     }
 }
 
@@ -150,51 +215,67 @@ pub fn decode<S>(bytes: S) -> Decoder
 where
     S: Stream<Item = Result<Bytes, ApiError>> + Send + 'static,
 {
-    let framed = futures_util::stream::unfold(
-        (Box::pin(bytes) as ByteStream, LineFramer::default(), false),
-        |(mut inner, mut framer, ended)| async move {
-            if ended {
-                return None;
-            }
-            loop {
-                match inner.next().await {
-                    Some(Ok(b)) => match framer.push(&b) {
-                        Ok(Some(text)) => return Some((Ok(text), (inner, framer, false))),
-                        Ok(None) => continue,
-                        Err(e) => return Some((Err(e), (inner, framer, true))),
-                    },
-                    Some(Err(e)) => return Some((Err(e), (inner, framer, true))),
-                    None => {
-                        let tail = framer.finish();
-                        return Some((Ok(tail), (inner, framer, true)));
-                    }
-                }
-            }
-        },
-    );
     Decoder {
-        events: Box::pin(framed.eventsource()),
+        bytes: Box::pin(bytes),
+        parser: EventParser::default(),
         interp: ChunkInterpreter::default(),
         queue: VecDeque::new(),
-        state: DecoderState::Running,
+        ended: false,
     }
 }
 
-#[derive(Debug, PartialEq, Eq)]
-enum DecoderState {
-    Running,
-    Ended,
-}
-
-type SseStream = Pin<
-    Box<dyn Stream<Item = Result<eventsource_stream::Event, EventStreamError<ApiError>>> + Send>,
->;
-
+/// The stream `decode` returns: reads bytes only when the events of the
+/// last read are all taken.
 pub struct Decoder {
-    events: SseStream,
+    bytes: ByteStream,
+    parser: EventParser,
     interp: ChunkInterpreter,
     queue: VecDeque<Result<StreamEvent, ApiError>>,
-    state: DecoderState,
+    ended: bool,
+}
+
+impl Decoder {
+    /// Interprets the events `bytes` complete (`None`: the input ended).
+    /// Nothing after `[DONE]` matters: the rest is not read.
+    fn read(&mut self, bytes: Option<&[u8]>) -> Result<(), ApiError> {
+        let Decoder {
+            parser,
+            interp,
+            queue,
+            ..
+        } = self;
+        let mut out = Vec::new();
+        let mut emit = |data: &str| {
+            if !interp.done {
+                interp.interpret(data, &mut out);
+            }
+        };
+        let result = match bytes {
+            Some(b) => parser.push(b, &mut emit),
+            None => {
+                parser.finish(&mut emit);
+                Ok(())
+            }
+        };
+        queue.extend(out.into_iter().map(Ok));
+        if interp.done {
+            self.ended = true;
+        }
+        result
+    }
+
+    /// Ends the stream on `error` (or at the end of the input when `None`):
+    /// what was held back is released, then the error or `Truncated`.
+    fn end(&mut self, error: Option<ApiError>) {
+        self.ended = true;
+        let mut out = Vec::new();
+        self.interp.end(&mut out);
+        self.queue.extend(out.into_iter().map(Ok));
+        self.queue.push_back(match error {
+            Some(e) => Err(e),
+            None => Ok(StreamEvent::Truncated),
+        });
+    }
 }
 
 impl Stream for Decoder {
@@ -206,37 +287,21 @@ impl Stream for Decoder {
             if let Some(item) = this.queue.pop_front() {
                 return Poll::Ready(Some(item));
             }
-            if this.state == DecoderState::Ended {
+            if this.ended {
                 return Poll::Ready(None);
             }
-            match this.events.as_mut().poll_next(cx) {
+            match this.bytes.as_mut().poll_next(cx) {
                 Poll::Pending => return Poll::Pending,
-                Poll::Ready(Some(Ok(ev))) => {
-                    let mut out = Vec::new();
-                    this.interp.interpret(&ev.data, &mut out);
-                    this.queue.extend(out.into_iter().map(Ok));
-                    if this.interp.done {
-                        // Nothing after [DONE] matters; stop reading.
-                        this.state = DecoderState::Ended;
+                Poll::Ready(Some(Ok(b))) => {
+                    if let Err(e) = this.read(Some(&b)) {
+                        this.end(Some(e));
                     }
                 }
-                Poll::Ready(Some(Err(e))) => {
-                    this.state = DecoderState::Ended;
-                    let mut out = Vec::new();
-                    this.interp.end(&mut out);
-                    this.queue.extend(out.into_iter().map(Ok));
-                    this.queue.push_back(Err(match e {
-                        EventStreamError::Transport(e) => e,
-                        other => ApiError::Decode(other.to_string()),
-                    }));
-                }
+                Poll::Ready(Some(Err(e))) => this.end(Some(e)),
                 Poll::Ready(None) => {
-                    this.state = DecoderState::Ended;
-                    if !this.interp.done {
-                        let mut out = Vec::new();
-                        this.interp.end(&mut out);
-                        this.queue.extend(out.into_iter().map(Ok));
-                        this.queue.push_back(Ok(StreamEvent::Truncated));
+                    let _ = this.read(None);
+                    if !this.ended {
+                        this.end(None);
                     }
                 }
             }

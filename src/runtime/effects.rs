@@ -7,7 +7,6 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
 use crate::api::ChatClient;
@@ -103,19 +102,20 @@ impl Effects {
         for e in effects {
             match e {
                 Effect::Start { turn, request } => {
-                    let mut stream = self.client.send(*request);
+                    let client = self.client.clone();
                     let tx = self.tx.clone();
                     let ended = self.ended.clone();
                     let task = tokio::spawn(async move {
-                        while let Some(ev) = stream.next().await {
+                        // Events go straight from the network task to the
+                        // loop's channel: one wakeup each, not two.
+                        let mut sink = |ev| {
                             let msg = match ev {
                                 Ok(event) => Msg::Stream { turn, event },
                                 Err(error) => Msg::Failed { turn, error },
                             };
-                            if tx.send(msg).is_err() {
-                                return;
-                            }
-                        }
+                            tx.send(msg).is_ok()
+                        };
+                        client.stream_to(*request, &mut sink).await;
                         let _ = tx.send(Msg::Ended { turn });
                         ended.notify_one();
                     });

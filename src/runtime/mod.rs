@@ -1,7 +1,7 @@
 //! The one event loop. Terminal events, stream events and a frame deadline
 //! become `Msg`s; `update` turns them into state and effects; `effects`
 //! carries the effects out. Frames are drawn only when something changed:
-//! within 16 ms of a key or of the end of an answer, at most 25 times a
+//! within 16 ms of a key or of the end of an answer, at most 15 times a
 //! second while an answer streams (stream events wait in their channel for
 //! the next frame instead of waking the loop one by one); with nothing
 //! moving, the loop sleeps without timers.
@@ -32,10 +32,12 @@ pub use crate::term::screen::{Screen, backend_error};
 pub use effects::{Effects, LoopRequest, load_session, save_images};
 
 const FRAME: Duration = Duration::from_millis(16);
-/// The shortest gap between frames that only show more of a stream: 25 a
-/// second still reads as smooth, and at 100 chunks a second each frame takes
-/// four or so (see BENCHMARKS.md for what 30 a second cost).
-const STREAM_FRAME: Duration = Duration::from_millis(40);
+/// The shortest gap between frames that only show more of a stream: 15 a
+/// second, a few words each at 100 tokens a second, still reads as smooth,
+/// and drawing is most of what a paced stream costs (BENCHMARKS.md, "Against
+/// the targets": 25 a second cost 1.4% of a core at 100 tokens a second,
+/// 15 a second ...).
+pub const STREAM_FRAME: Duration = Duration::from_millis(66);
 /// While waiting or streaming, the spinner and elapsed time move this often.
 const ANIMATION: Duration = Duration::from_millis(100);
 

@@ -88,8 +88,9 @@ impl super::screen::Screen<CrosstermBackend<FrameWriter>> for Guard {
         self.fit()?;
         crossterm::queue!(self.terminal.backend_mut(), BeginSynchronizedUpdate)?;
         self.painter.draw(&mut self.terminal, app, view, theme)?;
-        crossterm::execute!(self.terminal.backend_mut(), EndSynchronizedUpdate)?;
-        Ok(())
+        // The whole frame leaves in one write.
+        crossterm::queue!(self.terminal.backend_mut(), EndSynchronizedUpdate)?;
+        self.terminal.backend_mut().flush()
     }
 
     fn suspend(&mut self) -> io::Result<()> {

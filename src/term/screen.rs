@@ -65,7 +65,8 @@ impl Painter {
         self.last = ratatui::buffer::Buffer::default();
     }
 
-    /// Draws one frame of `app` on `terminal`.
+    /// Draws one frame of `app` on `terminal`, queued in its backend: the
+    /// caller flushes it.
     pub fn draw<B: Backend>(
         &mut self,
         terminal: &mut Terminal<B>,
@@ -91,12 +92,7 @@ impl Painter {
                 .scroll_region_up(region.top()..region.bottom(), lines)?;
             shift_up(&mut self.last, region, lines);
         }
-        let updates: Vec<(u16, u16, ratatui::buffer::Cell)> = self
-            .last
-            .diff(terminal.current_buffer_mut())
-            .into_iter()
-            .map(|(x, y, c)| (x, y, c.clone()))
-            .collect();
+        let updates = row_diff(&self.last, terminal.current_buffer_mut());
         terminal
             .backend_mut()
             .draw(updates.iter().map(|(x, y, c)| (*x, *y, c)))?;
@@ -104,8 +100,49 @@ impl Painter {
         // the next frame to be drawn into.
         std::mem::swap(&mut self.last, terminal.current_buffer_mut());
         terminal.swap_buffers();
-        terminal.backend_mut().flush()
+        Ok(())
     }
+}
+
+/// The cells of `next` that differ from `prev` (same area), as ratatui's
+/// diff finds them, but row by row: a row equal to the one before is passed
+/// over in one comparison. Most of a streaming frame is unchanged, and
+/// ratatui's diff measures every cell's width before comparing it (half a
+/// frame's instructions; BENCHMARKS.md, "Instruction counts").
+fn row_diff(
+    prev: &ratatui::buffer::Buffer,
+    next: &ratatui::buffer::Buffer,
+) -> Vec<(u16, u16, ratatui::buffer::Cell)> {
+    use ratatui::buffer::Buffer;
+    let area = next.area;
+    let width = usize::from(area.width);
+    if prev.area != area || width == 0 {
+        return prev
+            .diff(next)
+            .into_iter()
+            .map(|(x, y, c)| (x, y, c.clone()))
+            .collect();
+    }
+    let mut updates = Vec::new();
+    let rows = prev.content.chunks(width).zip(next.content.chunks(width));
+    for (y, (a, b)) in (area.top()..).zip(rows) {
+        if a == b {
+            continue;
+        }
+        let row = ratatui::layout::Rect::new(area.x, y, area.width, 1);
+        let (a, b) = (
+            Buffer {
+                area: row,
+                content: a.to_vec(),
+            },
+            Buffer {
+                area: row,
+                content: b.to_vec(),
+            },
+        );
+        updates.extend(a.diff(&b).into_iter().map(|(x, y, c)| (x, y, c.clone())));
+    }
+    updates
 }
 
 /// `buf`'s rows in `region` moved up by `lines`, blank rows coming in at the

@@ -22,7 +22,7 @@ use crate::keymap::Action;
 use crate::markdown;
 use crate::text::sanitize;
 
-use super::rendered::{Caches, ImageSlot, Lines, Out, Rendered, indent, live_markdown};
+use super::rendered::{Caches, ImageSlot, Lines, Out, Rendered, finished_markdown, live_markdown};
 use super::view::View;
 
 const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -193,8 +193,7 @@ pub(super) fn answer_body(
         if how.live {
             live_markdown(c.cache, turn, &answer.text, md_width, &st, out);
         } else {
-            let md = markdown::render(&sanitize(&answer.text), md_width, &st);
-            out.extend(md.into_iter().map(indent));
+            finished_markdown(c.cache, turn, &answer.text, md_width, &st, out);
         }
     }
     for (n, url) in answer.images.iter().enumerate() {
@@ -517,29 +516,31 @@ mod tests {
                 cache: &mut view.cache,
                 images: &mut view.images,
             };
-            let mut render = |app: &App| {
+            let render = |app: &App, c: &mut Caches| {
                 lines_of(render_entry(
                     app,
                     &theme,
-                    &mut c,
+                    c,
                     &app.entries[1],
                     40,
                     &mut Vec::new(),
                 ))
             };
-            // Streaming (through the incremental cache), then settled (whole).
+            // Streaming (through the incremental cache), then settled.
             app.pending = Some(pending.clone());
-            let live = render(&app);
+            let live = render(&app, &mut c);
+            let settled = c.cache.live.first().map_or(0, |l| l.md.settled().len());
             app.pending = None;
-            let full = render(&app);
+            let full = render(&app, &mut c);
             assert_eq!(live, full, "at byte {cut}");
+            // With no streaming state left, rendered whole: the same lines.
+            let scratch = render(&app, &mut c);
+            assert_eq!(full, scratch, "at byte {cut}");
+            if cut > text.len() / 2 {
+                assert!(settled > 0, "the settled blocks were kept at byte {cut}");
+            }
+            // Drawn finished, the answer's streaming state is let go.
+            assert!(c.cache.live.is_empty(), "at byte {cut}");
         }
-        assert!(
-            view.cache
-                .live
-                .first()
-                .is_some_and(|l| !l.md.settled().is_empty()),
-            "the settled blocks were kept"
-        );
     }
 }

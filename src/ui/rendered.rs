@@ -209,3 +209,25 @@ pub(super) fn live_markdown(
     }
     out.extend(tail.into_iter().map(indent));
 }
+
+/// A finished answer's markdown. Just after it finished, its streaming
+/// rendering is still kept: only its last open block is rendered again
+/// (not the whole answer, which delayed the end of a long answer on
+/// screen), and the streaming state is let go (its settled blocks live on
+/// in the entry's lines, once). Otherwise rendered from scratch.
+pub(super) fn finished_markdown(
+    cache: &mut Cache,
+    turn: u64,
+    raw: &str,
+    width: u16,
+    st: &MdStyles,
+    out: &mut Out,
+) {
+    if cache.live.iter().any(|l| l.turn == turn) {
+        live_markdown(cache, turn, raw, width, st, out);
+        cache.live.retain(|l| l.turn != turn);
+    } else {
+        let md = markdown::render(&sanitize(raw), width, st);
+        out.extend(md.into_iter().map(indent));
+    }
+}

@@ -42,12 +42,18 @@ impl ChunkInterpreter {
             out.push(StreamEvent::Done);
             return;
         }
-        match parse_objects(data) {
-            Ok(chunks) => {
+        // One object is the usual event: read without a Vec around it.
+        let parsed = if data.starts_with('[') {
+            serde_json::from_str::<Vec<Chunk>>(data).map(|chunks| {
                 for c in chunks {
                     self.chunk(c, out);
                 }
-            }
+            })
+        } else {
+            serde_json::from_str::<Chunk>(data).map(|c| self.chunk(c, out))
+        };
+        match parsed {
+            Ok(()) => {}
             Err(e) => out.push(StreamEvent::Malformed(format!(
                 "{e} in `{}`",
                 crate::text::preview(data, 60)
