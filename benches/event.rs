@@ -2,8 +2,9 @@
 //! bytes off the network decoded into stream events, each event applied by
 //! `update` as the runtime applies it (the answer grows, its estimate with
 //! it), and the meter the status bar shows (the turn's live cost, formatted).
-//! A 2,000- and a 20,000-token answer's events, per event (the same cost
-//! per event at both sizes: nothing grows with the answer).
+//! A 2,000- and a 20,000-token answer's events, per event. The meter
+//! recounts the answer's tokens (the app does it once a frame; this bench
+//! once an event), so the longer answer costs more per event.
 //!
 //!     cargo bench --bench event
 //!

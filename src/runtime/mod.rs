@@ -34,9 +34,9 @@ pub use effects::{Effects, LoopRequest, load_session, save_images};
 const FRAME: Duration = Duration::from_millis(16);
 /// The shortest gap between frames that only show more of a stream: 15 a
 /// second, a few words each at 100 tokens a second, still reads as smooth,
-/// and drawing is most of what a paced stream costs (BENCHMARKS.md, "Against
-/// the targets": 25 a second cost 1.4% of a core at 100 tokens a second,
-/// 15 a second ...).
+/// and drawing is most of what a paced stream costs (BENCHMARKS.md, "One
+/// token an event": at 100 tokens a second, a whole stream cost 1.4% of a
+/// core at 25 frames a second, 1.0% at 15 with the cheaper frames).
 pub const STREAM_FRAME: Duration = Duration::from_millis(66);
 /// While waiting or streaming, the spinner and elapsed time move this often.
 const ANIMATION: Duration = Duration::from_millis(100);
