@@ -530,7 +530,7 @@ report() {
     echo "- terminal: tmux $(tmux -V | cut -d' ' -f2) at ${COLS}x${ROWS}; server: \`orchat serve\` on 127.0.0.1, ${WORDS} word(s) an SSE event; ${REPEAT} runs per scenario, medians"
     echo "- tmux floor (a printf seen by capture-pane, same polling): $(ms1 "$FLOOR") ms"
     echo
-    echo "| client | scenario | wall (Enter → end on screen) | end on screen after the last byte | CPU (s) | CPU (ticks check) | peak RSS (MB) | bytes to the terminal (MiB) | all walls (ms) |"
+    echo "| client | scenario | wall (Enter → end on screen) | end on screen after the last byte | CPU (s) | CPU (ticks check) | peak RSS (MiB) | bytes to the terminal (MiB) | all walls (ms) |"
     echo "|---|---|---:|---:|---:|---:|---:|---:|---|"
     for c in "${RAN[@]}"; do
         for sc in "${SCEN_NAMES[@]}"; do

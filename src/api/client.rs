@@ -114,7 +114,10 @@ impl ClientConfig {
 
 #[derive(Clone)]
 pub struct ChatClient {
-    http: reqwest::Client,
+    /// Built at the first request, not before the first frame: setting up
+    /// TLS reads and parses the system's CA certificates (a few ms of
+    /// start-up, BENCHMARKS.md "One token an event").
+    http: std::sync::Arc<std::sync::OnceLock<Result<reqwest::Client, String>>>,
     cfg: ClientConfig,
 }
 
@@ -127,14 +130,28 @@ fn install_crypto() {
 }
 
 impl ChatClient {
+    /// A client for `cfg`. Never fails now: if HTTP cannot be set up, each
+    /// request fails at once (`ApiError::Refused`, not retried) saying why.
     pub fn new(cfg: ClientConfig) -> Result<ChatClient, ApiError> {
-        install_crypto();
-        let http = reqwest::Client::builder()
-            .connect_timeout(cfg.connect_timeout)
-            .user_agent(concat!("orchat/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| ApiError::Network(format!("cannot set up HTTP: {e}")))?;
-        Ok(ChatClient { http, cfg })
+        Ok(ChatClient {
+            http: Default::default(),
+            cfg,
+        })
+    }
+
+    /// The HTTP client, built on first use.
+    fn http(&self) -> Result<&reqwest::Client, ApiError> {
+        self.http
+            .get_or_init(|| {
+                install_crypto();
+                reqwest::Client::builder()
+                    .connect_timeout(self.cfg.connect_timeout)
+                    .user_agent(concat!("orchat/", env!("CARGO_PKG_VERSION")))
+                    .build()
+                    .map_err(|e| format!("cannot set up HTTP: {e}"))
+            })
+            .as_ref()
+            .map_err(|e| ApiError::Refused(e.clone()))
     }
 
     pub fn config(&self) -> &ClientConfig {
@@ -221,8 +238,11 @@ impl ChatClient {
     /// has arrived; once one has, every outcome is final and forwarded.
     async fn attempt(&self, body: Bytes, streaming: bool, sink: &mut Sink<'_>) -> Attempt {
         let p = &self.cfg.provider;
-        let mut rb = self
-            .http
+        let http = match self.http() {
+            Ok(h) => h,
+            Err(e) => return Attempt::Failed(e),
+        };
+        let mut rb = http
             .post(p.chat_url())
             .header("content-type", "application/json")
             .body(body);
@@ -330,7 +350,7 @@ impl ChatClient {
     pub async fn get(&self, path: &str) -> Result<String, ApiError> {
         self.check_transport()?;
         let url = format!("{}/{path}", self.cfg.provider.base_url);
-        let mut rb = self.http.get(url);
+        let mut rb = self.http()?.get(url);
         if let Some(k) = &self.cfg.key {
             rb = rb.bearer_auth(k.expose());
         }

@@ -126,7 +126,7 @@ fn row_diff(
     let mut updates = Vec::new();
     let rows = prev.content.chunks(width).zip(next.content.chunks(width));
     for (y, (a, b)) in (area.top()..).zip(rows) {
-        if a == b {
+        if a.iter().zip(b).all(|(p, n)| same_cell(p, n)) {
             continue;
         }
         let row = ratatui::layout::Rect::new(area.x, y, area.width, 1);
@@ -145,6 +145,25 @@ fn row_diff(
     updates
 }
 
+/// Whether two cells are the same in every field `Cell`'s own equality
+/// looks at (so true here means equal there), checked in the order that
+/// fails fastest: styles are small integers, and a symbol of a byte or
+/// three is compared in place rather than through a `memcmp` call. A third
+/// of a streaming frame's instructions went to comparing cells.
+#[allow(deprecated)] // `skip` is compared because `Cell::eq` compares it
+fn same_cell(a: &ratatui::buffer::Cell, b: &ratatui::buffer::Cell) -> bool {
+    a.fg == b.fg
+        && a.bg == b.bg
+        && a.modifier == b.modifier
+        && a.underline_color == b.underline_color
+        && a.diff_option == b.diff_option
+        && a.skip == b.skip
+        && {
+            let (x, y) = (a.symbol().as_bytes(), b.symbol().as_bytes());
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| p == q)
+        }
+}
+
 /// `buf`'s rows in `region` moved up by `lines`, blank rows coming in at the
 /// bottom: what the terminal does when that region scrolls.
 fn shift_up(buf: &mut ratatui::buffer::Buffer, region: ratatui::layout::Rect, lines: u16) {
@@ -159,6 +178,38 @@ fn shift_up(buf: &mut ratatui::buffer::Buffer, region: ratatui::layout::Rect, li
                 ratatui::buffer::Cell::default()
             };
             buf[(x, y)] = cell;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ratatui::buffer::Cell;
+    use ratatui::style::{Color, Modifier};
+
+    use super::same_cell;
+
+    /// `same_cell` may only say "same" where `Cell`'s equality does: a row
+    /// it passes over must really be unchanged.
+    #[test]
+    fn same_cell_agrees_with_cell_equality() {
+        let mut cells = Vec::new();
+        for sym in [" ", "a", "b", "é", "日", "ab"] {
+            for fg in [Color::Reset, Color::Red, Color::Rgb(1, 2, 3)] {
+                for m in [Modifier::empty(), Modifier::BOLD] {
+                    let mut c = Cell::new(sym);
+                    c.set_fg(fg).modifier = m;
+                    cells.push(c.clone());
+                    c.set_bg(Color::Indexed(4));
+                    cells.push(c);
+                }
+            }
+        }
+        cells.push(Cell::EMPTY);
+        for a in &cells {
+            for b in &cells {
+                assert_eq!(same_cell(a, b), a == b, "{a:?} against {b:?}");
+            }
         }
     }
 }
