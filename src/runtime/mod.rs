@@ -2,9 +2,8 @@
 //! become `Msg`s; `update` turns them into state and effects; `effects`
 //! carries the effects out. Frames are drawn only when something changed:
 //! within 16 ms of a key or of the end of an answer, at most 15 times a
-//! second while an answer streams (stream events wait in their channel for
-//! the next frame instead of waking the loop one by one); with nothing
-//! moving, the loop sleeps without timers.
+//! second while an answer streams (stream events are applied as they come;
+//! only drawing waits); with nothing moving, the loop sleeps without timers.
 //!
 //! `run` is generic over ratatui's `Backend` through `Screen`, and takes its
 //! terminal events as a stream: the real terminal (`run_terminal`) and the
@@ -205,9 +204,12 @@ pub async fn run<B: Backend>(
                 }
                 Some(Err(_)) | None => asked.quit = true,
             },
-            // While a frame is pending, messages wait for it in the channel:
-            // no wakeup per stream chunk.
-            Some(msg) = rx.recv(), if !dirty => {
+            // Messages are applied as they come, a frame pending or not: the
+            // network task that sent them runs on this thread, so taking them
+            // costs no wakeup of its own, and a burst never piles up in the
+            // channel (20,000 queued events held megabytes). Only drawing
+            // waits for the frame's time.
+            Some(msg) = rx.recv() => {
                 asked.merge(step(&mut app, &mut fx, start, msg));
                 // Drain what else is queued, then draw once.
                 while let Ok(m) = rx.try_recv() {
