@@ -11,6 +11,7 @@
 //! same loop, frame pacing and resizes included.
 
 pub mod effects;
+mod memory;
 
 use std::io;
 use std::time::{Duration, Instant};
@@ -160,6 +161,8 @@ pub async fn run<B: Backend>(
     // clock) changed things.
     let mut interval = FRAME;
     let mut last_draw = Instant::now() - FRAME;
+    // An answer ended since the last frame: memory is given back after it.
+    let mut answer_ended = false;
     loop {
         let mut asked = LoopRequest::default();
         if dirty && last_draw.elapsed() >= interval {
@@ -179,6 +182,9 @@ pub async fn run<B: Backend>(
             // the stream frames after it, so drawing never takes more than
             // about a tenth of a core however big the answer grows.
             interval = STREAM_FRAME.max((last_draw - drawing) * 10);
+            if std::mem::take(&mut answer_ended) {
+                memory::give_back();
+            }
             if panic_after_first_frame {
                 panic!("ORCHAT_TEST_PANIC is set");
             }
@@ -225,6 +231,7 @@ pub async fn run<B: Backend>(
             _ = ended.notified() => {
                 dirty = true;
                 interval = FRAME;
+                answer_ended = true;
             },
             _ = term.recv() => asked.quit = true,
             _ = hup.recv() => asked.quit = true,
