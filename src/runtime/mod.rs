@@ -37,7 +37,7 @@ const FRAME: Duration = Duration::from_millis(16);
 /// and drawing is most of what a paced stream costs (BENCHMARKS.md, "One
 /// token an event": at 100 tokens a second, a whole stream cost 1.4% of a
 /// core at 25 frames a second, 1.0% at 15 with the cheaper frames).
-pub const STREAM_FRAME: Duration = Duration::from_millis(66);
+const STREAM_FRAME: Duration = Duration::from_millis(66);
 /// While waiting or streaming, the spinner and elapsed time move this often.
 const ANIMATION: Duration = Duration::from_millis(100);
 
