@@ -765,6 +765,43 @@ fn event_parser_releases_only_whole_events() {
 }
 
 #[test]
+fn a_byte_order_mark_split_across_reads_is_still_skipped() {
+    let wire = b"\xEF\xBB\xBFdata: 1\n\n";
+    for at in 0..=wire.len() {
+        let mut p = EventParser::default();
+        let mut got = events_of(&mut p, &wire[..at]);
+        got.extend(events_of(&mut p, &wire[at..]));
+        assert_eq!(got, ["1"], "split at {at}");
+    }
+    // Only at the very start: later it is part of the line.
+    let mut p = EventParser::default();
+    assert_eq!(
+        events_of(&mut p, b"\ndata: a\xEF\xBB\xBF\n\n"),
+        ["a\u{FEFF}"]
+    );
+}
+
+#[test]
+fn a_line_over_the_limit_fails_however_the_reads_fall() {
+    let over = |p: &mut EventParser, bytes: &[u8]| p.push(bytes, &mut |_| {}).is_err();
+    // Its start after a line end in one read, the rest later.
+    let mut p = EventParser::default();
+    let mut first = b"data: x\n\ndata: ".to_vec();
+    first.resize(first.len() + MAX_LINE_BYTES + 10, b'a');
+    assert!(over(&mut p, &first), "the unended tail is checked");
+    // Exactly at the limit, then ended by the next read with more.
+    let mut p = EventParser::default();
+    let mut line = b"data: ".to_vec();
+    line.resize(MAX_LINE_BYTES, b'a');
+    assert!(!over(&mut p, &line));
+    assert!(over(&mut p, b"bbbb\n\n"), "the joined line is checked");
+    // A whole line inside one read.
+    let mut p = EventParser::default();
+    line.extend_from_slice(b"cc\n\n");
+    assert!(over(&mut p, &line));
+}
+
+#[test]
 fn invalid_utf8_in_content_is_replaced_and_the_stream_continues() {
     let first = chunk("Hello");
     let pos = first.find("Hello").unwrap();

@@ -89,7 +89,7 @@ pub struct EventParser {
     has_data: bool,
     /// The last line ended with CR: a LF first in the next read belongs to it.
     after_cr: bool,
-    /// The first bytes were seen (a byte-order mark there is skipped).
+    /// The first line was read (a byte-order mark opening it is skipped).
     started: bool,
 }
 
@@ -98,10 +98,6 @@ impl EventParser {
     /// Errors: a line longer than `MAX_LINE_BYTES` (the parser is then
     /// reset; the caller stops reading).
     pub fn push(&mut self, mut bytes: &[u8], emit: &mut dyn FnMut(&str)) -> Result<(), ApiError> {
-        if !self.started && !bytes.is_empty() {
-            self.started = true;
-            bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        }
         if self.after_cr && !bytes.is_empty() {
             self.after_cr = false;
             if bytes[0] == b'\n' {
@@ -110,14 +106,7 @@ impl EventParser {
         }
         let Some(first) = bytes.iter().position(|&b| b == b'\n' || b == b'\r') else {
             self.pending.extend_from_slice(bytes);
-            if self.pending.len() > MAX_LINE_BYTES {
-                *self = EventParser::default();
-                return Err(ApiError::Decode(format!(
-                    "a line of the stream is longer than {} MB",
-                    MAX_LINE_BYTES / (1024 * 1024)
-                )));
-            }
-            return Ok(());
+            return self.check_pending();
         };
         // The line begun in an earlier read ends here.
         let mut rest = if self.pending.is_empty() {
@@ -125,6 +114,9 @@ impl EventParser {
         } else {
             let mut line = std::mem::take(&mut self.pending);
             line.extend_from_slice(&bytes[..first]);
+            if line.len() > MAX_LINE_BYTES {
+                return Err(self.too_long());
+            }
             self.line(&line, emit);
             line.clear();
             self.pending = line; // keeps its capacity
@@ -132,11 +124,35 @@ impl EventParser {
         };
         // Whole lines, read in place.
         while let Some(end) = rest.iter().position(|&b| b == b'\n' || b == b'\r') {
+            if end > MAX_LINE_BYTES {
+                return Err(self.too_long());
+            }
             self.line(&rest[..end], emit);
             rest = self.skip_terminator(&rest[end..]);
         }
         self.pending.extend_from_slice(rest);
+        self.check_pending()
+    }
+
+    /// The line not yet ended must stay under the limit.
+    fn check_pending(&mut self) -> Result<(), ApiError> {
+        if self.pending.len() > MAX_LINE_BYTES {
+            return Err(self.too_long());
+        }
         Ok(())
+    }
+
+    /// The error for a line over the limit; the parser starts over (the
+    /// caller stops reading).
+    fn too_long(&mut self) -> ApiError {
+        *self = EventParser {
+            started: self.started,
+            ..EventParser::default()
+        };
+        ApiError::Decode(format!(
+            "a line of the stream is longer than {} MB",
+            MAX_LINE_BYTES / (1024 * 1024)
+        ))
     }
 
     /// At the end of the input: a last unterminated line is kept only if it
@@ -167,6 +183,14 @@ impl EventParser {
     }
 
     fn line(&mut self, raw: &[u8], emit: &mut dyn FnMut(&str)) {
+        // A byte-order mark opens the stream's first line only (checked on
+        // the whole line, so a mark split across reads is still found).
+        let raw = if self.started {
+            raw
+        } else {
+            self.started = true;
+            raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw)
+        };
         if raw.is_empty() {
             return self.dispatch(emit);
         }
