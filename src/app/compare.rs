@@ -167,26 +167,14 @@ fn over_budget(app: &App) -> Option<String> {
         .filter_map(|id| app.catalog.get(id))
         .filter_map(|m| app.send_estimate(m))
         .fold(rust_decimal::Decimal::ZERO, sat_add);
-    let checks = [
-        (
-            app.budget.per_conversation,
-            app.total_cost(),
-            "this conversation's",
-        ),
-        (app.budget.per_day, app.spent_today(), "today's"),
-    ];
-    checks.into_iter().find_map(|(cap, spent, which)| {
-        let cap = cap?;
-        (spent + input > cap).then(|| {
-            format!(
-                "the round costs ≈{} in input on {} models; with {} spent that passes {which} cap of {}",
-                format_usd(input),
-                app.compare.len(),
-                format_usd(spent),
-                format_usd(cap)
-            )
-        })
-    })
+    let (spent, which, cap) = app.cap_passed_by(input)?;
+    Some(format!(
+        "the round costs ≈{} in input on {} models; with {} spent that passes {which} cap of {}",
+        format_usd(input),
+        app.compare.len(),
+        format_usd(spent),
+        format_usd(cap)
+    ))
 }
 
 /// Sends the draft as a round (checks done).

@@ -7,6 +7,24 @@ use super::state::{App, Entry};
 use crate::chat::pricing::{Cost, CostKind, sat_add};
 
 impl App {
+    /// The first spending cap that `input` (USD, estimated) would pass on
+    /// top of what was spent: the conversation's, then the day's. Returns
+    /// (spent so far, whose cap in words, the cap).
+    pub fn cap_passed_by(&self, input: Decimal) -> Option<(Decimal, &'static str, Decimal)> {
+        let checks = [
+            (
+                self.budget.per_conversation,
+                self.total_cost(),
+                "this conversation's",
+            ),
+            (self.budget.per_day, self.spent_today(), "today's"),
+        ];
+        checks.into_iter().find_map(|(cap, spent, which)| {
+            let cap = cap?;
+            (spent + input > cap).then_some((spent, which, cap))
+        })
+    }
+
     /// This turn's cost: final, or the live estimate while streaming.
     pub fn turn_cost(&self) -> Option<Cost> {
         self.entries.iter().rev().find_map(|e| match e {

@@ -472,25 +472,13 @@ fn over_window(app: &App) -> Option<Mode> {
 fn over_budget(app: &App) -> Option<String> {
     let model = app.current_model()?;
     let input = app.send_estimate(model)?;
-    let checks = [
-        (
-            app.budget.per_conversation,
-            app.total_cost(),
-            "this conversation's",
-        ),
-        (app.budget.per_day, app.spent_today(), "today's"),
-    ];
-    checks.into_iter().find_map(|(cap, spent, which)| {
-        let cap = cap?;
-        (spent + input > cap).then(|| {
-            format!(
-                "sending costs ≈{} in input; with {} spent that passes {which} cap of {}",
-                format_usd(input),
-                format_usd(spent),
-                format_usd(cap)
-            )
-        })
-    })
+    let (spent, which, cap) = app.cap_passed_by(input)?;
+    Some(format!(
+        "sending costs ≈{} in input; with {} spent that passes {which} cap of {}",
+        format_usd(input),
+        format_usd(spent),
+        format_usd(cap)
+    ))
 }
 
 /// The oldest entries no longer fit: from `drop` on is sent, then the draft.
