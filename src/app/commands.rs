@@ -53,10 +53,7 @@ pub(super) fn run(app: &mut App, line: &str, fx: &mut Fx) {
                 app.flash = Some(hints::still_coming(app));
                 return;
             }
-            if let Some(i) = app
-                .entries
-                .iter()
-                .rposition(|e| matches!(e, Entry::User { .. }))
+            if let Some(i) = app.last_prompt_index()
                 && let Entry::User { text, .. } = app.entries[i].clone()
             {
                 turn::truncate_entries(app, i, fx);

@@ -194,11 +194,7 @@ fn ask_again(app: &mut App, fx: &mut Fx) {
         app.flash = Some(hints::still_coming(app));
         return;
     }
-    let Some(last_user) = app
-        .entries
-        .iter()
-        .rposition(|e| matches!(e, Entry::User { .. }))
-    else {
+    let Some(last_user) = app.last_prompt_index() else {
         app.flash = Some("nothing to ask again yet: type a prompt".into());
         return;
     };

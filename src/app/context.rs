@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use super::state::{App, Entry};
 use crate::api::types::{Message, Role};
 use crate::chat::catalog::Model;
-use crate::chat::pricing::estimate_tokens;
+use crate::chat::pricing::{IMAGE_INPUT_TOKENS, estimate_tokens};
 
 /// A running sum of `entry_context` over `entries[from..upto]`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -83,7 +83,10 @@ impl App {
             tokens = tokens.saturating_add(t);
             images = images.saturating_add(i);
         }
-        (tokens.saturating_add(images.saturating_mul(258)), images)
+        (
+            tokens.saturating_add(images.saturating_mul(IMAGE_INPUT_TOKENS)),
+            images,
+        )
     }
 
     /// An entry that will not change any more: everything but an answer
@@ -117,12 +120,12 @@ impl App {
         let budget = window - window / 10;
         let fixed = estimate_tokens(self.system.as_deref().unwrap_or(""))
             .saturating_add(estimate_tokens(draft))
-            .saturating_add((self.attachments.len() as u64).saturating_mul(258));
+            .saturating_add((self.attachments.len() as u64).saturating_mul(IMAGE_INPUT_TOKENS));
         let mut tokens: u64 = self.entries[self.sent_from..]
             .iter()
             .map(|e| {
                 let (t, i) = entry_context(e);
-                t.saturating_add(i.saturating_mul(258))
+                t.saturating_add(i.saturating_mul(IMAGE_INPUT_TOKENS))
             })
             .sum::<u64>()
             .saturating_add(fixed);
@@ -130,7 +133,7 @@ impl App {
         while tokens > budget {
             let e = self.entries.get(from)?;
             let (t, i) = entry_context(e);
-            tokens = tokens.saturating_sub(t.saturating_add(i.saturating_mul(258)));
+            tokens = tokens.saturating_sub(t.saturating_add(i.saturating_mul(IMAGE_INPUT_TOKENS)));
             from += 1;
         }
         // Start at a prompt, so no answer is sent without its question.

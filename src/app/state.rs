@@ -232,6 +232,13 @@ pub struct App {
 }
 
 impl App {
+    /// The index of the last prompt's entry, if there is one.
+    pub fn last_prompt_index(&self) -> Option<usize> {
+        self.entries
+            .iter()
+            .rposition(|e| matches!(e, Entry::User { .. }))
+    }
+
     pub fn new(catalog: Catalog, provider_label: &str, model: &str) -> App {
         let mut input = TextArea::default();
         input.set_cursor_line_style(ratatui::style::Style::default());

@@ -564,11 +564,7 @@ pub(super) fn count_free_request(app: &mut App, model: &str, fx: &mut Fx) {
 
 /// Drops everything after the last prompt and asks again.
 pub(super) fn resend(app: &mut App, fx: &mut Fx) {
-    let Some(last_user) = app
-        .entries
-        .iter()
-        .rposition(|e| matches!(e, Entry::User { .. }))
-    else {
+    let Some(last_user) = app.last_prompt_index() else {
         app.flash = Some("nothing to resend yet".into());
         return;
     };

@@ -96,6 +96,12 @@ pub struct TokenEstimate {
     pub images_out: u64,
 }
 
+/// Input tokens counted for one attached image: Gemini 2.x tokenizes an
+/// image with both sides up to 384 px as 258 tokens, and each 768×768 tile of
+/// a larger one as 258 more (PROTOCOL.md, "Gemini image input"); one tile is
+/// the estimate until the provider reports its count.
+pub const IMAGE_INPUT_TOKENS: u64 = 258;
+
 /// The token estimator used before a provider reports usage.
 ///
 /// English averages about four characters per token with the tokenizers in

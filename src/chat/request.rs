@@ -109,6 +109,21 @@ pub fn build(
     }
 }
 
+/// The messages of a one-shot prompt (the system prompt, then the prompt
+/// with its images as URLs) and their estimated input tokens.
+pub fn one_shot(
+    system_prompt: Option<&str>,
+    prompt: String,
+    image_urls: Vec<String>,
+) -> (Vec<Message>, u64) {
+    let estimate = crate::chat::pricing::estimate_tokens(system_prompt.unwrap_or(""))
+        + crate::chat::pricing::estimate_tokens(&prompt)
+        + crate::chat::pricing::IMAGE_INPUT_TOKENS * image_urls.len() as u64;
+    let mut messages: Vec<Message> = system(system_prompt).into_iter().collect();
+    messages.push(Message::with_images(prompt, image_urls));
+    (messages, estimate)
+}
+
 /// A system message, when there is a system prompt.
 pub fn system(text: Option<&str>) -> Option<Message> {
     text.filter(|t| !t.trim().is_empty())

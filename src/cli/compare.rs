@@ -12,10 +12,9 @@ use serde_json::json;
 use super::Cli;
 use super::connect::Connection;
 use super::oneshot::{EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE, json_for_terminal};
-use crate::api::types::Message;
 use crate::chat::answer::{Answer, Status};
 use crate::chat::catalog::Catalog;
-use crate::chat::pricing::{Cost, CostKind, estimate_tokens, format_usd};
+use crate::chat::pricing::{Cost, CostKind, format_usd};
 use crate::chat::request::{ReasoningSetting, Settings};
 use crate::config::Config;
 use crate::text::sanitize;
@@ -71,15 +70,11 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
             }
         }
     }
-    let system = cfg.system_prompt.as_deref();
-    let mut messages: Vec<Message> = crate::chat::request::system(system).into_iter().collect();
-    let prompt_estimate = estimate_tokens(system.unwrap_or(""))
-        + estimate_tokens(&prompt)
-        + 258 * images.len() as u64;
-    messages.push(Message::with_images(
+    let (messages, prompt_estimate) = crate::chat::request::one_shot(
+        cfg.system_prompt.as_deref(),
         prompt,
         images.iter().map(|a| a.url.clone()).collect(),
-    ));
+    );
     let settings = Settings {
         max_tokens: cfg.max_tokens,
         temperature: cfg.temperature.map(|t| t as f32),

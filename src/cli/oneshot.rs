@@ -7,9 +7,8 @@ use std::io::Write;
 use futures_util::StreamExt;
 use serde_json::json;
 
-use crate::api::types::Message;
 use crate::chat::answer::{Answer, Status};
-use crate::chat::pricing::{estimate_tokens, format_usd};
+use crate::chat::pricing::format_usd;
 use crate::chat::request::{ReasoningSetting, Settings};
 use crate::cli::Cli;
 use crate::cli::connect::Connection;
@@ -60,15 +59,11 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
         fallbacks: cfg.fallback_models.clone(),
         stream: !cli.no_stream,
     };
-    let system = cfg.system_prompt.as_deref();
-    let mut messages: Vec<Message> = crate::chat::request::system(system).into_iter().collect();
-    let prompt_estimate = estimate_tokens(system.unwrap_or(""))
-        + estimate_tokens(&prompt)
-        + 258 * images.len() as u64;
-    messages.push(Message::with_images(
+    let (messages, prompt_estimate) = crate::chat::request::one_shot(
+        cfg.system_prompt.as_deref(),
         prompt,
         images.iter().map(|a| a.url.clone()).collect(),
-    ));
+    );
     let req = crate::chat::request::build(&model_id, model, messages, &settings);
     if let Some(why) = &conn.demo_reason
         && !cli.json

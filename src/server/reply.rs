@@ -10,7 +10,7 @@ use crate::api::types::{
     ChatRequest, CompletionTokensDetails, PromptTokensDetails, Usage, WireDecimal,
 };
 use crate::chat::catalog::Model;
-use crate::chat::pricing::estimate_tokens;
+use crate::chat::pricing::{IMAGE_INPUT_TOKENS, estimate_tokens};
 
 /// Everything one answer will say.
 pub struct Reply {
@@ -106,7 +106,8 @@ impl Reply {
         let image_tokens = images.len() as u64 * crate::chat::pricing::IMAGE_OUTPUT_TOKENS;
         let reasoning_tokens = estimate_tokens(&reasoning.concat());
         let text_tokens = estimate_tokens(&content.concat());
-        let prompt_tokens = estimate_tokens(&ask.prompt_text_all) + 258 * ask.images_in;
+        let prompt_tokens =
+            estimate_tokens(&ask.prompt_text_all) + IMAGE_INPUT_TOKENS * ask.images_in;
         let completion_tokens = text_tokens + reasoning_tokens + image_tokens;
         let mut usage = Usage {
             prompt_tokens,
