@@ -55,22 +55,7 @@ impl Screen<TestBackend> for TestScreen {
         self.drawn.set(self.drawn.get() + 1);
         let buf = self.terminal.backend().buffer();
         let (w, h) = (buf.area.width, buf.area.height);
-        let mut text = String::new();
-        for y in 0..h {
-            let mut line = String::new();
-            let mut skip = 0;
-            for x in 0..w {
-                if skip > 0 {
-                    skip -= 1;
-                    continue;
-                }
-                let sym = buf[(x, y)].symbol();
-                skip = unicode_width::UnicodeWidthStr::width(sym).saturating_sub(1);
-                line.push_str(sym);
-            }
-            text.push_str(line.trim_end());
-            text.push('\n');
-        }
+        let text = common::buffer_text(buf);
         let _ = self.frames.send(Frame {
             width: w,
             height: h,

@@ -43,18 +43,13 @@ pub fn screen(app: &App, w: u16, h: u16) -> String {
     screen_in(app, &mut orchat::ui::View::new(), w, h)
 }
 
-/// The screen as `screen` draws it, with a view kept from frame to frame
-/// (scrolling, as the runtime keeps it).
-pub fn screen_in(app: &App, view: &mut orchat::ui::View, w: u16, h: u16) -> String {
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| orchat::ui::draw(f, app, view, &Theme::dark()))
-        .unwrap();
-    let buf = t.backend().buffer().clone();
+/// A buffer as text, a line a row, trailing blanks trimmed.
+pub fn buffer_text(buf: &ratatui::buffer::Buffer) -> String {
     let mut out = String::new();
-    for y in 0..h {
+    for y in buf.area.top()..buf.area.bottom() {
         let mut line = String::new();
         let mut skip = 0;
-        for x in 0..w {
+        for x in buf.area.left()..buf.area.right() {
             // The cell after a wide character is its continuation: skip it.
             if skip > 0 {
                 skip -= 1;
@@ -68,6 +63,15 @@ pub fn screen_in(app: &App, view: &mut orchat::ui::View, w: u16, h: u16) -> Stri
         out.push('\n');
     }
     out
+}
+
+/// The screen as `screen` draws it, with a view kept from frame to frame
+/// (scrolling, as the runtime keeps it).
+pub fn screen_in(app: &App, view: &mut orchat::ui::View, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| orchat::ui::draw(f, app, view, &Theme::dark()))
+        .unwrap();
+    buffer_text(t.backend().buffer())
 }
 
 /// Runs the app headless against a local server.
