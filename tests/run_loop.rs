@@ -141,7 +141,7 @@ where
     let app = common::new_app();
     let run = orchat::runtime::run(app, client, RunOptions::default(), &mut screen, events);
     let (app, ()) = tokio::join!(run, test(&mut running));
-    app.expect("the loop ends cleanly")
+    app.expect("the loop ends cleanly").app
 }
 
 fn last_answer(app: &App) -> &orchat::chat::answer::Answer {

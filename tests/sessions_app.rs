@@ -203,8 +203,8 @@ async fn export_markdown_and_json_from_the_app() {
         "{md}"
     );
     assert!(md.contains("<details>"), "reasoning as collapsible details");
-    let (meta, msgs) =
-        orchat::store::export::import_json(&std::fs::read_to_string(json).unwrap()).unwrap();
+    let doc = orchat::store::export::import_json(&std::fs::read_to_string(json).unwrap()).unwrap();
+    let (meta, msgs) = (doc.meta, doc.messages);
     let (meta0, msgs0) = store.load("conv-a").unwrap().unwrap();
     assert_eq!(msgs, msgs0, "JSON round-trips field for field");
     assert_eq!(meta.title, meta0.title);
@@ -218,7 +218,7 @@ async fn a_broken_store_turns_saving_off_and_the_app_keeps_working() {
     let err = Store::open(&db).unwrap_err().to_string();
     assert!(err.contains("not a valid orchat database"), "{err}");
     let mut d = Driver::new(ServerOptions::default()).await;
-    d.app.saving_off = Some(err);
+    d.app.saving = orchat::store::SaveState::Off { reason: err };
     d.server.push_fault(Fault::NoUsage);
     d.submit("still works?");
     d.until_idle().await;

@@ -103,10 +103,15 @@ pub(super) fn run(app: &mut App, line: &str, fx: &mut Fx) {
                 .split_whitespace()
                 .find(|a| !a.starts_with("--") && *a != "json")
                 .map(str::to_string);
+            // When the saved copy may be behind (saving paused, off or
+            // damaged), the conversation as it is here is exported.
+            let snapshot = (app.saving != crate::store::SaveState::Saving)
+                .then(|| Box::new(super::saving::snapshot(app)));
             fx.push(Effect::Export {
                 conversation: app.conversation_id.clone(),
                 path,
                 json,
+                snapshot,
             });
         }
         Command::Budget => app.flash = Some(budget(app, arg)),

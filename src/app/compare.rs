@@ -263,6 +263,7 @@ pub(super) fn stream_event(app: &mut App, (i, c): (usize, usize), event: StreamE
         _ => {}
     }
     col.answer.apply(&event);
+    turn::note_progress(app, &event);
 }
 
 /// Column `c` of the round at entry `i` failed.
@@ -310,7 +311,8 @@ fn finish_column(app: &mut App, i: usize, c: usize, error: Option<ApiError>, fx:
         col.answer.received() || !matches!(col.answer.status, Status::Failed | Status::Stopped);
     let images = col.answer.images.clone();
     if billed && let Some(Entry::Round(r)) = app.entries.get(i) {
-        let charge = turn::charge_for(app, &r.columns[c].answer, turn);
+        let col = &r.columns[c];
+        let charge = turn::charge_for(app, &col.answer, turn, col.started_ms);
         let cost = turn::record_charge(app, charge, fx);
         if let Some(r) = round_mut(app, i) {
             r.columns[c].cost = Some(cost);

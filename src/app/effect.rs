@@ -26,6 +26,15 @@ pub enum StoreOp {
     Delete(String),
 }
 
+/// A conversation as an export writes it, taken from the app's memory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    pub meta: crate::store::ConversationMeta,
+    pub messages: Vec<crate::store::StoredMessage>,
+    /// Every billed request, replaced answers included.
+    pub charges: Vec<crate::chat::pricing::Charge>,
+}
+
 /// What `update` asks the runtime to do.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
@@ -63,11 +72,14 @@ pub enum Effect {
     ListSessions(String),
     /// Load a saved conversation into the app.
     LoadSession(String),
-    /// Write a saved conversation to a file (Markdown, or JSON).
+    /// Write a conversation to a file (Markdown, or JSON): the saved copy,
+    /// or, when the store cannot be trusted (saving paused, off, damaged),
+    /// `snapshot`, the conversation as the app holds it.
     Export {
         conversation: String,
         path: Option<String>,
         json: bool,
+        snapshot: Option<Box<Snapshot>>,
     },
     /// Ask OpenRouter what generation `generation_id` cost, until it knows
     /// (about a minute); the answer comes back as `Msg::Settled`.

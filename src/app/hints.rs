@@ -86,7 +86,9 @@ pub(super) fn ending_entry(app: &App, answer: &Answer) -> Option<Entry> {
         Status::Empty => {
             format!("nothing to show: /retry asks again, or {picker} for another model")
         }
-        Status::Incomplete | Status::Failed => "the text above is kept; /retry asks again".into(),
+        Status::Incomplete | Status::Failed | Status::Interrupted => {
+            "the text above is kept; /retry asks again".into()
+        }
     };
     let text = match answer.status {
         Status::Incomplete | Status::Failed => format!("answer incomplete: {text}"),

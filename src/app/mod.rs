@@ -12,12 +12,13 @@ mod money;
 pub mod msg;
 mod picker;
 pub mod round;
+mod saving;
 mod sessions;
 pub mod state;
 mod turn;
 pub mod update;
 
-pub use effect::{Effect, StoreOp};
+pub use effect::{Effect, Snapshot, StoreOp};
 pub use msg::{LoadedSession, Msg, SessionItem};
 pub use picker::filtered_models;
 pub use state::{App, Entry, Jump, Mode, Pending, PickerState, ScrollRequest, SessionsState};

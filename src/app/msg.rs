@@ -45,8 +45,17 @@ pub enum Msg {
     Sessions(Result<Vec<SessionItem>, String>),
     /// A saved conversation to show (or why it could not be loaded).
     SessionLoaded(Result<LoadedSession, String>),
-    /// Saving stopped working: the reason, shown in the status bar.
-    SavingOff(String),
+    /// Saving changed: paused (changes wait and are retried), back
+    /// (caught up), off or damaged, with the reason.
+    Saving(crate::store::SaveState),
+    /// The conversation `id` is open in another orchat (process `pid`): this
+    /// one continues in a copy, so neither overwrites the other.
+    HeldElsewhere {
+        id: String,
+        pid: Option<u32>,
+    },
+    /// SIGTERM or SIGHUP: end as a quit does (answers stopped, saved, billed).
+    Terminate,
     /// The editor returned the draft (or why it could not run).
     Edited(Result<String, String>),
     /// Something the runtime did, to say in the hint line.

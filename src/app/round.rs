@@ -255,21 +255,28 @@ impl Round {
     /// The round as saved at position `seq`: the kept answer's fields (the
     /// first's while none is kept), and every answer with which was kept and
     /// its times (`base_ms`: the wall clock when the app clock was 0).
+    /// A column still streaming is saved with its estimated cost so far.
     pub fn to_stored(
         &self,
         conversation_id: &str,
         seq: u32,
         now_ms: u64,
         base_ms: u64,
+        catalog: &Catalog,
     ) -> StoredMessage {
         let answers: Vec<StoredMessage> = self
             .columns
             .iter()
-            .map(|c| StoredMessage {
-                created_ms: base_ms + c.started_ms,
-                finished_ms: c.finished_ms.map(|f| base_ms + f),
-                ttft_ms: c.ttft_ms(),
-                ..StoredMessage::from_answer(conversation_id, seq, &c.answer, c.cost, now_ms)
+            .map(|c| {
+                let cost = c
+                    .cost
+                    .or_else(|| (c.is_live() && c.answer.received()).then(|| c.live_cost(catalog)));
+                StoredMessage {
+                    created_ms: base_ms + c.started_ms,
+                    finished_ms: c.finished_ms.map(|f| base_ms + f),
+                    ttft_ms: c.ttft_ms(),
+                    ..StoredMessage::from_answer(conversation_id, seq, &c.answer, cost, now_ms)
+                }
             })
             .collect();
         let mut main = answers[self.kept.unwrap_or(0)].clone();

@@ -57,6 +57,8 @@ pub enum Mode {
     },
     /// The session browser.
     Sessions(SessionsState),
+    /// The database is damaged: save this conversation to a new file (y/n)?
+    ConfirmRescue,
     /// Typing a path or URL to attach; the draft waits here meanwhile.
     Attach {
         stashed_draft: String,
@@ -118,6 +120,15 @@ pub struct Pending {
     /// A rate-limit wait in progress: when the client will try again.
     pub retry_at_ms: Option<u64>,
     pub retry_reason: Option<String>,
+}
+
+/// Answers are saved while they stream, at most once a second (app clock,
+/// ms), so a kill, a crash or a power cut loses at most the last second.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Checkpoint {
+    pub saved_ms: u64,
+    /// A stream event changed an answer since the last save.
+    pub dirty: bool,
 }
 
 /// Where a scroll goes when it jumps.
@@ -196,8 +207,12 @@ pub struct App {
     pub help_scroll: u16,
     /// Named system prompts from the config (/preset NAME).
     pub presets: std::collections::BTreeMap<String, String>,
-    /// Why saving is off, when it is.
-    pub saving_off: Option<String>,
+    /// Whether what the conversation says reaches the disk (saving, paused,
+    /// off, damaged, with the reason), as the store last said.
+    pub saving: crate::store::SaveState,
+    /// When the streaming answers were last saved, and whether they changed
+    /// since.
+    pub checkpoint: Checkpoint,
     /// Entries before this index are left out of what is sent (they no
     /// longer fit the context window); they stay on screen.
     pub sent_from: usize,
@@ -271,7 +286,8 @@ impl App {
             attachments: Vec::new(),
             conversation_id: "conversation".to_string(),
             clock_base_ms: 0,
-            saving_off: None,
+            saving: crate::store::SaveState::Saving,
+            checkpoint: Checkpoint::default(),
             keymap: Keymap::default(),
             focus_conversation: false,
             selected: None,
@@ -339,9 +355,10 @@ impl App {
             Mode::Cost => Context::Cost,
             Mode::Help => Context::Help,
             Mode::Attach { .. } => Context::Attach,
-            Mode::ConfirmQuit | Mode::ConfirmSend { .. } | Mode::ConfirmContext { .. } => {
-                Context::Confirm
-            }
+            Mode::ConfirmQuit
+            | Mode::ConfirmSend { .. }
+            | Mode::ConfirmContext { .. }
+            | Mode::ConfirmRescue => Context::Confirm,
         }
     }
 

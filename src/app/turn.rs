@@ -77,8 +77,74 @@ pub(super) fn stream_event(app: &mut App, turn: u64, event: StreamEvent, fx: &mu
         count_free_request(app, &app.model.clone(), fx);
         return; // Shown as the countdown, not kept in the answer.
     }
+    note_progress(app, &event);
     if let Some(a) = answer_mut(app, turn) {
         a.apply(&event);
+    }
+}
+
+/// How often a streaming answer is saved: at most once a second, and at
+/// its end.
+pub(super) const CHECKPOINT_MS: u64 = 1_000;
+
+/// Marks the streaming answers as changed when `event` brought something
+/// of an answer (and so something billed).
+pub(super) fn note_progress(app: &mut App, event: &StreamEvent) {
+    if matches!(
+        event,
+        StreamEvent::Content(_)
+            | StreamEvent::Reasoning(_)
+            | StreamEvent::Image(_)
+            | StreamEvent::Usage(_)
+    ) {
+        app.checkpoint.dirty = true;
+    }
+}
+
+/// Saves the answers still streaming, each with its estimated cost in the
+/// ledger, when they changed and a second has passed since the last save:
+/// a `kill -9`, a crash or a power cut loses at most the last second, and
+/// what was received stays billed. Their final save replaces these.
+pub(super) fn checkpoint(app: &mut App, fx: &mut Fx) {
+    let c = app.checkpoint;
+    if !c.dirty || app.now_ms.saturating_sub(c.saved_ms) < CHECKPOINT_MS {
+        return;
+    }
+    app.checkpoint = super::state::Checkpoint {
+        saved_ms: app.now_ms,
+        dirty: false,
+    };
+    let mut charges = Vec::new();
+    if let Some(p) = app.pending.clone()
+        && let Some(i) = answer_index(app, p.turn)
+        && let Entry::Assistant { answer, .. } = &app.entries[i]
+    {
+        let charge = charge_for(app, answer, p.turn, p.started_ms);
+        let msg = StoredMessage::from_answer(
+            &app.conversation_id,
+            i as u32,
+            answer,
+            Some(charge.cost),
+            app.epoch_ms(),
+        );
+        fx.push(Effect::Store(StoreOp::Put(Box::new(msg))));
+        charges.push(charge);
+    }
+    if let Some(i) = super::compare::open_round(app)
+        && let Entry::Round(r) = &app.entries[i]
+        && r.is_live()
+    {
+        save_entry(app, i, fx);
+        for col in r
+            .columns
+            .iter()
+            .filter(|c| c.is_live() && c.answer.received())
+        {
+            charges.push(charge_for(app, &col.answer, col.turn, col.started_ms));
+        }
+    }
+    for charge in charges {
+        fx.push(Effect::Store(StoreOp::Charge(Box::new(charge))));
     }
 }
 
@@ -99,7 +165,7 @@ pub(super) fn failed(app: &mut App, turn: u64, error: ApiError, fx: &mut Fx) {
 /// Settles the turn: its cost goes to the ledger, how it ended gets an entry
 /// of its own (with what to do next), generated images are saved.
 pub(super) fn finish_turn(app: &mut App, turn: u64, error: Option<ApiError>, fx: &mut Fx) {
-    app.pending = None;
+    let started = app.pending.take().map_or(app.now_ms, |p| p.started_ms);
     let idx = answer_index(app, turn);
     // Generated images are filed by conversation, named after the prompt.
     let folder = app.conversation_id.clone();
@@ -121,7 +187,7 @@ pub(super) fn finish_turn(app: &mut App, turn: u64, error: Option<ApiError>, fx:
             !answer.received() && matches!(answer.status, Status::Failed | Status::Stopped);
         own_failure = answer.failure.clone();
         if !nothing_came {
-            charge(app, i, turn, fx);
+            charge(app, i, turn, started, fx);
             let Entry::Assistant { answer, .. } = &app.entries[i] else {
                 unreachable!()
             };
@@ -183,20 +249,21 @@ pub(super) fn finish_turn(app: &mut App, turn: u64, error: Option<ApiError>, fx:
 
 /// The answer at `i` was billed: its cost to the ledger (and the store), the
 /// budget, and its header; an unreported OpenRouter cost is settled later.
-fn charge(app: &mut App, i: usize, turn: u64, fx: &mut Fx) {
+fn charge(app: &mut App, i: usize, turn: u64, started_ms: u64, fx: &mut Fx) {
     let Entry::Assistant { answer, .. } = &app.entries[i] else {
         return;
     };
-    let charge = charge_for(app, answer, turn);
+    let charge = charge_for(app, answer, turn, started_ms);
     let c = record_charge(app, charge, fx);
     if let Entry::Assistant { cost, .. } = &mut app.entries[i] {
         *cost = Some(c);
     }
 }
 
-/// What billing `answer` (of `turn`) comes to: its cost and how it is known,
-/// its tokens, and the id the ledger keeps it under.
-pub(super) fn charge_for(app: &App, answer: &Answer, turn: u64) -> Charge {
+/// What billing `answer` (of `turn`, asked at `started_ms` on the app's
+/// clock) comes to: its cost and how it is known, its tokens, and the id the
+/// ledger keeps it under, the same while it streams and once it ended.
+pub(super) fn charge_for(app: &App, answer: &Answer, turn: u64, started_ms: u64) -> Charge {
     let c = answer.cost(&app.catalog);
     let computed = answer.usage.as_ref().and_then(|u| {
         app.catalog
@@ -205,7 +272,11 @@ pub(super) fn charge_for(app: &App, answer: &Answer, turn: u64) -> Charge {
     });
     let now = app.clock_base_ms + app.now_ms;
     Charge {
-        id: format!("{}/{now}/{turn}", app.conversation_id),
+        id: format!(
+            "{}/{}/{turn}",
+            app.conversation_id,
+            app.clock_base_ms + started_ms
+        ),
         conversation_id: app.conversation_id.clone(),
         generation_id: answer.generation_id.clone(),
         created_ms: now,
@@ -308,12 +379,17 @@ pub(super) fn push_entry(app: &mut App, e: Entry, fx: &mut Fx) {
 }
 
 /// Saves entry `i` (its position is its sequence number). A streaming
-/// answer is saved when it ends.
+/// answer is saved by `checkpoint` while it streams, and when it ends.
 pub(super) fn save_entry(app: &App, i: usize, fx: &mut Fx) {
+    fx.push(Effect::Store(StoreOp::Put(Box::new(stored_entry(app, i)))));
+}
+
+/// Entry `i` as the store keeps it.
+pub(super) fn stored_entry(app: &App, i: usize) -> StoredMessage {
     let now = app.epoch_ms();
     let id = app.conversation_id.as_str();
     let seq = i as u32;
-    let msg = match &app.entries[i] {
+    match &app.entries[i] {
         Entry::User { text, images } => StoredMessage::user(
             id,
             seq,
@@ -325,11 +401,10 @@ pub(super) fn save_entry(app: &App, i: usize, fx: &mut Fx) {
         Entry::Assistant { answer, cost, .. } => {
             StoredMessage::from_answer(id, seq, answer, *cost, now)
         }
-        Entry::Round(r) => r.to_stored(id, seq, now, app.clock_base_ms),
+        Entry::Round(r) => r.to_stored(id, seq, now, app.clock_base_ms, &app.catalog),
         Entry::Error { text, .. } => StoredMessage::new(id, seq, StoredRole::Error, text, now),
         Entry::Notice(text) => StoredMessage::new(id, seq, StoredRole::Notice, text, now),
-    };
-    fx.push(Effect::Store(StoreOp::Put(Box::new(msg))));
+    }
 }
 
 /// Drops entries from `n` on, here and in the saved conversation.

@@ -17,6 +17,9 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     let mut fx = Vec::new();
     handle(app, msg, &mut fx);
     app.settle_context();
+    // Answers still streaming are saved at most once a second, whatever
+    // the message was (the clock ticking included).
+    turn::checkpoint(app, &mut fx);
     fx
 }
 
@@ -61,7 +64,14 @@ fn handle(app: &mut App, msg: Msg, fx: &mut Fx) {
         Msg::ImagesSaved { turn, paths } => turn::images_saved(app, turn, paths, fx),
         Msg::Sessions(result) => sessions::listed(app, result),
         Msg::SessionLoaded(result) => sessions::loaded(app, result, fx),
-        Msg::SavingOff(why) => app.saving_off = Some(why),
+        Msg::Saving(state) => super::saving::changed(app, state, fx),
+        Msg::HeldElsewhere { id, pid } => super::saving::held_elsewhere(app, &id, pid, fx),
+        Msg::Terminate => {
+            // As a quit: what came is kept, saved and billed.
+            turn::stop(app, fx);
+            super::compare::stop_all(app, fx);
+            fx.push(Effect::Quit);
+        }
         Msg::Edited(result) => match result {
             Ok(text) => {
                 input::set_input(app, &text);
@@ -183,6 +193,7 @@ fn confirm(app: &mut App, a: Action, fx: &mut Fx) {
             _ => app.flash = Some("not sent; the draft is kept".into()),
         },
         Mode::Sessions(s) => sessions::confirm_delete(app, s, a == Action::Yes, fx),
+        Mode::ConfirmRescue => super::saving::rescue(app, a == Action::Yes, fx),
         other => app.mode = other,
     }
 }

@@ -34,6 +34,9 @@ pub enum Status {
     Stopped,
     /// An error ended it; any text received is kept.
     Failed,
+    /// orchat itself ended while it streamed (killed, crashed, the power
+    /// cut): what was saved of it, up to about a second before, is kept.
+    Interrupted,
 }
 
 impl Status {
@@ -53,6 +56,7 @@ impl Status {
             Status::Empty => "empty",
             Status::Stopped => "stopped",
             Status::Failed => "failed",
+            Status::Interrupted => "interrupted",
         }
     }
 }
@@ -228,7 +232,10 @@ impl Answer {
     /// `[DONE]`). A finish reason decides; without one, a stream that ended
     /// without `[DONE]` was cut off. A stop with nothing in it is flagged.
     pub fn conclude(&mut self, done: bool) {
-        if matches!(self.status, Status::Failed | Status::Stopped) {
+        if matches!(
+            self.status,
+            Status::Failed | Status::Stopped | Status::Interrupted
+        ) {
             return;
         }
         let kind = FinishKind::of(

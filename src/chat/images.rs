@@ -11,7 +11,9 @@ pub fn save_data_url(url: &str, dir: &Path, stem: &str) -> Result<PathBuf, Strin
     let mime =
         crate::chat::attach::sniff(&bytes).ok_or("the data is not a PNG, JPEG, WebP or GIF")?;
     let ext = mime.trim_start_matches("image/").replace("jpeg", "jpg");
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    // Private to the user, as the conversations are.
+    crate::paths::create_private_dir(dir)
+        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let safe: String = stem
         .chars()
         .map(|c| {
@@ -23,7 +25,8 @@ pub fn save_data_url(url: &str, dir: &Path, stem: &str) -> Result<PathBuf, Strin
         })
         .collect();
     let path = dir.join(format!("{safe}.{ext}"));
-    std::fs::write(&path, &bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    crate::paths::write_private(&path, &bytes)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(path)
 }
 

@@ -40,9 +40,13 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: Connection) -> i32 {
     let theme = cfg.effective_theme(cli.no_color);
     let dirs = cfg.dirs();
     let store = match open_store(&dirs) {
-        Ok(s) => Some(s),
+        Ok(s) => {
+            app.saving = s.state();
+            Some(s)
+        }
         Err(e) => {
-            app.saving_off = Some(e);
+            tracing::warn!("saving off: {e}");
+            app.saving = crate::store::SaveState::Off { reason: e };
             None
         }
     };
@@ -72,7 +76,12 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: Connection) -> i32 {
         ..Default::default()
     };
     match crate::runtime::run_terminal(app, client, opts).await {
-        Ok(()) => 0,
+        Ok(notes) => {
+            for n in notes {
+                eprintln!("orchat: {n}");
+            }
+            0
+        }
         Err(e) => {
             eprintln!("orchat: terminal error: {e}");
             EXIT_FAILED
@@ -80,11 +89,14 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: Connection) -> i32 {
     }
 }
 
-/// Opens the session store; a failure turns saving off (said in the status
-/// bar), it does not stop orchat.
+/// Opens the session store, read-only when it cannot be written (saved
+/// conversations can still be reopened); a failure turns saving off (said
+/// in the status bar), it does not stop orchat.
 fn open_store(dirs: &Dirs) -> Result<Store, String> {
-    let path = dirs.sessions_db().ok_or("no data directory")?;
-    Store::open(&path).map_err(|e| e.to_string())
+    let path = dirs
+        .sessions_db()
+        .ok_or("no data directory to save conversations in (set ORCHAT_DATA_DIR)")?;
+    Store::open_or_read_only(&path).map_err(|e| e.to_string())
 }
 
 /// `--continue` / `--session ID`: loads the conversation into the app.
@@ -96,7 +108,7 @@ fn resume(cli: &Cli, store: Option<&Store>, app: &mut App) -> Option<i32> {
     let Some(store) = store else {
         eprintln!(
             "orchat: cannot reopen a conversation: {}",
-            app.saving_off.as_deref().unwrap_or("saving is off")
+            app.saving.reason().unwrap_or("saving is off")
         );
         return Some(EXIT_FAILED);
     };

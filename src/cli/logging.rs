@@ -46,7 +46,7 @@ pub fn init_in(level: Option<&str>, dir: &Path) -> Result<PathBuf, String> {
     let filter = EnvFilter::try_new(&level).map_err(|e| {
         format!("bad log level '{level}': {e} (use error, warn, info, debug, trace or off)")
     })?;
-    std::fs::create_dir_all(dir)
+    crate::paths::create_private_dir(dir)
         .map_err(|e| format!("cannot create the log directory {}: {e}", dir.display()))?;
     let path = dir.join(LOG_FILE);
     let mut opts = OpenOptions::new();

@@ -12,7 +12,7 @@ use clap::{Subcommand, ValueEnum};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::chat::pricing::format_usd;
-use crate::store::{Store, StoreError, export};
+use crate::store::{Change, Store, StoreError, export};
 use crate::text::sanitize;
 
 #[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
@@ -57,6 +57,10 @@ pub enum Format {
     Md,
     Json,
 }
+
+/// The largest file `import` reads: an export holds text and paths, not
+/// images, so this is far beyond any real one.
+const IMPORT_LIMIT: u64 = 256 << 20;
 
 const OK: i32 = 0;
 const FAILED: i32 = 1;
@@ -278,11 +282,15 @@ impl Cli<'_> {
     }
 
     fn import(&mut self, file: &Path) -> i32 {
-        let text = match std::fs::read_to_string(file) {
-            Ok(t) => t,
+        let text = match crate::paths::read_file_at_most(file, IMPORT_LIMIT) {
+            Ok(b) => String::from_utf8_lossy(&b).into_owned(),
             Err(e) => return self.fail(FAILED, format!("cannot read {}: {e}", file.display())),
         };
-        let (meta, msgs) = match export::import_json(&text) {
+        // Changes an orchat could not save when it quit: applied as they were.
+        if let Some(changes) = export::read_unsaved(&text) {
+            return self.apply_unsaved(file, changes);
+        }
+        let doc = match export::import_json(&text) {
             Ok(x) => x,
             Err(e) => return self.fail(FAILED, format!("{}: {e}", file.display())),
         };
@@ -290,8 +298,8 @@ impl Cli<'_> {
             Ok(s) => s,
             Err(code) => return code,
         };
-        let count = msgs.len();
-        match store.import(meta, msgs) {
+        let count = doc.messages.len();
+        match store.import_with(doc.meta, doc.messages, doc.charges) {
             Ok(id) => {
                 let _ = writeln!(self.out, "{id}");
                 let _ = writeln!(self.err, "imported {count} messages as {id}");
@@ -299,6 +307,31 @@ impl Cli<'_> {
             }
             Err(e) => self.fail(FAILED, e),
         }
+    }
+
+    /// Applies a file of changes that could not be saved (`unsaved-….json`).
+    fn apply_unsaved(&mut self, file: &Path, changes: Result<Vec<Change>, String>) -> i32 {
+        let changes = match changes {
+            Ok(c) => c,
+            Err(e) => return self.fail(FAILED, format!("{}: {e}", file.display())),
+        };
+        let store = match self.writer() {
+            Ok(s) => s,
+            Err(code) => return code,
+        };
+        let count = changes.len();
+        store.apply(changes);
+        if !store.flush_within(std::time::Duration::from_secs(10)) {
+            let why = store.health().unwrap_or_else(|| "saving paused".into());
+            return self.fail(FAILED, format!("not all saved: {why}; the file is kept"));
+        }
+        let _ = writeln!(
+            self.err,
+            "saved {count} change{} from {}; the file can be deleted",
+            if count == 1 { "" } else { "s" },
+            file.display()
+        );
+        OK
     }
 
     fn delete(&mut self, prefix: &str, yes: bool, answers: Option<&mut dyn BufRead>) -> i32 {

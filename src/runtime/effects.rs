@@ -42,7 +42,9 @@ pub struct Effects {
     store: Option<Store>,
     /// Where generated images are saved (`None`: they are not).
     dirs: Dirs,
-    saving_reported: bool,
+    /// The conversation this process has open, held so that another orchat
+    /// opening it goes on in a copy instead of overwriting it.
+    lease: Option<crate::store::Lease>,
     /// Signalled when a request's stream ends, so the loop draws the end of
     /// an answer at once instead of at the next stream frame.
     pub(super) ended: std::sync::Arc<tokio::sync::Notify>,
@@ -58,7 +60,7 @@ impl Effects {
             tasks: HashMap::new(),
             store: None,
             dirs: Dirs::default(),
-            saving_reported: false,
+            lease: None,
             ended: Default::default(),
             settle_waits: crate::api::account::SETTLE_WAITS.to_vec(),
         }
@@ -66,11 +68,25 @@ impl Effects {
 
     /// Saves through `store` from now on.
     pub fn with_store(mut self, store: Option<Store>) -> Effects {
-        self.store = store;
+        self.set_store(store);
         self
     }
 
+    /// Saves through `store` from now on; the app hears of every change in
+    /// whether saving works (paused, caught up, off, damaged) as it happens,
+    /// starting with how it is now.
     pub fn set_store(&mut self, store: Option<Store>) {
+        if let Some(s) = &store {
+            let tx = self.tx.clone();
+            s.on_change(Box::new(move |state| {
+                let _ = tx.send(Msg::Saving(state.clone()));
+            }));
+            let now = s.state();
+            if now != crate::store::SaveState::Saving {
+                let _ = self.tx.send(Msg::Saving(now));
+            }
+        }
+        self.lease = None;
         self.store = store;
     }
 
@@ -84,14 +100,33 @@ impl Effects {
         self.store.as_ref()
     }
 
-    /// Tells the app once when saving stops working.
-    fn check_store_health(&mut self) {
-        if self.saving_reported {
+    /// Holds conversation `id` for this process (letting go of the one held
+    /// before). When another orchat holds it, the app hears so and goes on in
+    /// a copy. Only while saving: a process that writes nothing overwrites
+    /// nothing.
+    pub fn hold(&mut self, id: &str) {
+        if self.lease.as_ref().is_some_and(|l| l.id() == id) {
             return;
         }
-        if let Some(why) = self.store.as_ref().and_then(Store::health) {
-            self.saving_reported = true;
-            let _ = self.tx.send(Msg::SavingOff(why));
+        let Some(store) = &self.store else {
+            return;
+        };
+        if store.is_read_only() {
+            return;
+        }
+        // Beside the database: a lease is about who writes it.
+        let Some(dir) = store.path().parent() else {
+            return;
+        };
+        self.lease = None;
+        match crate::store::Lease::acquire(dir, id) {
+            Ok(lease) => self.lease = lease,
+            Err(held) => {
+                let _ = self.tx.send(Msg::HeldElsewhere {
+                    id: id.to_string(),
+                    pid: held.pid,
+                });
+            }
         }
     }
 
@@ -161,7 +196,6 @@ impl Effects {
                             StoreOp::Delete(id) => store.delete(&id),
                         }
                     }
-                    self.check_store_health();
                 }
                 Effect::Settle {
                     charge_id,
@@ -209,12 +243,29 @@ impl Effects {
                     conversation,
                     path,
                     json,
+                    snapshot,
                 } => {
                     let (store, tx) = (self.store.clone(), self.tx.clone());
+                    let state_dir = self.dirs.state.clone();
                     tokio::task::spawn_blocking(move || {
-                        let text = match export(store.as_ref(), &conversation, path, json) {
-                            Ok(p) => format!("exported to {p}"),
-                            Err(e) => format!("export failed: {e}"),
+                        let text = match snapshot {
+                            // From memory: the saved copy cannot be trusted.
+                            Some(snap) => {
+                                let path = path.map(std::path::PathBuf::from).or_else(|| {
+                                    rescue_path(state_dir.as_deref(), &conversation, json)
+                                });
+                                match write_snapshot(&snap, path, json) {
+                                    Ok(p) if json => format!(
+                                        "saved to {p}; orchat sessions import {p} brings it back"
+                                    ),
+                                    Ok(p) => format!("exported to {p}"),
+                                    Err(e) => format!("export failed: {e}"),
+                                }
+                            }
+                            None => match export(store.as_ref(), &conversation, path, json) {
+                                Ok(p) => format!("exported to {p}"),
+                                Err(e) => format!("export failed: {e}"),
+                            },
                         };
                         let _ = tx.send(Msg::Flash(text));
                     });
@@ -294,6 +345,46 @@ fn export(
     let path = path.unwrap_or_else(|| format!("orchat-{id}.{}", if json { "json" } else { "md" }));
     std::fs::write(&path, text).map_err(|e| format!("cannot write {path}: {e}"))?;
     Ok(path)
+}
+
+/// Where a conversation saved from memory goes by default: the state
+/// directory (`rescued-<id>-<epoch ms>.json`), else the current one.
+fn rescue_path(
+    state: Option<&std::path::Path>,
+    id: &str,
+    json: bool,
+) -> Option<std::path::PathBuf> {
+    let name = format!(
+        "rescued-{id}-{}.{}",
+        crate::store::now_ms(),
+        if json { "json" } else { "md" }
+    );
+    Some(match state {
+        Some(dir) => dir.join(name),
+        None => std::path::PathBuf::from(name),
+    })
+}
+
+/// Writes a conversation held in memory as an export (JSON with its
+/// ledger, importable; or Markdown). Returns the path written.
+fn write_snapshot(
+    snap: &crate::app::Snapshot,
+    path: Option<std::path::PathBuf>,
+    json: bool,
+) -> Result<String, String> {
+    let path = path.ok_or("no place to write it")?;
+    let text = if json {
+        crate::store::export::json_with_charges(&snap.meta, &snap.messages, &snap.charges)
+    } else {
+        crate::store::export::markdown(&snap.meta, &snap.messages)
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        crate::paths::create_private_dir(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    crate::paths::write_private(&path, text.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path.display().to_string())
 }
 
 /// Saves each generated image in `dir` (a conversation's image folder).

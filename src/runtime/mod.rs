@@ -44,9 +44,25 @@ const ANIMATION: Duration = Duration::from_millis(100);
 /// Applies one message at the current time and runs its effects; returns
 /// what they ask of the loop.
 pub fn step(app: &mut App, fx: &mut Effects, start: Instant, msg: Msg) -> LoopRequest {
-    update(app, Msg::Tick(start.elapsed().as_millis() as u64));
-    let effects = update(app, msg);
-    fx.run(effects)
+    let mut effects = update(app, Msg::Tick(start.elapsed().as_millis() as u64));
+    effects.extend(update(app, msg));
+    let asked = fx.run(effects);
+    // The conversation on screen is this process's: held against another
+    // orchat writing it too.
+    fx.hold(&app.conversation_id);
+    asked
+}
+
+/// How long quitting waits for changes still queued for saving (the
+/// database locked by another program, say) before it keeps them in a file.
+pub const QUIT_PATIENCE: Duration = Duration::from_secs(3);
+
+/// The app as the loop left it, and what to tell the user once the
+/// terminal is theirs again (changes that could not be saved, and where
+/// they were kept instead).
+pub struct Ended {
+    pub app: App,
+    pub notes: Vec<String>,
 }
 
 /// A terminal event as the app's message (`None`: nothing it reads).
@@ -86,8 +102,13 @@ pub struct RunOptions {
 
 /// Runs the full-screen app on the real terminal until the user quits or a
 /// signal arrives: takes the terminal (restored on every way out, panics
-/// included), then runs the loop on it.
-pub async fn run_terminal(app: App, client: ChatClient, mut opts: RunOptions) -> io::Result<()> {
+/// included), then runs the loop on it. Returns what to say once the
+/// terminal is restored.
+pub async fn run_terminal(
+    app: App,
+    client: ChatClient,
+    mut opts: RunOptions,
+) -> io::Result<Vec<String>> {
     opts.image_picker = crate::ui::images::detect_picker();
     let store = opts.store.clone();
     let log_dir = opts.dirs.state.clone();
@@ -107,20 +128,22 @@ pub async fn run_terminal(app: App, client: ChatClient, mut opts: RunOptions) ->
     });
     let mut guard = crate::term::guard::init(opts.mouse)?;
     let events = crate::term::events::TermEvents::new();
-    run(app, client, opts, &mut guard, events).await?;
-    Ok(())
+    let ended = run(app, client, opts, &mut guard, events).await?;
+    Ok(ended.notes)
 }
 
 /// The loop: draws on `screen`, reads `events`, until a quit (a key, the
-/// events ending, SIGTERM or SIGHUP). Returns the app as it ended, every
-/// request cancelled and the store flushed.
+/// events ending, SIGTERM or SIGHUP, which end as a quit does: answers
+/// stopped, saved and billed). Returns the app as it ended, every request
+/// cancelled and the store flushed, or what could not be saved kept in a
+/// file (`Ended::notes` says where).
 pub async fn run<B: Backend>(
     mut app: App,
     client: ChatClient,
     opts: RunOptions,
     screen: &mut impl Screen<B>,
     mut events: impl Stream<Item = io::Result<Event>> + Unpin,
-) -> io::Result<App> {
+) -> io::Result<Ended> {
     let RunOptions {
         theme,
         refresh_catalog,
@@ -147,7 +170,9 @@ pub async fn run<B: Backend>(
             }
         });
     }
-    let mut fx = Effects::new(client, tx).with_store(store).with_dirs(dirs);
+    let state_dir = dirs.state.clone();
+    let mut fx = Effects::new(client, tx).with_dirs(dirs).with_store(store);
+    fx.hold(&app.conversation_id);
     let ended = fx.ended.clone();
     if app.clock_base_ms == 0 {
         app.clock_base_ms = crate::store::now_ms();
@@ -233,8 +258,9 @@ pub async fn run<B: Backend>(
                 interval = FRAME;
                 answer_ended = true;
             },
-            _ = term.recv() => asked.quit = true,
-            _ = hup.recv() => asked.quit = true,
+            // A signal ends as a quit does: answers stopped, saved, billed.
+            _ = term.recv() => asked.merge(step(&mut app, &mut fx, start, Msg::Terminate)),
+            _ = hup.recv() => asked.merge(step(&mut app, &mut fx, start, Msg::Terminate)),
         }
         if let Some(draft) = asked.edit.take().filter(|_| !asked.quit) {
             asked.merge(edit(&mut app, &mut fx, start, screen, draft).await?);
@@ -246,10 +272,50 @@ pub async fn run<B: Backend>(
         }
     }
     fx.cancel_all();
-    if let Some(s) = fx.store() {
-        s.flush();
+    let notes = match fx.store() {
+        Some(s) => save_before_quitting(s, state_dir.as_deref()),
+        None => Vec::new(),
+    };
+    Ok(Ended { app, notes })
+}
+
+/// Waits a little for what is still queued for saving; what cannot be
+/// written (the database locked, the disk full, damaged) is kept in a file
+/// of its own in the state directory, to be applied with `orchat sessions
+/// import`. Returns what to tell the user.
+fn save_before_quitting(store: &Store, state_dir: Option<&std::path::Path>) -> Vec<String> {
+    if store.flush_within(QUIT_PATIENCE) {
+        return Vec::new();
     }
-    Ok(app)
+    let why = store.state().line();
+    let unsaved = store.take_unsaved();
+    if unsaved.is_empty() {
+        return Vec::new();
+    }
+    let n = unsaved.len();
+    let text = crate::store::export::unsaved_json(&why, &unsaved);
+    let name = format!("unsaved-{}.json", crate::store::now_ms());
+    let path = state_dir.map_or_else(|| std::path::PathBuf::from(&name), |d| d.join(&name));
+    let kept = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .map_or(Ok(()), crate::paths::create_private_dir)
+        .and_then(|()| crate::paths::write_private(&path, text.as_bytes()));
+    let what = format!(
+        "{n} change{} could not be saved",
+        if n == 1 { "" } else { "s" }
+    );
+    vec![match kept {
+        Ok(()) => format!(
+            "{what} ({why}); they are kept in {}: orchat sessions import {} saves them once the database can be written",
+            path.display(),
+            path.display()
+        ),
+        Err(e) => format!(
+            "{what} ({why}), and could not be kept in {}: {e}",
+            path.display()
+        ),
+    }]
 }
 
 /// Edits `draft` in $VISUAL / $EDITOR: the terminal is lent to the editor,

@@ -19,6 +19,53 @@ struct Doc {
     orchat_export: u32,
     conversation: ConversationMeta,
     messages: Vec<StoredMessage>,
+    /// The ledger (every billed request, replaced answers included), when
+    /// the export carries it; without it, importing bills each answer's cost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    charges: Option<Vec<crate::chat::pricing::Charge>>,
+}
+
+/// A JSON export read back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Imported {
+    pub meta: ConversationMeta,
+    pub messages: Vec<StoredMessage>,
+    pub charges: Option<Vec<crate::chat::pricing::Charge>>,
+}
+
+/// Changes that could not be saved when orchat quit, kept in a file to be
+/// applied later (`orchat sessions import FILE`).
+#[derive(Serialize, Deserialize)]
+struct Unsaved {
+    orchat_unsaved: u32,
+    /// Why they could not be saved, in words.
+    reason: String,
+    changes: Vec<super::Change>,
+}
+
+/// The file of changes that could not be saved: `{"orchat_unsaved": 1,
+/// "reason": …, "changes": […]}`.
+pub fn unsaved_json(reason: &str, changes: &[super::Change]) -> String {
+    let doc = Unsaved {
+        orchat_unsaved: 1,
+        reason: reason.to_string(),
+        changes: changes.to_vec(),
+    };
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// The changes in a file `unsaved_json` wrote; `None` when the text is not
+/// such a file.
+pub fn read_unsaved(text: &str) -> Option<Result<Vec<super::Change>, String>> {
+    let v: serde_json::Value = serde_json::from_str(text).ok()?;
+    v.get("orchat_unsaved")?;
+    Some(
+        serde_json::from_value::<Unsaved>(v)
+            .map(|u| u.changes)
+            .map_err(|e| format!("bad file of unsaved changes: {e}")),
+    )
 }
 
 /// Token and cost totals over a conversation's messages.
@@ -97,7 +144,12 @@ pub fn answer_label(m: &StoredMessage) -> String {
 }
 
 fn status_word(s: Status) -> &'static str {
-    s.label()
+    // Saved while streaming and never finished: orchat ended first.
+    if s.is_final() {
+        s.label()
+    } else {
+        Status::Interrupted.label()
+    }
 }
 
 /// Markdown with YAML front matter (title, id, dates, models, tokens, total
@@ -234,11 +286,30 @@ fn markdown_answer(out: &mut String, m: &StoredMessage, level: &str) {
 /// Pretty JSON: `{"orchat_export": 1, "conversation": …, "messages": […]}`,
 /// costs as exact decimal strings.
 pub fn json(meta: &ConversationMeta, msgs: &[StoredMessage]) -> String {
-    let doc = Doc {
+    doc_json(Doc {
         orchat_export: JSON_VERSION,
         conversation: meta.clone(),
         messages: msgs.to_vec(),
-    };
+        charges: None,
+    })
+}
+
+/// `json`, with the conversation's ledger: importing it keeps every billed
+/// request as it was (replaced and stopped answers too).
+pub fn json_with_charges(
+    meta: &ConversationMeta,
+    msgs: &[StoredMessage],
+    charges: &[crate::chat::pricing::Charge],
+) -> String {
+    doc_json(Doc {
+        orchat_export: JSON_VERSION,
+        conversation: meta.clone(),
+        messages: msgs.to_vec(),
+        charges: Some(charges.to_vec()),
+    })
+}
+
+fn doc_json(doc: Doc) -> String {
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');
     s
@@ -246,7 +317,7 @@ pub fn json(meta: &ConversationMeta, msgs: &[StoredMessage]) -> String {
 
 /// Reads a JSON export back. Every message is put under the conversation's
 /// id; two messages with one seq are refused.
-pub fn import_json(text: &str) -> Result<(ConversationMeta, Vec<StoredMessage>), String> {
+pub fn import_json(text: &str) -> Result<Imported, String> {
     let v: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
     let version = v
         .get("orchat_export")
@@ -270,7 +341,11 @@ pub fn import_json(text: &str) -> Result<(ConversationMeta, Vec<StoredMessage>),
         m.conversation_id.clone_from(&doc.conversation.id);
     }
     msgs.sort_by_key(|m| m.seq);
-    Ok((doc.conversation, msgs))
+    Ok(Imported {
+        meta: doc.conversation,
+        messages: msgs,
+        charges: doc.charges,
+    })
 }
 
 /// A plain transcript for the terminal (`orchat sessions show`).

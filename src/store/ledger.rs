@@ -128,12 +128,12 @@ pub(super) fn charges_from_messages(tx: &Transaction<'_>, id: &str) -> rusqlite:
 impl Store {
     /// Records a billed request (or its settlement, under the same id).
     pub fn put_charge(&self, charge: Charge) {
-        self.send(super::writer::Cmd::Charge(Box::new(charge)));
+        self.change(super::writer::Change::Charge(Box::new(charge)));
     }
 
     /// Counts a request to a `:free` model today (UTC).
     pub fn count_free_request(&self, day: &str) {
-        self.send(super::writer::Cmd::CountFree(day.to_string()));
+        self.change(super::writer::Change::CountFree(day.to_string()));
     }
 
     /// Every charge of a conversation, oldest first.

@@ -11,6 +11,8 @@
 
 mod error;
 pub mod export;
+mod health;
+mod lease;
 mod ledger;
 mod open;
 mod query;
@@ -23,16 +25,20 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Sender, channel};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 
 pub use error::StoreError;
+pub use health::{Listener, SaveState};
+pub use lease::{HeldElsewhere, Lease};
 pub use ledger::utc_day;
 pub use open::StoreOptions;
 pub use schema::{APPLICATION_ID, latest as schema_version};
 pub use types::{
     ConversationMeta, MATCH_END, MATCH_START, SearchHit, StoredMessage, StoredRole, StoredRound,
 };
+pub use writer::Change;
 use writer::Cmd;
 
 /// A fresh conversation id: 12 lowercase hex digits, random, so a short
@@ -71,7 +77,7 @@ struct Inner {
     tx: Option<Sender<Cmd>>,
     thread: Mutex<Option<JoinHandle<()>>>,
     read: Mutex<Connection>,
-    health: Arc<Mutex<Option<String>>>,
+    health: health::SharedHealth,
 }
 
 impl Drop for Inner {
@@ -112,29 +118,61 @@ impl Store {
         self.inner.tx.is_none()
     }
 
-    /// `Some(reason)` once a write has failed (so at least one message was
-    /// not saved), or when the store is read-only. One line.
+    /// Whether saving works now: saving, paused (changes wait and are
+    /// retried), off or damaged, with the reason.
+    pub fn state(&self) -> SaveState {
+        self.inner
+            .health
+            .lock()
+            .map(|h| h.state().clone())
+            .unwrap_or_default()
+    }
+
+    /// `Some(one line)` when saving does not simply work: paused, off,
+    /// damaged, or a change that could never be written was dropped.
     pub fn health(&self) -> Option<String> {
-        self.inner.health.lock().ok().and_then(|h| h.clone())
+        let h = self.inner.health.lock().ok()?;
+        match h.state() {
+            SaveState::Saving => h
+                .dropped()
+                .map(|d| format!("a change could not be saved: {d}")),
+            other => Some(other.line()),
+        }
+    }
+
+    /// Calls `listener` (on the writer's thread) each time the state changes.
+    pub fn on_change(&self, listener: Listener) {
+        if let Ok(mut h) = self.inner.health.lock() {
+            h.set_listener(Some(listener));
+        }
     }
 
     fn send(&self, cmd: Cmd) {
         let Some(tx) = &self.inner.tx else { return };
         if tx.send(cmd).is_err() {
-            writer::record(&self.inner.health, "the saving thread stopped".into());
+            health::set(
+                &self.inner.health,
+                SaveState::Off {
+                    reason: "the saving thread stopped".into(),
+                },
+            );
         }
+    }
+
+    fn change(&self, c: Change) {
+        self.send(Cmd::Change(c));
     }
 
     /// Saves a message (replacing the one with the same conversation and
     /// seq). Creates the conversation if it does not exist yet. Never waits.
     pub fn put_message(&self, msg: StoredMessage) {
-        self.send(Cmd::Put(Box::new(msg)));
+        self.change(Change::Put(Box::new(msg)));
     }
 
     /// Starts a conversation. An empty title means: the first prompt.
     /// Does nothing if the id exists.
     pub fn create_conversation(&self, id: &str, title: &str, now_ms: u64) {
-        self.send(Cmd::Create {
+        self.change(Change::Create {
             id: id.into(),
             title: title.into(),
             now_ms,
@@ -143,7 +181,7 @@ impl Store {
 
     /// Sets the title; an empty one goes back to the first prompt.
     pub fn rename(&self, id: &str, title: &str) {
-        self.send(Cmd::Rename {
+        self.change(Change::Rename {
             id: id.into(),
             title: title.into(),
         });
@@ -152,7 +190,7 @@ impl Store {
     /// Drops the messages of `id` from `from_seq` on: a prompt edited or an
     /// answer regenerated replaces what followed it.
     pub fn truncate(&self, id: &str, from_seq: u32) {
-        self.send(Cmd::Truncate {
+        self.change(Change::Truncate {
             id: id.into(),
             from_seq,
         });
@@ -160,16 +198,56 @@ impl Store {
 
     /// Deletes a conversation and all its messages.
     pub fn delete(&self, id: &str) {
-        self.send(Cmd::Delete { id: id.into() });
+        self.change(Change::Delete { id: id.into() });
     }
 
-    /// Waits until everything queued so far is written (or has failed; see
-    /// `health`).
-    pub fn flush(&self) {
-        let Some(tx) = &self.inner.tx else { return };
+    /// Tries to write everything queued so far and waits for that try.
+    /// True when nothing is left queued; false when saving is paused, off
+    /// or damaged (see `state`), or the store is read-only.
+    pub fn flush(&self) -> bool {
+        let Some(tx) = &self.inner.tx else {
+            return true;
+        };
         let (done, wait) = channel();
-        if tx.send(Cmd::Flush(done)).is_ok() {
-            let _ = wait.recv();
+        if tx.send(Cmd::Flush(done)).is_err() {
+            return false;
+        }
+        wait.recv().unwrap_or(false)
+    }
+
+    /// Flushes, and while saving is paused keeps trying for at most
+    /// `patience`. True when everything queued was written.
+    pub fn flush_within(&self, patience: Duration) -> bool {
+        let deadline = Instant::now() + patience;
+        loop {
+            if self.flush() {
+                return true;
+            }
+            if !self.state().writes_possible() || Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(100).min(deadline - Instant::now()));
+        }
+    }
+
+    /// The changes still queued (after one more try to write them), taken
+    /// out of the queue: to be kept elsewhere when orchat must quit.
+    pub fn take_unsaved(&self) -> Vec<Change> {
+        let Some(tx) = &self.inner.tx else {
+            return Vec::new();
+        };
+        let (reply, wait) = channel();
+        if tx.send(Cmd::TakeUnsaved(reply)).is_err() {
+            return Vec::new();
+        }
+        wait.recv().unwrap_or_default()
+    }
+
+    /// Applies changes taken from another run (`take_unsaved`, written to a
+    /// file): queued like any other, in order.
+    pub fn apply(&self, changes: Vec<Change>) {
+        for c in changes {
+            self.change(c);
         }
     }
 
@@ -180,6 +258,17 @@ impl Store {
         &self,
         meta: ConversationMeta,
         msgs: Vec<StoredMessage>,
+    ) -> Result<String, StoreError> {
+        self.import_with(meta, msgs, None)
+    }
+
+    /// `import`, with the conversation's ledger when the export has one
+    /// (charge ids are prefixed with the new conversation's id).
+    pub fn import_with(
+        &self,
+        meta: ConversationMeta,
+        msgs: Vec<StoredMessage>,
+        charges: Option<Vec<crate::chat::pricing::Charge>>,
     ) -> Result<String, StoreError> {
         let Some(tx) = &self.inner.tx else {
             return Err(StoreError::ReadOnly {
@@ -195,6 +284,7 @@ impl Store {
         tx.send(Cmd::Import {
             meta: Box::new(meta),
             msgs,
+            charges,
             reply,
         })
         .map_err(|_| stopped())?;

@@ -9,20 +9,28 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 
 use super::error::one_line;
+use super::health::{Health, SaveState};
 use super::{Inner, Store, StoreError, schema, writer};
 
 /// How to open the store.
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
     /// How long a write waits for another process's write to finish before
-    /// it gives up with "locked".
+    /// it gives up with "locked" (and waits in the queue, to be tried again).
     pub busy_timeout: Duration,
+    /// The most pages the file may grow to (`PRAGMA max_page_count`): past
+    /// it a write fails as on a full disk. `None`: no limit but the disk's.
+    pub max_page_count: Option<u32>,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
+        // Short: past it a write does not fail, it waits in the queue and is
+        // tried again (saying "saving paused"), so the user hears of a lock
+        // held by another program within a second or two.
         StoreOptions {
-            busy_timeout: Duration::from_secs(5),
+            busy_timeout: Duration::from_secs(1),
+            max_page_count: None,
         }
     }
 }
@@ -58,7 +66,7 @@ impl Store {
     pub fn open_with(path: impl AsRef<Path>, opts: &StoreOptions) -> Result<Store, StoreError> {
         let path = path.as_ref().to_path_buf();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError::CreateDir {
+            crate::paths::create_private_dir(dir).map_err(|e| StoreError::CreateDir {
                 dir: dir.to_path_buf(),
                 reason: one_line(&e.to_string()),
             })?;
@@ -66,14 +74,18 @@ impl Store {
         until_settled(|| schema::check_header(&path))?;
         // Create the file (or prove it writable) with plain file I/O first:
         // its error says exactly why (permission, read-only file system,
-        // disk full), where SQLite only says "unable to open".
-        std::fs::OpenOptions::new()
+        // disk full), where SQLite only says "unable to open". Private to the
+        // user: SQLite gives the WAL and shared-memory files the same mode.
+        crate::paths::private_file_options()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false)
             .open(&path)
             .map_err(|e| StoreError::from_io(&path, &e))?;
+        for suffix in ["", "-wal", "-shm"] {
+            crate::paths::make_private(Path::new(&format!("{}{suffix}", path.display())));
+        }
 
         let err = |e| StoreError::from_sqlite(&path, e);
         let mut conn = Connection::open_with_flags(
@@ -103,9 +115,13 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", true)
             .map_err(err)?;
         schema::migrate(&mut conn, &path)?;
+        if let Some(pages) = opts.max_page_count {
+            conn.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))
+                .map_err(err)?;
+        }
 
         let read = open_reader(&path, opts)?;
-        let health = Arc::new(Mutex::new(None));
+        let health = Health::starting(SaveState::Saving);
         let (tx, rx) = channel();
         let thread = writer::spawn(conn, path.clone(), rx, health.clone())
             .map_err(|e| StoreError::from_io(&path, &e))?;
@@ -120,9 +136,30 @@ impl Store {
         })
     }
 
+    /// Opens the database for writing, or, when it cannot be written (a
+    /// read-only mount, another user's file), for reading: saving is then
+    /// off and `state()` says why.
+    pub fn open_or_read_only(path: impl AsRef<Path>) -> Result<Store, StoreError> {
+        let path = path.as_ref();
+        match Store::open(path) {
+            Err(StoreError::ReadOnly { reason, .. }) => {
+                let store = Store::open_read_only(path)?;
+                if let Ok(mut h) = store.inner.health.lock() {
+                    *h = Health::with_state(SaveState::Off {
+                        reason: format!("the database is read-only ({reason})"),
+                    });
+                }
+                Ok(store)
+            }
+            other => other,
+        }
+    }
+
     /// Opens an existing database for reading only (a read-only file or
     /// directory, a backup): list, load, search and export work; writes are
-    /// dropped and `health()` says why.
+    /// dropped and `state()` says why. A database in WAL mode on a read-only
+    /// mount (where SQLite cannot make its shared-memory file) is read as
+    /// immutable.
     pub fn open_read_only(path: impl AsRef<Path>) -> Result<Store, StoreError> {
         let path = path.as_ref().to_path_buf();
         if !schema::check_header(&path)? {
@@ -131,22 +168,47 @@ impl Store {
                 reason: "no such file".into(),
             });
         }
-        let read = open_reader(&path, &StoreOptions::default())?;
-        match schema::check_ours(&read, &path)? {
-            v if v == schema::latest() => {}
-            _ => return Err(StoreError::NeedsUpgrade { path }),
-        }
-        let health = Some(format!("{} is open read-only", path.display()));
+        let checked = |read: Connection| -> Result<Connection, StoreError> {
+            match schema::check_ours(&read, &path)? {
+                v if v == schema::latest() => Ok(read),
+                _ => Err(StoreError::NeedsUpgrade { path: path.clone() }),
+            }
+        };
+        let read = match open_reader(&path, &StoreOptions::default()).and_then(checked) {
+            Err(StoreError::CannotOpen { .. } | StoreError::ReadOnly { .. }) => {
+                open_immutable(&path).and_then(checked)?
+            }
+            other => other?,
+        };
+        let state = SaveState::Off {
+            reason: format!("{} is open read-only", path.display()),
+        };
         Ok(Store {
-            inner: Arc::new(Inner {
+            inner: std::sync::Arc::new(Inner {
                 path,
                 tx: None,
                 thread: Mutex::new(None),
                 read: Mutex::new(read),
-                health: Arc::new(Mutex::new(health)),
+                health: Health::starting(state),
             }),
         })
     }
+}
+
+/// Reads a database that nobody may change while it is read (SQLite then
+/// needs no lock or shared-memory file): the last way to read a database on
+/// a read-only mount.
+fn open_immutable(path: &Path) -> Result<Connection, StoreError> {
+    let err = |e| StoreError::from_sqlite(path, e);
+    let uri = format!(
+        "file:{}?immutable=1",
+        path.display()
+            .to_string()
+            .replace('%', "%25")
+            .replace('?', "%3f")
+            .replace('#', "%23")
+    );
+    Connection::open_with_flags(uri, READ_FLAGS).map_err(err)
 }
 
 /// Puts the file in WAL mode. Switching the journal mode needs an exclusive

@@ -256,6 +256,18 @@ impl StoredMessage {
                 }),
             }
         });
+        // Saved while it streamed and never finished: orchat ended first.
+        let (status, error) = match self.status {
+            Some(s) if !s.is_final() => (
+                Status::Interrupted,
+                Some(
+                    self.error
+                        .clone()
+                        .unwrap_or_else(|| INTERRUPTED.to_string()),
+                ),
+            ),
+            s => (s.unwrap_or(Status::Complete), self.error.clone()),
+        };
         Answer {
             model_requested: self.model_requested.clone().unwrap_or_default(),
             model_reported: self.model_reported.clone(),
@@ -267,12 +279,15 @@ impl StoredMessage {
             image_paths: self.image_paths.iter().cloned().map(Ok).collect(),
             usage,
             finish_reason: self.finish_reason.clone(),
-            status: self.status.unwrap_or(Status::Complete),
-            error: self.error.clone(),
+            status,
+            error,
             ..Answer::default()
         }
     }
 }
+
+/// What an answer saved while it streamed, and never finished, says.
+pub const INTERRUPTED: &str = "interrupted: orchat ended while it streamed; what was saved of it is kept (all but about the last second)";
 
 /// A conversation as listed: its title (set with /rename, else the first
 /// prompt), when it began and last changed, the models that answered (in

@@ -1,21 +1,38 @@
 //! The one thread that writes. It owns the write connection and applies
-//! commands in the order they were queued. Whatever is queued when it wakes
-//! is written in one transaction (one sync for a burst); if that fails, each
-//! command is retried on its own so one bad write does not sink the others.
-//! A failure is recorded for `Store::health` and never panics.
+//! changes in the order they were queued. Whatever is queued when it wakes
+//! is written in one transaction (one sync for a burst).
+//!
+//! Nothing queued is dropped because the disk misbehaves: when a write fails
+//! for a reason that can pass (the database locked by another program, the
+//! disk full, an I/O error, the file read-only for now) the changes stay
+//! queued, in order, and are tried again with backoff; `SaveState::Paused`
+//! says so, and `Saving` again once they are written. A file SQLite finds
+//! damaged is never written again (`Damaged`); one deleted or replaced under
+//! orchat is not written either (`Off`). What is still queued can be taken
+//! back (`Store::take_unsaved`) to be kept elsewhere. Only a change that can
+//! never be written (a constraint: a bug) is dropped, so the others go on.
+//! Never panics.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{Receiver, Sender};
-use std::sync::{Arc, Mutex};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use serde::{Deserialize, Serialize};
 
+use super::health::{self, SaveState, SharedHealth};
 use super::row::enum_name;
 use super::{ConversationMeta, StoreError, StoredMessage, StoredRole, new_id, title_from_prompt};
 
-pub(super) enum Cmd {
+/// One change to the saved conversations, as queued. Plain data: what is
+/// still queued when orchat must quit can be written to a file as JSON and
+/// applied later (`orchat sessions import`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Change {
+    /// Saves a message (replacing the one with the same conversation and seq).
     Put(Box<StoredMessage>),
     Create {
         id: String,
@@ -38,27 +55,36 @@ pub(super) enum Cmd {
     Charge(Box<crate::chat::pricing::Charge>),
     /// Counts a request to a `:free` model on a UTC day.
     CountFree(String),
+}
+
+pub(super) enum Cmd {
+    Change(Change),
     Import {
         meta: Box<ConversationMeta>,
         msgs: Vec<StoredMessage>,
+        charges: Option<Vec<crate::chat::pricing::Charge>>,
         reply: Sender<Result<String, StoreError>>,
     },
-    Flush(Sender<()>),
+    /// Tries to write what is queued; answers whether nothing is left.
+    Flush(Sender<bool>),
+    /// Hands back what could not be written (and forgets it).
+    TakeUnsaved(Sender<Vec<Change>>),
     Shutdown,
 }
 
-/// Most commands written in one transaction.
+/// Most changes written in one transaction.
 const BATCH: usize = 256;
 
-/// Tries of a write that found the database locked (each after the busy
-/// timeout has already waited).
-const LOCKED_TRIES: usize = 3;
+/// The first wait before a paused write is tried again; it doubles up to
+/// `MAX_BACKOFF`.
+const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+const MAX_BACKOFF: Duration = Duration::from_secs(4);
 
 pub(super) fn spawn(
     conn: Connection,
     path: PathBuf,
     rx: Receiver<Cmd>,
-    health: Arc<Mutex<Option<String>>>,
+    health: SharedHealth,
 ) -> std::io::Result<JoinHandle<()>> {
     let identity = identity(&path);
     let w = Writer {
@@ -66,18 +92,15 @@ pub(super) fn spawn(
         path,
         health,
         identity,
+        queue: VecDeque::new(),
+        stopped: false,
+        retry_at: None,
+        backoff: FIRST_BACKOFF,
+        checked: false,
     };
     std::thread::Builder::new()
         .name("orchat-store".into())
         .spawn(move || w.run(rx))
-}
-
-/// Records a failed write for `Store::health` (the latest reason wins).
-pub(super) fn record(health: &Mutex<Option<String>>, reason: String) {
-    tracing::warn!("saving conversations: {reason}");
-    if let Ok(mut h) = health.lock() {
-        *h = Some(reason);
-    }
 }
 
 /// Which file the path names, so a database deleted or replaced while
@@ -96,44 +119,271 @@ fn identity(path: &Path) -> Option<(u64, u64)> {
 struct Writer {
     conn: Connection,
     path: PathBuf,
-    health: Arc<Mutex<Option<String>>>,
+    health: SharedHealth,
     identity: Option<(u64, u64)>,
+    /// Changes not yet written, oldest first.
+    queue: VecDeque<Change>,
+    /// Damaged, deleted or replaced: nothing is written any more.
+    stopped: bool,
+    /// While paused: when to try again.
+    retry_at: Option<Instant>,
+    backoff: Duration,
+    /// The file was checked for damage (`PRAGMA quick_check`) before the
+    /// first write.
+    checked: bool,
+}
+
+/// What a failed write means for the queue.
+enum Failure {
+    /// It may pass: keep everything queued and try again later.
+    Passing(String),
+    /// The file is damaged, gone or replaced: never write to it again.
+    Final(SaveState),
+    /// This change can never be written; the others can.
+    ThisOne(String),
+}
+
+fn failure(e: StoreError) -> Failure {
+    match e {
+        StoreError::Locked { .. } => {
+            Failure::Passing("the database is locked by another program".into())
+        }
+        StoreError::DiskFull { .. } => Failure::Passing("the disk is full".into()),
+        StoreError::ReadOnly { reason, .. } => {
+            Failure::Passing(format!("the database is read-only ({reason})"))
+        }
+        StoreError::Corrupt { path } => Failure::Final(SaveState::Damaged {
+            reason: format!(
+                "{} is damaged; nothing more is written to it",
+                path.display()
+            ),
+        }),
+        StoreError::Write { reason, .. } if reason.contains("deleted or replaced") => {
+            Failure::Final(SaveState::Off { reason })
+        }
+        StoreError::CannotOpen { reason, .. } | StoreError::Write { reason, .. }
+            if looks_passing(&reason) =>
+        {
+            Failure::Passing(format!("a write failed: {reason}"))
+        }
+        other => Failure::ThisOne(other.into_write().to_string()),
+    }
+}
+
+/// I/O trouble that can clear up (SQLite's I/O errors, an interrupted or
+/// busy system call), as opposed to a change SQLite refuses outright.
+fn looks_passing(reason: &str) -> bool {
+    let r = reason.to_ascii_lowercase();
+    [
+        "disk i/o",
+        "i/o error",
+        "unable to open",
+        "interrupted",
+        "busy",
+        "protocol",
+    ]
+    .iter()
+    .any(|w| r.contains(w))
 }
 
 impl Writer {
     fn run(mut self, rx: Receiver<Cmd>) {
-        while let Ok(first) = rx.recv() {
-            let mut batch = vec![first];
-            while batch.len() < BATCH {
-                match rx.try_recv() {
-                    Ok(c) => batch.push(c),
-                    Err(_) => break,
+        loop {
+            let cmd = match self.wait() {
+                // Nothing to try: sleep until a command comes.
+                None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+                // Queued changes to write now: gather what else is queued first.
+                Some(d) if d.is_zero() => match rx.try_recv() {
+                    Ok(c) => Ok(c),
+                    Err(TryRecvError::Empty) => Err(RecvTimeoutError::Timeout),
+                    Err(TryRecvError::Disconnected) => Err(RecvTimeoutError::Disconnected),
+                },
+                // Paused: wait for the next try, taking commands meanwhile.
+                Some(d) => rx.recv_timeout(d),
+            };
+            match cmd {
+                Ok(Cmd::Change(c)) => {
+                    self.queue.push_back(c);
+                    self.note_queue();
+                    if self.queue.len() >= BATCH && self.retry_at.is_none() {
+                        self.try_write();
+                    }
                 }
-            }
-            let mut writes = Vec::new();
-            for cmd in batch {
-                match cmd {
-                    Cmd::Flush(done) => {
-                        self.apply(&mut writes);
-                        let _ = done.send(());
-                    }
-                    Cmd::Import { meta, msgs, reply } => {
-                        self.apply(&mut writes);
-                        let _ = reply.send(self.import(*meta, msgs));
-                    }
-                    Cmd::Shutdown => {
-                        self.apply(&mut writes);
-                        return;
-                    }
-                    w => writes.push(w),
+                Ok(Cmd::Flush(done)) => {
+                    self.try_write_now();
+                    let _ = done.send(self.queue.is_empty());
                 }
+                Ok(Cmd::Import {
+                    meta,
+                    msgs,
+                    charges,
+                    reply,
+                }) => {
+                    self.try_write_now();
+                    let _ = reply.send(self.import(*meta, msgs, charges));
+                }
+                Ok(Cmd::TakeUnsaved(reply)) => {
+                    self.try_write_now();
+                    let _ = reply.send(self.queue.drain(..).collect());
+                    self.note_queue();
+                }
+                Ok(Cmd::Shutdown) | Err(RecvTimeoutError::Disconnected) => {
+                    self.try_write_now();
+                    return;
+                }
+                Err(RecvTimeoutError::Timeout) => self.try_write(),
             }
-            self.apply(&mut writes);
         }
     }
 
-    fn fail(&self, e: StoreError) {
-        record(&self.health, e.into_write().to_string());
+    /// How long until the queue should be tried: `None` when there is
+    /// nothing to try, zero when now.
+    fn wait(&self) -> Option<Duration> {
+        if self.queue.is_empty() || self.stopped {
+            return None;
+        }
+        Some(self.retry_at.map_or(Duration::ZERO, |t| {
+            t.saturating_duration_since(Instant::now())
+        }))
+    }
+
+    /// Keeps the paused state's count of waiting changes current.
+    fn note_queue(&self) {
+        let paused = match self.health.lock() {
+            Ok(h) => match h.state() {
+                SaveState::Paused { reason, .. } => Some(reason.clone()),
+                _ => None,
+            },
+            Err(_) => None,
+        };
+        if let Some(reason) = paused {
+            health::set(
+                &self.health,
+                SaveState::Paused {
+                    reason,
+                    queued: self.queue.len(),
+                },
+            );
+        }
+    }
+
+    /// One try now, backoff or not (a flush, a quit).
+    fn try_write_now(&mut self) {
+        self.retry_at = None;
+        self.try_write();
+    }
+
+    /// Writes what is queued, a batch at a time, until it is all written or a
+    /// write fails.
+    fn try_write(&mut self) {
+        if self.stopped {
+            return;
+        }
+        if !self.checked {
+            self.checked = true;
+            if let Some(state) = self.damage() {
+                return self.stop(state);
+            }
+        }
+        while !self.queue.is_empty() {
+            if let Err(e) = self.file_is_there() {
+                return self.stop(SaveState::Off {
+                    reason: e.to_string(),
+                });
+            }
+            let n = self.queue.len().min(BATCH);
+            let batch: Vec<Change> = self.queue.iter().take(n).cloned().collect();
+            match self.write(&batch) {
+                Ok(()) => {
+                    self.queue.drain(..n);
+                }
+                Err(e) => match failure(e) {
+                    Failure::Passing(reason) => return self.pause(reason),
+                    Failure::Final(state) => return self.stop(state),
+                    Failure::ThisOne(reason) if n == 1 => {
+                        self.queue.pop_front();
+                        health::dropped(&self.health, reason);
+                    }
+                    // One of the batch is refused: write them one by one.
+                    Failure::ThisOne(_) => {
+                        if !self.write_one_by_one(n) {
+                            return;
+                        }
+                    }
+                },
+            }
+        }
+        self.retry_at = None;
+        self.backoff = FIRST_BACKOFF;
+        health::set(&self.health, SaveState::Saving);
+    }
+
+    /// Writes the first `n` queued changes singly, dropping only those that
+    /// can never be written. False when the queue paused or stopped.
+    fn write_one_by_one(&mut self, n: usize) -> bool {
+        for _ in 0..n {
+            let Some(c) = self.queue.front().cloned() else {
+                break;
+            };
+            match self.write(std::slice::from_ref(&c)) {
+                Ok(()) => {
+                    self.queue.pop_front();
+                }
+                Err(e) => match failure(e) {
+                    Failure::Passing(reason) => {
+                        self.pause(reason);
+                        return false;
+                    }
+                    Failure::Final(state) => {
+                        self.stop(state);
+                        return false;
+                    }
+                    Failure::ThisOne(reason) => {
+                        self.queue.pop_front();
+                        health::dropped(&self.health, reason);
+                    }
+                },
+            }
+        }
+        true
+    }
+
+    fn pause(&mut self, reason: String) {
+        self.retry_at = Some(Instant::now() + self.backoff);
+        self.backoff = (self.backoff * 2).min(MAX_BACKOFF);
+        health::set(
+            &self.health,
+            SaveState::Paused {
+                reason,
+                queued: self.queue.len(),
+            },
+        );
+    }
+
+    fn stop(&mut self, state: SaveState) {
+        self.stopped = true;
+        self.retry_at = None;
+        health::set(&self.health, state);
+    }
+
+    /// `PRAGMA quick_check` before the first write: a file with a damaged
+    /// page is never written to (new pages written into it would be damaged
+    /// too). Runs on this thread, so opening orchat does not wait for it.
+    fn damage(&self) -> Option<SaveState> {
+        let damaged = |detail: String| SaveState::Damaged {
+            reason: format!(
+                "{} is damaged ({detail}); nothing more is written to it",
+                self.path.display()
+            ),
+        };
+        match quick_check(&self.conn) {
+            Ok(None) => None,
+            Ok(Some(problem)) => Some(damaged(problem)),
+            Err(e) => match StoreError::from_sqlite(&self.path, e) {
+                StoreError::Corrupt { .. } => Some(damaged("SQLite cannot read it".into())),
+                _ => None,
+            },
+        }
     }
 
     /// Whether the database file is still the one opened.
@@ -148,47 +398,14 @@ impl Writer {
         }
     }
 
-    fn apply(&mut self, writes: &mut Vec<Cmd>) {
-        if writes.is_empty() {
-            return;
-        }
-        if let Err(e) = self.file_is_there() {
-            writes.clear();
-            return self.fail(e);
-        }
-        if let Err(e) = self.write_retrying(writes) {
-            if writes.len() == 1 {
-                self.fail(e);
-            } else {
-                for w in writes.iter() {
-                    if let Err(e) = self.write_retrying(std::slice::from_ref(w)) {
-                        self.fail(e);
-                    }
-                }
-            }
-        }
-        writes.clear();
-    }
-
-    fn write_retrying(&mut self, cmds: &[Cmd]) -> Result<(), StoreError> {
-        let mut tries = 0;
-        loop {
-            tries += 1;
-            match self.write(cmds) {
-                Err(StoreError::Locked { .. }) if tries < LOCKED_TRIES => continue,
-                r => return r,
-            }
-        }
-    }
-
-    fn write(&mut self, cmds: &[Cmd]) -> Result<(), StoreError> {
+    fn write(&mut self, changes: &[Change]) -> Result<(), StoreError> {
         let path = self.path.clone();
         let err = |e| StoreError::from_sqlite(&path, e);
         let tx = begin(&mut self.conn).map_err(err)?;
         let mut touched = BTreeSet::new();
-        for c in cmds {
+        for c in changes {
             match c {
-                Cmd::Put(m) => {
+                Change::Put(m) => {
                     tx.execute(
                         "INSERT OR IGNORE INTO conversations (id, created_ms, updated_ms)
                          VALUES (?1, ?2, ?2)",
@@ -198,7 +415,7 @@ impl Writer {
                     upsert(&tx, m).map_err(err)?;
                     touched.insert(m.conversation_id.clone());
                 }
-                Cmd::Create { id, title, now_ms } => {
+                Change::Create { id, title, now_ms } => {
                     tx.execute(
                         "INSERT OR IGNORE INTO conversations (id, title, created_ms, updated_ms)
                          VALUES (?1, NULLIF(?2, ''), ?3, ?3)",
@@ -206,20 +423,20 @@ impl Writer {
                     )
                     .map_err(err)?;
                 }
-                Cmd::Rename { id, title } => {
+                Change::Rename { id, title } => {
                     tx.execute(
                         "UPDATE conversations SET title = NULLIF(?2, '') WHERE id = ?1",
                         params![id, title.trim()],
                     )
                     .map_err(err)?;
                 }
-                Cmd::Delete { id } => {
+                Change::Delete { id } => {
                     tx.execute("DELETE FROM messages WHERE conversation_id = ?1", [id])
                         .map_err(err)?;
                     tx.execute("DELETE FROM conversations WHERE id = ?1", [id])
                         .map_err(err)?;
                 }
-                Cmd::Truncate { id, from_seq } => {
+                Change::Truncate { id, from_seq } => {
                     tx.execute(
                         "DELETE FROM messages WHERE conversation_id = ?1 AND seq >= ?2",
                         params![id, *from_seq as i64],
@@ -227,16 +444,14 @@ impl Writer {
                     .map_err(err)?;
                     touched.insert(id.clone());
                 }
-                Cmd::Charge(c) => {
+                Change::Charge(c) => {
                     // Its conversation exists (the prompt was saved first),
                     // unless it was deleted: then the charge still counts
                     // for the day, and nothing is recreated.
                     super::ledger::put(&tx, c).map_err(err)?;
                     touched.insert(c.conversation_id.clone());
                 }
-                Cmd::CountFree(day) => super::ledger::count_free(&tx, day).map_err(err)?,
-                // Handled by `run`; never batched.
-                Cmd::Import { .. } | Cmd::Flush(_) | Cmd::Shutdown => {}
+                Change::CountFree(day) => super::ledger::count_free(&tx, day).map_err(err)?,
             }
         }
         for id in &touched {
@@ -249,7 +464,14 @@ impl Writer {
         &mut self,
         meta: ConversationMeta,
         msgs: Vec<StoredMessage>,
+        charges: Option<Vec<crate::chat::pricing::Charge>>,
     ) -> Result<String, StoreError> {
+        if self.stopped {
+            return Err(StoreError::Write {
+                path: self.path.clone(),
+                reason: health_reason(&self.health),
+            });
+        }
         self.file_is_there()?;
         let path = self.path.clone();
         let err = |e| StoreError::from_sqlite(&path, e);
@@ -283,11 +505,36 @@ impl Writer {
             m.conversation_id.clone_from(&id);
             upsert(&tx, &m).map_err(err)?;
         }
-        super::ledger::charges_from_messages(&tx, &id).map_err(err)?;
+        match charges {
+            // The ledger as it was: replaced and stopped answers stay billed.
+            Some(charges) => {
+                for mut c in charges {
+                    c.id = format!("{id}/{}", c.id);
+                    c.conversation_id.clone_from(&id);
+                    super::ledger::put(&tx, &c).map_err(err)?;
+                }
+            }
+            None => super::ledger::charges_from_messages(&tx, &id).map_err(err)?,
+        }
         refresh_summary(&tx, &id).map_err(err)?;
         tx.commit().map_err(err)?;
         Ok(id)
     }
+}
+
+/// The reason writes stopped, in words.
+fn health_reason(h: &SharedHealth) -> String {
+    h.lock()
+        .ok()
+        .and_then(|h| h.state().reason().map(str::to_string))
+        .unwrap_or_else(|| "saving is off".into())
+}
+
+/// `PRAGMA quick_check`: `None` when it says ok, else its first complaint.
+fn quick_check(conn: &Connection) -> rusqlite::Result<Option<String>> {
+    let mut st = conn.prepare("PRAGMA quick_check(1)")?;
+    let first: String = st.query_row([], |r| r.get(0))?;
+    Ok((first != "ok").then(|| super::error::one_line(&first)))
 }
 
 fn opt_i64(v: Option<u64>) -> Option<i64> {

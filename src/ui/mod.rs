@@ -59,6 +59,7 @@ pub fn draw(f: &mut Frame, app: &App, view: &mut View, theme: &Theme) {
         } => overlays::confirm_context(f, app, theme, (*needed, *window, *drop), area),
         Mode::Attach { .. } => {}
         Mode::Sessions(s) => overlays::sessions(f, app, theme, s, area),
+        Mode::ConfirmRescue => overlays::confirm_rescue(f, app, theme, area),
     }
 }
 
@@ -169,9 +170,10 @@ fn draw_status(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             theme.warn.patch(bar),
         ));
     }
-    if app.saving_off.is_some() {
-        // Said first: a user who thinks they are saving when they are not loses work.
-        tail.push(Span::styled("│ saving off ", theme.warn.patch(bar)));
+    if let Some(state) = app.saving.status() {
+        // Said first: a user who thinks they are saving when they are not
+        // loses work. The cost panel has the whole reason.
+        tail.push(Span::styled(format!("│ {state} "), theme.warn.patch(bar)));
     }
     tail.extend(free.filter(|_| keep_free));
     tail.extend(ctx.filter(|_| keep_ctx));

@@ -87,3 +87,26 @@ pub fn confirm_quit(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         inner,
     );
 }
+
+/// The database is damaged: save the conversation to a new file?
+pub fn confirm_rescue(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let r = centered(area, 70, 30, 30, 6);
+    let r = Rect {
+        height: r.height.min(7),
+        ..r
+    };
+    let inner = open_box(f, r, area, " the database is damaged ", theme);
+    let why = app.saving.line();
+    let lines = vec![
+        Line::from(Span::styled(sanitize(&why).into_owned(), theme.warn)),
+        Line::from("This conversation is still here, in memory."),
+        Line::from(format!(
+            "Save it to a new file (JSON, importable)?  {}",
+            yes_no(app)
+        )),
+    ];
+    f.render_widget(
+        Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: true }),
+        inner,
+    );
+}

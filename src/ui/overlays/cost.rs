@@ -147,6 +147,10 @@ pub fn cost(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             "free models today {used}/{cap} (UTC, errors count)"
         ));
     }
+    if app.saving != crate::store::SaveState::Saving {
+        // Why saving does not work, whole: the status bar has a few words.
+        foot_lines.insert(0, crate::text::sanitize(&app.saving.line()).into_owned());
+    }
     let rows = ledger.by_model.len() + 1;
     let foot_height = (foot_lines.len() as u16).min(inner.height / 2);
     let [table_area, foot] =

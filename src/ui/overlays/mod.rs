@@ -9,7 +9,7 @@ mod help;
 mod picker;
 mod sessions;
 
-pub use confirm::{confirm_context, confirm_quit, confirm_send};
+pub use confirm::{confirm_context, confirm_quit, confirm_rescue, confirm_send};
 pub use cost::cost;
 pub use help::help;
 pub use picker::picker;

@@ -1,0 +1,121 @@
+//! Saving, the app's side: what the store says of itself (paused, caught
+//! up, off, damaged) is shown at once; a damaged database's conversation is
+//! offered to a new file; a conversation another orchat has open goes on in
+//! a copy, so neither overwrites the other.
+
+use super::state::{App, Entry, Mode};
+use super::update::Fx;
+use super::{Effect, sessions, turn};
+use crate::store::{ConversationMeta, SaveState};
+
+/// The store's state changed.
+pub(super) fn changed(app: &mut App, state: SaveState, fx: &mut Fx) {
+    let was = std::mem::replace(&mut app.saving, state.clone());
+    match &state {
+        SaveState::Saving => {
+            if matches!(was, SaveState::Paused { .. }) {
+                app.flash = Some("saved: everything that waited is written".into());
+            }
+        }
+        SaveState::Paused { .. } | SaveState::Off { .. } => {
+            if std::mem::discriminant(&was) != std::mem::discriminant(&state) {
+                app.flash = Some(state.line());
+            }
+        }
+        SaveState::Damaged { reason } => {
+            let text = format!("{reason}; this conversation stays here, in memory");
+            let hint = "y saves it to a new file now; /export PATH --json does it any time";
+            turn::push_entry(
+                app,
+                Entry::Error {
+                    text,
+                    hint: Some(hint.into()),
+                },
+                fx,
+            );
+            if app.mode == Mode::Chat {
+                app.mode = Mode::ConfirmRescue;
+            }
+        }
+    }
+}
+
+/// The answer to "save this conversation to a new file?".
+pub(super) fn rescue(app: &mut App, yes: bool, fx: &mut Fx) {
+    if yes {
+        fx.push(Effect::Export {
+            conversation: app.conversation_id.clone(),
+            path: None,
+            json: true,
+            snapshot: Some(Box::new(snapshot(app))),
+        });
+    } else {
+        app.flash = Some("not saved; /export PATH --json saves it later".into());
+    }
+}
+
+/// The conversation as an export would have it, from memory: its messages
+/// (every entry, as the store would keep it) and its ledger.
+pub(super) fn snapshot(app: &App) -> super::effect::Snapshot {
+    let messages: Vec<_> = (0..app.entries.len())
+        .map(|i| turn::stored_entry(app, i))
+        .collect();
+    let title = messages
+        .iter()
+        .find(|m| m.role == crate::store::StoredRole::User)
+        .map(|m| crate::store::title_from_prompt(&m.text))
+        .unwrap_or_default();
+    let mut models: Vec<String> = Vec::new();
+    for c in &app.charges {
+        if !models.contains(&c.model) {
+            models.push(c.model.clone());
+        }
+    }
+    let created = messages.first().map_or(app.epoch_ms(), |m| m.created_ms);
+    super::effect::Snapshot {
+        meta: ConversationMeta {
+            id: app.conversation_id.clone(),
+            title,
+            created_ms: created,
+            updated_ms: app.epoch_ms(),
+            models,
+            messages: messages
+                .iter()
+                .filter(|m| {
+                    matches!(
+                        m.role,
+                        crate::store::StoredRole::User | crate::store::StoredRole::Assistant
+                    )
+                })
+                .count() as u32,
+            total_cost: app.ledger.total(),
+            unknown_costs: app.ledger.unknown(),
+        },
+        messages,
+        charges: app.charges.clone(),
+    }
+}
+
+/// Another orchat has conversation `id` open: this one goes on in a copy
+/// (a new id, every message saved again under it), so neither overwrites
+/// the other. What was billed stays with the original.
+pub(super) fn held_elsewhere(app: &mut App, id: &str, pid: Option<u32>, fx: &mut Fx) {
+    if app.conversation_id != id {
+        return; // Already moved on.
+    }
+    let copy = sessions::fresh_id(app);
+    app.conversation_id.clone_from(&copy);
+    app.charges.clear();
+    app.ledger = Default::default();
+    for i in 0..app.entries.len() {
+        turn::save_entry(app, i, fx);
+    }
+    let who = pid.map_or("another orchat".to_string(), |p| {
+        format!("another orchat (process {p})")
+    });
+    let text = format!(
+        "conversation {id} is open in {who}: this window goes on in a copy, {copy}, so neither overwrites the other; what was billed stays with {id}"
+    );
+    turn::push_entry(app, Entry::Notice(text), fx);
+    app.flash = Some(format!("continuing in a copy: {copy}"));
+}
