@@ -340,8 +340,11 @@ fn local(base_url: &str, key: Option<&str>) -> ClientConfig {
 }
 
 async fn doctor(cfg: &ClientConfig, config: Result<String, String>) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("sessions.db");
     let mut out = Vec::new();
-    let code = orchat::cli::doctor::run(cfg, Some("TEST_KEY_VAR"), config, &mut out).await;
+    let code =
+        orchat::cli::doctor::run(cfg, Some("TEST_KEY_VAR"), config, Some(&db), &mut out).await;
     (code, String::from_utf8(out).unwrap())
 }
 
@@ -367,7 +370,7 @@ async fn doctor_with_a_good_key() {
     let (code, out) = doctor(&cfg, Ok("config.toml is valid".into())).await;
     assert_eq!(code, 0, "{out}");
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines.len(), 4, "{out}");
+    assert_eq!(lines.len(), 5, "{out}");
     assert_eq!(lines[0], "ok config: config.toml is valid");
     assert_eq!(lines[1], "ok key: from TEST_KEY_VAR");
     assert!(
@@ -419,7 +422,7 @@ async fn doctor_when_the_server_is_unreachable() {
     let cfg = local(&base, Some("sk-SENTINEL"));
     let (code, out) = doctor(&cfg, Ok("fine".into())).await;
     assert_eq!(code, 1, "{out}");
-    let last = out.lines().last().unwrap();
+    let last = out.lines().rev().nth(1).unwrap();
     assert!(
         last.starts_with(&format!("fail cannot reach {base}/models: "))
             && last.to_lowercase().contains("refused"),
@@ -457,8 +460,8 @@ async fn doctor_reports_a_bad_config_and_a_missing_key() {
         out.contains("\nfail key: none; set OPENROUTER_API_KEY"),
         "{out}"
     );
-    // No key, no key check: only config, key and reachability.
-    assert_eq!(out.lines().count(), 3, "{out}");
+    // No key, no key check: only config, key, reachability and sessions.
+    assert_eq!(out.lines().count(), 4, "{out}");
 }
 
 // --- completions and man page ----------------------------------------------
@@ -495,4 +498,69 @@ fn man_page_generates() {
     // roff escapes hyphens: \-\-model.
     assert!(text.contains("\\-\\-model"), "{text}");
     assert!(text.contains("Model id"), "the flag's help is in the page");
+}
+
+#[tokio::test]
+async fn doctor_checks_the_saved_conversations_with_sqlites_quick_check() {
+    use orchat::store::{Store, StoredMessage, StoredRole};
+    let server = start(ServerOptions::default()).await.unwrap();
+    // A local server that needs no key: only the sessions line can fail.
+    let cfg = ClientConfig::new(Provider::custom(&server.base_url()), None);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("sessions.db");
+    {
+        let s = Store::open(&db).unwrap();
+        for i in 0..40 {
+            let text = format!("{i} {}", "words ".repeat(80));
+            s.put_message(StoredMessage::new("c", i, StoredRole::User, &text, 1));
+        }
+        assert!(s.flush());
+    }
+    let run = |db: std::path::PathBuf| {
+        let cfg = cfg.clone();
+        async move {
+            let mut out = Vec::new();
+            let code =
+                orchat::cli::doctor::run(&cfg, None, Ok("ok".into()), Some(&db), &mut out).await;
+            (code, String::from_utf8(out).unwrap())
+        }
+    };
+    let (code, out) = run(db.clone()).await;
+    assert_eq!(code, 0, "{out}");
+    let line = out.lines().last().unwrap();
+    assert!(
+        line.starts_with("ok sessions: ")
+            && line.ends_with("is sound (quick check), 1 conversations"),
+        "{out}"
+    );
+    // A page of it garbled: a failure, exit 1, in words.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let page: i64 = conn
+        .query_row(
+            "SELECT pageno FROM dbstat WHERE name = 'messages' AND pagetype = 'leaf' ORDER BY pageno LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+        .unwrap();
+    drop(conn);
+    let mut bytes = std::fs::read(&db).unwrap();
+    let at = (page as usize - 1) * 4096;
+    bytes[at..at + 4096].fill(0x5A);
+    std::fs::write(&db, &bytes).unwrap();
+    let (code, out) = run(db.clone()).await;
+    assert_eq!(code, 1, "{out}");
+    let line = out.lines().last().unwrap();
+    assert!(
+        line.starts_with("fail sessions: ")
+            && line.contains("is damaged (quick check: ")
+            && line.contains("orchat will not write to it"),
+        "{out}"
+    );
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        bytes,
+        "the check changes nothing"
+    );
 }

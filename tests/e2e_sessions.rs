@@ -54,7 +54,12 @@ fn sigkill_mid_stream_leaves_every_earlier_message_intact() {
         .expect("the conversation was saved");
     let (meta, msgs) = store.load(&id).unwrap().unwrap();
     let roles: Vec<_> = msgs.iter().map(|m| (m.role, m.text.clone())).collect();
-    assert_eq!(msgs.len(), 3, "prompt, answer, prompt: {roles:?}");
+    // The streaming answer is there too once it was saved on the way (at
+    // most once a second: tests/e2e_saving.rs).
+    assert!(
+        msgs.len() == 3 || (msgs.len() == 4 && msgs[3].role == StoredRole::Assistant),
+        "prompt, answer, prompt: {roles:?}"
+    );
     assert_eq!(msgs[0].text, "first question");
     assert_eq!(msgs[1].role, StoredRole::Assistant);
     assert!(msgs[1].text.contains("first question") || !msgs[1].text.is_empty());

@@ -19,7 +19,7 @@ pub(super) fn changed(app: &mut App, state: SaveState, fx: &mut Fx) {
         }
         SaveState::Paused { .. } | SaveState::Off { .. } => {
             if std::mem::discriminant(&was) != std::mem::discriminant(&state) {
-                app.flash = Some(state.line());
+                app.flash = Some(state.news());
             }
         }
         SaveState::Damaged { reason } => {

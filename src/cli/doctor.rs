@@ -70,6 +70,7 @@ pub async fn run(
     client: &ClientConfig,
     key_source: Option<&str>,
     config_report: Result<String, String>,
+    sessions_db: Option<&std::path::Path>,
     out: &mut dyn Write,
 ) -> i32 {
     let mut r = Report { out, failed: false };
@@ -121,7 +122,46 @@ pub async fn run(
     let (status, text) = reach(&http, &p.models_url()).await;
     r.line(status, &text);
 
+    let (status, text) = sessions_line(sessions_db);
+    r.line(status, &text);
+
     i32::from(r.failed)
+}
+
+/// Where conversations are saved, and whether that works: readable,
+/// writable, and sound by SQLite's quick check.
+fn sessions_line(path: Option<&std::path::Path>) -> (Status, String) {
+    use crate::store::Checkup;
+    let Some(path) = path else {
+        return (
+            Status::Warn,
+            "sessions: no data directory, so saving is off (set ORCHAT_DATA_DIR)".into(),
+        );
+    };
+    let p = path.display();
+    match crate::store::checkup(path) {
+        Checkup::Missing => (Status::Ok, format!("sessions: none saved yet ({p})")),
+        Checkup::Sound { conversations } => (
+            Status::Ok,
+            format!("sessions: {p} is sound (quick check), {conversations} conversations"),
+        ),
+        Checkup::ReadOnly {
+            conversations,
+            reason,
+        } => (
+            Status::Warn,
+            format!(
+                "sessions: {p} is read-only ({reason}): its {conversations} conversations can be read, new ones are not saved"
+            ),
+        ),
+        Checkup::Damaged { detail } => (
+            Status::Fail,
+            format!(
+                "sessions: {p} is damaged (quick check: {detail}); orchat will not write to it: move it aside to start afresh, or read what it can with orchat sessions export"
+            ),
+        ),
+        Checkup::Unusable { reason } => (Status::Fail, format!("sessions: {reason}")),
+    }
 }
 
 fn http_client(client: &ClientConfig) -> Result<reqwest::Client, String> {

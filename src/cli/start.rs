@@ -151,10 +151,12 @@ async fn doctor(cli: &Cli, cfg: &Config, conn: &super::connect::Connection) -> i
     if let Some(why) = &conn.demo_reason {
         println!("warn {why}: orchat runs in demo mode against its built-in server");
     }
+    let db = cfg.dirs().sessions_db();
     super::doctor::run(
         conn.client.config(),
         source.as_deref(),
         report,
+        db.as_deref(),
         &mut std::io::stdout(),
     )
     .await

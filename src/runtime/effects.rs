@@ -96,6 +96,10 @@ impl Effects {
         self
     }
 
+    pub fn set_dirs(&mut self, dirs: Dirs) {
+        self.dirs = dirs;
+    }
+
     pub fn store(&self) -> Option<&Store> {
         self.store.as_ref()
     }

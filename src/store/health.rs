@@ -37,6 +37,16 @@ impl SaveState {
         }
     }
 
+    /// What to say the moment it happens (a flash): shorter than `line`.
+    pub fn news(&self) -> String {
+        match self {
+            SaveState::Paused { reason, .. } => {
+                format!("saving paused: {reason}; retrying")
+            }
+            other => other.line(),
+        }
+    }
+
     /// A few words for the status bar: "saving paused: locked". `None`
     /// while saving works.
     pub fn status(&self) -> Option<String> {
@@ -44,7 +54,7 @@ impl SaveState {
             SaveState::Saving => return None,
             SaveState::Paused { .. } => "saving paused",
             SaveState::Off { .. } => "saving off",
-            SaveState::Damaged { .. } => return Some("saving stopped: database damaged".into()),
+            SaveState::Damaged { .. } => return Some("saving off: damaged".into()),
         };
         let reason = self.reason().unwrap_or("").to_ascii_lowercase();
         let why = [

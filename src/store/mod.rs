@@ -33,7 +33,7 @@ pub use error::StoreError;
 pub use health::{Listener, SaveState};
 pub use lease::{HeldElsewhere, Lease};
 pub use ledger::utc_day;
-pub use open::StoreOptions;
+pub use open::{Checkup, StoreOptions, checkup};
 pub use schema::{APPLICATION_ID, latest as schema_version};
 pub use types::{
     ConversationMeta, MATCH_END, MATCH_START, SearchHit, StoredMessage, StoredRole, StoredRound,

@@ -237,3 +237,70 @@ fn open_reader(path: &Path, opts: &StoreOptions) -> Result<Connection, StoreErro
     conn.busy_timeout(opts.busy_timeout).map_err(err)?;
     Ok(conn)
 }
+
+/// What `orchat doctor` finds of the database: whether it can be read and
+/// written, and whether SQLite's quick check finds it sound.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Checkup {
+    /// Nothing saved yet; it is made at the first conversation.
+    Missing,
+    /// Sound and writable: how many conversations it holds.
+    Sound { conversations: u64 },
+    /// Sound, readable, not writable: conversations can be read, not saved.
+    ReadOnly { conversations: u64, reason: String },
+    /// SQLite found it damaged: orchat will not write to it.
+    Damaged { detail: String },
+    /// It cannot be used at all (not orchat's, too new, cannot be opened).
+    Unusable { reason: String },
+}
+
+/// Checks the database at `path` without changing it (`PRAGMA quick_check`
+/// on a read-only connection).
+pub fn checkup(path: &Path) -> Checkup {
+    let store = match Store::open_read_only(path) {
+        Ok(s) => s,
+        Err(StoreError::CannotOpen { reason, .. }) if reason == "no such file" => {
+            return Checkup::Missing;
+        }
+        Err(StoreError::NeedsUpgrade { .. }) => {
+            return Checkup::Unusable {
+                reason: "it has an older layout; running orchat once upgrades it".into(),
+            };
+        }
+        Err(StoreError::Corrupt { .. }) => {
+            return Checkup::Damaged {
+                detail: "SQLite cannot read it".into(),
+            };
+        }
+        Err(e) => {
+            return Checkup::Unusable {
+                reason: e.to_string(),
+            };
+        }
+    };
+    let checked = store.read(|c| {
+        let first: String = c.query_row("PRAGMA quick_check(1)", [], |r| r.get(0))?;
+        let n: i64 = c.query_row("SELECT count(*) FROM conversations", [], |r| r.get(0))?;
+        Ok((first, n.max(0) as u64))
+    });
+    match checked {
+        Ok((first, conversations)) if first == "ok" => {
+            match crate::paths::private_file_options().write(true).open(path) {
+                Ok(_) => Checkup::Sound { conversations },
+                Err(e) => Checkup::ReadOnly {
+                    conversations,
+                    reason: one_line(&e.to_string()),
+                },
+            }
+        }
+        Ok((first, _)) => Checkup::Damaged {
+            detail: one_line(&first),
+        },
+        Err(StoreError::Corrupt { .. }) => Checkup::Damaged {
+            detail: "SQLite cannot read it".into(),
+        },
+        Err(e) => Checkup::Unusable {
+            reason: e.to_string(),
+        },
+    }
+}

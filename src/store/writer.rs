@@ -370,17 +370,21 @@ impl Writer {
     /// page is never written to (new pages written into it would be damaged
     /// too). Runs on this thread, so opening orchat does not wait for it.
     fn damage(&self) -> Option<SaveState> {
-        let damaged = |detail: String| SaveState::Damaged {
+        let damaged = SaveState::Damaged {
             reason: format!(
-                "{} is damaged ({detail}); nothing more is written to it",
+                "{} is damaged; nothing more is written to it",
                 self.path.display()
             ),
         };
         match quick_check(&self.conn) {
             Ok(None) => None,
-            Ok(Some(problem)) => Some(damaged(problem)),
+            Ok(Some(problem)) => {
+                // SQLite's own words go to the log; the user reads what it means.
+                tracing::warn!("quick_check of {}: {problem}", self.path.display());
+                Some(damaged)
+            }
             Err(e) => match StoreError::from_sqlite(&self.path, e) {
-                StoreError::Corrupt { .. } => Some(damaged("SQLite cannot read it".into())),
+                StoreError::Corrupt { .. } => Some(damaged),
                 _ => None,
             },
         }

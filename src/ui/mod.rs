@@ -143,16 +143,7 @@ fn draw_status(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             )
         });
     let width = |spans: &[Span]| spans.iter().map(|s| s.width()).sum::<usize>();
-    let mut room = (area.width as usize).saturating_sub(width(&head) + total.width());
-    let mut keep = |part: &Option<Span<'static>>| match part {
-        Some(p) if p.width() <= room => {
-            room -= p.width();
-            true
-        }
-        _ => false,
-    };
-    let (keep_free, keep_send, keep_turn, keep_ctx) =
-        (keep(&free), keep(&send), keep(&turn), keep(&ctx));
+    // Always said, before the money: what would lose work or money unseen.
     let mut tail = Vec::new();
     // The budget warns from 80% of a cap on.
     if let Some((pct, cap, what)) = app.budget_use()
@@ -171,23 +162,52 @@ fn draw_status(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         ));
     }
     if let Some(state) = app.saving.status() {
-        // Said first: a user who thinks they are saving when they are not
-        // loses work. The cost panel has the whole reason.
+        // A user who thinks they are saving when they are not loses work.
+        // The cost panel has the whole reason.
         tail.push(Span::styled(format!("│ {state} "), theme.warn.patch(bar)));
     }
-    tail.extend(free.filter(|_| keep_free));
-    tail.extend(ctx.filter(|_| keep_ctx));
-    tail.extend(turn.filter(|_| keep_turn));
-    tail.push(total);
-    tail.extend(send.filter(|_| keep_send));
-    // The cost always shows; the provider label goes first when space is short.
-    if width(&head) + width(&tail) > area.width as usize {
+    let mut room = (area.width as usize).saturating_sub(width(&head) + total.width());
+    let mut keep = |part: &Option<Span<'static>>| match part {
+        Some(p) if p.width() <= room => {
+            room -= p.width();
+            true
+        }
+        _ => false,
+    };
+    let (keep_free, keep_send, keep_turn, keep_ctx) =
+        (keep(&free), keep(&send), keep(&turn), keep(&ctx));
+    // free, send, turn, ctx: in order of importance.
+    let mut parts = [
+        free.filter(|_| keep_free),
+        send.filter(|_| keep_send),
+        turn.filter(|_| keep_turn),
+        ctx.filter(|_| keep_ctx),
+    ];
+    let fits = |head: &[Span], tail: &[Span], parts: &[Option<Span>]| {
+        let optional: usize = parts.iter().flatten().map(Span::width).sum();
+        width(head) + width(tail) + total.width() + optional <= area.width as usize
+    };
+    // The cost and the warnings always show: the provider label goes first
+    // when space is short, then the model's vendor prefix, then the least
+    // useful figures.
+    if !fits(&head, &tail, &parts) {
         head.remove(0);
     }
-    if width(&head) + width(&tail) > area.width as usize {
+    if !fits(&head, &tail, &parts) {
         let short = app.model.rsplit('/').next().unwrap_or(&app.model);
         head[0] = Span::styled(format!(" {} ", sanitize(short)), theme.status_key);
     }
+    for i in (0..parts.len()).rev() {
+        if !fits(&head, &tail, &parts) {
+            parts[i] = None;
+        }
+    }
+    let [free, send, turn, ctx] = parts;
+    tail.extend(free);
+    tail.extend(ctx);
+    tail.extend(turn);
+    tail.push(total);
+    tail.extend(send);
     head.extend(tail);
     f.buffer_mut().set_style(area, bar);
     draw_lines(f.buffer_mut(), area, &[Line::from(head)]);

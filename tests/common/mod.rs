@@ -106,8 +106,9 @@ impl Driver {
         }
     }
 
-    pub fn send(&mut self, msg: Msg) {
-        orchat::runtime::step(&mut self.app, &mut self.fx, self.start, msg);
+    /// Applies `msg` and runs its effects; returns what they ask of the loop.
+    pub fn send(&mut self, msg: Msg) -> orchat::runtime::LoopRequest {
+        orchat::runtime::step(&mut self.app, &mut self.fx, self.start, msg)
     }
 
     pub fn type_text(&mut self, text: &str) {
@@ -127,7 +128,9 @@ impl Driver {
         while !done(&self.app) {
             let left = deadline.saturating_duration_since(Instant::now());
             match tokio::time::timeout(left, self.rx.recv()).await {
-                Ok(Some(m)) => self.send(m),
+                Ok(Some(m)) => {
+                    self.send(m);
+                }
                 _ => panic!("timed out waiting; entries: {:#?}", self.app.entries.len()),
             }
         }
@@ -303,9 +306,42 @@ impl Driver {
         while !done(&self.app) {
             let left = deadline.saturating_duration_since(Instant::now());
             match tokio::time::timeout(left, self.rx.recv()).await {
-                Ok(Some(m)) => self.send(m),
+                Ok(Some(m)) => {
+                    self.send(m);
+                }
                 _ => panic!("timed out waiting; entries: {:#?}", self.app.entries.len()),
             }
         }
+    }
+}
+
+impl Driver {
+    /// Saves to a store under `dir` (`dir/data/sessions.db`), with files,
+    /// images and rescued conversations under `dir` too; returns the store.
+    pub fn saving_in(
+        &mut self,
+        dir: &std::path::Path,
+        opts: &orchat::store::StoreOptions,
+    ) -> orchat::store::Store {
+        let dirs = orchat::paths::Dirs::under(dir);
+        let store = orchat::store::Store::open_with(dirs.sessions_db().unwrap(), opts).unwrap();
+        self.fx.set_dirs(dirs);
+        self.fx.set_store(Some(store.clone()));
+        store
+    }
+
+    /// Feeds messages until `done` holds or `limit` passes; false on timeout.
+    pub async fn try_until(&mut self, limit: Duration, done: impl Fn(&App) -> bool) -> bool {
+        let deadline = Instant::now() + limit;
+        while !done(&self.app) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, self.rx.recv()).await {
+                Ok(Some(m)) => {
+                    self.send(m);
+                }
+                _ => return false,
+            }
+        }
+        true
     }
 }

@@ -90,9 +90,9 @@ pub fn confirm_quit(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
 
 /// The database is damaged: save the conversation to a new file?
 pub fn confirm_rescue(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
-    let r = centered(area, 70, 30, 30, 6);
+    let r = centered(area, 70, 40, 30, 8);
     let r = Rect {
-        height: r.height.min(7),
+        height: r.height.min(8),
         ..r
     };
     let inner = open_box(f, r, area, " the database is damaged ", theme);
