@@ -66,7 +66,7 @@ fn bad_type_names_line_column_key_and_expectation() {
     let msg = error_of("bad_type.toml");
     assert!(
         msg.ends_with(
-            "bad_type.toml line 4, column 14: max_tokens: expected a non-negative integer, found a string"
+            "bad_type.toml line 4, column 14: max_tokens: expected a whole number from 0 to 4294967295, found a string"
         ),
         "{msg}"
     );
@@ -264,6 +264,53 @@ fn layers_defaults_then_file_then_env_then_flags() {
         c.reasoning.as_deref(),
         Some("low"),
         "unset flags keep the file's value"
+    );
+}
+
+#[test]
+fn a_number_out_of_range_gets_a_clean_message() {
+    let dir = tempfile::tempdir().unwrap();
+    for (text, want) in [
+        (
+            "max_tokens = 99999999999999999999999\n",
+            "max_tokens: expected a whole number from 0 to 4294967295, found 99999999999999999999999, which is out of range",
+        ),
+        (
+            "max_tokens = 9999999999\n",
+            "max_tokens: expected a whole number from 0 to 4294967295, found the integer 9999999999",
+        ),
+        (
+            "[budget]\nper_day_usd = 99999999999999999999999999999999\n",
+            "budget.per_day_usd: expected an amount in USD such as 5 or \"0.50\", found 99999999999999999999999999999999, which is out of range",
+        ),
+    ] {
+        let path = write_config(&dir, text);
+        let msg = Config::load_with(Some(&path), &no_env)
+            .unwrap_err()
+            .to_string();
+        assert!(msg.ends_with(want), "{msg}");
+        assert!(!msg.contains("i128") && !msg.contains('`'), "{msg}");
+    }
+}
+
+#[test]
+fn a_file_that_is_no_configuration_is_refused_after_a_bounded_read() {
+    let msg = Config::load_with(Some(std::path::Path::new("/dev/zero")), &no_env)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        msg,
+        "/dev/zero: not a configuration file: it is larger than 1 MiB"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("image.png");
+    std::fs::write(&bin, b"\x89PNG\r\n\x1a\n\0\0\0").unwrap();
+    let msg = Config::load_with(Some(&bin), &no_env)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.ends_with("not a configuration file: it holds binary data, not TOML text"),
+        "{msg}"
     );
 }
 
@@ -643,6 +690,9 @@ const SECRETS: &str = r#"
 [providers.openrouter]
 api_key_cmd = "echo sk-or-v1-SENTINEL1"
 
+[providers.aimlapi]
+api_key_cmd = "printf 0123456789abcdef0123456789SENTINEL"
+
 [providers.gw]
 base_url = "https://gw.example.com/v1"
 
@@ -650,6 +700,8 @@ base_url = "https://gw.example.com/v1"
 Authorization = "Bearer SENTINEL2"
 X-Api-Key = "SENTINEL3"
 X-Auth-Token = "SENTINEL4"
+X-Goog-Api-Key = "0123456789abcdef0123456789SENTINEL5"
+My-Secret = "plainSENTINEL6"
 X-Title = "orchat-visible"
 "#;
 
@@ -662,7 +714,12 @@ fn config_show_redacts_secrets() {
     let text = String::from_utf8(out).unwrap();
     assert_eq!(code, 0, "{text}");
     assert!(!text.contains("SENTINEL"), "a secret leaked:\n{text}");
-    assert_eq!(text.matches("<redacted>").count(), 4, "{text}");
+    assert_eq!(text.matches("<redacted>").count(), 7, "{text}");
+    // The command's program stays readable.
+    assert!(
+        text.contains("api_key_cmd = \"printf <redacted>\""),
+        "{text}"
+    );
     // What is not secret stays readable, and the merged defaults are shown.
     assert!(text.contains("X-Title = \"orchat-visible\""), "{text}");
     assert!(
@@ -744,19 +801,50 @@ fn loose_permissions_warn_only_when_the_file_holds_secrets() {
 
 // --- api_key_cmd -----------------------------------------------------------
 
+const PATIENCE: std::time::Duration = std::time::Duration::from_secs(20);
+
 #[test]
 fn api_key_cmd_takes_the_first_line() {
-    let k = run_key_cmd("echo sk-x; echo second-line").unwrap();
+    let k = run_key_cmd("echo sk-x; echo second-line", PATIENCE).unwrap();
     assert_eq!(k.expose(), "sk-x");
 }
 
 #[test]
 fn failing_api_key_cmd_does_not_echo_its_output() {
-    let e = run_key_cmd("echo sk-LEAKED1; echo LEAKED2 >&2; exit 3").unwrap_err();
+    let e = run_key_cmd("echo sk-LEAKED1; echo LEAKED2 >&2; exit 3", PATIENCE).unwrap_err();
     assert!(!e.contains("LEAKED"), "{e}");
     assert!(e.contains("exit status 3") && !e.contains('\n'), "{e}");
-    let e = run_key_cmd("true").unwrap_err();
+    let e = run_key_cmd("true", PATIENCE).unwrap_err();
     assert!(e.contains("empty"), "{e}");
+}
+
+#[test]
+fn api_key_cmd_is_bounded_in_time_and_in_output() {
+    // A command that never answers: given up on, killed, said.
+    let start = std::time::Instant::now();
+    let e = run_key_cmd("sleep 1000", std::time::Duration::from_secs(2)).unwrap_err();
+    assert!(start.elapsed() < std::time::Duration::from_secs(10));
+    assert_eq!(
+        e,
+        "api_key_cmd (sleep …) printed no key within 2s; run it in a shell to see why (api_key_cmd_timeout sets the wait)"
+    );
+    // Endless output, or a megabyte line: read to 16 KiB, then refused.
+    let e = run_key_cmd("yes", PATIENCE).unwrap_err();
+    assert_eq!(
+        e,
+        "api_key_cmd (yes …) printed more than 16 KiB: that is not a key"
+    );
+    let e = run_key_cmd("head -c 1000000 /dev/zero | tr '\\0' k", PATIENCE).unwrap_err();
+    assert!(
+        e.ends_with("printed more than 16 KiB: that is not a key"),
+        "{e}"
+    );
+    // A line that cannot be a header.
+    let e = run_key_cmd("printf 'sk-a\\tb\\n'", PATIENCE).unwrap_err();
+    assert_eq!(
+        e,
+        "the key in api_key_cmd (printf …) contains a control character: that is not a key"
+    );
 }
 
 #[test]

@@ -158,9 +158,15 @@ async fn a_question_is_answered_through_the_loop_at_both_sizes() {
                 .await;
             r.type_text("hello there");
             r.press(KeyCode::Enter, KeyModifiers::NONE);
+            // The final state, not a prefix of it: the waiting frame already
+            // has the answer's header, and the box's placeholder says
+            // "Type a message". Only the ended answer says how its cost is
+            // known, and only an idle box is titled "message".
             let end = r
                 .until("the finished answer", |f| {
-                    f.text.contains("▌ google/gemini-2.5-flash") && f.text.contains(" message ")
+                    f.text.contains("▌ google/gemini-2.5-flash")
+                        && f.text.contains("reported")
+                        && f.text.contains("┌ message ")
                 })
                 .await;
             assert_eq!((end.width, end.height), (w, h));
@@ -190,7 +196,7 @@ async fn a_resize_redraws_at_the_new_size() {
             r.type_text("a question");
             r.press(KeyCode::Enter, KeyModifiers::NONE);
             r.until("the answer", |f| {
-                f.text.contains(" message ") && f.text.contains("▌ google")
+                f.text.contains("┌ message ") && f.text.contains("reported")
             })
             .await;
             let _ = r.keys.send(Ok(Event::Resize(80, 24)));
@@ -239,7 +245,7 @@ async fn stream_events_are_batched_into_frames_and_idle_draws_nothing() {
         r.press(KeyCode::Enter, KeyModifiers::NONE);
         // Settled: the turn's cost is the reported one (no "≈"), the box is free.
         r.until("the end of the long answer", |f| {
-            f.text.contains(" message ") && f.text.contains("turn $")
+            f.text.contains("┌ message ") && f.text.contains("turn $")
         })
         .await;
         let during = r.drawn.get() - before;

@@ -281,3 +281,51 @@ fn context_estimate_stays_exact_through_sends_retries_edits_and_clears() {
     exchange(&mut app, "again", &["y"], None);
     check(&app, "after /clear and a new exchange");
 }
+
+/// The text of the last user message a `Start` effect sends.
+fn sent_prompt(fx: &[Effect]) -> String {
+    let Some(Effect::Start { request, .. }) = fx.iter().find(|e| matches!(e, Effect::Start { .. }))
+    else {
+        panic!("nothing was sent: {fx:?}")
+    };
+    let last = request.messages.last().unwrap();
+    serde_json::to_value(&last.content)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .expect("a text prompt")
+}
+
+#[test]
+fn a_paste_of_any_size_is_sent_exactly_and_leaves_the_box_empty() {
+    // Past 65,535 lines, and one line past 65,535 characters: the text
+    // area's own select-all stops there, so what lay beyond used to stay in
+    // the box after sending (and be sent again).
+    let many_lines: String = (0..70_000).map(|i| format!("line {i}\n")).collect();
+    let long_line = "x".repeat(70_000);
+    for text in [many_lines.trim_end().to_string(), long_line] {
+        let mut app = new_app();
+        update(&mut app, Msg::Paste(text.clone()));
+        assert_eq!(app.draft(), text);
+        let fx = update(&mut app, key(KeyCode::Enter));
+        assert_eq!(sent_prompt(&fx), text, "exactly what was in the box");
+        assert_eq!(app.draft(), "", "and the box is empty");
+    }
+}
+
+#[test]
+fn an_editor_round_trip_never_duplicates_the_draft() {
+    let big: String = (0..70_000).map(|i| format!("{i}\n")).collect();
+    let mut app = new_app();
+    update(&mut app, Msg::Paste(big.clone()));
+    for _ in 0..3 {
+        let fx = update(&mut app, ctrl('e'));
+        let Some(Effect::Edit(draft)) = fx.into_iter().find(|e| matches!(e, Effect::Edit(_)))
+        else {
+            panic!("the editor is asked for")
+        };
+        assert_eq!(draft, app.draft());
+        // The editor gives the text back, changed or not.
+        update(&mut app, Msg::Edited(Ok(draft)));
+        assert_eq!(app.draft(), big, "the draft, once");
+    }
+}

@@ -14,6 +14,28 @@ use super::error::ApiError;
 use super::interpret::{ChunkInterpreter, parse_objects};
 use super::sse::{StreamEvent, decode};
 
+/// The largest body read whole (a `chat.completion`, an error object under
+/// HTTP 200): generated images come base64 inside it, as on a stream line
+/// (`sse::MAX_LINE_BYTES`). Past it the answer is refused in one line.
+pub const MAX_BODY_BYTES: usize = super::sse::MAX_LINE_BYTES;
+
+/// The most of an error body read (HTTP 4xx/5xx): what it says is in its
+/// first words; the rest is dropped with the connection.
+pub const MAX_ERROR_BYTES: usize = 1 << 20;
+
+/// Blank padding allowed before the first byte of an answer (OpenRouter
+/// pads whole bodies with whitespace while the model works; a few bytes a
+/// second, never megabytes).
+pub const MAX_PADDING_BYTES: usize = 1 << 20;
+
+/// The error for a body over `limit` bytes.
+pub fn too_large(limit: usize) -> ApiError {
+    ApiError::Decode(format!(
+        "the server's answer is larger than {}; orchat stopped reading it",
+        crate::paths::human_size(limit as u64)
+    ))
+}
+
 /// How a 200 body is to be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BodyKind {
@@ -54,6 +76,7 @@ where
 {
     let mut bytes: Bytestream = Box::pin(bytes);
     let mut seen: Vec<Bytes> = Vec::new();
+    let mut padding = 0usize;
     let first = loop {
         match bytes.next().await {
             Some(Ok(b)) => {
@@ -61,9 +84,25 @@ where
                     .iter()
                     .copied()
                     .find(|c| !c.is_ascii_whitespace() && !matches!(c, 0xEF | 0xBB | 0xBF));
-                seen.push(b);
+                padding += b.len();
                 if first.is_some() {
+                    seen.push(b);
                     break first;
+                }
+                if padding > MAX_PADDING_BYTES {
+                    return Err(ApiError::Decode(format!(
+                        "the server sent more than {} of blank padding and no answer",
+                        crate::paths::human_size(MAX_PADDING_BYTES as u64)
+                    )));
+                }
+                // Blank: kept for the decoders (a byte-order mark opens the
+                // first line) until it grows; then only its last byte (a CR
+                // whose LF may follow), as the decoders skip blanks anyway.
+                if padding > 64 * 1024 {
+                    seen.clear();
+                    seen.push(b.slice(b.len().saturating_sub(1)..));
+                } else {
+                    seen.push(b);
                 }
             }
             Some(Err(e)) => return Err(e),
@@ -175,10 +214,20 @@ where
 
 /// Collects a JSON body and reads it whole.
 pub async fn read_whole(body: Bytestream) -> Result<Vec<StreamEvent>, ApiError> {
-    let parts: Vec<Result<Bytes, ApiError>> = body.collect().await;
-    let mut all = Vec::new();
-    for p in parts {
-        all.extend_from_slice(&p?);
-    }
+    let all = collect_at_most(body, MAX_BODY_BYTES).await?;
     parse_response(&all)
+}
+
+/// Collects a body of at most `limit` bytes; more is `too_large`, and
+/// nothing past the limit is held.
+pub async fn collect_at_most(mut body: Bytestream, limit: usize) -> Result<Vec<u8>, ApiError> {
+    let mut all = Vec::new();
+    while let Some(part) = body.next().await {
+        let part = part?;
+        if all.len() + part.len() > limit {
+            return Err(too_large(limit));
+        }
+        all.extend_from_slice(&part);
+    }
+    Ok(all)
 }

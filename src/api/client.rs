@@ -17,12 +17,14 @@ use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use tokio::sync::mpsc;
 
-use super::body::{BodyKind, parse_response, sniff};
+use super::body::{
+    BodyKind, MAX_BODY_BYTES, MAX_ERROR_BYTES, collect_at_most, parse_response, sniff, too_large,
+};
 use super::error::{ApiError, RateHeaders};
 use super::provider::Provider;
 use super::sse::{StreamEvent, decode};
 use super::types::ChatRequest;
-use crate::api::key::ApiKey;
+use crate::api::key::{ApiKey, KeyShield};
 
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
@@ -146,6 +148,10 @@ impl ChatClient {
                 install_crypto();
                 reqwest::Client::builder()
                     .connect_timeout(self.cfg.connect_timeout)
+                    // A redirect would send the conversation, and headers
+                    // such as `X-Api-Key`, to a host nobody chose: refused,
+                    // and said (`redirected`).
+                    .redirect(reqwest::redirect::Policy::none())
                     .user_agent(concat!("orchat/", env!("CARGO_PKG_VERSION")))
                     .build()
                     .map_err(|e| format!("cannot set up HTTP: {e}"))
@@ -225,7 +231,7 @@ impl ChatClient {
                     }
                     tokio::time::sleep(wait).await;
                 }
-                Attempt::Failed(e) => {
+                Attempt::Failed(e) | Attempt::Final(e) => {
                     tracing::warn!(error = %e, kind = e.kind(), "request failed");
                     sink(Err(e));
                     return;
@@ -257,9 +263,12 @@ impl ChatClient {
         }
         let idle = self.cfg.idle_timeout;
         let resp = match tokio::time::timeout(idle, rb.send()).await {
+            // It took the request and said nothing for the whole idle
+            // timeout: asking again would only wait as long again (four
+            // tries were eight minutes), so this is final.
             Err(_) => {
-                return Attempt::Failed(ApiError::Timeout(format!(
-                    "no response within {}s",
+                return Attempt::Final(ApiError::Timeout(format!(
+                    "the server took the request and sent nothing for {}s",
                     idle.as_secs()
                 )));
             }
@@ -267,15 +276,19 @@ impl ChatClient {
             Ok(Ok(r)) => r,
         };
         let status = resp.status().as_u16();
+        if let Some(e) = redirected(&resp) {
+            return Attempt::Failed(e);
+        }
         if !(200..300).contains(&status) {
             let headers = RateHeaders::from_map(resp.headers());
-            let text = match tokio::time::timeout(idle, resp.bytes()).await {
-                Ok(Ok(b)) => String::from_utf8_lossy(&b).into_owned(),
-                _ => String::new(),
-            };
+            // Its first megabyte says what it has to say.
+            let body = idle_guarded(resp.bytes_stream(), idle, self.cfg.key.clone());
+            let text =
+                String::from_utf8_lossy(&read_prefix(body, MAX_ERROR_BYTES).await).into_owned();
             let text = crate::api::key::scrub(&text, self.cfg.key.as_ref());
             return Attempt::Failed(ApiError::from_response(status, &headers, &text));
         }
+        let declared = resp.content_length();
         let content_type = resp
             .headers()
             .get(reqwest::header::CONTENT_TYPE)
@@ -297,33 +310,42 @@ impl ChatClient {
         match sniffed.kind {
             BodyKind::EventStream => {
                 let mut events = decode(sniffed.body);
+                let mut shield = KeyShield::new(self.cfg.key.as_ref());
                 while let Some(ev) = events.next().await {
-                    let ev = ev.map(|e| scrub_event(e, self.cfg.key.as_ref()));
-                    if !sink(ev) {
+                    let listening = match ev {
+                        Ok(e) => self.shielded(&mut shield, e, sink),
+                        Err(e) => flush(&mut shield, sink) && sink(Err(e)),
+                    };
+                    if !listening {
                         return Attempt::Finished; // The receiver stopped listening.
                     }
                 }
+                flush(&mut shield, sink);
             }
             BodyKind::Json => {
-                let mut all = Vec::new();
-                let mut parts = sniffed.body;
-                while let Some(part) = parts.next().await {
-                    match part {
-                        Ok(b) => all.extend_from_slice(&b),
-                        Err(e) => {
-                            // Part of an answer came: never retried.
-                            sink(Err(e));
-                            return Attempt::Finished;
-                        }
-                    }
+                // Read whole, so bounded: refused at once when it says it is
+                // larger, else when it turns out to be.
+                if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+                    sink(Err(too_large(MAX_BODY_BYTES)));
+                    return Attempt::Finished;
                 }
+                let all = match collect_at_most(sniffed.body, MAX_BODY_BYTES).await {
+                    Ok(all) => all,
+                    Err(e) => {
+                        // Part of an answer came: never retried.
+                        sink(Err(e));
+                        return Attempt::Finished;
+                    }
+                };
                 match parse_response(&all) {
                     Ok(evs) => {
+                        let mut shield = KeyShield::new(self.cfg.key.as_ref());
                         for ev in evs {
-                            if !sink(Ok(scrub_event(ev, self.cfg.key.as_ref()))) {
+                            if !self.shielded(&mut shield, ev, sink) {
                                 break;
                             }
                         }
+                        flush(&mut shield, sink);
                     }
                     // An error object under HTTP 200 is an HTTP error in all
                     // but name: retried as one would be. It may echo the key.
@@ -361,12 +383,18 @@ impl ChatClient {
                 ApiError::Timeout(format!("no answer to {path} within {}s", idle.as_secs()))
             })?
             .map_err(|e| self.transport_error(e))?;
+        if let Some(e) = redirected(&resp) {
+            return Err(e);
+        }
         let status = resp.status().as_u16();
         let headers = RateHeaders::from_map(resp.headers());
-        let body = tokio::time::timeout(idle, resp.text())
-            .await
-            .map_err(|_| ApiError::Timeout(format!("the answer to {path} stalled")))?
-            .map_err(|e| self.transport_error(e))?;
+        let stream = idle_guarded(resp.bytes_stream(), idle, self.cfg.key.clone());
+        let body = if status == 200 {
+            collect_at_most(stream, MAX_GET_BYTES).await?
+        } else {
+            read_prefix(stream, MAX_ERROR_BYTES).await
+        };
+        let body = String::from_utf8_lossy(&body).into_owned();
         let body = crate::api::key::scrub(&body, self.cfg.key.as_ref());
         if status != 200 {
             return Err(ApiError::from_response(status, &headers, &body));
@@ -377,6 +405,28 @@ impl ChatClient {
     fn transport_error(&self, e: reqwest::Error) -> ApiError {
         transport_error(e, self.cfg.key.as_ref())
     }
+
+    /// Hands `ev` to `sink` with the key hidden wherever the server echoed
+    /// it, in errors and notes, or in the answer's text split across deltas.
+    fn shielded(
+        &self,
+        shield: &mut Option<KeyShield>,
+        ev: StreamEvent,
+        sink: &mut Sink<'_>,
+    ) -> bool {
+        let ev = scrub_event(ev, self.cfg.key.as_ref());
+        match shield {
+            Some(s) => s.pass(ev, &mut |e| sink(Ok(e))),
+            None => sink(Ok(ev)),
+        }
+    }
+}
+
+/// Lets text a `KeyShield` held back go to `sink`.
+fn flush(shield: &mut Option<KeyShield>, sink: &mut Sink<'_>) -> bool {
+    shield
+        .as_mut()
+        .is_none_or(|s| s.flush(&mut |e| sink(Ok(e))))
 }
 
 fn transport_error(e: reqwest::Error, key: Option<&ApiKey>) -> ApiError {
@@ -388,6 +438,17 @@ fn transport_error(e: reqwest::Error, key: Option<&ApiKey>) -> ApiError {
         src = s.source();
     }
     let msg = crate::api::key::scrub(&msg, key);
+    // TLS spoken to a server that answers in plain HTTP: its first bytes
+    // ("HTTP/1.1 400…") are no TLS record. Trying again cannot help.
+    if msg.contains("InvalidContentType") || msg.contains("corrupt message") {
+        let at = e
+            .url()
+            .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?)))
+            .unwrap_or_else(|| "that address".into());
+        return ApiError::Refused(format!(
+            "the server at {at} does not speak TLS; try http:// instead of https://"
+        ));
+    }
     if e.is_timeout() {
         ApiError::Timeout(msg)
     } else if e.is_connect() {
@@ -397,9 +458,57 @@ fn transport_error(e: reqwest::Error, key: Option<&ApiKey>) -> ApiError {
     }
 }
 
+/// A redirect, refused: orchat sends the conversation only where the user
+/// pointed it. Names the host it was sent to, so the user can choose it.
+fn redirected(resp: &reqwest::Response) -> Option<ApiError> {
+    if !resp.status().is_redirection() {
+        return None;
+    }
+    let to = resp
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let host = reqwest::Url::parse(to)
+        .or_else(|_| resp.url().join(to))
+        .ok()
+        .and_then(|u| {
+            u.host_str().map(|h| match u.port() {
+                Some(p) => format!("{h}:{p}"),
+                None => h.to_string(),
+            })
+        })
+        .unwrap_or_else(|| "another address".into());
+    Some(ApiError::Refused(format!(
+        "the server redirected to {} ({}); orchat does not follow redirects: if you trust it, use --base-url with that address",
+        crate::text::sanitize(&host),
+        resp.status().as_u16()
+    )))
+}
+
+/// The largest body of a `GET` (the model list is about 1 MB).
+const MAX_GET_BYTES: usize = 32 << 20;
+
+/// The first `limit` bytes of a body (an error's words); the rest is not
+/// read. A body that breaks off gives what came.
+async fn read_prefix(mut body: Body, limit: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(Ok(b)) = body.next().await {
+        let room = limit - out.len();
+        out.extend_from_slice(&b[..b.len().min(room)]);
+        if out.len() >= limit {
+            break;
+        }
+    }
+    out
+}
+
 enum Attempt {
     Finished,
+    /// Failed before any answer; retried when the error says it may help.
     Failed(ApiError),
+    /// Failed in a way no retry helps, whatever the kind of error.
+    Final(ApiError),
 }
 
 type Body = Pin<Box<dyn Stream<Item = Result<Bytes, ApiError>> + Send>>;

@@ -95,12 +95,16 @@ impl Provider {
         format!("{}/models", self.base_url)
     }
 
-    /// The key from this provider's environment variable, if set.
-    pub fn key_from_env(&self) -> Option<ApiKey> {
-        self.key_env
-            .as_deref()
-            .and_then(|v| std::env::var(v).ok())
-            .and_then(ApiKey::new)
+    /// The key from this provider's environment variable, if set; a value
+    /// that cannot be a key is refused, naming the variable.
+    pub fn key_from_env(&self) -> Result<Option<ApiKey>, String> {
+        let Some(var) = self.key_env.as_deref() else {
+            return Ok(None);
+        };
+        match std::env::var_os(var) {
+            None => Ok(None),
+            Some(v) => ApiKey::parse(&v.to_string_lossy(), var),
+        }
     }
 
     /// The id this provider knows a catalog model by.

@@ -273,9 +273,12 @@ fn recall(app: &mut App, dir: i64) {
     set_input(app, &text);
 }
 
+/// Replaces what is in the box with `text`, the cursor at its end. A new
+/// box, not "select all, cut, type": the text area's select-all stops at
+/// line and column 65,535, so a bigger paste would stay behind (and be sent
+/// again, or doubled by an editor round trip).
 pub(super) fn set_input(app: &mut App, text: &str) {
-    app.input.select_all();
-    app.input.cut();
+    app.input = crate::app::state::new_input(app.input.placeholder_text());
     app.input.insert_str(text);
 }
 

@@ -122,6 +122,18 @@ pub struct Pending {
     pub retry_reason: Option<String>,
 }
 
+/// An empty input box as the app shows it, with `placeholder` when empty.
+pub(super) fn new_input(placeholder: &str) -> TextArea<'static> {
+    let mut input = TextArea::default();
+    input.set_cursor_line_style(ratatui::style::Style::default());
+    // Dim, not a colour: the same under NO_COLOR and every theme.
+    input.set_placeholder_style(
+        ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::DIM),
+    );
+    input.set_placeholder_text(placeholder.to_string());
+    input
+}
+
 /// Answers are saved while they stream, at most once a second (app clock,
 /// ms), so a kill, a crash or a power cut loses at most the last second.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -255,12 +267,7 @@ impl App {
     }
 
     pub fn new(catalog: Catalog, provider_label: &str, model: &str) -> App {
-        let mut input = TextArea::default();
-        input.set_cursor_line_style(ratatui::style::Style::default());
-        // Dim, not a colour: the same under NO_COLOR and every theme.
-        input.set_placeholder_style(
-            ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::DIM),
-        );
+        let input = new_input("");
         let mut app = App {
             catalog,
             provider_label: provider_label.to_string(),

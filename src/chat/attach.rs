@@ -52,13 +52,10 @@ pub fn human_bytes(b: u64) -> String {
     }
 }
 
-/// Reads only the image header for its pixel size.
-fn dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
-    image::ImageReader::new(std::io::Cursor::new(bytes))
-        .with_guessed_format()
-        .ok()?
-        .into_dimensions()
-        .ok()
+/// Decodes the whole image (its first frame); its pixel size.
+fn decoded_size(bytes: &[u8]) -> Result<(u32, u32), image::ImageError> {
+    let img = image::load_from_memory(bytes)?;
+    Ok((img.width(), img.height()))
 }
 
 /// Sniffs the image type from the first bytes.
@@ -111,12 +108,22 @@ pub fn load(arg: &str) -> Result<Attachment, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{shown}: cannot read it ({e})"))?;
     let mime =
         sniff(&bytes).ok_or_else(|| format!("{shown}: not a PNG, JPEG, WebP or GIF image"))?;
+    // Decoded whole before anything is sent: a file cut short or damaged
+    // has a header that reads fine, and would be sent (and paid for) as an
+    // image the model cannot see.
+    let dims = decoded_size(&bytes).map_err(|e| {
+        tracing::info!("{shown} does not decode: {e}");
+        format!(
+            "{shown}: damaged image: the {} data is cut short or corrupted",
+            mime.trim_start_matches("image/").to_uppercase()
+        )
+    })?;
     let b64 = base64::engine::general_purpose::STANDARD.encode(&bytes);
     Ok(Attachment {
         source: arg.to_string(),
         url: format!("data:{mime};base64,{b64}"),
         bytes: Some(bytes.len() as u64),
         mime: Some(mime),
-        dims: dimensions(&bytes),
+        dims: Some(dims),
     })
 }

@@ -124,6 +124,19 @@ pub fn one_shot(
     (messages, estimate)
 }
 
+/// Why a prompt of `estimate` tokens is not sent to `model`: it does not
+/// fit its context window (a catalog that gives no window never refuses).
+/// One line, with what to do; `None` when it fits.
+pub fn too_long_for(model: Option<&crate::chat::catalog::Model>, estimate: u64) -> Option<String> {
+    let m = model?;
+    (m.context_length > 0 && estimate > m.context_length).then(|| {
+        format!(
+            "the prompt is ≈{estimate} tokens and {} takes {}: too long for this model; nothing was sent (shorten it, or pick a model with a larger window with -m)",
+            m.id, m.context_length
+        )
+    })
+}
+
 /// A system message, when there is a system prompt.
 pub fn system(text: Option<&str>) -> Option<Message> {
     text.filter(|t| !t.trim().is_empty())

@@ -4,6 +4,7 @@
 //! out, cost and its kind); `--json` prints an array, one object per model.
 //! Exit 0 when every answer is complete, 1 when all failed, 3 otherwise.
 
+use std::io::Write;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
@@ -75,6 +76,13 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
         prompt,
         images.iter().map(|a| a.url.clone()).collect(),
     );
+    for id in &models {
+        if let Some(why) = crate::chat::request::too_long_for(conn.catalog.get(id), prompt_estimate)
+        {
+            eprintln!("orchat: {why}");
+            return EXIT_USAGE;
+        }
+    }
     let settings = Settings {
         max_tokens: cfg.max_tokens,
         temperature: cfg.temperature.map(|t| t as f32),
@@ -129,32 +137,45 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
     });
     let done = futures_util::future::join_all(asks).await;
     let code = exit_code(&done);
+    // Written whole, then checked: a reader that went away (`| head`) is
+    // said on stderr, never a panic.
+    let mut text = String::new();
     if cli.json {
         let all: Vec<serde_json::Value> = done.iter().map(|t| as_json(t, &conn.catalog)).collect();
-        println!(
-            "{}",
-            json_for_terminal(&serde_json::Value::Array(all).to_string())
-        );
-        return code;
-    }
-    for (i, t) in done.iter().enumerate() {
-        let a = &t.answer;
-        // Not a markdown heading: the answers have their own.
-        println!("── {} · {} ──", i + 1, sanitize(a.model()));
-        println!();
-        let text = sanitize(&a.text);
-        if text.trim().is_empty() {
-            println!("(no text)");
-        } else {
-            println!("{}", text.trim_end());
+        text.push_str(&json_for_terminal(
+            &serde_json::Value::Array(all).to_string(),
+        ));
+        text.push('\n');
+    } else {
+        for (i, t) in done.iter().enumerate() {
+            let a = &t.answer;
+            // Not a markdown heading: the answers have their own.
+            text.push_str(&format!("── {} · {} ──\n\n", i + 1, sanitize(a.model())));
+            let body = sanitize(&a.text);
+            if body.trim().is_empty() {
+                text.push_str("(no text)\n");
+            } else {
+                text.push_str(body.trim_end());
+                text.push('\n');
+            }
+            if let Some(err) = &a.error {
+                text.push_str(&format!("({}: {})\n", a.status.label(), sanitize(err)));
+            }
+            text.push('\n');
         }
-        if let Some(err) = &a.error {
-            println!("({}: {})", a.status.label(), sanitize(err));
+        for line in table(&done, &conn.catalog) {
+            text.push_str(&line);
+            text.push('\n');
         }
-        println!();
     }
-    for line in table(&done, &conn.catalog) {
-        println!("{line}");
+    let mut out = std::io::stdout().lock();
+    if out
+        .write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .is_err()
+    {
+        eprintln!("orchat: stdout was closed before the answers could be printed");
+        return EXIT_FAILED;
     }
     code
 }

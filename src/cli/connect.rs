@@ -36,23 +36,40 @@ pub fn resolve_key(
     provider: &Provider,
 ) -> Result<Option<ApiKey>, String> {
     if let Some(path) = &cli.api_key_file {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read the key file {}: {e}", path.display()))?;
-        let key = ApiKey::new(text.lines().next().unwrap_or(""))
-            .ok_or_else(|| format!("the key file {} is empty", path.display()))?;
-        return Ok(Some(key));
+        return key_file(path).map(Some);
     }
     if let Some(var) = &cli.api_key_env {
-        let key = std::env::var(var)
-            .ok()
-            .and_then(ApiKey::new)
+        let value = std::env::var_os(var).unwrap_or_default();
+        let key = ApiKey::parse(&value.to_string_lossy(), var)?
             .ok_or_else(|| format!("the environment variable {var} is not set"))?;
         return Ok(Some(key));
     }
     if cfg.providers.contains_key(provider_name) {
         return cfg.resolve_key(provider_name).map(|k| k.map(|(k, _)| k));
     }
-    Ok(provider.key_from_env())
+    provider.key_from_env()
+}
+
+/// The most of a key file read: a key is one short line (`/dev/zero` or a
+/// disk image given by mistake reads this much, not all of it).
+const KEY_FILE_LIMIT: u64 = 16 << 10;
+
+/// The key on the first line of `path`, checked.
+pub fn key_file(path: &std::path::Path) -> Result<ApiKey, String> {
+    let shown = path.display();
+    let bytes = match crate::paths::read_file_at_most(path, KEY_FILE_LIMIT) {
+        Ok(b) => b,
+        Err(crate::paths::ReadError::TooLarge(_)) => {
+            return Err(format!(
+                "the key file {shown} is larger than {}: that is not a key",
+                crate::paths::human_size(KEY_FILE_LIMIT)
+            ));
+        }
+        Err(e) => return Err(format!("cannot read the key file {shown}: {e}")),
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    ApiKey::parse(text.lines().next().unwrap_or(""), &shown.to_string())?
+        .ok_or_else(|| format!("the key file {shown} is empty"))
 }
 
 /// Where requests go, from the flags and the merged configuration.
@@ -108,6 +125,7 @@ pub async fn connect(cli: &Cli, cfg: &Config) -> Result<Connection, String> {
     };
     let mut client_cfg = ClientConfig::new(provider, key);
     client_cfg.allow_insecure_http = cfg.allow_insecure_http;
+    client_cfg.idle_timeout = std::time::Duration::from_secs(cfg.idle_timeout.max(1));
     if demo.is_some() {
         client_cfg.key = None;
     }

@@ -171,6 +171,7 @@ fn http_client(client: &ClientConfig) -> Result<reqwest::Client, String> {
     });
     reqwest::Client::builder()
         .connect_timeout(client.connect_timeout.min(CHECK_TIMEOUT))
+        .redirect(reqwest::redirect::Policy::none())
         .timeout(CHECK_TIMEOUT)
         .user_agent(concat!("orchat/", env!("CARGO_PKG_VERSION")))
         .build()

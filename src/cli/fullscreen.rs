@@ -83,7 +83,7 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: Connection) -> i32 {
             0
         }
         Err(e) => {
-            eprintln!("orchat: terminal error: {e}");
+            eprintln!("orchat: {e}");
             EXIT_FAILED
         }
     }

@@ -64,6 +64,11 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
         prompt,
         images.iter().map(|a| a.url.clone()).collect(),
     );
+    // A request sure to fail is not sent, nor paid for.
+    if let Some(why) = crate::chat::request::too_long_for(model, prompt_estimate) {
+        eprintln!("orchat: {why}");
+        return EXIT_USAGE;
+    }
     let req = crate::chat::request::build(&model_id, model, messages, &settings);
     if let Some(why) = &conn.demo_reason
         && !cli.json
@@ -71,9 +76,17 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
         eprintln!("orchat: demo mode, {why}: answers come from the built-in local server");
     }
 
+    // Nowhere to print the answer: nothing is asked (nor paid for).
+    if !stdout_open() {
+        eprintln!("orchat: stdout is closed: nowhere to print the answer; nothing was sent");
+        return EXIT_USAGE;
+    }
     let mut answer = Answer::new(&model_id, prompt_estimate, images.len() as u64);
     let mut out = std::io::stdout().lock();
     let mut events = conn.client.send(req);
+    // The reader went away (`| head -c 10`): the first failed write stops
+    // the request, so no more of it is paid for.
+    let mut reader_gone = false;
     // Reasoning goes to stderr; the line it leaves open is closed before
     // anything else is written there.
     let mut reasoning_open = false;
@@ -92,8 +105,14 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
                 match &ev {
                     crate::api::StreamEvent::Content(t) => {
                         close_reasoning(&mut reasoning_open);
-                        let _ = out.write_all(sanitize(t).as_bytes());
-                        let _ = out.flush();
+                        if out
+                            .write_all(sanitize(t).as_bytes())
+                            .and_then(|()| out.flush())
+                            .is_err()
+                        {
+                            reader_gone = true;
+                            break;
+                        }
                     }
                     crate::api::StreamEvent::Reasoning(t) if cli.show_reasoning => {
                         eprint!("{}", sanitize(t));
@@ -121,6 +140,16 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
         }
     }
     close_reasoning(&mut reasoning_open);
+    if reader_gone {
+        // Dropping the events drops the connection: the request stops.
+        drop(events);
+        eprintln!(
+            "orchat: stdout was closed, so the answer was stopped after {} characters (nothing more of it is paid for)",
+            answer.text.chars().count()
+        );
+        return EXIT_FAILED;
+    }
+    drop(events);
     if !answer.status.is_final() {
         answer.conclude(false);
     }
@@ -178,7 +207,16 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
                 "estimate": estimate.map(|e| e.normalize().to_string()),
             },
         });
-        println!("{}", json_for_terminal(&obj.to_string()));
+        let mut out = std::io::stdout().lock();
+        let line = format!("{}\n", json_for_terminal(&obj.to_string()));
+        if out
+            .write_all(line.as_bytes())
+            .and_then(|()| out.flush())
+            .is_err()
+        {
+            eprintln!("orchat: stdout was closed before the answer could be printed");
+            return EXIT_FAILED;
+        }
         return code;
     }
     for p in &saved {
@@ -240,6 +278,25 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
         );
     }
     code
+}
+
+/// Set (by the binary, before Rust's runtime starts) when the process began
+/// with stdout closed: the runtime then puts /dev/null in its place, so no
+/// write would ever fail.
+pub static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether stdout leads anywhere (`>&-` closes it).
+fn stdout_open() -> bool {
+    if STDOUT_CLOSED.load(std::sync::atomic::Ordering::Relaxed) {
+        return false;
+    }
+    #[cfg(unix)]
+    {
+        // SAFETY: F_GETFD only reads the descriptor's flags.
+        unsafe { libc::fcntl(1, libc::F_GETFD) != -1 }
+    }
+    #[cfg(not(unix))]
+    true
 }
 
 /// 0 when the answer is complete; 1 when the request failed, or a filter

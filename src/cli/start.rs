@@ -3,7 +3,7 @@
 //! the runtime, then one-shot, a subcommand, or the full-screen app. Each
 //! returns the process's exit code (`oneshot::EXIT_*`).
 
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 
 use super::oneshot::{EXIT_FAILED, EXIT_USAGE};
 use super::{Cli, Command};
@@ -162,6 +162,10 @@ async fn doctor(cli: &Cli, cfg: &Config, conn: &super::connect::Connection) -> i
     .await
 }
 
+/// The most of a prompt read from stdin: past any model's context window
+/// (about 4 MB of text is a million tokens).
+const STDIN_LIMIT: u64 = 64 << 20;
+
 /// The one-shot prompt: `-p TEXT`, `-p -` (stdin), or stdin when it is not a
 /// terminal. `None` means: open the full-screen app.
 fn one_shot_prompt(cli: &Cli) -> Result<Option<String>, String> {
@@ -173,10 +177,17 @@ fn one_shot_prompt(cli: &Cli) -> Result<Option<String>, String> {
     if !from_stdin {
         return Ok(None);
     }
-    let mut s = String::new();
-    std::io::stdin()
-        .read_to_string(&mut s)
-        .map_err(|e| format!("cannot read the prompt from stdin: {e}"))?;
+    // Bounded: no model reads more than a few megabytes of text, and a pipe
+    // may never end.
+    let bytes =
+        crate::paths::read_at_most(std::io::stdin().lock(), STDIN_LIMIT).map_err(|e| match e {
+            crate::paths::ReadError::TooLarge(_) => format!(
+                "the prompt on stdin is larger than {}: too long for any model; nothing was sent",
+                crate::paths::human_size(STDIN_LIMIT)
+            ),
+            e => format!("cannot read the prompt from stdin: {e}"),
+        })?;
+    let s = String::from_utf8_lossy(&bytes).into_owned();
     if s.trim().is_empty() {
         return Err("no prompt: pass -p \"…\" or pipe one in".into());
     }

@@ -207,7 +207,10 @@ pub(super) fn humanize(msg: &str) -> String {
 
 pub(super) fn expected_words(e: &str) -> String {
     match e {
-        "u8" | "u16" | "u32" | "u64" | "usize" => "a non-negative integer".into(),
+        "u8" => format!("a whole number from 0 to {}", u8::MAX),
+        "u16" => format!("a whole number from 0 to {}", u16::MAX),
+        "u32" => format!("a whole number from 0 to {}", u32::MAX),
+        "u64" | "usize" => "a non-negative integer".into(),
         "i8" | "i16" | "i32" | "i64" | "isize" => "an integer".into(),
         "f32" | "f64" => "a number".into(),
         "a boolean" => "true or false".into(),
@@ -223,7 +226,11 @@ pub(super) fn found_words(f: &str) -> String {
     if f.starts_with("string ") {
         "a string".into()
     } else if let Some(v) = f.strip_prefix("integer ") {
-        format!("the integer {}", v.trim_matches('`'))
+        // TOML reads integers past i64 as i128 and says so ("`1e30` as i128").
+        match v.split_once("` as ") {
+            Some((n, _)) => format!("{}, which is out of range", n.trim_matches('`')),
+            None => format!("the integer {}", v.trim_matches('`')),
+        }
     } else if let Some(v) = f.strip_prefix("floating point ") {
         format!("the number {}", v.trim_matches('`'))
     } else if let Some(v) = f.strip_prefix("boolean ") {

@@ -65,6 +65,23 @@ pub fn config_path(
     (p, PathOrigin::Default)
 }
 
+/// The most of a config file read: a real one is a few kilobytes.
+const CONFIG_LIMIT: u64 = 1 << 20;
+
+/// The file's text, bounded (`--config /dev/zero` reads a megabyte, not
+/// memory's worth). The inner error says why it is no configuration file.
+fn read_config_file(path: &Path) -> std::io::Result<Result<String, String>> {
+    let bytes = match crate::paths::read_file_at_most(path, CONFIG_LIMIT) {
+        Ok(b) => b,
+        Err(crate::paths::ReadError::Io(e)) => return Err(e),
+        Err(too_large) => return Ok(Err(too_large.to_string())),
+    };
+    Ok(match String::from_utf8(bytes) {
+        Ok(text) if !text.contains('\0') => Ok(text),
+        _ => Err("it holds binary data, not TOML text".into()),
+    })
+}
+
 pub(super) fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
@@ -86,8 +103,15 @@ impl Config {
         let mut warnings = Vec::new();
         let mut config = match &path {
             None => Config::default(),
-            Some(p) => match std::fs::read_to_string(p) {
-                Ok(text) => {
+            Some(p) => match read_config_file(p) {
+                Ok(Err(why)) => {
+                    return Err(ConfigError::plain(
+                        p.display().to_string(),
+                        None,
+                        format!("not a configuration file: {why}"),
+                    ));
+                }
+                Ok(Ok(text)) => {
                     found = true;
                     let c = Config::parse_str(&text, p)?;
                     if c.holds_secrets()

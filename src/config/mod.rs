@@ -94,6 +94,9 @@ pub struct Config {
     pub mouse: bool,
     /// Allow sending a key over plain http to a host that is not this machine.
     pub allow_insecure_http: bool,
+    /// Seconds of silence after which a request is given up (before its
+    /// first byte, and between bytes).
+    pub idle_timeout: u64,
     pub budget: Budget,
     /// Action name -> key chord ("ctrl+p", "f1", "alt+enter"), or a
     /// screen's name -> its own table of them (`[keys.picker]`); see `keys`.
@@ -119,6 +122,7 @@ impl Default for Config {
             themes: BTreeMap::new(),
             mouse: true,
             allow_insecure_http: false,
+            idle_timeout: 120,
             budget: Budget::default(),
             keys: BTreeMap::new(),
             paths: Paths::default(),
@@ -197,6 +201,10 @@ pub struct ProviderConfig {
     /// wins over `key_env`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub api_key_cmd: Option<String>,
+    /// Seconds to wait for `api_key_cmd` (default 60: a passphrase prompt
+    /// may be waiting on the user).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_key_cmd_timeout: Option<u64>,
     /// Extra headers sent with every request.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, String>,
@@ -344,10 +352,15 @@ impl Config {
             .get(name)
             .and_then(|p| p.api_key_cmd.as_deref())
         {
-            return run_key_cmd(cmd).map(|k| Some((k, "api_key_cmd".to_string())));
+            let patience = self
+                .providers
+                .get(name)
+                .and_then(|p| p.api_key_cmd_timeout)
+                .map_or(secrets::KEY_CMD_TIMEOUT, std::time::Duration::from_secs);
+            return run_key_cmd(cmd, patience).map(|k| Some((k, "api_key_cmd".to_string())));
         }
         let p = self.provider_for(name)?;
-        Ok(p.key_from_env()
+        Ok(p.key_from_env()?
             .map(|k| (k, p.key_env.clone().unwrap_or_default())))
     }
 
@@ -383,7 +396,8 @@ impl Config {
 
     /// The merged configuration as TOML, secrets replaced by `<redacted>`:
     /// header values whose name looks secret (authorization, x-api-key, any
-    /// name with key, token, secret, auth, password or cookie) and, in
+    /// name with key, token, secret, auth, password or cookie), whatever the
+    /// value; every argument of `api_key_cmd` (its program shows); and, in
     /// provider tables, any value that looks like a key (`sk-…`, `AIza…`,
     /// `Bearer …`).
     pub fn redacted_toml(&self) -> String {
@@ -404,6 +418,17 @@ impl Config {
                                     *value = toml::Value::String(REDACTED.into());
                                 }
                             }
+                        }
+                        // The command's arguments may be the key itself
+                        // (`echo 0123…`) or name where it lives: only the
+                        // program shows.
+                        toml::Value::String(cmd) if k == "api_key_cmd" => {
+                            let program = cmd.split_whitespace().next().unwrap_or("");
+                            *v = toml::Value::String(if cmd.split_whitespace().nth(1).is_some() {
+                                format!("{program} {REDACTED}")
+                            } else {
+                                program.to_string()
+                            });
                         }
                         toml::Value::String(s) if looks_secret(s) => {
                             *v = toml::Value::String(REDACTED.into());

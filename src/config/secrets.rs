@@ -3,6 +3,7 @@
 
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use super::*;
 
@@ -10,22 +11,95 @@ use super::*;
 // Secrets
 // ---------------------------------------------------------------------------
 
+/// How long `api_key_cmd` may take by default: long enough to type a
+/// passphrase, short enough that a command that hangs is noticed.
+pub const KEY_CMD_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The most of `api_key_cmd`'s output read: a key is one short line.
+const KEY_CMD_LIMIT: u64 = 16 << 10;
+
 /// Runs `api_key_cmd` through `sh -c` and takes the first line of its
-/// output as the key. Its stderr is discarded and errors never echo what it
-/// printed (it may be the key); stdin is inherited so a passphrase prompt
-/// (pass, gpg) still works.
-pub fn run_key_cmd(cmd: &str) -> Result<ApiKey, String> {
+/// output as the key, checked like any key. Its stderr is discarded and
+/// errors never echo what it printed (it may be the key); stdin is
+/// inherited so a passphrase prompt (pass, gpg) still works. Bounded: after
+/// a second it says on stderr that it waits for the command; after
+/// `patience` the command is killed and the wait ends in an error; at most
+/// 16 KiB of its output is read.
+pub fn run_key_cmd(cmd: &str, patience: Duration) -> Result<ApiKey, String> {
     let program = cmd.split_whitespace().next().unwrap_or("");
-    let out = Command::new("sh")
+    let mut child = Command::new("sh")
         .arg("-c")
         .arg(cmd)
         .stdin(Stdio::inherit())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
-        .output()
+        .spawn()
         .map_err(|e| format!("api_key_cmd: cannot run sh: {e}"))?;
-    if !out.status.success() {
-        let how = match out.status.code() {
+    let stdout = child.stdout.take().expect("piped");
+    // Read on a thread of its own: a command that never closes its output
+    // must not hold orchat.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(crate::paths::read_at_most(stdout, KEY_CMD_LIMIT));
+    });
+    let start = Instant::now();
+    let mut said = false;
+    let output = loop {
+        match rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(out) => break out,
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                break Ok(Vec::new());
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+        }
+        if !said && start.elapsed() >= Duration::from_secs(1) {
+            said = true;
+            eprintln!(
+                "orchat: waiting for api_key_cmd ({program} …) to print the key (up to {}s; Ctrl+C gives up)",
+                patience.as_secs()
+            );
+        }
+        if start.elapsed() >= patience {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!(
+                "api_key_cmd ({program} …) printed no key within {}s; run it in a shell to see why (api_key_cmd_timeout sets the wait)",
+                patience.as_secs()
+            ));
+        }
+    };
+    let output = match output {
+        Ok(o) => o,
+        Err(crate::paths::ReadError::TooLarge(_)) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!(
+                "api_key_cmd ({program} …) printed more than {}: that is not a key",
+                crate::paths::human_size(KEY_CMD_LIMIT)
+            ));
+        }
+        Err(e) => {
+            return Err(format!(
+                "api_key_cmd ({program} …): cannot read its output: {e}"
+            ));
+        }
+    };
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(s)) => break s,
+            Ok(None) if start.elapsed() < patience => std::thread::sleep(Duration::from_millis(20)),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "api_key_cmd ({program} …) did not finish within {}s",
+                    patience.as_secs()
+                ));
+            }
+        }
+    };
+    if !status.success() {
+        let how = match status.code() {
             Some(c) => format!("exit status {c}"),
             None => "a signal".to_string(),
         };
@@ -33,10 +107,13 @@ pub fn run_key_cmd(cmd: &str) -> Result<ApiKey, String> {
             "api_key_cmd ({program} …) failed with {how}; run it in a shell to see why"
         ));
     }
-    let text = String::from_utf8(out.stdout)
+    let text = String::from_utf8(output)
         .map_err(|_| format!("api_key_cmd ({program} …) printed something that is not UTF-8"))?;
-    ApiKey::new(text.lines().next().unwrap_or(""))
-        .ok_or_else(|| format!("api_key_cmd ({program} …) printed an empty first line"))
+    ApiKey::parse(
+        text.lines().next().unwrap_or(""),
+        &format!("api_key_cmd ({program} …)"),
+    )?
+    .ok_or_else(|| format!("api_key_cmd ({program} …) printed an empty first line"))
 }
 
 /// A warning when the config file is readable or writable by group or

@@ -109,7 +109,6 @@ pub async fn run_terminal(
     client: ChatClient,
     mut opts: RunOptions,
 ) -> io::Result<Vec<String>> {
-    opts.image_picker = crate::ui::images::detect_picker();
     let store = opts.store.clone();
     let log_dir = opts.dirs.state.clone();
     crate::term::guard::install_panic_hook(move || {
@@ -126,7 +125,8 @@ pub async fn run_terminal(
             eprintln!("orchat: details may be in the log under {}", log.display());
         }
     });
-    let mut guard = crate::term::guard::init(opts.mouse)?;
+    let mut guard = crate::term::guard::init(opts.mouse, crate::ui::images::graphics_terminal())?;
+    opts.image_picker = guard.take_picker();
     let events = crate::term::events::TermEvents::new();
     let ended = run(app, client, opts, &mut guard, events).await?;
     Ok(ended.notes)

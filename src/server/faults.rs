@@ -90,6 +90,27 @@ pub enum Fault {
     /// Google's usage: `completion_tokens` without the thinking, which only
     /// `total_tokens` and `reasoning_tokens` count; no cost.
     GoogleUsage,
+    /// A body that never ends, as a broken proxy or server sends: a whole
+    /// JSON answer (`endless-body`), an error body under this status
+    /// (`endless-error:500`), or blank padding (`endless-padding`).
+    Endless(Endless),
+    /// HTTP 200 declaring a body of 10 GB (`Content-Length`), then a JSON
+    /// answer that never ends.
+    HugeLength,
+    /// A redirect (`307`, `301`, …) to another host, as a misconfigured
+    /// proxy or a hijacked DNS name would send.
+    Redirect(u16),
+    /// The answer repeats the request's bearer key, split over deltas, as a
+    /// server echoing its input might.
+    EchoKey,
+}
+
+/// What an endless body looks like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endless {
+    Json,
+    Error(u16),
+    Padding,
 }
 
 impl Fault {
@@ -146,6 +167,12 @@ impl Fault {
             "image-in-text" => Fault::ImageInText,
             "image-part" => Fault::ImagePart,
             "google-usage" => Fault::GoogleUsage,
+            "endless-body" => Fault::Endless(Endless::Json),
+            "endless-error" => Fault::Endless(Endless::Error(num(arg, 500) as u16)),
+            "endless-padding" => Fault::Endless(Endless::Padding),
+            "huge-length" => Fault::HugeLength,
+            "redirect" => Fault::Redirect(num(arg, 307) as u16),
+            "echo-key" => Fault::EchoKey,
             s => match s.parse::<u16>() {
                 Ok(code) if (400..600).contains(&code) => Fault::Status(code),
                 _ => return None,
@@ -239,6 +266,9 @@ pub struct Plan {
     pub crlf: bool,
     pub image: ImageShape,
     pub google_usage: bool,
+    /// Answered by `server::misbehave` instead of as an answer.
+    pub misbehave: Option<Fault>,
+    pub echo_key: bool,
 }
 
 impl Plan {
@@ -300,6 +330,10 @@ impl Plan {
                 Fault::ImageInText => p.image = ImageShape::InText,
                 Fault::ImagePart => p.image = ImageShape::Part,
                 Fault::GoogleUsage => p.google_usage = true,
+                Fault::Endless(_) | Fault::HugeLength | Fault::Redirect(_) => {
+                    p.misbehave = Some(f.clone())
+                }
+                Fault::EchoKey => p.echo_key = true,
             }
         }
         p

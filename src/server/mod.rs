@@ -12,6 +12,7 @@ pub use account::Account;
 pub mod answer;
 mod errors;
 pub mod faults;
+mod misbehave;
 mod reply;
 mod wire;
 
@@ -261,6 +262,17 @@ async fn chat(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> 
     let plan = Plan::from_faults(&faults);
     if let Some(f) = &plan.status {
         return status_fault_response(f, &model.id);
+    }
+    if let Some(f) = &plan.misbehave {
+        return misbehave::respond(f);
+    }
+    if plan.echo_key {
+        let key = headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("no-key-sent");
+        return misbehave::echo(key, &model.id);
     }
     if model.id.ends_with(":free") {
         // Every request counts against the day, errors included.

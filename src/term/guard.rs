@@ -57,6 +57,8 @@ pub struct Guard {
     /// Writes each frame's changes (scrolling the pane when it moved).
     painter: super::screen::Painter,
     mouse: bool,
+    /// The graphics protocol the terminal answered for, once (`take_picker`).
+    picker: Option<ratatui_image::picker::Picker>,
     /// The terminal was resized since the last frame. The viewport is fixed
     /// and only changed on a resize: ratatui's full-screen viewport asks the
     /// terminal its size before every frame, and crossterm answers by opening
@@ -131,6 +133,46 @@ fn screen_area() -> io::Result<Rect> {
 /// Whether the terminal is in orchat's modes now.
 static ACTIVE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
+/// The terminal's settings as orchat found them, put back on the way out
+/// whatever changed them meanwhile (crossterm saves its own copy only when
+/// raw mode goes on, which is too late if something changed them first).
+#[cfg(unix)]
+static FOUND: std::sync::Mutex<Option<libc::termios>> = std::sync::Mutex::new(None);
+
+#[cfg(unix)]
+fn remember_modes() {
+    // SAFETY: tcgetattr fills the struct it is given; fd 0 may not be a tty,
+    // which it reports as an error.
+    unsafe {
+        let mut t: libc::termios = std::mem::zeroed();
+        if libc::isatty(0) == 1
+            && libc::tcgetattr(0, &mut t) == 0
+            && let Ok(mut found) = FOUND.lock()
+            && found.is_none()
+        {
+            *found = Some(t);
+        }
+    }
+}
+
+#[cfg(unix)]
+fn put_modes_back() {
+    if let Ok(found) = FOUND.lock()
+        && let Some(t) = found.as_ref()
+    {
+        // SAFETY: sets fd 0's attributes from a struct tcgetattr filled.
+        unsafe {
+            libc::tcsetattr(0, libc::TCSANOW, t);
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn remember_modes() {}
+
+#[cfg(not(unix))]
+fn put_modes_back() {}
+
 /// Undoes every mode orchat enables. Only the first call after `init` acts:
 /// leaving the alternate screen twice would move the cursor back over what
 /// was printed in between (a panic message, for one).
@@ -139,6 +181,7 @@ pub fn restore() {
         return;
     }
     let _ = disable_raw_mode();
+    put_modes_back();
     let mut out = io::stdout();
     let _ = execute!(
         out,
@@ -168,6 +211,7 @@ pub fn install_panic_hook(after: impl Fn() + Send + Sync + 'static) {
 
 /// Turns orchat's modes on.
 fn enter(mouse: bool) -> io::Result<()> {
+    remember_modes();
     ACTIVE.store(true, std::sync::atomic::Ordering::SeqCst);
     enable_raw_mode()?;
     let mut out = io::stdout();
@@ -179,22 +223,61 @@ fn enter(mouse: bool) -> io::Result<()> {
 }
 
 /// Takes the terminal: orchat's modes on, a fixed viewport of its size.
-/// Install the panic hook first (`install_panic_hook`), so a panic leaves
-/// the terminal as it was.
-pub fn init(mouse: bool) -> io::Result<Guard> {
-    enter(mouse)?;
-    let viewport = Viewport::Fixed(screen_area()?);
-    let mut terminal = Terminal::with_options(
-        CrosstermBackend::new(FrameWriter::new()),
-        TerminalOptions { viewport },
-    )?;
-    terminal.clear()?;
-    Ok(Guard {
-        terminal,
-        painter: Default::default(),
-        mouse,
-        size_stale: false,
+/// With `graphics`, asks the terminal (with a deadline) which graphics
+/// protocol it draws images with. Install the panic hook first
+/// (`install_panic_hook`), so a panic leaves the terminal as it was. When
+/// the terminal cannot be set up, every mode turned on is turned off again
+/// before the error returns, and the error says what to do.
+pub fn init(mouse: bool, graphics: bool) -> io::Result<Guard> {
+    let setup = || -> io::Result<Guard> {
+        enter(mouse)?;
+        let picker = if graphics {
+            super::probe::ask(super::probe::PATIENCE).and_then(|a| a.picker(iterm_from_env()))
+        } else {
+            None
+        };
+        let area = screen_area()?;
+        if area.width == 0 || area.height == 0 {
+            return Err(io::Error::other("it reports a size of 0 by 0"));
+        }
+        let mut terminal = Terminal::with_options(
+            CrosstermBackend::new(FrameWriter::new()),
+            TerminalOptions {
+                viewport: Viewport::Fixed(area),
+            },
+        )?;
+        // Clears the screen and both buffers without asking the terminal
+        // where its cursor is (`Terminal::clear` would: a terminal that does
+        // not answer made that a two-second wait and an error).
+        terminal.resize(area)?;
+        Ok(Guard {
+            terminal,
+            painter: Default::default(),
+            mouse,
+            picker,
+            size_stale: false,
+        })
+    };
+    setup().map_err(|e| {
+        restore();
+        io::Error::other(format!(
+            "this terminal did not answer as a terminal should ({e}); orchat -p works without one"
+        ))
     })
+}
+
+/// iTerm2's image protocol, where the environment says it works.
+fn iterm_from_env() -> bool {
+    let env = |k: &str| std::env::var(k).unwrap_or_default().to_lowercase();
+    ["iterm.app", "wezterm"].contains(&env("TERM_PROGRAM").as_str())
+        || env("LC_TERMINAL").contains("iterm")
+}
+
+impl Guard {
+    /// The graphics protocol the terminal answered for (once).
+    pub fn take_picker(&mut self) -> Option<ratatui_image::picker::Picker> {
+        self.picker.take()
+    }
 }
 
 impl Drop for Guard {

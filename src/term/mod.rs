@@ -7,4 +7,5 @@ pub mod clipboard;
 pub mod editor;
 pub mod events;
 pub mod guard;
+pub mod probe;
 pub mod screen;

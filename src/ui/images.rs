@@ -14,29 +14,24 @@ use ratatui_image::protocol::Protocol;
 const MAX_ROWS: u16 = 16;
 const MAX_COLS: u16 = 64;
 
-/// Asks the terminal for its graphics protocol and font size, but only when
-/// the environment says it is one that answers (kitty, WezTerm, iTerm2,
-/// Ghostty, foot). A terminal that does not answer would leave the query's
-/// reader thread blocked on stdin, eating the user's keys, so everywhere else
-/// (tmux included) orchat uses half-blocks without asking.
-pub fn detect_picker() -> Option<Picker> {
+/// Whether to ask the terminal for its graphics protocol: only where the
+/// environment says it is one that draws images (kitty, WezTerm, iTerm2,
+/// Ghostty, foot); never inside tmux, which passes no images through.
+/// Everywhere else orchat uses half-blocks without asking.
+pub fn graphics_terminal() -> bool {
     let env = |k: &str| std::env::var(k).unwrap_or_default().to_lowercase();
     if !env("TMUX").is_empty() {
-        return None;
+        return false;
     }
     let term = env("TERM");
     let program = env("TERM_PROGRAM");
-    let answers = !env("KITTY_WINDOW_ID").is_empty()
+    !env("KITTY_WINDOW_ID").is_empty()
         || ["kitty", "ghostty", "foot", "wezterm"]
             .iter()
             .any(|t| term.contains(t))
         || ["iterm.app", "wezterm", "ghostty"]
             .iter()
-            .any(|p| program == *p);
-    if !answers {
-        return None;
-    }
-    Picker::from_query_stdio().ok()
+            .any(|p| program == *p)
 }
 
 pub struct ImageCache {
