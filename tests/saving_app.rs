@@ -335,3 +335,58 @@ async fn a_conversation_open_in_another_orchat_goes_on_in_a_copy() {
         ["from the first window", "from the second window"]
     );
 }
+
+/// Every file under `dir`, recursively.
+fn files_under(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            files_under(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_key_a_server_echoes_never_reaches_the_screen_the_store_or_an_export() {
+    const KEY: &str = "sk-or-v1-SENTINEL-echoed-42";
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = Driver::with_config(ServerOptions::default(), |cfg| {
+        cfg.key = orchat::api::key::ApiKey::new(KEY);
+    })
+    .await;
+    let store = d.saving_in(dir.path(), &quick());
+    d.app.conversation_id = "conv-echo".into();
+    d.submit("say it back [[fault:echo-key]]");
+    d.until_idle().await;
+    let a = answers(&d.app)[0];
+    assert_eq!(a.text, "You sent the key [key hidden] with this request.");
+    assert!(!screen(&d.app, 120, 40).contains("SENTINEL"));
+    for export in ["x.md", "x.json --json"] {
+        let target = dir.path().join("exports").join(export);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        d.submit(&format!("/export {}", target.display()));
+        d.until(|a| {
+            a.flash
+                .as_deref()
+                .is_some_and(|f| f.starts_with("exported to"))
+        })
+        .await;
+        d.app.flash = None;
+    }
+    assert!(store.flush());
+    drop(store);
+    d.fx.set_store(None);
+    let mut files = Vec::new();
+    files_under(dir.path(), &mut files);
+    assert!(files.len() >= 3, "{files:?}");
+    for f in files {
+        let bytes = std::fs::read(&f).unwrap();
+        assert!(
+            !bytes.windows(8).any(|w| w == b"SENTINEL"),
+            "the key reached {}",
+            f.display()
+        );
+    }
+}
