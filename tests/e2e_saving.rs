@@ -105,7 +105,10 @@ fn ends_like_a_quit(sig: &str) {
     let t = Tmux::start(&orchat_cmd(dir.path(), "--demo"), 100, 30);
     slow_answer(&t);
     signal(&orchat_pid(&t), sig);
-    let s = t.wait_for("the exit", |s| s.contains("[exited"));
+    // The final state: the exit and, after it, the terminal's mode.
+    let s = t.wait_for("the exit and the terminal mode", |s| {
+        s.contains("[exited") && s.contains("TTY:")
+    });
     assert!(s.contains("[exited 0]"), "{s}");
     assert!(s.contains("TTY:icanon"), "the terminal is restored: {s}");
     assert_eq!(t.alternate_on(), "0");
