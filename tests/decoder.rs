@@ -113,6 +113,21 @@ fn usage(prompt: u64, completion: u64, reasoning: u64, image: u64, cost: &str) -
             reasoning_tokens: reasoning,
             image_tokens: image,
         }),
+        ..Default::default()
+    }
+}
+
+/// OpenRouter's usage as the 2025 captures have it: not BYOK, with the
+/// upstream's prompt and completion costs (PROTOCOL.md §2.3).
+fn openrouter_usage(u: Usage, prompt_cost: &str, completions_cost: &str) -> Usage {
+    Usage {
+        is_byok: Some(false),
+        cost_details: Some(orchat::api::types::CostDetails {
+            upstream_inference_cost: None,
+            upstream_inference_prompt_cost: Some(WireDecimal(dec(prompt_cost))),
+            upstream_inference_completions_cost: Some(WireDecimal(dec(completions_cost))),
+        }),
+        ..u
     }
 }
 
@@ -147,7 +162,11 @@ fn expected_a() -> Vec<StreamEvent> {
             " tracks who owns each value and rejects code that could leave a dangling reference.",
         ),
         finish("stop", Some("STOP")),
-        StreamEvent::Usage(usage(14, 38, 0, 0, "0.0000166")),
+        StreamEvent::Usage(openrouter_usage(
+            usage(14, 38, 0, 0, "0.0000166"),
+            "0.0000014",
+            "0.0000152",
+        )),
         StreamEvent::Done,
     ]
 }
@@ -175,7 +194,11 @@ fn expected_b() -> Vec<StreamEvent> {
         content("Use Flash for interactive chat;"),
         content(" reserve Pro for long, hard prompts."),
         finish("stop", Some("STOP")),
-        StreamEvent::Usage(usage(21, 412, 356, 0, "0.00414625")),
+        StreamEvent::Usage(openrouter_usage(
+            usage(21, 412, 356, 0, "0.00414625"),
+            "0.00002625",
+            "0.00412",
+        )),
         StreamEvent::Done,
     ]
 }
@@ -193,7 +216,11 @@ fn expected_c() -> Vec<StreamEvent> {
                 .into(),
         ),
         finish("stop", Some("STOP")),
-        StreamEvent::Usage(usage(9, 1298, 0, 1290, "0.0387227")),
+        StreamEvent::Usage(openrouter_usage(
+            usage(9, 1298, 0, 1290, "0.0387227"),
+            "0.0000027",
+            "0.03872",
+        )),
         StreamEvent::Done,
     ]
 }
@@ -230,6 +257,7 @@ fn expected_cjk() -> Vec<StreamEvent> {
             cost: Some(WireDecimal(dec("0.0000123"))),
             prompt_tokens_details: None,
             completion_tokens_details: None,
+            ..Default::default()
         }),
         StreamEvent::Done,
     ]
@@ -385,6 +413,108 @@ fn expected_l() -> Vec<StreamEvent> {
     ]
 }
 
+/// Keep-alives in every form a server sends them, between real chunks.
+const M: &str = ": OPENROUTER PROCESSING\n\n\
+data: : OPENROUTER PROCESSING\n\n\
+event: ping\ndata: ping\n\n\
+event: ping\ndata: {\"type\":\"ping\"}\n\n\
+data:\n\n\
+data: {\"id\":\"k\",\"choices\":[{\"delta\":{\"content\":\"Hi\"}}]}\n\n\
+event: keep-alive\ndata:\n\n\
+data: : still here\n\n\
+data: {\"id\":\"k\",\"choices\":[{\"delta\":{\"content\":\" there\"},\"finish_reason\":\"stop\"}]}\n\n\
+data: [DONE]\n\n";
+
+fn expected_m() -> Vec<StreamEvent> {
+    vec![
+        StreamEvent::Meta {
+            id: Some("k".into()),
+            model: None,
+            provider: None,
+        },
+        content("Hi"),
+        content(" there"),
+        finish("stop", None),
+        StreamEvent::Done,
+    ]
+}
+
+/// Perplexity-style chunks: a `delta` and a growing `message` together,
+/// with citations and annotations beside them.
+const N: &str = "data: {\"id\":\"p\",\"citations\":[\"https://example.com\"],\"choices\":[{\"index\":0,\"finish_reason\":null,\"message\":{\"role\":\"assistant\",\"content\":\"Paris\"},\"delta\":{\"role\":\"assistant\",\"content\":\"Paris\"}}]}\n\n\
+data: {\"id\":\"p\",\"choices\":[{\"index\":0,\"finish_reason\":null,\"message\":{\"role\":\"assistant\",\"content\":\"Paris is\"},\"delta\":{\"role\":\"assistant\",\"content\":\" is\",\"annotations\":[{\"type\":\"url_citation\",\"url_citation\":{\"url\":\"https://example.com\",\"title\":\"\",\"start_index\":0,\"end_index\":0}}]}}]}\n\n\
+data: {\"id\":\"p\",\"choices\":[{\"index\":0,\"finish_reason\":\"stop\",\"message\":{\"role\":\"assistant\",\"content\":\"Paris is the capital of France.\"},\"delta\":{\"role\":\"assistant\",\"content\":\" the capital of France.\"}}]}\n\n\
+data: [DONE]\n\n";
+
+fn expected_n() -> Vec<StreamEvent> {
+    vec![
+        StreamEvent::Meta {
+            id: Some("p".into()),
+            model: None,
+            provider: None,
+        },
+        content("Paris"),
+        content(" is"),
+        content(" the capital of France."),
+        finish("stop", None),
+        StreamEvent::Done,
+    ]
+}
+
+/// Thinking inside the content (a DeepSeek-R1 distill without a reasoning
+/// parser), its tags split across deltas.
+const O: &str = "data: {\"id\":\"d\",\"choices\":[{\"delta\":{\"content\":\"<thi\"}}]}\n\n\
+data: {\"id\":\"d\",\"choices\":[{\"delta\":{\"content\":\"nk>\\nWeigh it.\\n</th\"}}]}\n\n\
+data: {\"id\":\"d\",\"choices\":[{\"delta\":{\"content\":\"ink>\\n\\n\"}}]}\n\n\
+data: {\"id\":\"d\",\"choices\":[{\"delta\":{\"content\":\"It is 4.\"},\"finish_reason\":\"stop\"}]}\n\n\
+data: [DONE]\n\n";
+
+fn expected_o() -> Vec<StreamEvent> {
+    vec![
+        StreamEvent::Meta {
+            id: Some("d".into()),
+            model: None,
+            provider: None,
+        },
+        StreamEvent::Reasoning("\nWeigh it.\n".into()),
+        content("It is 4."),
+        finish("stop", None),
+        StreamEvent::Done,
+    ]
+}
+
+/// Errors named by their event type, in the shapes servers use.
+const P: &str = "data: {\"id\":\"e\",\"choices\":[{\"delta\":{\"content\":\"Start\"}}]}\n\n\
+event: error\ndata: {\"text\":\"the model crashed while loading\"}\n\n";
+
+fn expected_p() -> Vec<StreamEvent> {
+    vec![
+        StreamEvent::Meta {
+            id: Some("e".into()),
+            model: None,
+            provider: None,
+        },
+        content("Start"),
+        StreamEvent::ProviderError(WireError {
+            message: "the model crashed while loading".into(),
+            ..WireError::default()
+        }),
+        StreamEvent::Truncated,
+    ]
+}
+
+const Q: &str = "event: error\ndata: upstream worker out of memory\n\n";
+
+fn expected_q() -> Vec<StreamEvent> {
+    vec![
+        StreamEvent::ProviderError(WireError {
+            message: "upstream worker out of memory".into(),
+            ..WireError::default()
+        }),
+        StreamEvent::Truncated,
+    ]
+}
+
 fn all_transcripts() -> Vec<(&'static str, String, Vec<StreamEvent>)> {
     let (img_text, img_expected) = image_in_text();
     vec![
@@ -404,6 +534,12 @@ fn all_transcripts() -> Vec<(&'static str, String, Vec<StreamEvent>)> {
         ("J-whole-json", J.to_string(), expected_j()),
         ("J-whole-json-crlf", J.replace('\n', "\r\n"), expected_j()),
         ("L-pretty-whole", L.to_string(), expected_l()),
+        ("M-keep-alives", M.to_string(), expected_m()),
+        ("M-keep-alives-crlf", M.replace('\n', "\r\n"), expected_m()),
+        ("N-delta-and-message", N.to_string(), expected_n()),
+        ("O-think-tags", O.to_string(), expected_o()),
+        ("P-error-event-text", P.to_string(), expected_p()),
+        ("Q-error-event-plain", Q.to_string(), expected_q()),
         ("A", A.to_string(), expected_a()),
         ("B", B.to_string(), expected_b()),
         ("C", C.to_string(), expected_c()),
@@ -712,7 +848,7 @@ fn a_line_over_the_limit_is_a_decode_error_not_a_hang() {
 /// Every event's data, as `EventParser` hands it over.
 fn events_of(p: &mut EventParser, bytes: &[u8]) -> Vec<String> {
     let mut got = Vec::new();
-    p.push(bytes, &mut |d| got.push(d.to_string())).unwrap();
+    p.push(bytes, &mut |_, d| got.push(d.to_string())).unwrap();
     got
 }
 
@@ -748,16 +884,16 @@ fn event_parser_releases_only_whole_events() {
     );
     // At the end a whole-looking last line is kept, a cut one dropped.
     let mut got = Vec::new();
-    p.push(b"data: [DONE]", &mut |d| got.push(d.to_string()))
+    p.push(b"data: [DONE]", &mut |_, d| got.push(d.to_string()))
         .unwrap();
-    p.finish(&mut |d| got.push(d.to_string()));
+    p.finish(&mut |_, d| got.push(d.to_string()));
     assert_eq!(got, ["[DONE]"]);
     let mut got = Vec::new();
-    p.push(b"data: {\"choices\":[{\"del", &mut |d| {
+    p.push(b"data: {\"choices\":[{\"del", &mut |_, d| {
         got.push(d.to_string())
     })
     .unwrap();
-    p.finish(&mut |d| got.push(d.to_string()));
+    p.finish(&mut |_, d| got.push(d.to_string()));
     assert!(got.is_empty(), "{got:?}");
     // A byte-order mark at the very start is skipped.
     let mut p = EventParser::default();
@@ -783,7 +919,7 @@ fn a_byte_order_mark_split_across_reads_is_still_skipped() {
 
 #[test]
 fn a_line_over_the_limit_fails_however_the_reads_fall() {
-    let over = |p: &mut EventParser, bytes: &[u8]| p.push(bytes, &mut |_| {}).is_err();
+    let over = |p: &mut EventParser, bytes: &[u8]| p.push(bytes, &mut |_, _| {}).is_err();
     // Its start after a line end in one read, the rest later.
     let mut p = EventParser::default();
     let mut first = b"data: x\n\ndata: ".to_vec();

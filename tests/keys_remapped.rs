@@ -83,6 +83,7 @@ fn chat(keymap: &Keymap) -> App {
     app.offer = Some(Offer {
         model: "google/gemini-2.5-pro".into(),
         resend: true,
+        leave_out: None,
     });
     app.attachments.push(Attachment {
         source: "https://example.com/cat.png".into(),
@@ -130,6 +131,7 @@ fn setup(context: Context, action: Action, keymap: &Keymap) -> App {
                 first_token_ms: None,
                 retry_at_ms: None,
                 retry_reason: None,
+                retries: 0,
             })
         }
         (Context::Chat, _) => {}
@@ -299,6 +301,7 @@ fn screens(keymap: &Keymap) -> Vec<(String, String)> {
         first_token_ms: Some(1),
         retry_at_ms: None,
         retry_reason: None,
+        retries: 0,
     });
     let mut a = Answer::new("google/gemini-2.5-flash", 10, 0);
     a.text = "so far".into();

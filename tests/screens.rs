@@ -47,6 +47,7 @@ fn usage(prompt: u64, completion: u64, reasoning: u64, cost: Decimal) -> StreamE
             reasoning_tokens: reasoning,
             image_tokens: 0,
         }),
+        ..Default::default()
     })
 }
 

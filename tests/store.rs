@@ -213,6 +213,7 @@ fn an_answer_is_saved_from_the_answer_type_and_restored() {
             reasoning_tokens: 7,
             image_tokens: 0,
         }),
+        ..Default::default()
     });
     a.finish_reason = Some("error".into());
     a.status = Status::Failed;

@@ -344,6 +344,7 @@ fn usage(prompt: u64, completion: u64) -> Usage {
             reasoning_tokens: 0,
             image_tokens: 0,
         }),
+        ..Default::default()
     }
 }
 
@@ -410,6 +411,7 @@ pub fn conversation(messages: usize, live: &str) -> (App, u64) {
         first_token_ms: Some(10),
         retry_at_ms: None,
         retry_reason: None,
+        retries: 0,
     });
     app.next_turn = turn + 1;
     app.now_ms = 2_000;

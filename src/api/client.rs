@@ -248,9 +248,13 @@ impl ChatClient {
             Ok(h) => h,
             Err(e) => return Attempt::Failed(e),
         };
+        // Asked uncompressed: a compressing proxy may hold back a stream's
+        // events to fill its blocks. A server that compresses anyway is
+        // decoded all the same (gzip, br, deflate, zstd), event by event.
         let mut rb = http
             .post(p.chat_url())
             .header("content-type", "application/json")
+            .header("accept-encoding", "identity")
             .body(body);
         if let Some(k) = &self.cfg.key {
             rb = rb.bearer_auth(k.expose());
@@ -299,11 +303,8 @@ impl ChatClient {
         // drop or stall until then is still retryable.
         let sniffed = match sniff(content_type.as_deref(), bytes).await {
             Ok(Some(s)) => s,
-            Ok(None) => {
-                return Attempt::Failed(ApiError::Network(
-                    "the connection closed before any answer arrived".into(),
-                ));
-            }
+            // The body ended cleanly with nothing in it.
+            Ok(None) => return Attempt::Final(ApiError::EmptyBody),
             Err(e) => return Attempt::Failed(e),
         };
         tracing::debug!(kind = ?sniffed.kind, streaming, "reading the body");
@@ -311,7 +312,13 @@ impl ChatClient {
             BodyKind::EventStream => {
                 let mut events = decode(sniffed.body);
                 let mut shield = KeyShield::new(self.cfg.key.as_ref());
+                let mut any = false;
                 while let Some(ev) = events.next().await {
+                    // Nothing but keep-alives, then a clean end: empty.
+                    if !any && matches!(ev, Ok(StreamEvent::Truncated)) {
+                        return Attempt::Final(ApiError::EmptyBody);
+                    }
+                    any = true;
                     let listening = match ev {
                         Ok(e) => self.shielded(&mut shield, e, sink),
                         Err(e) => flush(&mut shield, sink) && sink(Err(e)),

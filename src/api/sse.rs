@@ -74,10 +74,15 @@ pub enum StreamEvent {
 
 // ------------------------------------------------------------ event framing
 
-/// Frames bytes into SSE events and hands over each event's data (its `data:`
-/// lines joined by `\n`). Fields other than `data` (`event`, `id`, `retry`)
-/// and comments are read and dropped: a chat stream carries everything in
-/// its data.
+/// Where `EventParser` hands each event: its type (`""` when it named
+/// none) and its data.
+pub type Emit<'a> = dyn FnMut(&str, &str) + 'a;
+
+/// Frames bytes into SSE events and hands over each event's type (its
+/// `event:` field, empty when none came) and data (its `data:` lines joined
+/// by `\n`). `id`, `retry` and comments are read and dropped: a chat stream
+/// carries everything in its data, but some servers name an error or a
+/// keep-alive by its event type (`event: error`, `event: ping`).
 #[derive(Debug, Default)]
 pub struct EventParser {
     /// Bytes of a line not yet ended.
@@ -87,6 +92,8 @@ pub struct EventParser {
     /// Whether a `data` field came since the last dispatch (an event whose
     /// only data line is empty still dispatches as empty).
     has_data: bool,
+    /// The `event` field of the event being read.
+    event: String,
     /// The last line ended with CR: a LF first in the next read belongs to it.
     after_cr: bool,
     /// The first line was read (a byte-order mark opening it is skipped).
@@ -94,10 +101,10 @@ pub struct EventParser {
 }
 
 impl EventParser {
-    /// Adds bytes; `emit` gets the data of every event they complete.
-    /// Errors: a line longer than `MAX_LINE_BYTES` (the parser is then
-    /// reset; the caller stops reading).
-    pub fn push(&mut self, mut bytes: &[u8], emit: &mut dyn FnMut(&str)) -> Result<(), ApiError> {
+    /// Adds bytes; `emit` gets the type and data of every event they
+    /// complete. Errors: a line longer than `MAX_LINE_BYTES` (the parser is
+    /// then reset; the caller stops reading).
+    pub fn push(&mut self, mut bytes: &[u8], emit: &mut Emit<'_>) -> Result<(), ApiError> {
         if self.after_cr && !bytes.is_empty() {
             self.after_cr = false;
             if bytes[0] == b'\n' {
@@ -159,7 +166,7 @@ impl EventParser {
     /// looks whole (ends like JSON or `[DONE]`); one cut off mid-way is
     /// dropped. Then the event being read dispatches, as if a blank line
     /// had come.
-    pub fn finish(&mut self, emit: &mut dyn FnMut(&str)) {
+    pub fn finish(&mut self, emit: &mut Emit<'_>) {
         let last = std::mem::take(&mut self.pending);
         let trimmed = last.trim_ascii_end();
         if trimmed.ends_with(b"}") || trimmed.ends_with(b"]") {
@@ -182,7 +189,7 @@ impl EventParser {
         }
     }
 
-    fn line(&mut self, raw: &[u8], emit: &mut dyn FnMut(&str)) {
+    fn line(&mut self, raw: &[u8], emit: &mut Emit<'_>) {
         // A byte-order mark opens the stream's first line only (checked on
         // the whole line, so a mark split across reads is still found).
         let raw = if self.started {
@@ -205,27 +212,35 @@ impl EventParser {
         if matches!(line.trim_start().as_bytes().first(), Some(b'{' | b'[')) {
             // A bare JSON object or array: an event of its own.
             self.dispatch(emit);
-            emit(line.trim_end());
+            emit("", line.trim_end());
             return;
         }
         let (field, value) = match line.split_once(':') {
             Some((f, v)) => (f, v.strip_prefix(' ').unwrap_or(v)),
             None => (&*line, ""),
         };
-        if field == "data" {
-            self.data.push_str(value);
-            self.data.push('\n');
-            self.has_data = true;
+        match field {
+            "data" => {
+                self.data.push_str(value);
+                self.data.push('\n');
+                self.has_data = true;
+            }
+            "event" => {
+                self.event.clear();
+                self.event.push_str(value.trim());
+            }
+            _ => {}
         }
     }
 
-    fn dispatch(&mut self, emit: &mut dyn FnMut(&str)) {
+    fn dispatch(&mut self, emit: &mut Emit<'_>) {
         if self.has_data {
             let data = self.data.strip_suffix('\n').unwrap_or(&self.data);
-            emit(data);
+            emit(&self.event, data);
         }
         self.data.clear();
         self.has_data = false;
+        self.event.clear();
     }
 }
 
@@ -269,9 +284,9 @@ impl Decoder {
             ..
         } = self;
         let mut out = Vec::new();
-        let mut emit = |data: &str| {
+        let mut emit = |event: &str, data: &str| {
             if !interp.done {
-                interp.interpret(data, &mut out);
+                interp.interpret_event(event, data, &mut out);
             }
         };
         let result = match bytes {

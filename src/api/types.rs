@@ -252,9 +252,80 @@ pub struct Usage {
     pub prompt_tokens_details: Option<PromptTokensDetails>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completion_tokens_details: Option<CompletionTokensDetails>,
+    /// OpenRouter: the request ran on the user's own provider key (BYOK):
+    /// `cost` is then only OpenRouter's fee, and the provider bills
+    /// `cost_details.upstream_inference_cost` to that key (PROTOCOL.md §5).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_opt_bool"
+    )]
+    pub is_byok: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_details: Option<CostDetails>,
+}
+
+/// What the upstream provider's inference cost, as OpenRouter reports it
+/// (USD; `upstream_inference_cost` is null unless BYOK).
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+pub struct CostDetails {
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_decimal"
+    )]
+    pub upstream_inference_cost: Option<WireDecimal>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_decimal"
+    )]
+    pub upstream_inference_prompt_cost: Option<WireDecimal>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_decimal"
+    )]
+    pub upstream_inference_completions_cost: Option<WireDecimal>,
+}
+
+/// A bool that a server sent as a string or a number: read liberally, and
+/// as absent when it is neither.
+fn lenient_opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Bool(b) => Some(b),
+        Value::String(s) => match s.as_str() {
+            "true" | "1" => Some(true),
+            "false" | "0" => Some(false),
+            _ => None,
+        },
+        Value::Number(n) => n.as_i64().map(|n| n != 0),
+        _ => None,
+    })
 }
 
 impl Usage {
+    /// With the user's own provider key (BYOK): what the provider billed to
+    /// that key (USD), as OpenRouter reports it.
+    pub fn byok_upstream(&self) -> Option<rust_decimal::Decimal> {
+        if self.is_byok != Some(true) {
+            return None;
+        }
+        let d = self.cost_details.as_ref()?;
+        d.upstream_inference_cost.map(|c| c.0).or_else(|| {
+            match (
+                d.upstream_inference_prompt_cost,
+                d.upstream_inference_completions_cost,
+            ) {
+                (None, None) => None,
+                (p, c) => Some(
+                    p.map_or_else(Default::default, |p| p.0)
+                        + c.map_or_else(Default::default, |c| c.0),
+                ),
+            }
+        })
+    }
+
     pub fn reasoning_tokens(&self) -> u64 {
         self.completion_tokens_details
             .as_ref()

@@ -250,6 +250,7 @@ pub(super) fn stream_event(app: &mut App, (i, c): (usize, usize), event: StreamE
         StreamEvent::Retrying { wait, reason, .. } => {
             col.retry_at_ms = Some(now + wait.as_millis() as u64);
             col.retry_reason = Some(reason.to_string());
+            col.retries += 1;
             let model = col.answer.model_requested.clone();
             turn::count_free_request(app, &model, fx);
             return;
@@ -285,7 +286,8 @@ pub(super) fn ended(app: &mut App, turn: u64, fx: &mut Fx) -> bool {
 /// one streaming, the round is saved and its summary flashed.
 fn finish_column(app: &mut App, i: usize, c: usize, error: Option<ApiError>, fx: &mut Fx) {
     let now = app.now_ms;
-    let note = error.as_ref().map(|e| hints::error_entry(app, e));
+    let retried = round_mut(app, i).is_some_and(|r| r.columns[c].retries > 0);
+    let note = error.as_ref().map(|e| hints::error_entry(app, e, retried));
     let Some(round) = round_mut(app, i) else {
         return;
     };

@@ -17,8 +17,11 @@ pub(super) fn still_coming(app: &App) -> String {
 }
 
 /// The error entry for a failed request, with what to do next. A daily limit
-/// on a `:free` model offers its paid twin (when the catalog has one).
-pub(super) fn error_entry(app: &mut App, err: &ApiError) -> Entry {
+/// on a `:free` model offers its paid twin (when the catalog has one); a
+/// conversation the provider found too long offers to leave out its older
+/// half. `retried`: the client tried again before giving up (a hint never
+/// speaks of retries that did not happen).
+pub(super) fn error_entry(app: &mut App, err: &ApiError, retried: bool) -> Entry {
     let picker = app.key_label(Action::OpenPicker);
     let accept = app.key_label(Action::AcceptOffer);
     let hint = match err {
@@ -28,9 +31,21 @@ pub(super) fn error_entry(app: &mut App, err: &ApiError) -> Entry {
         }),
         ApiError::Credits { .. } => Some(format!("add credits, or {picker} to pick a free model")),
         ApiError::NotFound { .. } => Some(format!("{picker} to pick another model")),
-        ApiError::ContextTooLong { .. } => Some(format!(
-            "/clear starts a new conversation; {picker} shows models with larger windows"
-        )),
+        ApiError::ContextTooLong { .. } => Some(match older_half(app) {
+            Some(from) => {
+                app.offer = Some(Offer {
+                    model: app.model.clone(),
+                    resend: true,
+                    leave_out: Some(from),
+                });
+                format!(
+                    "{accept} leaves out the older turns and asks again; {picker} picks a model with a larger window"
+                )
+            }
+            None => format!(
+                "shorten the last prompt (/edit), or {picker} for a model with a larger window"
+            ),
+        }),
         ApiError::RateLimited(r) if r.scope == LimitScope::PerDay => {
             // Only a twin the catalog has: one it lacks would be a 400.
             let paid = Model::paid_variant(&app.model).filter(|p| app.catalog.get(p).is_some());
@@ -39,6 +54,7 @@ pub(super) fn error_entry(app: &mut App, err: &ApiError) -> Entry {
                     app.offer = Some(Offer {
                         model: paid.to_string(),
                         resend: true,
+                        leave_out: None,
                     });
                     Some(format!("{accept} switches to {paid} (paid) and resends"))
                 }
@@ -48,8 +64,11 @@ pub(super) fn error_entry(app: &mut App, err: &ApiError) -> Entry {
                 None => Some("wait until tomorrow or add credits".to_string()),
             }
         }
-        ApiError::RateLimited(_) => Some(format!(
+        ApiError::RateLimited(_) if retried => Some(format!(
             "still limited after retrying: wait a minute, or {picker} for another model"
+        )),
+        ApiError::RateLimited(_) => Some(format!(
+            "wait a minute, then /retry; or {picker} for another model"
         )),
         ApiError::Timeout(_) | ApiError::Network(_) | ApiError::Upstream { .. } => {
             Some("/retry to try again".to_string())
@@ -98,6 +117,16 @@ pub(super) fn ending_entry(app: &App, answer: &Answer) -> Option<Entry> {
         text: crate::text::sanitize(&text).into_owned(),
         hint: Some(hint),
     })
+}
+
+/// Where to start sending so the older half of what is sent now is left
+/// out (at a prompt, before the last one); `None` when there is no older
+/// turn to leave out.
+fn older_half(app: &App) -> Option<usize> {
+    let last = app.last_prompt_index()?;
+    let (tokens, _) = app.context_estimate("");
+    let from = app.entries_to_leave_out("", tokens.max(2) / 2 * 10 / 9)?;
+    (from > app.sent_from && from <= last).then_some(from)
 }
 
 fn limit_now(app: &App) -> String {

@@ -64,10 +64,10 @@ pub(super) fn chat_action(app: &mut App, a: Action, key: Option<KeyEvent>, fx: &
         Action::AcceptOffer => match app.offer.take() {
             Some(o) if !app.is_busy() => {
                 super::commands::switch_model(app, &o.model, fx);
-                if o.resend {
-                    turn::resend(app, fx)
-                } else {
-                    turn::send(app, fx)
+                match (o.resend, o.leave_out) {
+                    (true, Some(from)) => turn::resend_leaving_out(app, from, fx),
+                    (true, None) => turn::resend(app, fx),
+                    (false, _) => turn::send(app, fx),
                 }
             }
             _ => {}

@@ -32,6 +32,8 @@ pub struct Column {
     /// A rate-limit wait in progress: when the client tries again, and why.
     pub retry_at_ms: Option<u64>,
     pub retry_reason: Option<String>,
+    /// Tries the client made again before the answer began.
+    pub retries: u32,
     /// What the column's own scroll is asked to do (the view applies it).
     pub scroll: ScrollRequest,
 }
@@ -77,6 +79,7 @@ impl Column {
             finished_ms: None,
             retry_at_ms: None,
             retry_reason: None,
+            retries: 0,
             scroll: ScrollRequest::default(),
         }
     }

@@ -95,6 +95,9 @@ pub struct Budget {
 pub struct Offer {
     pub model: String,
     pub resend: bool,
+    /// Before resending, leave entries before this index out of what is
+    /// sent (the provider said the conversation is too long).
+    pub leave_out: Option<usize>,
 }
 
 /// The model picker: the filter typed, the models that match it (catalog
@@ -120,6 +123,8 @@ pub struct Pending {
     /// A rate-limit wait in progress: when the client will try again.
     pub retry_at_ms: Option<u64>,
     pub retry_reason: Option<String>,
+    /// Tries the client made again before the answer began.
+    pub retries: u32,
 }
 
 /// An empty input box as the app shows it, with `placeholder` when empty.

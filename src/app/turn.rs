@@ -60,6 +60,7 @@ pub(super) fn stream_event(app: &mut App, turn: u64, event: StreamEvent, fx: &mu
             StreamEvent::Retrying { wait, reason, .. } => {
                 p.retry_at_ms = Some(now + wait.as_millis() as u64);
                 p.retry_reason = Some(reason.to_string());
+                p.retries += 1;
             }
             StreamEvent::Content(_) | StreamEvent::Reasoning(_) | StreamEvent::Image(_) => {
                 p.retry_at_ms = None;
@@ -165,7 +166,10 @@ pub(super) fn failed(app: &mut App, turn: u64, error: ApiError, fx: &mut Fx) {
 /// Settles the turn: its cost goes to the ledger, how it ended gets an entry
 /// of its own (with what to do next), generated images are saved.
 pub(super) fn finish_turn(app: &mut App, turn: u64, error: Option<ApiError>, fx: &mut Fx) {
-    let started = app.pending.take().map_or(app.now_ms, |p| p.started_ms);
+    let (started, retried) = app
+        .pending
+        .take()
+        .map_or((app.now_ms, false), |p| (p.started_ms, p.retries > 0));
     let idx = answer_index(app, turn);
     // Generated images are filed by conversation, named after the prompt.
     let folder = app.conversation_id.clone();
@@ -206,7 +210,7 @@ pub(super) fn finish_turn(app: &mut App, turn: u64, error: Option<ApiError>, fx:
     }
     let failure = error.or(if nothing_came { own_failure } else { None });
     if let Some(err) = failure {
-        follow_up = Some(hints::error_entry(app, &err));
+        follow_up = Some(hints::error_entry(app, &err, retried));
     }
     // The account after an answer, at most once a minute.
     if app.openrouter
@@ -477,6 +481,7 @@ pub(super) fn check_images_readable(app: &mut App, fx: &mut Fx) -> bool {
     app.offer = suggestion.map(|model| Offer {
         model,
         resend: false,
+        leave_out: None,
     });
     false
 }
@@ -612,6 +617,7 @@ fn start_turn(app: &mut App, fx: &mut Fx) {
         first_token_ms: None,
         retry_at_ms: None,
         retry_reason: None,
+        retries: 0,
     });
     app.offer = None;
     // Sending follows the answer.
@@ -635,6 +641,26 @@ pub(super) fn count_free_request(app: &mut App, model: &str, fx: &mut Fx) {
     }
     app.free_today = app.free_today.saturating_add(1);
     fx.push(Effect::Store(StoreOp::CountFree(today)));
+}
+
+/// Asks the last prompt again with entries before `from` left out of what
+/// is sent (they stay on screen): the provider said it was too long.
+pub(super) fn resend_leaving_out(app: &mut App, from: usize, fx: &mut Fx) {
+    let Some(last_user) = app.last_prompt_index() else {
+        return;
+    };
+    if from <= app.sent_from || from > last_user {
+        return resend(app, fx);
+    }
+    truncate_entries(app, last_user + 1, fx);
+    let left_out = from - app.sent_from;
+    app.sent_from = from;
+    let text = format!(
+        "{left_out} older message{} left out of what is sent: the provider said the conversation is too long",
+        if left_out == 1 { " is" } else { "s are" }
+    );
+    push_entry(app, Entry::Notice(text), fx);
+    start_turn(app, fx);
 }
 
 /// Drops everything after the last prompt and asks again.

@@ -306,6 +306,19 @@ impl Answer {
         ))
     }
 
+    /// With the user's own provider key (BYOK): what the provider billed to
+    /// that key and OpenRouter's fee beside it, in one line.
+    pub fn byok_note(&self) -> Option<String> {
+        let u = self.usage.as_ref()?;
+        let upstream = u.byok_upstream()?;
+        let fee = u.cost.map_or(rust_decimal::Decimal::ZERO, |c| c.0);
+        Some(format!(
+            "your own provider key (BYOK): {} billed to it by the provider, plus OpenRouter's fee of {}",
+            crate::chat::pricing::format_usd(upstream),
+            crate::chat::pricing::format_usd(fee)
+        ))
+    }
+
     /// Output tokens that went to reasoning: reported, else estimated.
     pub fn reasoning_tokens(&self) -> u64 {
         self.usage
@@ -315,13 +328,24 @@ impl Answer {
             .unwrap_or_else(|| estimate_tokens(&self.reasoning))
     }
 
-    /// Whether the whole token budget went to reasoning, so no text came.
+    /// Whether the whole token budget went to reasoning, so no text came:
+    /// seen in the reasoning text, or only in usage's `reasoning_tokens`
+    /// (a provider that thinks without showing it).
     pub fn spent_on_reasoning(&self) -> bool {
-        self.status == Status::CutShort && self.text.trim().is_empty() && !self.reasoning.is_empty()
+        self.status == Status::CutShort && self.reasoning_ate_the_budget()
+    }
+
+    fn reasoning_ate_the_budget(&self) -> bool {
+        self.text.trim().is_empty()
+            && (!self.reasoning.is_empty()
+                || self
+                    .usage
+                    .as_ref()
+                    .is_some_and(|u| u.reasoning_tokens() > 0))
     }
 
     fn cut_short_reason(&self) -> String {
-        if self.text.trim().is_empty() && !self.reasoning.is_empty() {
+        if self.reasoning_ate_the_budget() {
             format!(
                 "cut short by the token limit: {} tokens went to reasoning and no answer text came",
                 self.reasoning_tokens()

@@ -36,7 +36,18 @@ pub fn decode_data_url(url: &str) -> Result<Vec<u8>, String> {
     if !head.ends_with(";base64") {
         return Err("a data: URL that is not base64".into());
     }
-    base64::engine::general_purpose::STANDARD
-        .decode(payload.trim())
-        .map_err(|e| format!("bad base64 in the image: {e}"))
+    decode_base64(payload).map_err(|e| format!("bad base64 in the image: {e}"))
+}
+
+/// Base64 as servers really write it: wrapped in lines, in the standard or
+/// the URL-safe alphabet, padded or not.
+pub fn decode_base64(text: &str) -> Result<Vec<u8>, base64::DecodeError> {
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    let cfg = GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
+    let clean: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let standard = GeneralPurpose::new(&base64::alphabet::STANDARD, cfg);
+    standard.decode(&clean).or_else(|e| {
+        let url_safe = GeneralPurpose::new(&base64::alphabet::URL_SAFE, cfg);
+        url_safe.decode(&clean).map_err(|_| e)
+    })
 }

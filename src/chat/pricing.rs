@@ -148,6 +148,10 @@ pub enum CostKind {
     /// Estimated at first, then replaced by what OpenRouter's `/generation`
     /// says was charged (PROTOCOL.md §4.2).
     Settled,
+    /// With the user's own provider key (BYOK): what the provider billed
+    /// to that key plus OpenRouter's fee, both as OpenRouter reported them
+    /// (PROTOCOL.md §5).
+    Byok,
 }
 
 impl CostKind {
@@ -159,6 +163,7 @@ impl CostKind {
             CostKind::NotBilled => "not billed",
             CostKind::Unknown => "unknown",
             CostKind::Settled => "settled",
+            CostKind::Byok => "BYOK",
         }
     }
 }
@@ -184,6 +189,12 @@ impl Cost {
         estimate: &TokenEstimate,
     ) -> Cost {
         if let Some(u) = usage {
+            // Your own key: OpenRouter's `cost` is only its fee; the request
+            // cost that plus what the provider billed to the key.
+            if let Some(upstream) = u.byok_upstream() {
+                let fee = u.cost.map_or(Decimal::ZERO, |c| c.0);
+                return Cost::new(sat_add(upstream, fee), CostKind::Byok);
+            }
             if let Some(c) = &u.cost {
                 return Cost::new(c.0, CostKind::Reported);
             }
@@ -398,7 +409,7 @@ impl Ledger {
         s.cost = sat_add(s.cost, c.cost.usd);
         match c.cost.kind {
             CostKind::Estimated => s.estimated = sat_add(s.estimated, c.cost.usd),
-            CostKind::Reported => {
+            CostKind::Reported | CostKind::Byok => {
                 s.reported = sat_add(s.reported, c.cost.usd);
                 if let Some(x) = c.computed {
                     s.computed_for_reported = sat_add(s.computed_for_reported, x);

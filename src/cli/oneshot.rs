@@ -239,7 +239,7 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
         };
         eprintln!("orchat: {}{var}{billed}", sanitize(err));
     }
-    if let Some(hint) = ending_hint(&answer, cfg) {
+    if let Some(hint) = ending_hint(&answer, cfg).or_else(|| failure_hint(&answer, &conn.catalog)) {
         eprintln!("orchat: {hint}");
     }
 
@@ -264,6 +264,19 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
             }
             (crate::chat::pricing::CostKind::Estimated, _) => {
                 format!("≈{} (estimated)", format_usd(cost.usd))
+            }
+            (crate::chat::pricing::CostKind::Byok, _) => {
+                let fee = answer
+                    .usage
+                    .as_ref()
+                    .and_then(|u| u.cost)
+                    .map_or(rust_decimal::Decimal::ZERO, |c| c.0);
+                format!(
+                    "{} (BYOK: {} on your provider key + {} OpenRouter fee)",
+                    format_usd(cost.usd),
+                    format_usd(cost.usd - fee),
+                    format_usd(fee)
+                )
             }
             (crate::chat::pricing::CostKind::Settled, Some(e)) => format!(
                 "{} (settled; estimated ≈{})",
@@ -323,6 +336,31 @@ fn ending_hint(answer: &Answer, cfg: &Config) -> Option<String> {
         Status::CutShort => Some(format!("raise --max-tokens{limit} for the rest")),
         Status::Blocked => Some("rephrase the prompt or try another model (-m)".into()),
         Status::Empty => Some("try again, or another model (-m)".into()),
+        _ => None,
+    }
+}
+
+/// What to do after a failure whose words do not say it: only what exists
+/// (a paid twin the catalog has, a larger window to pick).
+fn failure_hint(answer: &Answer, catalog: &crate::chat::catalog::Catalog) -> Option<String> {
+    use crate::api::error::{ApiError, LimitScope};
+    match answer.failure.as_ref()? {
+        ApiError::ContextTooLong { .. } => {
+            Some("shorten the input, or pick a model with a larger context window (-m)".into())
+        }
+        ApiError::RateLimited(r) if r.scope == LimitScope::PerDay => {
+            let model = &answer.model_requested;
+            Some(
+                match crate::chat::catalog::Model::paid_variant(model)
+                    .filter(|p| catalog.get(p).is_some())
+                {
+                    Some(paid) => {
+                        format!("-m {paid} is the paid twin; or wait until tomorrow (UTC)")
+                    }
+                    None => "wait until tomorrow (UTC), or add credits".into(),
+                },
+            )
+        }
         _ => None,
     }
 }

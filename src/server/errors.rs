@@ -8,6 +8,36 @@ use serde_json::json;
 
 use super::faults::Fault;
 
+/// A context overflow as each server words it (HTTP 400).
+fn overflow(d: super::faults::OverflowDialect, model: &str) -> Response {
+    use super::faults::OverflowDialect as D;
+    let body = match d {
+        // llama.cpp's server (tools/server/server.cpp).
+        D::Llama => {
+            json!({"error": {"code": 400, "message": "the request exceeds the available context size, try increasing it",
+            "type": "exceed_context_size_error", "n_prompt_tokens": 9000, "n_ctx": 8192}})
+        }
+        // LiteLLM's proxy in front of any of them.
+        D::LiteLlm => {
+            json!({"error": {"message": format!("litellm.ContextWindowExceededError: litellm.BadRequestError: ContextWindowExceededError: OpenAIException - This model's maximum context length is 8192 tokens. Received 9000 tokens. model={model}"),
+            "type": null, "param": null, "code": "400"}})
+        }
+        D::OpenAi => {
+            json!({"error": {"message": "This model's maximum context length is 128000 tokens. However, your messages resulted in 130000 tokens. Please reduce the length of the messages.",
+            "type": "invalid_request_error", "param": "messages", "code": "context_length_exceeded"}})
+        }
+        D::OpenRouter => {
+            json!({"error": {"code": 400, "message": "This endpoint's maximum context length is 1048576 tokens. However, you requested about 1100000 tokens (1100000 of text input). Please reduce the length of either one, or use the \"middle-out\" transform to compress your prompt automatically.",
+            "metadata": {"provider_name": null}}})
+        }
+        D::Gemini => {
+            json!([{"error": {"code": 400, "message": "The input token count (1100000) exceeds the maximum number of tokens allowed (1048576).",
+            "status": "INVALID_ARGUMENT"}}])
+        }
+    };
+    with_status(400, body.to_string(), Vec::new())
+}
+
 /// OpenRouter's error body with `status` as the HTTP status.
 pub fn error_response(
     status: u16,
@@ -125,6 +155,12 @@ pub fn status_fault_response(f: &Fault, model: &str) -> Response {
             let body = format!("\n   \n{}", json!({"error": err, "user_id": "user_local"}));
             with_status(200, body, Vec::new())
         }
+        Fault::ContextOverflow(d) => overflow(*d, model),
+        Fault::FastApiError(code) => with_status(
+            *code,
+            json!({"detail": "Invalid API key"}).to_string(),
+            Vec::new(),
+        ),
         Fault::GoogleErrorList => with_status(
             429,
             json!([{"error": {"code": 429, "message": "You exceeded your current quota. Quota exceeded for metric: generativelanguage.googleapis.com/generate_content_free_tier_requests, limit: 50, quota id GenerateRequestsPerDayPerProjectPerModel-FreeTier", "status": "RESOURCE_EXHAUSTED"}}]).to_string(),

@@ -103,6 +103,71 @@ pub enum Fault {
     /// The answer repeats the request's bearer key, split over deltas, as a
     /// server echoing its input might.
     EchoKey,
+    /// The response (stream, whole answer or error) compressed with this
+    /// content coding, whatever the client asked for: `gzip`, `br`,
+    /// `deflate`, `zstd`.
+    Compressed(super::compress::Coding),
+    /// Keep-alives in every form between the chunks: comments, `data:` that
+    /// is a comment, `event: ping`, empty data (`keepalives`).
+    KeepAliveForms,
+    /// Perplexity's chunks: a `delta` and a growing whole `message`
+    /// together (`delta-and-message`).
+    DeltaAndMessage,
+    /// The thinking inside the content as `<think>…</think>`, its tags cut
+    /// across deltas, and no reasoning field (`think-tags`).
+    ThinkTags,
+    /// `event: error` after the first piece, its data in this shape
+    /// (`error-event:error|message|text|plain`).
+    ErrorEvent(ErrorEventShape),
+    /// HTTP 200 with an empty body (llama-cpp-python's server failing).
+    Empty200,
+    /// A context overflow in this server's words, HTTP 400
+    /// (`context:llama|litellm|openai|openrouter|gemini`).
+    ContextOverflow(OverflowDialect),
+    /// FastAPI's `{"detail": "Invalid API key"}` under this status
+    /// (`fastapi-error[:401]`).
+    FastApiError(u16),
+    /// The generated image's base64 wrapped every 76 characters
+    /// (`image-wrapped`), in the URL-safe alphabet (`image-urlsafe`) or
+    /// without padding (`image-unpadded`).
+    ImageBase64(ImageBase64),
+    /// OpenRouter with the user's own provider key: `cost` 0, `is_byok`,
+    /// the upstream's cost in `cost_details` (`byok`).
+    Byok,
+    /// Reasoning tokens counted in usage but no reasoning text sent
+    /// (`hidden-reasoning`; with `length:0`, thinking ate the budget).
+    HiddenReasoning,
+}
+
+/// The data of an `event: error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorEventShape {
+    /// `{"error": {"message": …}}`
+    Error,
+    /// `{"message": …}`
+    Message,
+    /// `{"text": …}`
+    Text,
+    /// Plain text.
+    Plain,
+}
+
+/// Whose words a context overflow comes in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OverflowDialect {
+    Llama,
+    LiteLlm,
+    OpenAi,
+    OpenRouter,
+    Gemini,
+}
+
+/// How a generated image's base64 is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageBase64 {
+    Wrapped,
+    UrlSafe,
+    Unpadded,
 }
 
 /// What an endless body looks like.
@@ -173,6 +238,32 @@ impl Fault {
             "huge-length" => Fault::HugeLength,
             "redirect" => Fault::Redirect(num(arg, 307) as u16),
             "echo-key" => Fault::EchoKey,
+            "keepalives" => Fault::KeepAliveForms,
+            "delta-and-message" => Fault::DeltaAndMessage,
+            "think-tags" => Fault::ThinkTags,
+            "error-event" => Fault::ErrorEvent(match arg {
+                Some("message") => ErrorEventShape::Message,
+                Some("text") => ErrorEventShape::Text,
+                Some("plain") => ErrorEventShape::Plain,
+                _ => ErrorEventShape::Error,
+            }),
+            "empty-200" => Fault::Empty200,
+            "context" => Fault::ContextOverflow(match arg {
+                Some("llama") => OverflowDialect::Llama,
+                Some("litellm") => OverflowDialect::LiteLlm,
+                Some("openrouter") => OverflowDialect::OpenRouter,
+                Some("gemini") => OverflowDialect::Gemini,
+                _ => OverflowDialect::OpenAi,
+            }),
+            "fastapi-error" => Fault::FastApiError(num(arg, 401) as u16),
+            "image-wrapped" => Fault::ImageBase64(ImageBase64::Wrapped),
+            "image-urlsafe" => Fault::ImageBase64(ImageBase64::UrlSafe),
+            "image-unpadded" => Fault::ImageBase64(ImageBase64::Unpadded),
+            "byok" => Fault::Byok,
+            "hidden-reasoning" => Fault::HiddenReasoning,
+            name if super::compress::Coding::parse(name).is_some() => {
+                Fault::Compressed(super::compress::Coding::parse(name)?)
+            }
             s => match s.parse::<u16>() {
                 Ok(code) if (400..600).contains(&code) => Fault::Status(code),
                 _ => return None,
@@ -269,6 +360,14 @@ pub struct Plan {
     /// Answered by `server::misbehave` instead of as an answer.
     pub misbehave: Option<Fault>,
     pub echo_key: bool,
+    pub compressed: Option<super::compress::Coding>,
+    pub keep_alive_forms: bool,
+    pub delta_and_message: bool,
+    pub think_tags: bool,
+    pub error_event: Option<ErrorEventShape>,
+    pub image_base64: Option<ImageBase64>,
+    pub byok: bool,
+    pub hidden_reasoning: bool,
 }
 
 impl Plan {
@@ -283,7 +382,9 @@ impl Plan {
                 | Fault::InsufficientQuota
                 | Fault::FlaggedWords
                 | Fault::ErrorIn200(_)
-                | Fault::GoogleErrorList => p.status = Some(f.clone()),
+                | Fault::GoogleErrorList
+                | Fault::ContextOverflow(_)
+                | Fault::FastApiError(_) => p.status = Some(f.clone()),
                 Fault::GoogleFlatInStream => p.stream_error = Some(StreamError::GoogleFlat),
                 Fault::BareErrorLine => p.stream_error = Some(StreamError::Bare),
                 Fault::ErrorMidStream { after, code } => p.error_after = Some((*after, *code)),
@@ -330,10 +431,24 @@ impl Plan {
                 Fault::ImageInText => p.image = ImageShape::InText,
                 Fault::ImagePart => p.image = ImageShape::Part,
                 Fault::GoogleUsage => p.google_usage = true,
-                Fault::Endless(_) | Fault::HugeLength | Fault::Redirect(_) => {
+                Fault::Endless(_) | Fault::HugeLength | Fault::Redirect(_) | Fault::Empty200 => {
                     p.misbehave = Some(f.clone())
                 }
+                Fault::KeepAliveForms => p.keep_alive_forms = true,
+                Fault::DeltaAndMessage => p.delta_and_message = true,
+                Fault::ThinkTags => {
+                    p.think_tags = true;
+                    p.force_reasoning = true;
+                }
+                Fault::ErrorEvent(shape) => p.error_event = Some(*shape),
+                Fault::ImageBase64(b) => p.image_base64 = Some(*b),
+                Fault::Byok => p.byok = true,
+                Fault::HiddenReasoning => {
+                    p.hidden_reasoning = true;
+                    p.force_reasoning = true;
+                }
                 Fault::EchoKey => p.echo_key = true,
+                Fault::Compressed(c) => p.compressed = Some(*c),
             }
         }
         p

@@ -38,6 +38,11 @@ pub fn respond(fault: &Fault) -> Response {
             b"bbbbbbbbbbbbbbbb",
             Some(10_000_000_000),
         ),
+        Fault::Empty200 => Response::builder()
+            .status(200)
+            .header("content-type", "text/event-stream")
+            .body(Body::empty())
+            .expect("valid response"),
         Fault::Redirect(code) => Response::builder()
             .status(*code)
             .header(

@@ -10,6 +10,7 @@
 mod account;
 pub use account::Account;
 pub mod answer;
+pub mod compress;
 mod errors;
 pub mod faults;
 mod misbehave;
@@ -260,6 +261,21 @@ async fn chat(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> 
     let mut faults = s.faults.lock().unwrap().pop_front().unwrap_or_default();
     faults.extend(Fault::scan(&ask.prompt));
     let plan = Plan::from_faults(&faults);
+    match plan.compressed {
+        Some(coding) => compress::compressed(answer(&s, &headers, req, model, ask, plan), coding),
+        None => answer(&s, &headers, req, model, ask, plan),
+    }
+}
+
+/// The answer to a request, as its plan says.
+fn answer(
+    s: &Shared,
+    headers: &HeaderMap,
+    req: ChatRequest,
+    model: crate::chat::catalog::Model,
+    ask: Ask,
+    plan: Plan,
+) -> Response {
     if let Some(f) = &plan.status {
         return status_fault_response(f, &model.id);
     }
@@ -284,7 +300,7 @@ async fn chat(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> 
         }
     }
     if model.id.ends_with(":free")
-        && let Some(wait) = free_limit_hit(&s, &model.id)
+        && let Some(wait) = free_limit_hit(s, &model.id)
     {
         return status_fault_response(
             &Fault::RateLimitPerMinute {
@@ -307,7 +323,7 @@ async fn chat(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> 
         plan_words.unwrap_or(s.opts.words_per_piece),
         s.opts.dialect,
     );
-    record(&s, &reply, req.stream);
+    record(s, &reply, req.stream);
     let shape = StreamShape {
         pace: s.opts.pace,
         keep_alives: s.opts.keep_alives,

@@ -99,10 +99,20 @@ impl Reply {
         }
         let images = if model.outputs_images() && finish.0 == "stop" {
             let (png, _, _) = answer::make_png(ask);
-            vec![answer::png_data_url(&png)]
+            vec![image_url(&png, plan.image_base64)]
         } else {
             Vec::new()
         };
+        // A server with no reasoning parser: the thinking is in the
+        // content, between tags cut across deltas.
+        if plan.think_tags && !reasoning.is_empty() {
+            let mut tagged = vec!["<thi".to_string(), "nk>\n".to_string()];
+            tagged.append(&mut reasoning);
+            tagged.push("\n</th".into());
+            tagged.push("ink>\n\n".into());
+            tagged.append(&mut content);
+            content = tagged;
+        }
         let image_tokens = images.len() as u64 * crate::chat::pricing::IMAGE_OUTPUT_TOKENS;
         let reasoning_tokens = estimate_tokens(&reasoning.concat());
         let text_tokens = estimate_tokens(&content.concat());
@@ -119,6 +129,7 @@ impl Reply {
                 reasoning_tokens,
                 image_tokens,
             }),
+            ..Usage::default()
         };
         let billed = model
             .pricing
@@ -141,6 +152,27 @@ impl Reply {
             }
             super::Dialect::Plain => {}
         }
+        if plan.byok {
+            // The user's own provider key: OpenRouter's fee (here none) is the
+            // cost; the provider bills the rest to that key.
+            let prompt = model
+                .pricing
+                .as_ref()
+                .map(|p| WireDecimal(p.prompt * rust_decimal::Decimal::from(usage.prompt_tokens)));
+            usage.cost = Some(WireDecimal(rust_decimal::Decimal::ZERO));
+            usage.is_byok = Some(true);
+            usage.cost_details = Some(crate::api::types::CostDetails {
+                upstream_inference_cost: billed,
+                upstream_inference_prompt_cost: prompt,
+                upstream_inference_completions_cost: billed
+                    .zip(prompt)
+                    .map(|(b, p)| WireDecimal(b.0 - p.0)),
+            });
+        }
+        if plan.hidden_reasoning {
+            // Counted and billed, never shown.
+            reasoning.clear();
+        }
         Reply {
             id,
             created,
@@ -160,6 +192,27 @@ impl Reply {
     pub fn billed(&self) -> WireDecimal {
         self.billed.unwrap_or(WireDecimal(Default::default()))
     }
+}
+
+/// A PNG as a data URL, its base64 written as some servers write it.
+fn image_url(png: &[u8], how: Option<super::faults::ImageBase64>) -> String {
+    use super::faults::ImageBase64 as B;
+    use base64::Engine;
+    let b64 = match how {
+        None => base64::engine::general_purpose::STANDARD.encode(png),
+        Some(B::Wrapped) => {
+            let plain = base64::engine::general_purpose::STANDARD.encode(png);
+            plain
+                .as_bytes()
+                .chunks(76)
+                .map(|c| std::str::from_utf8(c).expect("ASCII"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        }
+        Some(B::UrlSafe) => base64::engine::general_purpose::URL_SAFE.encode(png),
+        Some(B::Unpadded) => base64::engine::general_purpose::STANDARD_NO_PAD.encode(png),
+    };
+    format!("data:image/png;base64,{b64}")
 }
 
 /// The pieces that fit in `budget` tokens, and the budget left.

@@ -286,6 +286,19 @@ pub fn whole_reply(reply: &Reply, sse_label: bool) -> Response {
     ([("content-type", ct)], reply.whole_body()).into_response()
 }
 
+/// An `event: error` frame, its data in one of the shapes servers use.
+fn error_event(shape: super::faults::ErrorEventShape) -> String {
+    use super::faults::ErrorEventShape as S;
+    let words = "the model crashed while generating (out of memory)";
+    let data = match shape {
+        S::Error => json!({"error": {"message": words, "type": "server_error"}}).to_string(),
+        S::Message => json!({"message": words}).to_string(),
+        S::Text => json!({"text": words}).to_string(),
+        S::Plain => words.to_string(),
+    };
+    format!("event: error\ndata: {data}\n\n")
+}
+
 fn error_chunk(reply: &Reply, code: u16) -> String {
     let (message, meta) = match code {
         429 => (
@@ -346,11 +359,37 @@ async fn write_stream(
         let delta = json!({"role": "assistant", "content": "", "reasoning_details": [sealed]});
         send(Bytes::from(reply.chunk(OutDelta::Other(delta), false))).await?;
     }
+    // The whole message so far, for `delta-and-message`.
+    let mut so_far = String::new();
     for (i, piece) in reply.content.iter().enumerate() {
         if let Some((after, code)) = plan.error_after
             && after == i
         {
             return send(Bytes::from(error_chunk(&reply, code))).await;
+        }
+        if let Some(shape) = plan.error_event
+            && i == 1
+        {
+            return send(Bytes::from(error_event(shape))).await;
+        }
+        if plan.keep_alive_forms {
+            // Every form at once, between two pieces.
+            send(Bytes::from_static(
+                b": OPENROUTER PROCESSING\n\ndata: : OPENROUTER PROCESSING\n\nevent: ping\ndata: ping\n\nevent: ping\ndata: {\"type\":\"ping\"}\n\ndata:\n\n",
+            ))
+            .await?;
+        }
+        if plan.delta_and_message {
+            so_far.push_str(piece);
+            let delta = json!({"role": "assistant", "content": piece});
+            let c = json!({"id": reply.id, "object": "chat.completion.chunk", "created": reply.created, "model": reply.model,
+                "choices": [{"index": 0, "finish_reason": null,
+                    "message": {"role": "assistant", "content": so_far}, "delta": delta}]});
+            send(Bytes::from(format!("data: {c}\n\n"))).await?;
+            if let Some(d) = delay {
+                tokio::time::sleep(d).await;
+            }
+            continue;
         }
         if plan.drop_after == Some(i) {
             flushed(tx).await;

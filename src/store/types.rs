@@ -254,6 +254,7 @@ impl StoredMessage {
                     reasoning_tokens: self.reasoning_tokens.unwrap_or(0),
                     image_tokens: self.image_tokens.unwrap_or(0),
                 }),
+                ..Usage::default()
             }
         });
         // Saved while it streamed and never finished: orchat ended first.

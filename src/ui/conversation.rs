@@ -245,6 +245,9 @@ pub(super) fn answer_body(
     if let Some(note) = answer.count_note() {
         out.extend(wrap_plain(&format!("  · {note}"), theme.dim, width, "    "));
     }
+    if let Some(note) = answer.byok_note() {
+        out.extend(wrap_plain(&format!("  · {note}"), theme.dim, width, "    "));
+    }
     for note in &answer.notes {
         out.push(Line::from(Span::styled(
             format!("  · {}", crate::text::preview(note, 200)),
@@ -505,6 +508,7 @@ mod tests {
             first_token_ms: None,
             retry_at_ms: None,
             retry_reason: None,
+            retries: 0,
         };
         let mut view = View::new();
         for (cut, _) in text.char_indices().skip(1) {

@@ -45,10 +45,12 @@ impl ApiError {
         }
         .filter(|n| (100..600).contains(n))
         .map(|n| n as u16);
+        // Under HTTP 200 (a body or a stream event), the error's own fields
+        // give the status; when none does, it is unknown (0), not made up.
         let status = if (200..300).contains(&http_status) {
             code_number
                 .or_else(|| err.status.as_deref().and_then(google_status_code))
-                .unwrap_or(502)
+                .unwrap_or(0)
         } else {
             http_status
         };
@@ -84,6 +86,11 @@ impl ApiError {
         let category = match category {
             // "Invalid" with words that say what is wrong.
             Category::Invalid => by_words(&message).unwrap_or(Category::Invalid),
+            // A context overflow is said in many dialects, under many
+            // statuses (llama-server 400, LiteLLM 400, an event in a 200).
+            _ if structured.is_none() && by_words(&message) == Some(Category::ContextTooLong) => {
+                Category::ContextTooLong
+            }
             c => c,
         };
         match category {
@@ -112,7 +119,7 @@ impl ApiError {
             }
             Category::Invalid => ApiError::BadRequest { status, message },
             Category::Upstream => ApiError::Upstream {
-                status: if (500..600).contains(&status) {
+                status: if (500..600).contains(&status) || status == 0 {
                     status
                 } else {
                     502
@@ -166,7 +173,11 @@ fn category(name: &str) -> Option<Category> {
         | "invalid_prompt"
         | "guardrail" => Category::Moderation,
         "model_not_found" | "not_found_error" | "NOT_FOUND" => Category::NotFound,
-        "context_length_exceeded" | "string_above_max_length" => Category::ContextTooLong,
+        "context_length_exceeded"
+        | "string_above_max_length"
+        | "exceed_context_size_error"
+        | "ContextWindowExceededError"
+        | "context_window_exceeded" => Category::ContextTooLong,
         "image_too_large" | "request_too_large" => Category::TooLarge,
         "timeout" | "DEADLINE_EXCEEDED" => Category::Timeout,
         "provider_overloaded"
@@ -207,11 +218,22 @@ fn google_status_code(name: &str) -> Option<u16> {
 /// The words, when nothing structured said: only for what they make clear.
 fn by_words(message: &str) -> Option<Category> {
     let lower = message.to_lowercase();
-    if lower.contains("context length")
-        || lower.contains("context window")
-        || lower.contains("too many tokens")
-        || lower.contains("maximum context")
-    {
+    let context = [
+        "context length",
+        "context window",
+        "too many tokens",
+        "maximum context",
+        // llama-server: "the request exceeds the available context size"
+        "context size",
+        // LiteLLM: "litellm.ContextWindowExceededError: …"
+        "contextwindowexceeded",
+        // OpenRouter: "… or use the \"middle-out\" transform to compress"
+        "middle-out",
+        // Gemini: "The input token count (1234567) exceeds the maximum …"
+        "input token count",
+        "prompt is too long",
+    ];
+    if context.iter().any(|w| lower.contains(w)) {
         Some(Category::ContextTooLong)
     } else if lower.contains("api key not valid") || lower.contains("invalid api key") {
         Some(Category::Auth)

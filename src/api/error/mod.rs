@@ -5,6 +5,7 @@ mod classify;
 mod provider_message;
 mod rate_limit;
 
+pub use provider_message::loose_error;
 pub use rate_limit::{LimitScope, RateHeaders, RateLimit};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -29,7 +30,9 @@ pub enum ApiError {
     TooLarge { status: u16, message: String },
     #[error("{0}")]
     RateLimited(RateLimit),
-    #[error("the provider failed ({status}): {message}")]
+    /// `status` 0: nothing in the error said which (an error event in a
+    /// stream that gave no code); none is made up.
+    #[error("the provider failed{}: {message}", in_parens(*status))]
     Upstream {
         status: u16,
         message: String,
@@ -45,6 +48,20 @@ pub enum ApiError {
     Decode(String),
     #[error("refused: {0}")]
     Refused(String),
+    /// HTTP 200 and a body with no event in it: llama-cpp-python's server
+    /// answers a request it failed this way (a context overflow, an image
+    /// it cannot read). Trying again gets the same.
+    #[error("the server sent an empty answer — it probably failed; its log says why")]
+    EmptyBody,
+}
+
+/// " (502)", or nothing for status 0 (unknown).
+fn in_parens(status: u16) -> String {
+    if status == 0 {
+        String::new()
+    } else {
+        format!(" ({status})")
+    }
 }
 
 impl ApiError {
@@ -76,6 +93,7 @@ impl ApiError {
             ApiError::Network(_) => "network",
             ApiError::Decode(_) => "decode",
             ApiError::Refused(_) => "refused",
+            ApiError::EmptyBody => "empty_body",
         }
     }
 }

@@ -50,11 +50,9 @@ impl RateLimit {
 impl std::fmt::Display for RateLimit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.scope {
-            LimitScope::PerDay => write!(
-                f,
-                "daily request limit reached: {} (switch to the paid model or add credits)",
-                self.message
-            ),
+            // What to do depends on the model (a paid twin, credits): the
+            // hints say it, never a switch that does not exist.
+            LimitScope::PerDay => write!(f, "daily request limit reached: {}", self.message),
             LimitScope::Upstream => write!(f, "rate limited upstream: {}", self.message),
             LimitScope::PerMinute | LimitScope::Unknown => {
                 write!(f, "rate limited: {}", self.message)

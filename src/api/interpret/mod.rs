@@ -7,12 +7,14 @@
 
 mod line_ends;
 mod text_filter;
+mod think;
 mod usage;
 
 use serde_json::Value;
 
 pub use line_ends::LineEnds;
 pub use text_filter::TextFilter;
+pub use think::ThinkSplit;
 
 use super::sse::StreamEvent;
 use super::types::{Chunk, ContentIn, Delta};
@@ -27,13 +29,53 @@ pub struct ChunkInterpreter {
     pub done: bool,
     content: TextFilter,
     reasoning: LineEnds,
+    /// `<think>…</think>` opening the content is reasoning.
+    think: ThinkSplit,
+    /// A `delta` came: from then on a `message` beside it is not the text
+    /// (Perplexity and some gateways send both, the message growing).
+    saw_delta: bool,
+    /// The text that whole `message`s gave so far: a message that grows
+    /// from chunk to chunk adds only what is new.
+    message_text: String,
+    message_reasoning: String,
 }
 
+/// Event types that only keep a connection alive.
+const KEEP_ALIVE_EVENTS: [&str; 4] = ["ping", "keepalive", "keep-alive", "heartbeat"];
+
 impl ChunkInterpreter {
+    /// Reads one SSE event of type `event` (`""` when it named none): a
+    /// keep-alive (`event: ping`) says nothing unless its data is a chunk,
+    /// and is never "malformed"; `event: error` is an error whatever its
+    /// data looks like; anything else is its data.
+    pub fn interpret_event(&mut self, event: &str, data: &str, out: &mut Vec<StreamEvent>) {
+        if KEEP_ALIVE_EVENTS.contains(&event.to_ascii_lowercase().as_str()) {
+            let before = out.len();
+            self.interpret(data, out);
+            let mut i = before;
+            while i < out.len() {
+                if matches!(out[i], StreamEvent::Malformed(_)) {
+                    out.remove(i);
+                } else {
+                    i += 1;
+                }
+            }
+            return;
+        }
+        if event.eq_ignore_ascii_case("error") {
+            self.end(out);
+            out.push(StreamEvent::ProviderError(error_event(data)));
+            return;
+        }
+        self.interpret(data, out);
+    }
+
     /// Reads one `data:` payload: `[DONE]`, one JSON object, or an array of them.
     pub fn interpret(&mut self, data: &str, out: &mut Vec<StreamEvent>) {
         let data = data.trim();
-        if data.is_empty() {
+        // Empty, or a comment sent as data (`data: : OPENROUTER PROCESSING`):
+        // a keep-alive either way.
+        if data.is_empty() || data.starts_with(':') {
             return;
         }
         if data == "[DONE]" {
@@ -75,8 +117,16 @@ impl ChunkInterpreter {
             out.push(StreamEvent::ProviderError(err));
         }
         for choice in chunk.choices {
-            for delta in [choice.delta, choice.message].into_iter().flatten() {
-                self.delta(delta, out);
+            if let Some(d) = choice.delta {
+                self.saw_delta = true;
+                self.delta(d, out);
+            }
+            // A whole message is the text only when no delta ever came.
+            if let Some(m) = choice.message
+                && !self.saw_delta
+            {
+                let m = self.new_in_message(m);
+                self.delta(m, out);
             }
             if let Some(err) = choice.error {
                 self.end(out);
@@ -89,9 +139,50 @@ impl ChunkInterpreter {
         }
     }
 
-    /// The stream is over: text held back (a possible image, a lone CR) goes out.
+    /// The stream is over: text held back (a possible thinking tag or
+    /// image, a lone CR) goes out.
     pub fn end(&mut self, out: &mut Vec<StreamEvent>) {
-        self.content.flush(out);
+        let ChunkInterpreter {
+            think,
+            content,
+            reasoning,
+            ..
+        } = self;
+        let mut thought = String::new();
+        let mut answer = String::new();
+        think.finish(&mut |r| thought.push_str(r), &mut |a| answer.push_str(a));
+        push_reasoning(reasoning, &thought, out);
+        if !answer.is_empty() {
+            content.push(&answer, out);
+        }
+        content.flush(out);
+    }
+
+    /// What a whole `message` adds to those before it: one that grows from
+    /// chunk to chunk gives only its new end; one that does not, all of it.
+    fn new_in_message(&mut self, mut m: Delta) -> Delta {
+        fn added(so_far: &mut String, now: String) -> String {
+            match now.strip_prefix(so_far.as_str()) {
+                Some(rest) if !so_far.is_empty() => {
+                    let rest = rest.to_string();
+                    *so_far = now;
+                    rest
+                }
+                _ => {
+                    so_far.push_str(&now);
+                    now
+                }
+            }
+        }
+        if let Some(ContentIn::Text(t)) = m.content.take_if(|c| matches!(c, ContentIn::Text(_))) {
+            m.content = Some(ContentIn::Text(added(&mut self.message_text, t)));
+        }
+        for r in [&mut m.reasoning, &mut m.reasoning_content] {
+            if let Some(t) = r.take() {
+                *r = Some(added(&mut self.message_reasoning, t));
+            }
+        }
+        m
     }
 
     fn delta(&mut self, d: Delta, out: &mut Vec<StreamEvent>) {
@@ -119,7 +210,7 @@ impl ChunkInterpreter {
             self.push_reasoning(&r, out);
         }
         match d.content {
-            Some(ContentIn::Text(t)) => self.content.push(&t, out),
+            Some(ContentIn::Text(t)) => self.answer_text(&t, out),
             Some(ContentIn::Parts(parts)) => {
                 for p in &parts {
                     self.part(p, out);
@@ -128,7 +219,7 @@ impl ChunkInterpreter {
             None => {}
         }
         if let Some(r) = d.refusal.filter(|r| !r.is_empty()) {
-            self.content.push(&r, out);
+            self.answer_text(&r, out);
         }
         for img in d.images {
             if let Some(u) = img.image_url.filter(|u| !u.0.is_empty()) {
@@ -138,9 +229,25 @@ impl ChunkInterpreter {
     }
 
     fn push_reasoning(&mut self, text: &str, out: &mut Vec<StreamEvent>) {
-        let t = self.reasoning.plain(text);
-        if !t.is_empty() {
-            out.push(StreamEvent::Reasoning(t.into_owned()));
+        push_reasoning(&mut self.reasoning, text, out);
+    }
+
+    /// Answer text: thinking tags opening it go to reasoning, the rest
+    /// through the content filter.
+    fn answer_text(&mut self, text: &str, out: &mut Vec<StreamEvent>) {
+        // Nearly every delta: past the start, no copy.
+        if self.think.past_start() {
+            return self.content.push(text, out);
+        }
+        // Within one push, reasoning always comes before answer text.
+        let (mut thought, mut answer) = (String::new(), String::new());
+        self.think
+            .push(text, &mut |r| thought.push_str(r), &mut |a| {
+                answer.push_str(a)
+            });
+        push_reasoning(&mut self.reasoning, &thought, out);
+        if !answer.is_empty() {
+            self.content.push(&answer, out);
         }
     }
 
@@ -166,7 +273,7 @@ impl ChunkInterpreter {
                 if p.get("thought").and_then(Value::as_bool) == Some(true) {
                     self.push_reasoning(&text, out);
                 } else {
-                    self.content.push(&text, out);
+                    self.answer_text(&text, out);
                 }
             }
             _ => {}
@@ -218,6 +325,35 @@ impl ChunkInterpreter {
             out.push(StreamEvent::Finish { reason, native });
         }
     }
+}
+
+fn push_reasoning(ends: &mut LineEnds, text: &str, out: &mut Vec<StreamEvent>) {
+    if text.is_empty() {
+        return;
+    }
+    let t = ends.plain(text);
+    if !t.is_empty() {
+        out.push(StreamEvent::Reasoning(t.into_owned()));
+    }
+}
+
+/// The error an `event: error` carries, whatever its data: an OpenAI or
+/// OpenRouter error object, `{"message"}`, `{"text"}`, FastAPI's
+/// `{"detail"}`, or plain text. Its status is what its fields say, and none
+/// when they say nothing.
+fn error_event(data: &str) -> super::types::WireError {
+    let data = data.trim();
+    let parsed = serde_json::from_str::<Value>(data)
+        .ok()
+        .and_then(|v| crate::api::error::loose_error(&v));
+    parsed.unwrap_or_else(|| super::types::WireError {
+        message: if data.is_empty() {
+            "the server sent an error event with no words".into()
+        } else {
+            crate::text::preview(data, 300)
+        },
+        ..Default::default()
+    })
 }
 
 /// One JSON object, or an array of them (Google wraps errors in a list).

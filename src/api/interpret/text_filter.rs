@@ -88,7 +88,7 @@ impl TextFilter {
                 Capture::Bare(url) => {
                     let end = self
                         .held
-                        .find(|c: char| !(c.is_ascii_alphanumeric() || "+/=".contains(c)));
+                        .find(|c: char| !(c.is_ascii_alphanumeric() || "+/=-_".contains(c)));
                     match end {
                         Some(i) => {
                             url.push_str(&self.held[..i]);
