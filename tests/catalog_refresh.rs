@@ -89,6 +89,55 @@ async fn a_priceless_list_never_makes_another_providers_models_look_free() {
             m.id
         );
     }
+    // Every row has its context window and appears once, whichever spelling
+    // AI/ML gave it (`google/gemini-2.0-flash` and bare `gemini-2.0-flash`).
+    let mut names: Vec<&str> = live
+        .models
+        .iter()
+        .map(|m| m.id.rsplit('/').next().unwrap())
+        .collect();
+    let n = names.len();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), n, "no row twice");
+    for m in &live.models {
+        assert!(m.context_length > 0, "{} has its window", m.id);
+    }
+    // On screen: the picker never says "ctx 0", and the row is there once.
+    let mut app = orchat::app::App::new(live.clone(), "aimlapi", "google/gemini-2.0-flash");
+    orchat::app::update(
+        &mut app,
+        orchat::app::Msg::Action(orchat::keymap::Action::OpenPicker),
+    );
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+    t.draw(|f| {
+        orchat::ui::draw(
+            f,
+            &app,
+            &mut orchat::ui::View::new(),
+            &orchat::config::theme::Theme::dark(),
+        )
+    })
+    .unwrap();
+    let cells: Vec<&str> = t
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    let rows: Vec<String> = cells.chunks(120).map(|r| r.concat()).collect();
+    let flash_rows = rows
+        .iter()
+        .filter(|r| r.contains(" gemini-2.0-flash ") && r.contains("$0.40"))
+        .count();
+    assert_eq!(flash_rows, 1, "{}", rows.join("\n"));
+    assert!(
+        !rows
+            .iter()
+            .any(|r| r.contains("$0.") && r.contains("    0 ")),
+        "no window shown as 0"
+    );
     // OpenRouter later, in the same home: its own cache (none yet), so the
     // bundled, priced catalog — never AI/ML's list.
     let or = Provider::openrouter();

@@ -402,7 +402,7 @@ async fn doctor_with_a_bad_key() {
     let (code, out) = doctor(&cfg, Ok("fine".into())).await;
     assert_eq!(code, 1, "{out}");
     assert!(
-        out.contains("\nfail key rejected: User not found. (HTTP 401); check the key\n"),
+        out.contains("\nfail key rejected: User not found. (HTTP 401); check the key; the key came from TEST_KEY_VAR\n"),
         "{out}"
     );
     // The server is up, so it is reachable even though the key is wrong.
@@ -563,4 +563,40 @@ async fn doctor_checks_the_saved_conversations_with_sqlites_quick_check() {
         bytes,
         "the check changes nothing"
     );
+}
+
+#[tokio::test]
+async fn doctor_checks_a_plain_servers_key_with_its_model_list() {
+    use orchat::server::Dialect;
+    let server = orchat::server::start_with(
+        ServerOptions {
+            require_key: Some("sk-good".into()),
+            dialect: Dialect::Plain,
+            ..ServerOptions::default()
+        },
+        orchat::server::plain_catalog(),
+    )
+    .await
+    .unwrap();
+    let mut p = Provider::custom(&server.base_url());
+    p.key_env = Some("OPENAI_API_KEY".into());
+    let run = |key: &str| {
+        let cfg = ClientConfig::new(p.clone(), ApiKey::new(key));
+        async move {
+            let mut out = Vec::new();
+            let code = orchat::cli::doctor::run(&cfg, None, Ok("ok".into()), None, &mut out).await;
+            (code, String::from_utf8(out).unwrap())
+        }
+    };
+    let (code, out) = run("sk-wrong-SENTINEL").await;
+    assert_eq!(code, 1, "a wrong key fails: {out}");
+    assert!(
+        out.contains("fail key rejected: User not found. (HTTP 401); check the key; the key came from OPENAI_API_KEY"),
+        "{out}"
+    );
+    assert!(!out.contains("SENTINEL"), "{out}");
+    let (code, out) = run("sk-good").await;
+    assert!(out.contains("ok key accepted: "), "{out}");
+    assert!(!out.contains("fail key"), "{out}");
+    let _ = code;
 }

@@ -219,9 +219,29 @@ fn a_daily_limit_exits_1_and_says_so() {
     let o = run(orchat(&dir).args(["--base-url", &local.url(), "-p", "[[fault:429-day]]"]));
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
-    assert_eq!(err.lines().count(), 1, "{err}");
+    assert_eq!(err.lines().count(), 2, "{err}");
     assert!(err.contains("daily request limit"), "{err}");
+    // Only what exists: this model has no paid twin to switch to.
+    assert!(!err.contains("paid"), "{err}");
+    assert!(
+        err.ends_with("orchat: wait until tomorrow (UTC), or add credits\n"),
+        "{err}"
+    );
     assert_eq!(local.server.received().len(), 1);
+    // A `:free` model whose paid twin the catalog has: that is said.
+    let o = run(orchat(&dir).args([
+        "--base-url",
+        &local.url(),
+        "-m",
+        "google/gemini-2.5-flash-image-preview:free",
+        "-p",
+        "[[fault:429-day]]",
+    ]));
+    let err = stderr(&o);
+    assert!(
+        err.contains("orchat: -m google/gemini-2.5-flash-image-preview is the paid twin; or wait until tomorrow (UTC)"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -396,3 +396,251 @@ fn a_request_refused_before_any_answer_costs_exactly_nothing() {
     assert_eq!(v["cost"]["usd"], "0");
     assert_eq!(v["cost"]["kind"], "not billed");
 }
+
+// ------------------------------------------------------------ round three
+
+#[test]
+fn keep_alives_in_any_form_are_silent() {
+    let local = Local::start(ServerOptions::default());
+    let dir = TempDir::new().unwrap();
+    let prompt = "hello [[fault:keepalives]]";
+    let o = ask(&local, &dir, prompt, &[]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert_eq!(stdout(&o), answer(DEFAULT_MODEL, prompt));
+    assert!(!err.contains("malformed"), "{err}");
+}
+
+#[test]
+fn a_delta_beside_a_growing_message_is_printed_once() {
+    let local = Local::start(ServerOptions::default());
+    let dir = TempDir::new().unwrap();
+    let prompt = "capital of France [[fault:delta-and-message]]";
+    let o = ask(&local, &dir, prompt, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), answer(DEFAULT_MODEL, prompt), "not doubled");
+}
+
+#[test]
+fn compressed_streams_whole_answers_and_errors_are_decoded() {
+    let local = Local::start(ServerOptions::default());
+    let dir = TempDir::new().unwrap();
+    for coding in ["gzip", "br", "deflate", "zstd"] {
+        for extra in ["", " [[fault:json-body]]"] {
+            let prompt = format!("hello [[fault:{coding}]]{extra}");
+            let o = ask(&local, &dir, &prompt, &[]);
+            assert_eq!(o.status.code(), Some(0), "{coding}{extra}: {}", stderr(&o));
+            assert_eq!(
+                stdout(&o),
+                answer(DEFAULT_MODEL, &prompt),
+                "{coding}{extra}"
+            );
+        }
+        let o = ask(
+            &local,
+            &dir,
+            &format!("hi [[fault:{coding}]] [[fault:402]]"),
+            &[],
+        );
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{coding}: {err}");
+        assert!(
+            err.contains("out of credits (402): Insufficient credits"),
+            "{coding}: {err}"
+        );
+    }
+    // Asked uncompressed: a compressing proxy may hold back events.
+    let asked = &local.server.received()[0];
+    assert!(
+        asked
+            .headers
+            .iter()
+            .any(|(k, v)| k == "accept-encoding" && v == "identity"),
+        "{:?}",
+        asked.headers
+    );
+}
+
+#[test]
+fn thinking_tags_in_the_content_are_reasoning_never_the_answer() {
+    let local = Local::start(ServerOptions::default());
+    let dir = TempDir::new().unwrap();
+    let prompt = "what is 2+2 [[fault:think-tags]]";
+    let o = ask(&local, &dir, prompt, &["--show-reasoning"]);
+    let (out, err) = (stdout(&o), stderr(&o));
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert_eq!(out, answer(DEFAULT_MODEL, prompt), "the answer alone");
+    assert!(!out.contains("think>"), "{out}");
+    assert!(
+        err.contains(&thinking(DEFAULT_MODEL, prompt)),
+        "reasoning on stderr: {err}"
+    );
+    let v = json_of(&ask(&local, &dir, prompt, &["--json"]));
+    assert_eq!(
+        v["reasoning"],
+        format!("\n{}\n", thinking(DEFAULT_MODEL, prompt))
+    );
+    assert!(!v["answer"].as_str().unwrap().contains("<think>"));
+}
+
+#[test]
+fn an_error_event_is_an_error_in_any_shape_with_the_servers_words() {
+    let local = Local::start(ServerOptions::default());
+    let dir = TempDir::new().unwrap();
+    for shape in ["error", "message", "text", "plain"] {
+        let o = ask(
+            &local,
+            &dir,
+            &format!("hi [[fault:error-event:{shape}]]"),
+            &[],
+        );
+        let err = stderr(&o);
+        // Text had come: the answer is incomplete, its text kept.
+        assert_eq!(o.status.code(), Some(3), "{shape}: {err}");
+        assert!(!stdout(&o).is_empty(), "{shape}");
+        assert!(
+            err.contains("the provider failed: the model crashed while generating (out of memory)"),
+            "{shape}: {err}"
+        );
+        assert!(
+            !err.contains("(502)"),
+            "{shape}: no status was made up: {err}"
+        );
+        assert!(!err.contains("connection closed"), "{shape}: {err}");
+    }
+}
+
+#[test]
+fn an_empty_200_is_an_empty_answer_and_is_not_retried() {
+    fails_as(
+        "empty-200",
+        "empty_body",
+        "the server sent an empty answer — it probably failed; its log says why",
+        1,
+    );
+}
+
+#[test]
+fn a_context_overflow_in_every_dialect_is_too_long_for_this_model() {
+    for dialect in ["llama", "litellm", "openai", "openrouter", "gemini"] {
+        let local = Local::start(ServerOptions::default());
+        let dir = TempDir::new().unwrap();
+        let o = ask(
+            &local,
+            &dir,
+            &format!("hi [[fault:context:{dialect}]]"),
+            &[],
+        );
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{dialect}: {err}");
+        assert!(
+            err.contains("the conversation is too long for this model"),
+            "{dialect}: {err}"
+        );
+        assert!(
+            err.contains("shorten the input, or pick a model with a larger context window (-m)"),
+            "{dialect}: {err}"
+        );
+        assert!(!err.contains("bad request"), "{dialect}: {err}");
+        let v = json_of(&ask(
+            &local,
+            &dir,
+            &format!("hi [[fault:context:{dialect}]]"),
+            &["--json"],
+        ));
+        assert_eq!(v["error_kind"], "context_too_long", "{dialect}");
+    }
+}
+
+#[test]
+fn a_fastapi_error_body_gives_its_words_not_its_json() {
+    fails_as(
+        "fastapi-error:401",
+        "auth",
+        "authentication failed (401): Invalid API key",
+        1,
+    );
+    let local = Local::start(ServerOptions::default());
+    let dir = TempDir::new().unwrap();
+    let err = stderr(&ask(&local, &dir, "hi [[fault:fastapi-error:401]]", &[]));
+    assert!(!err.contains("{\"detail\""), "{err}");
+}
+
+#[test]
+fn images_in_base64_as_servers_really_write_it_are_saved() {
+    let local = Local::start(ServerOptions::default());
+    let dir = TempDir::new().unwrap();
+    for shape in ["image-wrapped", "image-urlsafe", "image-unpadded"] {
+        let o = ask(
+            &local,
+            &dir,
+            &format!("a red fox [[fault:{shape}]]"),
+            &["-m", "google/gemini-2.5-flash-image-preview"],
+        );
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(0), "{shape}: {err}");
+        let saved = err
+            .lines()
+            .find_map(|l| l.strip_prefix("orchat: image saved to "))
+            .unwrap_or_else(|| panic!("{shape}: {err}"));
+        let img = image::open(saved).unwrap();
+        assert_eq!((img.width(), img.height()), (256, 256), "{shape}");
+        assert!(!err.contains("not saved"), "{shape}: {err}");
+    }
+}
+
+#[test]
+fn byok_shows_the_upstream_cost_with_openrouters_fee_beside_it() {
+    let local = Local::start(ServerOptions::default());
+    let dir = TempDir::new().unwrap();
+    let prompt = "hello [[fault:byok]]";
+    let url = local.url();
+    let o = run(orchat(&dir).args(["--provider", "openrouter", "--base-url", &url, "-p", prompt]));
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    // What the catalog computes is what the upstream billed the key.
+    let summary = summary_line(DEFAULT_MODEL, prompt);
+    let usd = summary
+        .split(" · ")
+        .nth(2)
+        .unwrap()
+        .trim_end_matches(" (reported)");
+    assert!(
+        err.contains(&format!(
+            "{usd} (BYOK: {usd} on your provider key + $0.00 OpenRouter fee)"
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("$0.00 (reported)"), "{err}");
+    let o = run(orchat(&dir).args([
+        "--provider",
+        "openrouter",
+        "--base-url",
+        &url,
+        "-p",
+        prompt,
+        "--json",
+    ]));
+    let v = json_of(&o);
+    assert_eq!(v["cost"]["kind"], "BYOK");
+    assert_eq!(format!("${}", v["cost"]["usd"].as_str().unwrap()), usd);
+}
+
+#[test]
+fn reasoning_that_ate_the_budget_is_said_from_usage_alone() {
+    let local = Local::start(ServerOptions::default());
+    let dir = TempDir::new().unwrap();
+    let o = ask(
+        &local,
+        &dir,
+        "hi [[fault:hidden-reasoning]] [[fault:length:0]]",
+        &[],
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("tokens went to reasoning and no answer text came"),
+        "{err}"
+    );
+    assert!(err.contains("lower --reasoning"), "{err}");
+}

@@ -377,8 +377,20 @@ impl ChatClient {
     /// `GET <base URL>/<path>` with the key: the body of a 200, else the
     /// typed error (a 404 is `ApiError::NotFound`).
     pub async fn get(&self, path: &str) -> Result<String, ApiError> {
-        self.check_transport()?;
         let url = format!("{}/{path}", self.cfg.provider.base_url);
+        self.get_url(&url, path).await
+    }
+
+    /// `GET <the server's root>/<path>` (the base URL without its `/v1`):
+    /// llama-server's `/props`, say.
+    pub async fn get_root(&self, path: &str) -> Result<String, ApiError> {
+        let base = &self.cfg.provider.base_url;
+        let root = base.strip_suffix("/v1").unwrap_or(base);
+        self.get_url(&format!("{root}/{path}"), path).await
+    }
+
+    async fn get_url(&self, url: &str, path: &str) -> Result<String, ApiError> {
+        self.check_transport()?;
         let mut rb = self.http()?.get(url);
         if let Some(k) = &self.cfg.key {
             rb = rb.bearer_auth(k.expose());

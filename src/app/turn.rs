@@ -469,10 +469,11 @@ pub(super) fn check_images_readable(app: &mut App, fx: &mut Fx) -> bool {
         .collect();
     let suggestion = readers.first().cloned();
     let accept = app.key_label(Action::AcceptOffer);
+    let ids: Vec<&str> = readers.iter().map(String::as_str).collect();
     let text = format!(
-        "{} does not read images; models that do include {}",
+        "{} does not read images; {}",
         app.model,
-        readers.join(", ")
+        crate::chat::catalog::Catalog::readers_phrase(&ids)
     );
     let hint = suggestion
         .as_ref()

@@ -25,9 +25,13 @@ const BUNDLED: &str = include_str!("../../assets/models.json");
 pub struct Model {
     pub id: String,
     pub name: String,
+    /// Tokens; 0 when unknown.
     pub context_length: u64,
     pub max_output: Option<u64>,
+    /// What it reads (`text`, `image`, `file`, `audio`, `video`); empty when
+    /// the list said nothing: unknown, which never blocks.
     pub input_modalities: Vec<String>,
+    /// What it writes; empty when unknown (text is assumed).
     pub output_modalities: Vec<String>,
     /// USD per unit; `None` when no price is known for this model.
     pub pricing: Option<Pricing>,
@@ -48,8 +52,13 @@ impl Model {
     pub fn thinking_mandatory(&self) -> bool {
         self.id.contains("gemini-2.5-pro") || self.id.ends_with(":thinking")
     }
+    /// Reads images, or nobody said it does not.
     pub fn accepts_images(&self) -> bool {
-        self.input_modalities.iter().any(|m| m == "image")
+        self.input_modalities.is_empty() || self.input_modalities.iter().any(|m| m == "image")
+    }
+    /// Whether what it reads is known (the list gave its input kinds).
+    pub fn inputs_known(&self) -> bool {
+        !self.input_modalities.is_empty()
     }
     pub fn outputs_images(&self) -> bool {
         self.output_modalities.iter().any(|m| m == "image")
@@ -83,6 +92,17 @@ struct WireModel {
     description: Option<String>,
     #[serde(default)]
     context_length: Option<u64>,
+    /// vLLM's name for it.
+    #[serde(default)]
+    max_model_len: Option<u64>,
+    /// Other servers' names for it.
+    #[serde(default)]
+    context_window: Option<u64>,
+    #[serde(default)]
+    max_context_length: Option<u64>,
+    /// llama-server's model facts (`n_ctx_train`: what it was trained for).
+    #[serde(default)]
+    meta: Option<WireMeta>,
     #[serde(default)]
     architecture: Option<WireArch>,
     #[serde(default)]
@@ -99,6 +119,12 @@ struct WireArch {
     input_modalities: Vec<String>,
     #[serde(default)]
     output_modalities: Vec<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct WireMeta {
+    #[serde(default)]
+    n_ctx_train: Option<u64>,
 }
 
 #[derive(Deserialize, Default)]
@@ -144,18 +170,17 @@ impl From<WireModel> for Model {
         let params = w.supported_parameters.unwrap_or_default();
         Model {
             name: w.name.unwrap_or_else(|| w.id.clone()),
-            context_length: w.context_length.unwrap_or(0),
+            // Every name a server gives its context window; 0: unknown.
+            context_length: w
+                .context_length
+                .or(w.max_model_len)
+                .or(w.context_window)
+                .or(w.max_context_length)
+                .or(w.meta.and_then(|m| m.n_ctx_train))
+                .unwrap_or(0),
             max_output: w.top_provider.and_then(|t| t.max_completion_tokens),
-            input_modalities: if arch.input_modalities.is_empty() {
-                vec!["text".into()]
-            } else {
-                arch.input_modalities
-            },
-            output_modalities: if arch.output_modalities.is_empty() {
-                vec!["text".into()]
-            } else {
-                arch.output_modalities
-            },
+            input_modalities: arch.input_modalities,
+            output_modalities: arch.output_modalities,
             pricing: pricing_of(p, &w.id),
             supports_reasoning: params
                 .iter()
@@ -206,6 +231,36 @@ impl Catalog {
         Catalog::parse(BUNDLED, Source::Bundled).expect("the bundled catalog is valid")
     }
 
+    /// No models at all: a server whose list could not be read (its models
+    /// are then unknown, never the bundled Gemini ones).
+    pub fn empty(source: Source) -> Catalog {
+        Catalog {
+            models: Vec::new(),
+            source,
+        }
+    }
+
+    /// The cached list of a plain server if readable, else none at all.
+    pub fn load_own(cache_file: Option<&Path>) -> Catalog {
+        cache_file
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .and_then(|body| Catalog::parse(&body, Source::Cache).ok())
+            .map(Catalog::with_known_prices)
+            .unwrap_or_else(|| Catalog::empty(Source::Cache))
+    }
+
+    /// The context window the server runs with (llama-server's `/props`
+    /// `n_ctx`), for every model it lists: it serves one, and the window
+    /// it was started with is what a request must fit.
+    pub fn with_runtime_context(mut self, n_ctx: u64) -> Catalog {
+        if n_ctx > 0 {
+            for m in &mut self.models {
+                m.context_length = n_ctx;
+            }
+        }
+        self
+    }
+
     /// The raw bundled JSON, served by the local server's `/models`.
     pub fn bundled_json() -> &'static str {
         BUNDLED
@@ -221,14 +276,45 @@ impl Catalog {
     }
 
     /// Gives models listed without prices the bundled catalog's, for the
-    /// ids it knows (by this provider's spelling too); the rest stay unknown.
+    /// ids it knows (by this provider's spelling too), and its context
+    /// window and input kinds where the list gives none; the rest stay
+    /// unknown. Two spellings of one model (`google/gemini-2.0-flash` and
+    /// bare `gemini-2.0-flash`, as AI/ML API lists) become one row.
     pub fn with_known_prices(mut self) -> Catalog {
-        if self.models.iter().all(|m| m.pricing.is_some()) {
+        let mut seen: Vec<String> = Vec::new();
+        self.models.retain(|m| {
+            let key = m.id.rsplit('/').next().unwrap_or(&m.id).to_string();
+            if seen.contains(&key) {
+                return false;
+            }
+            seen.push(key);
+            true
+        });
+        if self
+            .models
+            .iter()
+            .all(|m| m.pricing.is_some() && m.context_length > 0 && !m.input_modalities.is_empty())
+        {
             return self;
         }
         let bundled = Catalog::bundled();
-        for m in self.models.iter_mut().filter(|m| m.pricing.is_none()) {
-            m.pricing = bundled.get(&m.id).and_then(|b| b.pricing.clone());
+        for m in self.models.iter_mut() {
+            let Some(b) = bundled.get(&m.id) else {
+                continue;
+            };
+            if m.pricing.is_none() {
+                m.pricing.clone_from(&b.pricing);
+            }
+            if m.context_length == 0 {
+                m.context_length = b.context_length;
+                m.max_output = m.max_output.or(b.max_output);
+            }
+            if m.input_modalities.is_empty() {
+                m.input_modalities.clone_from(&b.input_modalities);
+            }
+            if m.output_modalities.is_empty() {
+                m.output_modalities.clone_from(&b.output_modalities);
+            }
         }
         self
     }
@@ -256,9 +342,21 @@ impl Catalog {
         self.get(id).and_then(|m| m.pricing.as_ref())
     }
 
-    /// Models that read images, for the "switch to one of these" hint.
+    /// Models known to read images, for the "switch to one of these" hint.
     pub fn image_input_models(&self) -> impl Iterator<Item = &Model> {
-        self.models.iter().filter(|m| m.accepts_images())
+        self.models
+            .iter()
+            .filter(|m| m.inputs_known() && m.accepts_images())
+    }
+
+    /// "models that do include A, B" or, when the list knows none, that it
+    /// knows none: never an empty list.
+    pub fn readers_phrase(ids: &[&str]) -> String {
+        if ids.is_empty() {
+            "no model in this provider's list is known to read them".into()
+        } else {
+            format!("models that do include {}", ids.join(", "))
+        }
     }
 }
 

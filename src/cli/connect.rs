@@ -11,6 +11,9 @@ use crate::server::{ServerHandle, ServerOptions};
 pub struct Connection {
     pub client: ChatClient,
     pub catalog: Catalog,
+    /// The model to start with: the one chosen, else (a plain server) the
+    /// server's own (its only one, or the first it lists).
+    pub model: String,
     /// The local server, in demo mode; dropping it stops the server.
     pub demo: Option<ServerHandle>,
     /// Why demo mode is on, when it is.
@@ -72,6 +75,34 @@ pub fn key_file(path: &std::path::Path) -> Result<ApiKey, String> {
         .ok_or_else(|| format!("the key file {shown} is empty"))
 }
 
+/// A plain server's own models: its `/models` (with or without a key),
+/// else the list cached from it, else none; with llama-server's running
+/// context window (`/props`) when it says one. Each wait is bounded.
+async fn own_catalog(client: &ChatClient, cache: Option<&std::path::Path>) -> Catalog {
+    use std::time::Duration;
+    // Asked together, within three seconds in all: a server that says
+    // nothing costs that at start, once.
+    let patience = Duration::from_secs(3);
+    let (listed, props) = tokio::join!(
+        tokio::time::timeout(patience, crate::chat::catalog::refresh(client, cache)),
+        tokio::time::timeout(patience, client.get_root("props")),
+    );
+    let catalog = listed
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| Catalog::load_own(cache));
+    let n_ctx = match props {
+        Ok(Ok(body)) => serde_json::from_str::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| v.pointer("/default_generation_settings/n_ctx")?.as_u64()),
+        _ => None,
+    };
+    match n_ctx {
+        Some(n) => catalog.with_runtime_context(n),
+        None => catalog,
+    }
+}
+
 /// Where requests go, from the flags and the merged configuration.
 pub async fn connect(cli: &Cli, cfg: &Config) -> Result<Connection, String> {
     let (provider, key, demo_reason) = if cli.demo {
@@ -115,14 +146,8 @@ pub async fn connect(cli: &Cli, cfg: &Config) -> Result<Connection, String> {
             (p, Some(server))
         }
     };
-    // The provider's own cached list (the bundled one until it has one);
-    // the local demo server serves the bundled catalog.
-    let catalog = match demo {
-        Some(_) => Catalog::bundled(),
-        None => Catalog::load(
-            crate::chat::catalog::cache_for(cfg.cache_dir().as_deref(), &provider).as_deref(),
-        ),
-    };
+    let own = demo.is_none() && provider.kind == crate::api::ProviderKind::Custom;
+    let cache = crate::chat::catalog::cache_for(cfg.cache_dir().as_deref(), &provider);
     let mut client_cfg = ClientConfig::new(provider, key);
     client_cfg.allow_insecure_http = cfg.allow_insecure_http;
     client_cfg.idle_timeout = std::time::Duration::from_secs(cfg.idle_timeout.max(1));
@@ -130,9 +155,26 @@ pub async fn connect(cli: &Cli, cfg: &Config) -> Result<Connection, String> {
         client_cfg.key = None;
     }
     let client = ChatClient::new(client_cfg).map_err(|e| e.to_string())?;
+    // The provider's own cached list (the bundled one until it has one); the
+    // local demo server serves the bundled catalog; a plain server is asked
+    // for its own list now (it is near, and its models are nobody else's).
+    let catalog = match demo {
+        Some(_) => Catalog::bundled(),
+        None if own => own_catalog(&client, cache.as_deref()).await,
+        None => Catalog::load(cache.as_deref()),
+    };
+    // A plain server answers with its own model whatever is asked: unless a
+    // model was chosen, it is the one orchat names and prices.
+    let model = match catalog.models.first() {
+        Some(first) if own && !cfg.model_chosen && catalog.get(&cfg.model).is_none() => {
+            first.id.clone()
+        }
+        _ => cfg.model.clone(),
+    };
     Ok(Connection {
         client,
         catalog,
+        model,
         demo,
         demo_reason,
     })

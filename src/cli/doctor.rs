@@ -107,15 +107,17 @@ pub async fn run(
         }
     };
 
+    let from = key_source.map_or_else(|| var.clone(), str::to_string);
     match (key, p.kind) {
         (Some(k), ProviderKind::OpenRouter) => {
             let (status, text) = key_check(&http, client, k).await;
-            r.line(status, &text);
+            r.line(status, &with_source(status, text, &from));
         }
-        (Some(_), _) => r.line(
-            Status::Ok,
-            &format!("key check: skipped ({} has no GET /key)", p.name),
-        ),
+        // Elsewhere the model list, asked with the key, tells a wrong key.
+        (Some(k), _) => {
+            let (status, text) = models_key_check(&http, client, k).await;
+            r.line(status, &with_source(status, text, &from));
+        }
         (None, _) => {}
     }
 
@@ -275,6 +277,71 @@ async fn key_check(
             format!("key rejected: {message} (HTTP {status}); check the key"),
         ),
         other => (Status::Warn, format!("key check: {other}")),
+    }
+}
+
+/// A failed key check names where the key came from, so the user knows
+/// which variable (or command, or file) to fix.
+fn with_source(status: Status, text: String, from: &str) -> String {
+    if status == Status::Fail {
+        format!("{text}; the key came from {from}")
+    } else {
+        text
+    }
+}
+
+/// `GET /models` with the key: a 401 or 403 is a key the provider refuses.
+async fn models_key_check(
+    http: &reqwest::Client,
+    client: &ClientConfig,
+    key: &ApiKey,
+) -> (Status, String) {
+    let url = client.provider.models_url();
+    if let Some(host) = insecure_host(&url, client.allow_insecure_http) {
+        return (
+            Status::Fail,
+            format!(
+                "key check: not sending the key over plain http to {host}; use https, or allow_insecure_http in the config"
+            ),
+        );
+    }
+    let resp = match http.get(&url).bearer_auth(key.expose()).send().await {
+        Ok(r) => r,
+        Err(e) => {
+            return (
+                Status::Fail,
+                format!(
+                    "key check: cannot reach {url}: {}",
+                    scrub(&reason(&e), Some(key))
+                ),
+            );
+        }
+    };
+    let status = resp.status().as_u16();
+    let headers = RateHeaders::from_map(resp.headers());
+    let body = scrub(&resp.text().await.unwrap_or_default(), Some(key));
+    match status {
+        200 => (
+            Status::Ok,
+            format!(
+                "key accepted: {} listed its models with it",
+                client.provider.name
+            ),
+        ),
+        401 | 403 => {
+            let words = match ApiError::from_response(status, &headers, &body) {
+                ApiError::Auth { message, .. } => message,
+                other => other.to_string(),
+            };
+            (
+                Status::Fail,
+                format!("key rejected: {words} (HTTP {status}); check the key"),
+            )
+        }
+        _ => (
+            Status::Warn,
+            format!("key check: GET /models answered HTTP {status}"),
+        ),
     }
 }
 

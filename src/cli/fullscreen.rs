@@ -19,7 +19,7 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: Connection) -> i32 {
         eprintln!("orchat: the full-screen app needs a terminal; use -p \"prompt\" for one answer");
         return EXIT_USAGE;
     }
-    let mut app = App::new(conn.catalog.clone(), &conn.provider_label(), &cfg.model);
+    let mut app = App::new(conn.catalog.clone(), &conn.provider_label(), &conn.model);
     app.configure(cfg);
     // Dates in the user's time zone (tests keep App::new's UTC).
     app.tz = crate::time::system_zone();
@@ -68,7 +68,10 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: Connection) -> i32 {
         theme,
         mouse: cfg.mouse && !cli.no_mouse,
         // With a key, the live model list replaces the bundled one in the background.
-        refresh_catalog: conn.demo.is_none() && conn.client.config().key.is_some(),
+        // (A plain server's own list was read at the start.)
+        refresh_catalog: conn.demo.is_none()
+            && conn.client.config().key.is_some()
+            && conn.client.config().provider.kind != crate::api::ProviderKind::Custom,
         store,
         dirs,
         // A test hook for the terminal-restore tests: panic once the app is up.

@@ -23,10 +23,10 @@ pub const EXIT_USAGE: i32 = 2;
 pub const EXIT_INCOMPLETE: i32 = 3;
 
 pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> i32 {
-    let model_id = if cfg.model.is_empty() {
+    let model_id = if conn.model.is_empty() {
         DEFAULT_MODEL.to_string()
     } else {
-        cfg.model.clone()
+        conn.model.clone()
     };
     let model = conn.catalog.get(&model_id);
     let mut images = Vec::new();
@@ -47,8 +47,8 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
             .take(5)
             .collect();
         eprintln!(
-            "orchat: {model_id} does not read images; models that do include {}",
-            accepting.join(", ")
+            "orchat: {model_id} does not read images; {}",
+            crate::chat::catalog::Catalog::readers_phrase(&accepting)
         );
         return EXIT_USAGE;
     }

@@ -217,6 +217,7 @@ impl Config {
                 return Err(at(offset, key, message));
             }
         };
+        config.model_chosen = value_at(doc, &["model"]).is_some();
         // Amounts written as TOML floats went through f64 in serde; read them
         // again, exactly, from their source text.
         for (field, slot) in [
@@ -381,6 +382,7 @@ impl Config {
         let origin = |k: &str| format!("environment variable {k}");
         if let Some(v) = get(ENV_MODEL) {
             self.model = v;
+            self.model_chosen = true;
         }
         if let Some(v) = get(ENV_PROVIDER) {
             self.check_provider(&v)
@@ -410,6 +412,7 @@ impl Config {
         let err = |flag: &str, m: String| ConfigError::plain(flag, None, m);
         if let Some(m) = &flags.model {
             self.model = m.clone();
+            self.model_chosen = true;
         }
         if let Some(p) = &flags.provider {
             self.check_provider(p).map_err(|m| err("--provider", m))?;

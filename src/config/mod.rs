@@ -70,6 +70,10 @@ pub const REDACTED: &str = "<redacted>";
 pub struct Config {
     /// The model to start with.
     pub model: String,
+    /// The model was chosen (the file, `ORCHAT_MODEL` or `-m`), not the
+    /// built-in default: a plain server's own model does not replace it.
+    #[serde(skip)]
+    pub model_chosen: bool,
     /// A built-in provider (openrouter, aimlapi, google) or a `[providers.NAME]`.
     pub provider: String,
     /// Tried in order when the model fails (OpenRouter).
@@ -111,6 +115,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             model: DEFAULT_MODEL.to_string(),
+            model_chosen: false,
             provider: DEFAULT_PROVIDER.to_string(),
             fallback_models: Vec::new(),
             max_tokens: None,

@@ -59,6 +59,9 @@ pub struct ServerOptions {
     pub account: account::Account,
     /// Requests a day all `:free` models allow together, errors included.
     pub free_per_day: usize,
+    /// The context window the server runs with, as llama-server's `/props`
+    /// says it (`default_generation_settings.n_ctx`); `None`: no `/props`.
+    pub runtime_ctx: Option<u64>,
 }
 
 /// The provider the local server plays.
@@ -88,6 +91,7 @@ impl Default for ServerOptions {
             generation_delay: Duration::ZERO,
             account: account::Account::default(),
             free_per_day: 50,
+            runtime_ctx: None,
         }
     }
 }
@@ -196,6 +200,7 @@ pub async fn start_with(opts: ServerOptions, catalog: Catalog) -> std::io::Resul
         .route("/v1/generation", get(account::generation))
         .route("/v1/key", get(account::key))
         .route("/v1/credits", get(account::credits))
+        .route("/props", get(props))
         // axum refuses bodies over 2 MB by default; a conversation carrying a
         // long answer or a 20 MB image (base64 in the JSON) is far larger, and
         // OpenRouter takes it.
@@ -207,18 +212,74 @@ pub async fn start_with(opts: ServerOptions, catalog: Catalog) -> std::io::Resul
     Ok(ServerHandle { addr, shared, task })
 }
 
-async fn models(State(s): State<Arc<Shared>>) -> Response {
+async fn models(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    // OpenRouter lists its models to anyone; a plain server started with a
+    // key (vLLM's --api-key) or AI/ML API wants it.
+    if s.opts.dialect != Dialect::OpenRouter
+        && let Some(r) = check_auth(&s, &headers)
+    {
+        return r;
+    }
     let priced = s.catalog.source == crate::chat::catalog::Source::Bundled;
     let body = match s.opts.dialect {
         Dialect::OpenRouter if priced => Catalog::bundled_json().to_string(),
-        // A list without prices, in the provider's own spelling of the ids.
-        dialect => json!({"data": s.catalog.models.iter().map(|m| {
-            let id = if dialect == Dialect::AimlApi { m.id.strip_suffix("-001").unwrap_or(&m.id) } else { &m.id };
-            json!({"id": id, "name": m.name})
+        // llama-server's shape: the model file's name, no prices, and the
+        // window it was trained for in `meta`.
+        Dialect::Plain => json!({"object": "list", "data": s.catalog.models.iter().map(|m| {
+            json!({"id": m.id, "object": "model", "owned_by": "llamacpp",
+                   "meta": {"n_ctx_train": m.context_length, "n_vocab": 151936}})
         }).collect::<Vec<_>>()})
         .to_string(),
+        // A list without prices, in the provider's own spelling of the ids;
+        // AI/ML API lists 2.0 Flash twice, with and without its vendor.
+        dialect => {
+            let mut data: Vec<serde_json::Value> = s
+                .catalog
+                .models
+                .iter()
+                .map(|m| {
+                    let id = if dialect == Dialect::AimlApi {
+                        m.id.strip_suffix("-001").unwrap_or(&m.id)
+                    } else {
+                        &m.id
+                    };
+                    json!({"id": id, "name": m.name})
+                })
+                .collect();
+            if dialect == Dialect::AimlApi {
+                data.push(json!({"id": "gemini-2.0-flash", "name": "Gemini 2.0 Flash"}));
+            }
+            json!({"data": data}).to_string()
+        }
     };
     ([("content-type", "application/json")], body).into_response()
+}
+
+/// llama-server's `/props`: the context window it runs with.
+async fn props(State(s): State<Arc<Shared>>) -> Response {
+    match s.opts.runtime_ctx {
+        Some(n) => (
+            [("content-type", "application/json")],
+            json!({"default_generation_settings": {"n_ctx": n, "temperature": 0.8}, "total_slots": 1,
+                   "model_path": s.catalog.models.first().map_or("", |m| m.id.as_str())})
+            .to_string(),
+        )
+            .into_response(),
+        None => error_response(404, "File Not Found", None, None),
+    }
+}
+
+/// A plain server's own models, as a llama.cpp, vLLM or Ollama server would
+/// list them: file-like names, no prices, their training windows.
+pub fn plain_catalog() -> Catalog {
+    Catalog::parse(
+        r#"{"data":[
+            {"id":"qwen2.5-7b-instruct-q4_k_m.gguf","meta":{"n_ctx_train":32768}},
+            {"id":"llama-3.2-3b-instruct","meta":{"n_ctx_train":131072}}
+        ]}"#,
+        crate::chat::catalog::Source::Live,
+    )
+    .expect("the plain catalog is valid")
 }
 
 pub(crate) fn check_auth(s: &Shared, headers: &HeaderMap) -> Option<Response> {

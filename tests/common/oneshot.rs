@@ -63,6 +63,11 @@ impl Local {
     pub fn url(&self) -> String {
         self.server.base_url()
     }
+    /// A server started on a runtime of the caller's (with a catalog of
+    /// its own, say), kept alive together.
+    pub fn from_parts(server: ServerHandle, rt: tokio::runtime::Runtime) -> Local {
+        Local { server, _rt: rt }
+    }
 }
 
 /// What the local server answers to `prompt` on `model`, as streamed pieces.

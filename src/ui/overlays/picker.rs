@@ -105,7 +105,11 @@ pub fn picker(f: &mut Frame, app: &App, theme: &Theme, p: &PickerState, area: Re
             sanitize(id).into_owned(),
             price_in,
             price_out,
-            short_count(m.context_length),
+            if m.context_length == 0 {
+                "?".to_string()
+            } else {
+                short_count(m.context_length)
+            },
             img.to_string(),
             tags.join(" "),
             if fits { send } else { "✗ too long".into() },
