@@ -265,14 +265,27 @@ async fn a_conversation_too_long_for_the_model_is_not_sent() {
 #[tokio::test]
 async fn ctrl_y_offers_only_a_model_the_catalog_has() {
     let mut d = Driver::new(ServerOptions::default()).await;
-    d.app.model = "google/gemini-2.0-flash-exp:free".into();
+    d.app.model = "deepseek/deepseek-chat-v3-0324:free".into();
     assert!(Model::paid_variant(&d.app.model).is_some());
-    assert!(d.app.catalog.get("google/gemini-2.0-flash-exp").is_none());
+    assert!(
+        d.app
+            .catalog
+            .get("deepseek/deepseek-chat-v3-0324")
+            .is_none()
+    );
     d.submit("hi [[fault:429-day]]");
     d.until_idle().await;
     assert_eq!(d.app.offer, None, "no twin that does not exist");
     let (_, hint) = errors(&d.app).pop().unwrap();
     assert!(hint.unwrap().contains("no paid twin"));
+    // A free experimental checkpoint's twin is its released model.
+    d.app.model = "google/gemini-2.0-flash-exp:free".into();
+    d.submit("hi again [[fault:429-day]]");
+    d.until_idle().await;
+    assert_eq!(
+        d.app.offer.as_ref().map(|o| o.model.as_str()),
+        Some("google/gemini-2.0-flash-001")
+    );
     // One that exists is offered.
     d.app.model = "google/gemini-2.5-flash-image-preview:free".into();
     d.submit("draw [[fault:429-day]]");

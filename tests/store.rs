@@ -79,6 +79,8 @@ fn full_conversation(id: &str) -> Vec<StoredMessage> {
         finished_ms: Some(1_700_000_004_000),
         ttft_ms: None,
         round: None,
+        prompt_estimate: Some(332),
+        images_in: Some(2),
     };
     let stopped = StoredMessage {
         conversation_id: id.into(),

@@ -61,7 +61,10 @@ pub(super) fn run(app: &mut App, line: &str, fx: &mut Fx) {
             }
         }
         Command::Clear => {
+            // Stopped as Esc stops them (billed, and settled later), every
+            // column of a round too.
             turn::stop(app, fx);
+            super::compare::stop_all(app, fx);
             app.entries.clear();
             app.entries_changed_from(0);
             app.conversation_id = sessions::fresh_id(app);

@@ -338,6 +338,9 @@ fn finish_column(app: &mut App, i: usize, c: usize, error: Option<ApiError>, fx:
 
 /// Every column ended: the round is saved (its summary line is on screen).
 fn round_done(app: &mut App, i: usize, fx: &mut Fx) {
+    if app.flash.as_deref() == Some(hints::still_coming(app).as_str()) {
+        app.flash = None;
+    }
     turn::save_entry(app, i, fx);
     if app.openrouter
         && app

@@ -81,11 +81,12 @@ pub enum Effect {
         json: bool,
         snapshot: Option<Box<Snapshot>>,
     },
-    /// Ask OpenRouter what generation `generation_id` cost, until it knows
-    /// (about a minute); the answer comes back as `Msg::Settled`.
+    /// Ask OpenRouter what `charge`'s generation cost, until it knows
+    /// (about a minute); the answer comes back as `Msg::Settled` with the
+    /// charge, so it is settled even when its conversation is gone from
+    /// the screen (`/clear`, another one opened).
     Settle {
-        charge_id: String,
-        generation_id: String,
+        charge: Box<crate::chat::pricing::Charge>,
     },
     /// Read the account (`/key`, `/credits`); it comes back as `Msg::Account`.
     FetchAccount,

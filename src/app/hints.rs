@@ -5,7 +5,6 @@
 use super::state::{App, Entry, Offer};
 use crate::api::error::{ApiError, LimitScope};
 use crate::chat::answer::{Answer, Status};
-use crate::chat::catalog::Model;
 use crate::keymap::Action;
 
 /// "an answer is still coming: Esc stops it".
@@ -48,7 +47,7 @@ pub(super) fn error_entry(app: &mut App, err: &ApiError, retried: bool) -> Entry
         }),
         ApiError::RateLimited(r) if r.scope == LimitScope::PerDay => {
             // Only a twin the catalog has: one it lacks would be a 400.
-            let paid = Model::paid_variant(&app.model).filter(|p| app.catalog.get(p).is_some());
+            let paid = app.catalog.paid_twin(&app.model).map(|m| m.id.clone());
             match paid {
                 Some(paid) => {
                     app.offer = Some(Offer {
@@ -58,7 +57,7 @@ pub(super) fn error_entry(app: &mut App, err: &ApiError, retried: bool) -> Entry
                     });
                     Some(format!("{accept} switches to {paid} (paid) and resends"))
                 }
-                None if app.model.ends_with(":free") => Some(format!(
+                None if app.current_model().is_some_and(|m| m.is_free()) => Some(format!(
                     "no paid twin of this model in the catalog: {picker} for another, or wait until tomorrow"
                 )),
                 None => Some("wait until tomorrow or add credits".to_string()),

@@ -62,6 +62,18 @@ pub(super) fn chat_action(app: &mut App, a: Action, key: Option<KeyEvent>, fx: &
         Action::HistoryPrev => recall(app, -1),
         Action::HistoryNext => recall(app, 1),
         Action::AcceptOffer => match app.offer.take() {
+            // Taken during a rate limit's countdown: the wait is given up
+            // (nothing came of it) and the paid twin asked instead.
+            Some(o)
+                if app
+                    .pending
+                    .as_ref()
+                    .is_some_and(|p| p.retry_at_ms.is_some()) =>
+            {
+                turn::stop(app, fx);
+                super::commands::switch_model(app, &o.model, fx);
+                turn::resend(app, fx);
+            }
             Some(o) if !app.is_busy() => {
                 super::commands::switch_model(app, &o.model, fx);
                 match (o.resend, o.leave_out) {
@@ -193,11 +205,22 @@ pub(super) fn focus_action(app: &mut App, a: Action, fx: &mut Fx) {
     }
 }
 
-/// The attach prompt: a path or URL typed in place of the draft.
+/// The attach prompt: a path or URL typed in place of the draft, with a
+/// placeholder of its own.
 pub(super) fn open_attach(app: &mut App) {
     let stashed_draft = app.draft();
     set_input(app, "");
+    app.input
+        .set_placeholder_text("a file path (~/photo.png) or an https:// URL");
     app.mode = Mode::Attach { stashed_draft };
+}
+
+/// Back from the attach prompt: the draft as it was, the chat's placeholder.
+fn close_attach(app: &mut App, stashed_draft: &str) {
+    set_input(app, stashed_draft);
+    let placeholder = app.chat_placeholder();
+    app.input.set_placeholder_text(placeholder);
+    app.mode = Mode::Chat;
 }
 
 pub(super) fn attach_action(app: &mut App, a: Action, fx: &mut Fx) {
@@ -205,14 +228,10 @@ pub(super) fn attach_action(app: &mut App, a: Action, fx: &mut Fx) {
         return;
     };
     match a {
-        Action::Close => {
-            set_input(app, &stashed_draft);
-            app.mode = Mode::Chat;
-        }
+        Action::Close => close_attach(app, &stashed_draft),
         Action::Choose => {
             let arg = app.draft().trim().to_string();
-            set_input(app, &stashed_draft);
-            app.mode = Mode::Chat;
+            close_attach(app, &stashed_draft);
             if !arg.is_empty() {
                 fx.push(Effect::LoadAttachment(arg));
             }

@@ -56,6 +56,9 @@ pub enum Msg {
     },
     /// SIGTERM or SIGHUP: end as a quit does (answers stopped, saved, billed).
     Terminate,
+    /// A model named on the command line (`-m` with `--continue`): switch
+    /// to it, and say so.
+    UseModel(String),
     /// The editor returned the draft (or why it could not run).
     Edited(Result<String, String>),
     /// Something the runtime did, to say in the hint line.
@@ -64,7 +67,7 @@ pub enum Msg {
     Catalog(Box<crate::chat::catalog::Catalog>),
     /// OpenRouter said what a charge really cost (`/generation`), USD.
     Settled {
-        charge_id: String,
+        charge: Box<crate::chat::pricing::Charge>,
         usd: rust_decimal::Decimal,
     },
     /// The account behind the key (`/key`, `/credits`).

@@ -345,12 +345,16 @@ impl App {
     /// The keys in force, and the input box's hint that names them.
     pub fn set_keymap(&mut self, keymap: Keymap) {
         self.keymap = keymap;
-        let placeholder = format!(
+        self.input.set_placeholder_text(self.chat_placeholder());
+    }
+
+    /// What the empty input box says on the chat screen.
+    pub fn chat_placeholder(&self) -> String {
+        format!(
             "Type a message · {} sends · {} help",
             self.keymap.key(Action::Send),
             self.keymap.key(Action::Help)
-        );
-        self.input.set_placeholder_text(placeholder);
+        )
     }
 
     /// The table keys are looked up in now.

@@ -73,9 +73,19 @@ pub(super) fn stream_event(app: &mut App, turn: u64, event: StreamEvent, fx: &mu
             _ => {}
         }
     }
-    if matches!(event, StreamEvent::Retrying { .. }) {
+    if let StreamEvent::Retrying { reason, .. } = &event {
         // Each retry is one more request against a `:free` day.
         count_free_request(app, &app.model.clone(), fx);
+        // A free model waiting out its limit: its paid twin answers now.
+        if matches!(reason, ApiError::RateLimited(_))
+            && let Some(twin) = app.catalog.paid_twin(&app.model)
+        {
+            app.offer = Some(Offer {
+                model: twin.id.clone(),
+                resend: true,
+                leave_out: None,
+            });
+        }
         return; // Shown as the countdown, not kept in the answer.
     }
     note_progress(app, &event);
@@ -170,6 +180,10 @@ pub(super) fn finish_turn(app: &mut App, turn: u64, error: Option<ApiError>, fx:
         .pending
         .take()
         .map_or((app.now_ms, false), |p| (p.started_ms, p.retries > 0));
+    // "An answer is still coming" is no longer true.
+    if app.flash.as_deref() == Some(hints::still_coming(app).as_str()) {
+        app.flash = None;
+    }
     let idx = answer_index(app, turn);
     // Generated images are filed by conversation, named after the prompt.
     let folder = app.conversation_id.clone();
@@ -302,13 +316,9 @@ pub(super) fn record_charge(app: &mut App, charge: Charge, fx: &mut Fx) -> Cost 
     app.budget.spent_here = sat_add(app.budget.spent_here, c.usd);
     // A cost OpenRouter did not report (stopped, dropped, usage missing) is
     // settled with /generation in the background.
-    if app.openrouter
-        && charge.cost.kind == CostKind::Estimated
-        && let Some(generation_id) = charge.generation_id.clone()
-    {
+    if app.openrouter && charge.cost.kind == CostKind::Estimated && charge.generation_id.is_some() {
         fx.push(Effect::Settle {
-            charge_id: charge.id.clone(),
-            generation_id,
+            charge: Box::new(charge.clone()),
         });
     }
     fx.push(Effect::Store(StoreOp::Charge(Box::new(charge.clone()))));
@@ -318,8 +328,17 @@ pub(super) fn record_charge(app: &mut App, charge: Charge, fx: &mut Fx) -> Cost 
 
 /// OpenRouter said what an estimated charge really cost: the ledger, the
 /// budget and the answer's header take it, marked settled, and it is saved.
-pub(super) fn settled(app: &mut App, charge_id: &str, usd: Decimal, fx: &mut Fx) {
-    let Some(c) = app.charges.iter_mut().find(|c| c.id == charge_id) else {
+pub(super) fn settled(app: &mut App, asked: Charge, usd: Decimal, fx: &mut Fx) {
+    let Some(c) = app.charges.iter_mut().find(|c| c.id == asked.id) else {
+        // Its conversation is no longer on screen (cleared, another
+        // opened): the settlement is saved all the same, and the day's
+        // spending takes it.
+        let mut settled = asked;
+        let estimate = settled.cost.usd;
+        settled.estimate = Some(estimate);
+        settled.cost = Cost::new(usd, CostKind::Settled);
+        app.budget.spent_here = sat_add(app.budget.spent_here, usd - estimate);
+        fx.push(Effect::Store(StoreOp::Charge(Box::new(settled))));
         return;
     };
     let estimate = c.cost.usd;

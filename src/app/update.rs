@@ -66,6 +66,12 @@ fn handle(app: &mut App, msg: Msg, fx: &mut Fx) {
         Msg::SessionLoaded(result) => sessions::loaded(app, result, fx),
         Msg::Saving(state) => super::saving::changed(app, state, fx),
         Msg::HeldElsewhere { id, pid } => super::saving::held_elsewhere(app, &id, pid, fx),
+        Msg::UseModel(id) => {
+            if app.model != id {
+                super::commands::switch_model(app, &id, fx);
+                app.flash = Some(format!("-m: the conversation goes on with {id}"));
+            }
+        }
         Msg::Terminate => {
             // As a quit: what came is kept, saved and billed.
             turn::stop(app, fx);
@@ -85,7 +91,7 @@ fn handle(app: &mut App, msg: Msg, fx: &mut Fx) {
             picker::refilter(app);
             app.redraw_all();
         }
-        Msg::Settled { charge_id, usd } => turn::settled(app, &charge_id, usd, fx),
+        Msg::Settled { charge, usd } => turn::settled(app, *charge, usd, fx),
         Msg::Account(a) => app.account = Some(*a),
     }
 }

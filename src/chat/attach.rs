@@ -92,7 +92,12 @@ pub fn load(arg: &str) -> Result<Attachment, String> {
             crate::text::preview(arg, 60)
         ));
     }
-    let path = Path::new(arg);
+    // `~/photo.png`, as a shell would read it.
+    let expanded = match arg.strip_prefix("~/") {
+        Some(rest) => directories::BaseDirs::new().map(|b| b.home_dir().join(rest)),
+        None => None,
+    };
+    let path = expanded.as_deref().unwrap_or(Path::new(arg));
     let shown = crate::text::preview(arg, 60);
     let meta = std::fs::metadata(path).map_err(|e| format!("{shown}: cannot read it ({e})"))?;
     if !meta.is_file() {

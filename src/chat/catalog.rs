@@ -342,6 +342,25 @@ impl Catalog {
         self.get(id).and_then(|m| m.pricing.as_ref())
     }
 
+    /// The paid model to offer when a free one is limited: `x:free` -> `x`;
+    /// a free experimental checkpoint (`google/gemini-2.5-pro-exp-03-25`,
+    /// one request a minute) -> its released model (`google/gemini-2.5-pro`).
+    /// Only a model this catalog has, and that is not free itself.
+    pub fn paid_twin(&self, id: &str) -> Option<&Model> {
+        let paid = |want: &str| self.get(want).filter(|m| !m.is_free());
+        if let Some(base) = id.strip_suffix(":free")
+            && let Some(m) = paid(base)
+        {
+            return Some(m);
+        }
+        let base = id.strip_suffix(":free").unwrap_or(id);
+        let free = id.ends_with(":free") || self.get(id).is_some_and(Model::is_free);
+        match base.find("-exp") {
+            Some(i) if free => paid(&base[..i]),
+            _ => None,
+        }
+    }
+
     /// Models known to read images, for the "switch to one of these" hint.
     pub fn image_input_models(&self) -> impl Iterator<Item = &Model> {
         self.models

@@ -282,6 +282,11 @@ pub struct Subtotal {
     pub computed_for_reported: Decimal,
     /// Sum of reported costs, to show the gap to `computed_for_reported`.
     pub reported: Decimal,
+    /// Reported turns our prices cannot compute (no price known for the
+    /// model): `computed_for_reported` leaves them out, so there is no gap
+    /// to show for them.
+    #[serde(default)]
+    pub reported_unpriced: u32,
     /// Turns whose cost is unknown (no price known, none reported): not in `cost`.
     #[serde(default)]
     pub unknown: u32,
@@ -411,8 +416,9 @@ impl Ledger {
             CostKind::Estimated => s.estimated = sat_add(s.estimated, c.cost.usd),
             CostKind::Reported | CostKind::Byok => {
                 s.reported = sat_add(s.reported, c.cost.usd);
-                if let Some(x) = c.computed {
-                    s.computed_for_reported = sat_add(s.computed_for_reported, x);
+                match c.computed {
+                    Some(x) => s.computed_for_reported = sat_add(s.computed_for_reported, x),
+                    None => s.reported_unpriced = s.reported_unpriced.saturating_add(1),
                 }
             }
             CostKind::Settled => {

@@ -27,6 +27,9 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: Connection) -> i32 {
     app.key_env
         .clone_from(&conn.client.config().provider.key_env);
     app.openrouter = conn.client.config().provider.kind == crate::api::ProviderKind::OpenRouter;
+    // --no-stream asks for whole answers here too (the waiting line shows
+    // until one comes).
+    app.settings.stream = !cli.no_stream;
     // `--compare a,b` opens in compare mode.
     if !cli.compare.is_empty() {
         match super::compare::resolve(&app.catalog, &cli.compare) {
@@ -54,6 +57,14 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: Connection) -> i32 {
     if let Some(code) = resume(cli, store.as_ref(), &mut app) {
         return code;
     }
+    // A reopened conversation goes on with its last model, unless -m says
+    // otherwise: then it switches, and says so.
+    let mut initial = Vec::new();
+    if (cli.continue_last || cli.session.is_some())
+        && let Some(m) = &cli.model
+    {
+        initial.push(crate::app::Msg::UseModel(m.clone()));
+    }
     if let Some(s) = &store {
         // Today's spend so far (UTC day), for the daily budget, and today's
         // requests to `:free` models.
@@ -76,6 +87,7 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: Connection) -> i32 {
         dirs,
         // A test hook for the terminal-restore tests: panic once the app is up.
         panic_after_first_frame: std::env::var_os("ORCHAT_TEST_PANIC").is_some(),
+        initial,
         ..Default::default()
     };
     match crate::runtime::run_terminal(app, client, opts).await {

@@ -186,7 +186,14 @@ impl Effects {
                         let _ = tx.send(Msg::ImagesSaved { turn, paths });
                     });
                 }
-                Effect::Open(path) => open_with_system_viewer(&path),
+                Effect::Open(path) => {
+                    let tx = self.tx.clone();
+                    tokio::task::spawn_blocking(move || {
+                        if let Some(why) = open_with_system_viewer(&path) {
+                            let _ = tx.send(Msg::Flash(why));
+                        }
+                    });
+                }
                 Effect::Store(op) => {
                     if let Some(store) = &self.store {
                         match op {
@@ -201,15 +208,15 @@ impl Effects {
                         }
                     }
                 }
-                Effect::Settle {
-                    charge_id,
-                    generation_id,
-                } => {
+                Effect::Settle { charge } => {
                     let (client, tx) = (self.client.clone(), self.tx.clone());
                     let waits = self.settle_waits.clone();
                     tokio::spawn(async move {
+                        let Some(generation_id) = charge.generation_id.clone() else {
+                            return;
+                        };
                         if let Some(usd) = client.settle(&generation_id, &waits).await {
-                            let _ = tx.send(Msg::Settled { charge_id, usd });
+                            let _ = tx.send(Msg::Settled { charge, usd });
                         }
                     });
                 }
@@ -411,22 +418,47 @@ pub fn save_images(
 }
 
 /// Hands a file to the desktop's viewer (xdg-open, or open on macOS),
-/// detached, with its output discarded so it cannot draw over the app.
-fn open_with_system_viewer(path: &str) {
+/// with its output discarded so it cannot draw over the app. When there is
+/// none (no desktop, no opener, or the opener finds no viewer), says so and
+/// where the file is; `None` when the viewer took it.
+fn open_with_system_viewer(path: &str) -> Option<String> {
+    let none = || Some(format!("no image viewer found; the image is at {path}"));
+    let desktop = cfg!(target_os = "macos")
+        || ["DISPLAY", "WAYLAND_DISPLAY"]
+            .iter()
+            .any(|v| std::env::var_os(v).is_some_and(|d| !d.is_empty()));
+    if !desktop {
+        return none();
+    }
     let opener = if cfg!(target_os = "macos") {
         "open"
     } else {
         "xdg-open"
     };
-    let result = std::process::Command::new(opener)
+    let mut child = match std::process::Command::new(opener)
         .arg(path)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
-        .spawn();
-    if let Err(e) = result {
-        tracing::info!(error = %e, "cannot start {opener}");
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::info!(error = %e, "cannot start {opener}");
+            return none();
+        }
+    };
+    // An opener that finds no viewer says so by failing, at once; one still
+    // running after a few seconds has handed the file over.
+    let deadline = std::time::Instant::now() + Duration::from_secs(3);
+    while std::time::Instant::now() < deadline {
+        match child.try_wait() {
+            Ok(Some(status)) if status.success() => return None,
+            Ok(Some(_)) | Err(_) => return none(),
+            Ok(None) => std::thread::sleep(Duration::from_millis(50)),
+        }
     }
+    None
 }
 
 /// A saved conversation with its ledger, for the app.

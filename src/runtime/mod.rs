@@ -98,6 +98,9 @@ pub struct RunOptions {
     pub image_picker: Option<ratatui_image::picker::Picker>,
     /// Panic once the first frame is drawn (the terminal-restore tests).
     pub panic_after_first_frame: bool,
+    /// Messages applied before the first frame (what the command line
+    /// asked of a reopened conversation: `-m`).
+    pub initial: Vec<Msg>,
 }
 
 /// Runs the full-screen app on the real terminal until the user quits or a
@@ -151,6 +154,7 @@ pub async fn run<B: Backend>(
         dirs,
         image_picker,
         panic_after_first_frame,
+        initial,
         ..
     } = opts;
     let mut view = View::new();
@@ -178,6 +182,9 @@ pub async fn run<B: Backend>(
         app.clock_base_ms = crate::store::now_ms();
     }
     let start = Instant::now();
+    for m in initial {
+        step(&mut app, &mut fx, start, m);
+    }
     let mut term = signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut hup = signal(tokio::signal::unix::SignalKind::hangup())?;
     let mut dirty = true;

@@ -360,8 +360,17 @@ fn answer(
             return status_fault_response(&Fault::RateLimitPerDay, &model.id);
         }
     }
-    if model.id.ends_with(":free")
-        && let Some(wait) = free_limit_hit(s, &model.id)
+    // Free models are rate limited per minute: `:free` ones as configured,
+    // a free experimental checkpoint (2.5 Pro exp-03-25) to one request.
+    let per_minute = if model.id.ends_with(":free") {
+        Some(s.opts.free_per_minute)
+    } else if model.is_free() && model.id.contains("-exp") {
+        Some(1)
+    } else {
+        None
+    };
+    if let Some(limit) = per_minute
+        && let Some(wait) = free_limit_hit(s, &model.id, limit)
     {
         return status_fault_response(
             &Fault::RateLimitPerMinute {
@@ -419,7 +428,7 @@ fn record(s: &Shared, reply: &Reply, streamed: bool) {
 
 /// A `:free` model allows `free_per_minute` requests a minute; past that, the
 /// seconds until the oldest one ages out.
-fn free_limit_hit(s: &Shared, model: &str) -> Option<u64> {
+fn free_limit_hit(s: &Shared, model: &str, per_minute: usize) -> Option<u64> {
     let mut hits = s.free_hits.lock().unwrap();
     let q = hits.entry(model.to_string()).or_default();
     let now = Instant::now();
@@ -429,7 +438,7 @@ fn free_limit_hit(s: &Shared, model: &str) -> Option<u64> {
     {
         q.pop_front();
     }
-    if q.len() >= s.opts.free_per_minute {
+    if q.len() >= per_minute {
         let oldest = *q.front()?;
         let left = Duration::from_secs(60).saturating_sub(now.duration_since(oldest));
         return Some(left.as_secs().max(1));

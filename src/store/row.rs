@@ -29,7 +29,7 @@ pub(super) const MESSAGE_SELECT: &str =
         model_requested, model_reported, provider,
         prompt_tokens, completion_tokens, reasoning_tokens, image_tokens,
         cost, cost_kind, generation_id, status, finish_reason, error, created_ms, finished_ms,
-        reasoning_details, round
+        reasoning_details, round, prompt_estimate, images_in
  FROM messages";
 
 pub(super) fn get_u64(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<u64> {
@@ -85,5 +85,7 @@ pub(super) fn message_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored
         round: r
             .get::<_, Option<String>>(23)?
             .and_then(|s| serde_json::from_str(&s).ok()),
+        prompt_estimate: get_opt_u64(r, 24)?,
+        images_in: get_opt_u64(r, 25)?,
     })
 }

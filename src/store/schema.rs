@@ -22,7 +22,7 @@ const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
 /// Migrations, in order. `MIGRATIONS[i]` takes the schema from version `i`
 /// to `i + 1`.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// Version 1, the first release. Costs are TEXT so decimals stay exact;
 /// lists (attachments, image paths, models) are JSON arrays. The per-
@@ -149,6 +149,14 @@ CREATE TABLE free_requests (
 /// model's answer as JSON with which one was kept.
 const V3: &str = r#"
 ALTER TABLE messages ADD COLUMN round TEXT;
+"#;
+
+/// Version 4: an answer's input as estimated before sending, and the
+/// images sent with it, so its header after a reload says "≈332 in" when
+/// the provider reported no usage (not "≈0 in").
+const V4: &str = r#"
+ALTER TABLE messages ADD COLUMN prompt_estimate INTEGER;
+ALTER TABLE messages ADD COLUMN images_in INTEGER;
 "#;
 
 /// The schema version this build writes.

@@ -100,6 +100,13 @@ pub struct StoredMessage {
     /// kept (this message's own fields are the kept one's, or the first's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub round: Option<StoredRound>,
+    /// An answer's input as estimated before sending (tokens), and the
+    /// images sent with it: its header and cost estimate after a reload
+    /// when the provider reported no usage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt_estimate: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub images_in: Option<u64>,
 }
 
 /// The answers of a comparison round, as saved (PROTOCOL-independent:
@@ -192,6 +199,8 @@ impl StoredMessage {
             finished_ms: answer.status.is_final().then_some(now_ms),
             ttft_ms: None,
             round: None,
+            prompt_estimate: Some(answer.prompt_estimate),
+            images_in: Some(answer.images_in),
         }
     }
 
@@ -282,6 +291,8 @@ impl StoredMessage {
             finish_reason: self.finish_reason.clone(),
             status,
             error,
+            prompt_estimate: self.prompt_estimate.unwrap_or(0),
+            images_in: self.images_in.unwrap_or(0),
             ..Answer::default()
         }
     }

@@ -552,9 +552,9 @@ fn upsert(tx: &Transaction<'_>, m: &StoredMessage) -> rusqlite::Result<()> {
              reasoning, model_requested, model_reported, provider,
              prompt_tokens, completion_tokens, reasoning_tokens, image_tokens,
              cost, cost_kind, generation_id, status, finish_reason, error,
-             created_ms, finished_ms, reasoning_details, round)
+             created_ms, finished_ms, reasoning_details, round, prompt_estimate, images_in)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                 ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)
+                 ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)
          ON CONFLICT (conversation_id, seq) DO UPDATE SET
              role = excluded.role, text = excluded.text,
              attachments = excluded.attachments, image_paths = excluded.image_paths,
@@ -568,7 +568,8 @@ fn upsert(tx: &Transaction<'_>, m: &StoredMessage) -> rusqlite::Result<()> {
              status = excluded.status, finish_reason = excluded.finish_reason,
              error = excluded.error, created_ms = excluded.created_ms,
              finished_ms = excluded.finished_ms,
-             reasoning_details = excluded.reasoning_details, round = excluded.round",
+             reasoning_details = excluded.reasoning_details, round = excluded.round,
+             prompt_estimate = excluded.prompt_estimate, images_in = excluded.images_in",
         params![
             m.conversation_id,
             m.seq as i64,
@@ -594,6 +595,8 @@ fn upsert(tx: &Transaction<'_>, m: &StoredMessage) -> rusqlite::Result<()> {
             opt_i64(m.finished_ms),
             serde_json::to_string(&m.reasoning_details).unwrap_or_else(|_| "[]".into()),
             m.round.as_ref().and_then(|r| serde_json::to_string(r).ok()),
+            opt_i64(m.prompt_estimate),
+            opt_i64(m.images_in),
         ],
     )?;
     Ok(())

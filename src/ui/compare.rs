@@ -42,7 +42,7 @@ pub(super) fn round_in_history(
 ) {
     match r.kept_column() {
         Some(kept) => {
-            out.push(assistant_header(app, theme, &kept.answer, kept.cost));
+            out.push(assistant_header(app, theme, &kept.answer, kept.cost, width));
             let how = Body {
                 live: false,
                 fold_reasoning: false,

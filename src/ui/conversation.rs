@@ -100,7 +100,7 @@ fn render_entry(
             }
         }
         Entry::Assistant { answer, cost, turn } => {
-            out.push(assistant_header(app, theme, answer, *cost));
+            out.push(assistant_header(app, theme, answer, *cost, width));
             let how = Body {
                 live: app.pending.as_ref().is_some_and(|p| p.turn == *turn),
                 fold_reasoning: false,
@@ -268,9 +268,22 @@ fn waiting_line(app: &App, theme: &Theme) -> Line<'static> {
     };
     if let (Some(at), Some(why)) = (p.retry_at_ms, &p.retry_reason) {
         let left = at.saturating_sub(app.now_ms).div_ceil(1000);
+        // A paid twin on offer answers without the wait.
+        let offer = app
+            .offer
+            .as_ref()
+            .filter(|o| o.resend && o.model != app.model)
+            .map(|o| {
+                format!(
+                    " · {} asks {} (paid) now",
+                    app.key_label(Action::AcceptOffer),
+                    sanitize(&o.model)
+                )
+            })
+            .unwrap_or_default();
         return Line::from(Span::styled(
             format!(
-                "  {spin} {} · retrying in {left}s",
+                "  {spin} {} · retrying in {left}s{offer}",
                 crate::text::preview(why, 80)
             ),
             theme.warn,
@@ -319,11 +332,16 @@ pub(super) fn cost_label(cost: Cost) -> String {
     }
 }
 
+/// An answer's header, fitted to `width` cells: the model, tokens, speed
+/// and cost; when it does not fit, the model's name gives way first (its
+/// vendor, then its middle), then the speed: the cost and how it is known
+/// ("reported") always show.
 pub(super) fn assistant_header(
     app: &App,
     theme: &Theme,
     a: &Answer,
     cost: Option<Cost>,
+    width: u16,
 ) -> Line<'static> {
     let mut spans = vec![
         Span::styled("▌ ", theme.assistant_label),
@@ -367,6 +385,39 @@ pub(super) fn assistant_header(
     } else if let Some(c) = cost {
         spans.push(Span::styled(format!(" · {}", cost_label(c)), theme.money));
     }
+    fit_header(spans, usize::from(width))
+}
+
+/// Shortens a header until it fits: the model's vendor goes, then its speed,
+/// then the middle of its name, then the token counts, then more of the
+/// name; its cost and how it is known stay whole as long as they fit at all.
+fn fit_header(mut spans: Vec<Span<'static>>, width: usize) -> Line<'static> {
+    let total = |s: &[Span]| s.iter().map(Span::width).sum::<usize>();
+    let shorten = |spans: &mut Vec<Span<'static>>, least: usize| {
+        let over = total(spans).saturating_sub(width);
+        if over > 0 {
+            let model = spans[1].content.to_string();
+            let keep = spans[1].width().saturating_sub(over).max(least);
+            spans[1].content = super::columns::cut_middle(&model, keep).into();
+        }
+    };
+    if total(&spans) > width {
+        let model = spans[1].content.to_string();
+        let short = model.rsplit('/').next().unwrap_or(&model).to_string();
+        spans[1].content = short.into();
+    }
+    if total(&spans) > width
+        && let Some(i) = spans.iter().position(|s| s.content.ends_with("tok/s"))
+    {
+        spans.remove(i);
+    }
+    shorten(&mut spans, 12);
+    if total(&spans) > width
+        && let Some(i) = spans.iter().position(|s| s.content.contains(" in · "))
+    {
+        spans.remove(i);
+    }
+    shorten(&mut spans, 4);
     Line::from(spans)
 }
 

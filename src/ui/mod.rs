@@ -45,6 +45,13 @@ pub fn draw(f: &mut Frame, app: &App, view: &mut View, theme: &Theme) {
     draw_chips(f, app, theme, chips);
     draw_input(f, app, theme, input);
     draw_hint(f, app, theme, hint);
+    // Overlays stay above the input box: they never cover its border, and
+    // the status bar stays in view.
+    let area = Rect {
+        y: body.y,
+        height: body.height + chips.height,
+        ..area
+    };
     match &app.mode {
         Mode::Chat => {}
         Mode::Picker(p) => overlays::picker(f, app, theme, p, area),
@@ -249,7 +256,10 @@ fn draw_input(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         } else {
             theme.border
         })
-        .title(Span::styled(title, theme.dim));
+        .title(Span::styled(
+            overlays::fit_title(&title, usize::from(area.width.saturating_sub(2))),
+            theme.dim,
+        ));
     let inner = block.inner(area);
     f.render_widget(block, area);
     f.render_widget(&app.input, inner);
@@ -275,6 +285,18 @@ fn draw_hint(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
                 theme.hint,
             )
         }
+        // The attach prompt: its own keys, not the chat's.
+        None if matches!(app.mode, Mode::Attach { .. }) => {
+            let k = |a| app.keymap.key_in(Context::Attach, a);
+            Span::styled(
+                format!(
+                    " {} attaches · {} cancels (the draft comes back) · images, up to 20 MB",
+                    k(Action::Choose),
+                    k(Action::Close)
+                ),
+                theme.hint,
+            )
+        }
         // A round on screen, the keyboard in the box.
         None if crate::app::compare::open_round(app).is_some() => {
             let c = |a| app.keymap.key_in(Context::Chat, a);
@@ -292,19 +314,43 @@ fn draw_hint(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             let k = |a| app.keymap.key_in(Context::Chat, a);
             Span::styled(
                 format!(
-                    " {} send · {} model · {} cost · {} stop · {} help · {} quit",
+                    " {} send · {} model · {} cost · {} stop · {} quit · {} help",
                     k(Action::Send),
                     k(Action::OpenPicker),
                     k(Action::OpenCost),
                     k(Action::Stop),
-                    k(Action::Help),
-                    k(Action::Quit)
+                    k(Action::Quit),
+                    k(Action::Help)
                 ),
                 theme.hint,
             )
         }
     };
+    // Key hints drop whole from the end rather than cut a word ("F1 hel").
+    let text = if app.flash.is_none() {
+        Span::styled(
+            fit_hints(&text.content, usize::from(area.width)),
+            text.style,
+        )
+    } else {
+        text
+    };
     draw_lines(f.buffer_mut(), area, &[Line::from(text)]);
+}
+
+/// A hint line " a · b · c" fitted to `width` cells by leaving out whole
+/// hints before the last (the way to help stays); then the last, then the
+/// first is cut only when alone too wide.
+fn fit_hints(line: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthStr;
+    let mut parts: Vec<&str> = line.split(" · ").collect();
+    while parts.len() > 2 && parts.join(" · ").width() > width {
+        parts.remove(parts.len() - 2);
+    }
+    if parts.len() == 2 && parts.join(" · ").width() > width {
+        parts.pop();
+    }
+    parts.join(" · ")
 }
 
 /// Writes lines into the buffer, one a row, cut at the area's right edge:
@@ -356,6 +402,15 @@ mod tests {
     use ratatui::layout::Alignment;
     use ratatui::style::{Color, Style};
     use ratatui::widgets::{Paragraph, Widget};
+
+    #[test]
+    fn hints_drop_whole_from_the_end() {
+        let h = " Enter send · F2 model · F3 cost · F1 help";
+        assert_eq!(fit_hints(h, 80), h);
+        assert_eq!(fit_hints(h, 35), " Enter send · F2 model · F1 help");
+        assert_eq!(fit_hints(h, 24), " Enter send · F1 help");
+        assert_eq!(fit_hints(h, 5), " Enter send");
+    }
 
     /// Each cell a terminal shows: its symbol and style, skipping the cells
     /// a wide glyph covers (ratatui never sends those; `set_stringn` resets

@@ -85,13 +85,27 @@ fn cost_columns(ledger: &crate::chat::pricing::Ledger, vendor: Option<&str>) -> 
 }
 
 pub fn cost(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
-    let r = centered(area, 96, 70, 40, 10);
+    let ledger = &app.ledger;
+    let foot_lines = foot_lines(app);
+    let rows = ledger.by_model.len() + 1;
+    // As tall as what it holds (the table with its total row first, then
+    // the notes as they wrap), at least 70% of the screen.
+    let inner_w = usize::from(centered(area, 96, 70, 40, 10).width.saturating_sub(2)).max(1);
+    let foot_rows: usize = foot_lines
+        .iter()
+        .map(|l| {
+            unicode_width::UnicodeWidthStr::width(l.as_str())
+                .div_ceil(inner_w)
+                .max(1)
+        })
+        .sum();
+    let need = u16::try_from(rows + 1 + foot_rows + 2).unwrap_or(u16::MAX);
+    let r = centered(area, 96, 70, 40, 10.max(need));
     let title = format!(
         " cost per model · {} close ",
         key(app, Context::Cost, Action::Close)
     );
     let inner = open_box(f, r, area, &title, theme);
-    let ledger = &app.ledger;
     // Whole ids where there is room; the shared `google/` goes when the ids
     // would be cut.
     let full = cost_columns(ledger, None);
@@ -102,15 +116,64 @@ pub fn cost(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         }
         _ => full,
     };
+    let table_height = u16::try_from(rows + 1)
+        .unwrap_or(u16::MAX)
+        .min(inner.height);
+    let [table_area, foot] =
+        Layout::vertical([Constraint::Length(table_height), Constraint::Min(0)]).areas(inner);
+    let fitted = columns::fit(cols, table_area.width as usize, 1);
+    let table = table_of(&fitted, rows, 0, rows, theme, |r| {
+        (r + 1 == rows).then_some(theme.assistant_label)
+    });
+    f.render_widget(table, table_area);
+    f.render_widget(
+        Paragraph::new(
+            foot_lines
+                .into_iter()
+                .map(|l| Line::from(Span::styled(l, theme.dim)))
+                .collect::<Vec<_>>(),
+        )
+        .wrap(ratatui::widgets::Wrap { trim: true }),
+        foot,
+    );
+}
+
+/// The notes under the table: reported against our prices, settlement,
+/// unknown prices, the account, free-model use, and why saving is off.
+fn foot_lines(app: &App) -> Vec<String> {
+    let ledger = &app.ledger;
     let reported: Decimal = ledger.by_model.values().map(|s| s.reported).sum();
+    // Our prices can only be compared where we have them: a reported cost of
+    // a model with no known price is "?", never $0 and a false gap.
+    let priced = |s: &&crate::chat::pricing::Subtotal| s.reported_unpriced == 0;
+    let reported_priced: Decimal = ledger
+        .by_model
+        .values()
+        .filter(priced)
+        .map(|s| s.reported)
+        .sum();
     let ours: Decimal = ledger
         .by_model
         .values()
+        .filter(priced)
         .map(|s| s.computed_for_reported)
         .sum();
+    let unpriced = ledger.by_model.values().any(|s| s.reported_unpriced > 0);
     let mut foot_lines = Vec::new();
-    if reported.is_zero() {
+    if reported.is_zero() && !unpriced {
         foot_lines.push("no reported costs yet".to_string());
+    } else if unpriced && reported_priced.is_zero() {
+        foot_lines.push(format!(
+            "reported {} · our prices say ? (no price known for the model)",
+            format_usd(reported)
+        ));
+    } else if unpriced {
+        foot_lines.push(format!(
+            "reported {} · our prices say {} + ? · gap {} on the priced models",
+            format_usd(reported),
+            format_usd(ours),
+            format_usd(reported_priced - ours)
+        ));
     } else {
         foot_lines.push(format!(
             "reported {} · our prices say {} · gap {}",
@@ -151,23 +214,5 @@ pub fn cost(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         // Why saving does not work, whole: the status bar has a few words.
         foot_lines.insert(0, crate::text::sanitize(&app.saving.line()).into_owned());
     }
-    let rows = ledger.by_model.len() + 1;
-    let foot_height = (foot_lines.len() as u16).min(inner.height / 2);
-    let [table_area, foot] =
-        Layout::vertical([Constraint::Min(2), Constraint::Length(foot_height)]).areas(inner);
-    let fitted = columns::fit(cols, table_area.width as usize, 1);
-    let table = table_of(&fitted, rows, 0, rows, theme, |r| {
-        (r + 1 == rows).then_some(theme.assistant_label)
-    });
-    f.render_widget(table, table_area);
-    f.render_widget(
-        Paragraph::new(
-            foot_lines
-                .into_iter()
-                .map(|l| Line::from(Span::styled(l, theme.dim)))
-                .collect::<Vec<_>>(),
-        )
-        .wrap(ratatui::widgets::Wrap { trim: true }),
-        foot,
-    );
+    foot_lines
 }

@@ -41,21 +41,48 @@ fn centered(area: Rect, w_pct: u16, h_pct: u16, min_w: u16, min_h: u16) -> Rect 
     }
 }
 
-/// The overlay's area plus one column to its left: a wide character (CJK,
-/// emoji) starting just left of the border would otherwise spill over it.
+/// What an overlay clears: every row it covers, the whole width of the
+/// screen, so nothing of the conversation peeks out beside it in pieces (a
+/// word cut by its border, a wide character spilling over it).
 fn clear_area(r: Rect, area: Rect) -> Rect {
-    let x = r.x.saturating_sub(1).max(area.x);
     Rect {
-        x,
-        width: r.width + (r.x - x),
+        x: area.x,
+        width: area.width,
         ..r
     }
 }
 
+/// A title of " name · hint · hint · close " fitted to `width` cells:
+/// whole hints are left out (the last ones first, keeping the name and the
+/// way to close), never a word cut in half.
+pub(crate) fn fit_title(title: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthStr;
+    if title.width() <= width {
+        return title.to_string();
+    }
+    let inner = title.trim();
+    let mut parts: Vec<&str> = inner.split(" · ").collect();
+    while parts.len() > 2 {
+        parts.remove(parts.len() - 2);
+        let t = format!(" {} ", parts.join(" · "));
+        if t.width() <= width {
+            return t;
+        }
+    }
+    let t = format!(" {} ", parts.join(" · "));
+    if t.width() <= width {
+        t
+    } else {
+        format!(" {} ", parts[0])
+    }
+}
+
 /// Opens an overlay at `r` over the screen `area`: clears what is under it,
-/// draws its titled border, and returns the area inside.
+/// draws its titled border (the title fitted by whole hints), and returns
+/// the area inside.
 fn open_box(f: &mut Frame, r: Rect, area: Rect, title: &str, theme: &Theme) -> Rect {
     f.render_widget(Clear, clear_area(r, area));
+    let title = fit_title(title, usize::from(r.width.saturating_sub(2)));
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border_focus)
@@ -125,4 +152,25 @@ fn yes_no(app: &App) -> String {
         key(app, Context::Confirm, Action::Yes),
         key(app, Context::Confirm, Action::No)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fit_title;
+
+    #[test]
+    fn titles_drop_whole_hints_keeping_the_name_and_the_way_out() {
+        let t = " conversations · type to search · Enter open · Ctrl+R rename · Ctrl+X delete · Esc close ";
+        assert_eq!(fit_title(t, 200), t);
+        assert_eq!(
+            fit_title(t, 75),
+            " conversations · type to search · Enter open · Ctrl+R rename · Esc close "
+        );
+        assert_eq!(
+            fit_title(t, 44),
+            " conversations · type to search · Esc close "
+        );
+        assert_eq!(fit_title(t, 28), " conversations · Esc close ");
+        assert_eq!(fit_title(t, 10), " conversations ");
+    }
 }

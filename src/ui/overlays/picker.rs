@@ -19,18 +19,18 @@ pub fn picker(f: &mut Frame, app: &App, theme: &Theme, p: &PickerState, area: Re
     let r = centered(area, 94, 86, 40, 10);
     let k = |a| key(app, Context::Picker, a);
     let title = match p.marked.len() {
-        // The least needed last: a narrow box cuts the title's end.
+        // The way out last: a narrow box drops whole hints before it.
         0 => format!(
-            " model · {} choose · {} close · {} marks to compare ",
+            " model · {} choose · {} marks to compare · {} close ",
             k(Action::Choose),
-            k(Action::Close),
-            k(Action::Mark)
+            k(Action::Mark),
+            k(Action::Close)
         ),
         n => format!(
-            " {n} marked · {} compares · {} close · {} marks ",
+            " {n} marked · {} compares · {} marks · {} close ",
             k(Action::Choose),
-            k(Action::Close),
-            k(Action::Mark)
+            k(Action::Mark),
+            k(Action::Close)
         ),
     };
     let inner = open_box(f, r, area, &title, theme);

@@ -18,7 +18,7 @@ pub fn sessions(f: &mut Frame, app: &App, theme: &Theme, s: &SessionsState, area
     let r = centered(area, 94, 86, 40, 10);
     let k = |a| key(app, Context::Sessions, a);
     let title = format!(
-        " conversations · type to search · {} open · {} rename · {} delete · {} ",
+        " conversations · type to search · {} open · {} rename · {} delete · {} close ",
         k(Action::Choose),
         k(Action::RenameSession),
         k(Action::DeleteSession),
