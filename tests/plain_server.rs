@@ -129,3 +129,27 @@ fn the_app_lists_the_servers_models_and_prices_none_of_them() {
     t.keys(&["C-d"]);
     t.wait_for("exit", |s| s.contains("[exited 0]"));
 }
+
+#[test]
+fn orchat_serve_plain_is_such_a_server() {
+    use std::io::{BufRead, BufReader};
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_orchat"))
+        .args(["serve", "--plain"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut url = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut url)
+        .unwrap();
+    let url = url.trim().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(orchat(&dir).args(["--base-url", &url, "-p", "hello"]));
+    let _ = server.kill();
+    let _ = server.wait();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(err.contains(&format!("{OWN} · ")), "{err}");
+    assert!(err.contains("cost unknown"), "{err}");
+    assert!(!err.contains('$'), "no price was made up: {err}");
+}

@@ -942,3 +942,53 @@ fn the_store_and_images_live_in_the_data_dir() {
     );
     assert_eq!(orchat::paths::Dirs::default().sessions_db(), None);
 }
+
+#[test]
+fn a_version_3_database_is_brought_forward_and_its_answers_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    {
+        // The layout as a release before the answer's input estimate wrote it.
+        let c = raw(&path);
+        for m in &store::MIGRATIONS[..3] {
+            c.execute_batch(m).unwrap();
+        }
+        c.pragma_update(None, "application_id", store::APPLICATION_ID)
+            .unwrap();
+        c.pragma_update(None, "user_version", 3).unwrap();
+        c.execute_batch(
+            "INSERT INTO conversations (id, created_ms, updated_ms) VALUES ('old', 1, 2);
+             INSERT INTO messages (conversation_id, seq, role, text, created_ms)
+                 VALUES ('old', 0, 'user', 'hello from before', 1);
+             INSERT INTO messages (conversation_id, seq, role, text, model_requested,
+                                   prompt_tokens, completion_tokens, cost, cost_kind,
+                                   status, created_ms, finished_ms)
+                 VALUES ('old', 1, 'assistant', 'hi', 'google/gemini-2.5-flash',
+                         12, 3, '0.0000123', 'reported', 'complete', 2, 3);",
+        )
+        .unwrap();
+    }
+    let s = Store::open(&path).unwrap();
+    let (_, msgs) = s.load("old").unwrap().unwrap();
+    assert_eq!(msgs.len(), 2);
+    assert_eq!(msgs[0].text, "hello from before");
+    assert_eq!(msgs[1].text, "hi");
+    assert_eq!(msgs[1].prompt_estimate, None, "unknown then, not zero");
+    assert_eq!(msgs[1].images_in, None);
+    drop(s);
+    let v: i64 = raw(&path)
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, i64::from(store::schema_version()));
+    // What is written now keeps its estimate.
+    let s = Store::open(&path).unwrap();
+    let mut m = msgs[1].clone();
+    m.prompt_estimate = Some(332);
+    put(&s, m);
+    s.flush();
+    assert_eq!(
+        s.load("old").unwrap().unwrap().1[1].prompt_estimate,
+        Some(332)
+    );
+}

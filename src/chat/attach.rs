@@ -75,6 +75,12 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
 
 /// Loads an attachment, or says in one line why it cannot be sent.
 pub fn load(arg: &str) -> Result<Attachment, String> {
+    let home = directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf());
+    load_from(arg, home.as_deref())
+}
+
+/// `load` with `~/` read as `home` (`None`: no home, `~/` is a plain path).
+pub fn load_from(arg: &str, home: Option<&Path>) -> Result<Attachment, String> {
     let arg = arg.trim();
     let lower = arg.to_ascii_lowercase();
     if lower.starts_with("https://") || lower.starts_with("http://") {
@@ -94,7 +100,7 @@ pub fn load(arg: &str) -> Result<Attachment, String> {
     }
     // `~/photo.png`, as a shell would read it.
     let expanded = match arg.strip_prefix("~/") {
-        Some(rest) => directories::BaseDirs::new().map(|b| b.home_dir().join(rest)),
+        Some(rest) => home.map(|h| h.join(rest)),
         None => None,
     };
     let path = expanded.as_deref().unwrap_or(Path::new(arg));

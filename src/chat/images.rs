@@ -51,3 +51,29 @@ pub fn decode_base64(text: &str) -> Result<Vec<u8>, base64::DecodeError> {
         url_safe.decode(&clean).map_err(|_| e)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::decode_base64;
+    use base64::Engine;
+
+    #[test]
+    fn base64_wrapped_url_safe_or_unpadded_decodes_to_the_same_bytes() {
+        // Bytes whose standard encoding has `+`, `/` and padding.
+        let bytes: Vec<u8> = (0u8..=255).chain([0xfb, 0xff, 0xfe]).collect();
+        let standard = base64::engine::general_purpose::STANDARD.encode(&bytes);
+        assert!(standard.contains('+') && standard.contains('/') && standard.ends_with('='));
+        let wrapped: String = standard
+            .as_bytes()
+            .chunks(76)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect::<Vec<_>>()
+            .join("\r\n");
+        let url_safe = standard.replace('+', "-").replace('/', "_");
+        let unpadded = standard.trim_end_matches('=');
+        for text in [&standard, &wrapped, &url_safe, unpadded] {
+            assert_eq!(decode_base64(text).unwrap(), bytes, "{}", &text[..20]);
+        }
+        assert!(decode_base64("not base64 at all!").is_err());
+    }
+}

@@ -173,6 +173,10 @@ pub enum Command {
         /// Requests a minute each :free model allows.
         #[arg(long, default_value_t = 3)]
         free_per_minute: usize,
+        /// Play a plain OpenAI-compatible server (as llama-server): its own
+        /// two models, no prices, no OpenRouter extras, /props with an 8K window.
+        #[arg(long)]
+        plain: bool,
     },
 }
 

@@ -102,9 +102,10 @@ async fn run(cli: Cli, cfg: Config) -> i32 {
     if let Some(Command::Serve {
         pace,
         free_per_minute,
+        plain,
     }) = &cli.command
     {
-        return serve(*pace, *free_per_minute).await;
+        return serve(*pace, *free_per_minute, *plain).await;
     }
     let prompt = if matches!(cli.command, Some(Command::Doctor)) {
         None
@@ -194,13 +195,22 @@ fn one_shot_prompt(cli: &Cli) -> Result<Option<String>, String> {
     Ok(Some(s))
 }
 
-async fn serve(pace: Option<f64>, free_per_minute: usize) -> i32 {
-    let opts = crate::server::ServerOptions {
+async fn serve(pace: Option<f64>, free_per_minute: usize, plain: bool) -> i32 {
+    let mut opts = crate::server::ServerOptions {
         pace,
         free_per_minute,
         ..Default::default()
     };
-    match crate::server::start(opts).await {
+    let started = if plain {
+        // What llama-server looks like from outside: its own models, no
+        // prices, the window it was started with on /props.
+        opts.dialect = crate::server::Dialect::Plain;
+        opts.runtime_ctx = Some(8192);
+        crate::server::start_with(opts, crate::server::plain_catalog()).await
+    } else {
+        crate::server::start(opts).await
+    };
+    match started {
         Ok(h) => {
             println!("{}", h.base_url());
             let _ = tokio::signal::ctrl_c().await;

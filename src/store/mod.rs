@@ -34,7 +34,7 @@ pub use health::{Listener, SaveState};
 pub use lease::{HeldElsewhere, Lease};
 pub use ledger::utc_day;
 pub use open::{Checkup, StoreOptions, checkup};
-pub use schema::{APPLICATION_ID, latest as schema_version};
+pub use schema::{APPLICATION_ID, MIGRATIONS, latest as schema_version};
 pub use types::{
     ConversationMeta, MATCH_END, MATCH_START, SearchHit, StoredMessage, StoredRole, StoredRound,
 };

@@ -281,9 +281,11 @@ fn waiting_line(app: &App, theme: &Theme) -> Line<'static> {
                 )
             })
             .unwrap_or_default();
+        // The countdown and the way out first: a narrow screen cuts the
+        // server's words at the end, never them.
         return Line::from(Span::styled(
             format!(
-                "  {spin} {} · retrying in {left}s{offer}",
+                "  {spin} retrying in {left}s{offer} · {}",
                 crate::text::preview(why, 80)
             ),
             theme.warn,

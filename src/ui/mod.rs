@@ -240,7 +240,7 @@ fn draw_input(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let stop = || app.keymap.key_in(Context::Chat, Action::Stop);
     let title = match (&app.mode, &app.pending) {
         (Mode::Attach { .. }, _) => format!(
-            " attach: a file path or https URL · {} adds · {} cancels ",
+            " attach: a file path or https URL · {} attaches · {} cancels ",
             app.keymap.key_in(Context::Attach, Action::Choose),
             app.keymap.key_in(Context::Attach, Action::Close)
         ),
