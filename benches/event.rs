@@ -42,8 +42,9 @@ impl Setup {
         let wire = support::sse_stream_tokens(&answer);
         let reads = support::network_reads(&wire, 5);
         let (mut app, turn) = support::conversation(10, "");
-        if let Some(orchat::app::Entry::Assistant { answer, .. }) = app.entries.last_mut() {
-            answer.status = orchat::chat::answer::Status::Waiting;
+        let live = app.conversation.live().next();
+        if let Some(r) = live.and_then(|id| app.conversation.reply_mut(id)) {
+            r.answer.status = orchat::chat::answer::Status::Waiting;
         }
         let mut s = Setup {
             app,
@@ -91,8 +92,9 @@ impl Setup {
     /// The same app again, its answer empty.
     fn fresh(&self) -> Setup {
         let (mut app, turn) = support::conversation(10, "");
-        if let Some(orchat::app::Entry::Assistant { answer, .. }) = app.entries.last_mut() {
-            answer.status = orchat::chat::answer::Status::Waiting;
+        let live = app.conversation.live().next();
+        if let Some(r) = live.and_then(|id| app.conversation.reply_mut(id)) {
+            r.answer.status = orchat::chat::answer::Status::Waiting;
         }
         Setup {
             app,

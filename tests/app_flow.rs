@@ -5,23 +5,13 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Driver, ctrl, key};
+use common::{Driver, answers, ctrl, errors, key};
 use crossterm::event::KeyCode;
-use orchat::app::{Entry, Mode, Msg, update};
+use orchat::app::{Mode, Msg, update};
 use orchat::chat::answer::Status;
 use orchat::chat::pricing::CostKind;
 use orchat::server::{Fault, ServerOptions};
 use rust_decimal::Decimal;
-
-fn answers(app: &orchat::app::App) -> Vec<&orchat::chat::answer::Answer> {
-    app.entries
-        .iter()
-        .filter_map(|e| match e {
-            Entry::Assistant { answer, .. } => Some(&**answer),
-            _ => None,
-        })
-        .collect()
-}
 
 #[tokio::test]
 async fn type_send_stream_switch_model_and_costs_add_up() {
@@ -37,11 +27,11 @@ async fn type_send_stream_switch_model_and_costs_add_up() {
 
     // Switch model in the picker: Ctrl+P, filter, Enter.
     d.send(ctrl('p'));
-    assert!(matches!(d.app.mode, Mode::Picker(_)));
+    assert!(matches!(d.app.screen.mode, Mode::Picker(_)));
     d.type_text("2.0-flash-001");
     d.send(key(KeyCode::Enter));
-    assert_eq!(d.app.model, "google/gemini-2.0-flash-001");
-    assert_eq!(d.app.mode, Mode::Chat);
+    assert_eq!(d.app.chat.model, "google/gemini-2.0-flash-001");
+    assert_eq!(d.app.screen.mode, Mode::Chat);
 
     d.submit("and again");
     d.until_idle().await;
@@ -53,19 +43,17 @@ async fn type_send_stream_switch_model_and_costs_add_up() {
     assert_eq!(bodies[1].body["messages"].as_array().unwrap().len(), 3);
 
     // Two models in the ledger; subtotals add up exactly to the total; all reported.
-    let ledger = d.app.ledger.clone();
+    let ledger = d.app.wallet.ledger.clone();
     assert_eq!(ledger.by_model.len(), 2);
     let sum: Decimal = ledger.by_model.values().map(|s| s.cost).sum();
     assert_eq!(sum, ledger.total());
     assert!(ledger.total() > Decimal::ZERO);
-    for e in &d.app.entries {
-        if let Entry::Assistant { cost, .. } = e {
-            assert_eq!(cost.unwrap().kind, CostKind::Reported);
-        }
+    for r in common::replies(&d.app) {
+        assert_eq!(r.cost.unwrap().kind, CostKind::Reported);
     }
     // The cost panel opens and shows both models.
     d.send(ctrl('o'));
-    assert_eq!(d.app.mode, Mode::Cost);
+    assert_eq!(d.app.screen.mode, Mode::Cost);
     let s = common::screen(&d.app, 100, 30);
     assert!(
         s.contains("│google/gemini-2.5-flash ") && s.contains("│google/gemini-2.0-flash-001 "),
@@ -85,8 +73,12 @@ async fn esc_mid_stream_keeps_the_partial_answer_with_an_estimate() {
     })
     .await;
     d.submit("tell me something long [[fault:long:400]]");
-    d.until(|a| a.pending_answer().is_some_and(|x| x.text.len() > 20))
-        .await;
+    d.until(|a| {
+        common::live(a)
+            .map(|r| &r.answer)
+            .is_some_and(|x| x.text.len() > 20)
+    })
+    .await;
     d.send(key(KeyCode::Esc));
     assert!(!d.app.is_busy());
     let partial = answers(&d.app)[0].text.clone();
@@ -101,10 +93,7 @@ async fn esc_mid_stream_keeps_the_partial_answer_with_an_estimate() {
         partial,
         "stale events must not change it"
     );
-    let Entry::Assistant { cost, .. } = &d.app.entries[1] else {
-        panic!()
-    };
-    let cost = cost.unwrap();
+    let cost = common::replies(&d.app)[0].cost.unwrap();
     assert_eq!(cost.kind, CostKind::Estimated);
     assert!(cost.usd > Decimal::ZERO);
     // The app still works: the next prompt succeeds.
@@ -120,8 +109,7 @@ async fn a_scripted_429_counts_down_and_succeeds_on_retry() {
         retry_after: Some(1),
     });
     d.submit("hi");
-    d.until(|a| a.pending.as_ref().is_some_and(|p| p.retry_at_ms.is_some()))
-        .await;
+    d.until(common::retrying).await;
     let s = common::screen(&d.app, 80, 20);
     assert!(s.contains("retrying in 1s"), "{s}");
     d.until_idle().await;
@@ -133,15 +121,12 @@ async fn a_scripted_429_counts_down_and_succeeds_on_retry() {
 #[tokio::test]
 async fn per_day_limit_offers_the_paid_model_in_one_key() {
     let mut d = Driver::new(ServerOptions::default()).await;
-    d.app.model = "google/gemini-2.5-flash-image-preview:free".into();
+    d.app.chat.model = "google/gemini-2.5-flash-image-preview:free".into();
     d.server.push_fault(Fault::RateLimitPerDay);
     d.submit("draw a fox");
     d.until_idle().await;
     assert_eq!(d.server.received().len(), 1, "a daily limit is not retried");
-    let last = d.app.entries.last().unwrap();
-    let Entry::Error { text, hint } = last else {
-        panic!("{last:?}")
-    };
+    let (text, hint) = errors(&d.app).pop().expect("an error");
     assert!(text.contains("daily"), "{text}");
     assert!(
         hint.as_deref()
@@ -150,7 +135,7 @@ async fn per_day_limit_offers_the_paid_model_in_one_key() {
     );
     let _ = (text, hint);
     d.send(ctrl('y'));
-    assert_eq!(d.app.model, "google/gemini-2.5-flash-image-preview");
+    assert_eq!(d.app.chat.model, "google/gemini-2.5-flash-image-preview");
     d.until_idle().await;
     let a = answers(&d.app);
     assert_eq!(a.last().unwrap().status, Status::Complete);
@@ -164,7 +149,9 @@ async fn errors_show_as_messages_and_the_app_keeps_going() {
     d.submit("hi");
     d.until_idle().await;
     assert!(
-        matches!(d.app.entries.last(), Some(Entry::Error { text, .. }) if text.contains("authentication"))
+        errors(&d.app)
+            .last()
+            .is_some_and(|(text, _)| text.contains("authentication"))
     );
     d.submit("[[fault:midstream-error]] go");
     d.until_idle().await;
@@ -184,16 +171,24 @@ async fn retry_and_edit_commands() {
     d.submit("/retry google/gemini-2.0-flash-001");
     d.until_idle().await;
     let a = answers(&d.app);
-    assert_eq!(a.len(), 1, "retry replaces the answer");
+    assert_eq!(a.len(), 1, "the path shows the new answer");
     assert_eq!(a[0].model(), "google/gemini-2.0-flash-001");
-    assert_eq!(d.app.ledger.by_model.len(), 2, "both answers were paid for");
+    let last = d.app.conversation.last_reply().unwrap();
+    assert_eq!(
+        d.app.conversation.tree().place(last),
+        (2, 2),
+        "the old answer is kept beside it"
+    );
+    assert_eq!(
+        d.app.wallet.ledger.by_model.len(),
+        2,
+        "both answers were paid for"
+    );
     d.submit("/edit");
     assert_eq!(d.app.draft(), "first question");
     assert!(
-        !d.app
-            .entries
-            .iter()
-            .any(|e| matches!(e, Entry::User { .. }))
+        d.app.composer.editing.is_some(),
+        "sent, the prompt goes as a new branch beside the old"
     );
     // Up recalls earlier prompts on an empty box.
     update(

@@ -39,11 +39,11 @@ async fn budget_warns_at_80_percent_and_asks_before_passing_a_cap() {
     );
 
     // The next send's input alone would pass the cap: asked first; n keeps the draft.
-    d.app.budget.per_conversation = Some(spent + Decimal::new(1, 7));
+    d.app.wallet.budget.per_conversation = Some(spent + Decimal::new(1, 7));
     d.type_text("second question");
     d.send(key(KeyCode::Enter));
-    let Mode::ConfirmSend { reason } = &d.app.mode else {
-        panic!("{:?}", d.app.mode)
+    let Mode::ConfirmSend { reason } = &d.app.screen.mode else {
+        panic!("{:?}", d.app.screen.mode)
     };
     assert!(reason.contains("this conversation's cap"), "{reason}");
     let s = common::screen(&d.app, 120, 20);
@@ -59,11 +59,13 @@ async fn budget_warns_at_80_percent_and_asks_before_passing_a_cap() {
 
     // /budget changes and shows the caps; a daily cap counts what was spent before.
     d.submit("/budget day 1.50");
-    assert_eq!(d.app.budget.per_day, Some(Decimal::new(150, 2)));
-    d.app.budget.spent_before = Decimal::new(1499999, 6);
-    d.app.budget.per_conversation = None;
+    assert_eq!(d.app.wallet.budget.per_day, Some(Decimal::new(150, 2)));
+    d.app.wallet.budget.spent_before = Decimal::new(1499999, 6);
+    d.app.wallet.budget.per_conversation = None;
     d.submit("third");
-    assert!(matches!(&d.app.mode, Mode::ConfirmSend { reason } if reason.contains("today's cap")));
+    assert!(
+        matches!(&d.app.screen.mode, Mode::ConfirmSend { reason } if reason.contains("today's cap"))
+    );
 }
 
 #[test]
@@ -71,9 +73,13 @@ fn remapped_keys_change_behaviour_and_the_help() {
     let mut app = new_app();
     app.configure(&config("[keys]\nopen_picker = \"ctrl+g\"\n"));
     update(&mut app, ctrl('p'));
-    assert_eq!(app.mode, Mode::Chat, "Ctrl+P no longer opens the picker");
+    assert_eq!(
+        app.screen.mode,
+        Mode::Chat,
+        "Ctrl+P no longer opens the picker"
+    );
     update(&mut app, ctrl('g'));
-    assert!(matches!(app.mode, Mode::Picker(_)));
+    assert!(matches!(app.screen.mode, Mode::Picker(_)));
     update(&mut app, key(KeyCode::Esc));
     update(&mut app, key(KeyCode::F(1)));
     let s = common::screen(&app, 110, 40);
@@ -170,7 +176,7 @@ fn copy_keys_pick_the_answer_the_selected_message_and_code_blocks() {
     assert_eq!(copied(update(&mut app, ctrl('b'))).0, "echo one", "cycles");
     // Tab focuses the conversation: [ selects the prompt, y copies it.
     update(&mut app, key(KeyCode::Tab));
-    assert!(app.focus_conversation);
+    assert!(app.screen.focus_conversation);
     update(&mut app, key(KeyCode::Char('[')));
     assert_eq!(
         copied(update(&mut app, key(KeyCode::Char('y')))).0,

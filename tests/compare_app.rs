@@ -1,7 +1,8 @@
 //! Compare mode through the pure core: three models asked at once, their
 //! streams interleaved; one fails mid-answer, one waits out a rate limit,
 //! one is stopped; none stops the others. Keeping the second makes it the
-//! reply, and only it is sent as history next time.
+//! reply and ends compare mode: the next prompt goes to it alone, and only
+//! it is sent as history.
 
 mod common;
 
@@ -10,8 +11,8 @@ use crossterm::event::KeyCode;
 use orchat::api::error::{ApiError, LimitScope, RateLimit};
 use orchat::api::sse::StreamEvent;
 use orchat::api::types::{ChatRequest, Content, Role};
-use orchat::app::round::ColumnState;
-use orchat::app::{App, Effect, Entry, Msg, update};
+use orchat::app::conversation::{Reply, ReplyState};
+use orchat::app::{App, Effect, Msg, update};
 use orchat::chat::answer::Status;
 use orchat::chat::pricing::CostKind;
 use orchat::keymap::Context;
@@ -44,15 +45,11 @@ fn content(app: &mut App, turn: u64, text: &str) {
     );
 }
 
-fn round(app: &App) -> &orchat::app::round::Round {
-    app.entries
-        .iter()
-        .rev()
-        .find_map(|e| match e {
-            Entry::Round(r) => Some(&**r),
-            _ => None,
-        })
-        .expect("a round")
+/// The open round's answers.
+fn round(app: &App) -> Vec<&Reply> {
+    let cols = common::round_answers(app);
+    assert!(!cols.is_empty(), "a round");
+    cols
 }
 
 fn text_of(c: &Content) -> String {
@@ -68,7 +65,12 @@ fn text_of(c: &Content) -> String {
 fn three_streams_each_stand_alone_and_only_the_kept_answer_is_history() {
     let mut app = new_app();
     command(&mut app, "/compare 2.5-flash 2.5-pro flash-lite");
-    assert_eq!(app.compare, [FLASH, PRO, LITE], "{:?}", app.flash);
+    assert_eq!(
+        app.chat.marked,
+        [FLASH, PRO, LITE],
+        "{:?}",
+        app.screen.flash
+    );
     let fx = command(&mut app, "which is best?");
     let asked = starts(&fx);
     assert_eq!(asked.len(), 3, "{fx:?}");
@@ -104,10 +106,14 @@ fn three_streams_each_stand_alone_and_only_the_kept_answer_is_history() {
     content(&mut app, c, "Lite says ");
     let r = round(&app);
     assert!(matches!(
-        r.columns[1].state(app.now_ms),
-        ColumnState::RateLimited { secs: 12, .. }
+        r[1].state(app.env.now_ms),
+        ReplyState::Retrying {
+            secs: 12,
+            rate_limited: true,
+            ..
+        }
     ));
-    assert_eq!(r.columns[0].state(app.now_ms), ColumnState::Streaming);
+    assert_eq!(r[0].state(app.env.now_ms), ReplyState::Streaming);
     update(&mut app, Msg::Tick(5_000));
     content(&mut app, b, "Pro says yes.");
     content(&mut app, a, "maybe");
@@ -120,16 +126,14 @@ fn three_streams_each_stand_alone_and_only_the_kept_answer_is_history() {
         },
     );
     let r = round(&app);
-    assert_eq!(r.columns[0].answer.status, Status::Failed);
-    assert_eq!(r.columns[0].answer.text, "Flash says maybe");
+    assert_eq!(r[0].answer.status, Status::Failed);
+    assert_eq!(r[0].answer.text, "Flash says maybe");
     assert!(
-        r.columns[0]
-            .answer
-            .notes
+        common::errors(&app)
             .iter()
-            .any(|n| n.contains("connection reset"))
+            .any(|(n, _)| n.contains("connection reset"))
     );
-    assert!(r.columns[1].is_live() && r.columns[2].is_live());
+    assert!(r[1].is_live() && r[2].is_live());
     // C is stopped from its column (Tab, → twice, Esc): only C is cancelled.
     update(&mut app, key(KeyCode::Tab));
     assert_eq!(app.key_context(), Context::Compare);
@@ -142,9 +146,9 @@ fn three_streams_each_stand_alone_and_only_the_kept_answer_is_history() {
             .any(|e| matches!(e, Effect::Cancel { turn } if *turn != c))
     );
     let r = round(&app);
-    assert_eq!(r.columns[2].answer.status, Status::Stopped);
-    assert_eq!(r.columns[2].answer.text, "Lite says ");
-    assert!(r.columns[1].is_live(), "stopping one leaves the others");
+    assert_eq!(r[2].answer.status, Status::Stopped);
+    assert_eq!(r[2].answer.text, "Lite says ");
+    assert!(r[1].is_live(), "stopping one leaves the others");
     // B ends complete.
     update(
         &mut app,
@@ -165,24 +169,26 @@ fn three_streams_each_stand_alone_and_only_the_kept_answer_is_history() {
     );
     update(&mut app, Msg::Ended { turn: b });
     let r = round(&app);
-    assert!(!r.is_live());
+    assert!(r.iter().all(|c| !c.is_live()));
     assert!(!app.is_busy());
-    assert_eq!(r.columns[1].answer.status, Status::Complete);
+    assert_eq!(r[1].answer.status, Status::Complete);
     // Each column billed on its own: three charges, every cost on the ledger.
-    assert_eq!(app.charges.len(), 3);
-    for col in &r.columns {
+    assert_eq!(app.wallet.charges.len(), 3);
+    for col in &r {
         assert_eq!(col.cost.map(|c| c.kind), Some(CostKind::Estimated));
     }
-    let sum: rust_decimal::Decimal = r.columns.iter().map(|c| c.cost.unwrap().usd).sum();
-    assert_eq!(app.ledger.total(), sum);
-    assert_eq!(r.summary(&app.catalog).first_done.map(|(i, _)| i), Some(1));
+    let sum: rust_decimal::Decimal = r.iter().map(|c| c.cost.unwrap().usd).sum();
+    assert_eq!(app.wallet.ledger.total(), sum);
+    let s = common::screen(&app, 120, 40);
+    assert!(s.contains("first done 2.5-pro"), "{s}");
 
     // A new prompt waits for one to be kept.
     type_text(&mut app, "i");
     let fx = command(&mut app, "and why?");
     assert!(starts(&fx).is_empty());
     assert!(
-        app.flash
+        app.screen
+            .flash
             .as_deref()
             .unwrap_or("")
             .contains("keep one answer first")
@@ -190,18 +196,20 @@ fn three_streams_each_stand_alone_and_only_the_kept_answer_is_history() {
     // Keep the second: its model is the current one.
     input_clear(&mut app);
     command(&mut app, "/keep 2");
-    assert_eq!(round(&app).kept, Some(1));
-    assert_eq!(app.model, PRO);
+    assert!(app.conversation.open_ask().is_none());
+    assert_eq!(common::answers(&app)[0].text, "Pro says yes.");
+    assert_eq!(app.chat.model, PRO);
+    assert!(!app.chat.comparing, "keeping one ends compare mode");
     let fx = command(&mut app, "and why?");
     let asked = starts(&fx);
-    assert_eq!(asked.len(), 3, "compare mode goes on");
-    for (_, r) in &asked {
-        let roles: Vec<Role> = r.messages.iter().map(|m| m.role.clone()).collect();
-        assert_eq!(roles, [Role::User, Role::Assistant, Role::User]);
-        assert_eq!(text_of(&r.messages[1].content), "Pro says yes.");
-    }
+    assert_eq!(asked.len(), 1, "the kept model alone");
+    let (_, r) = &asked[0];
+    assert_eq!(r.model, PRO);
+    let roles: Vec<Role> = r.messages.iter().map(|m| m.role.clone()).collect();
+    assert_eq!(roles, [Role::User, Role::Assistant, Role::User]);
+    assert_eq!(text_of(&r.messages[1].content), "Pro says yes.");
     // The alternatives still count in the total.
-    assert_eq!(app.ledger.by_model.len(), 3);
+    assert_eq!(app.wallet.ledger.by_model.len(), 3);
 }
 
 fn input_clear(app: &mut App) {
@@ -225,15 +233,25 @@ fn the_picker_marks_models_and_the_budget_sees_the_whole_round() {
     type_text(&mut app, "lite");
     update(&mut app, key(KeyCode::Char(' ')));
     update(&mut app, key(KeyCode::Enter));
-    assert_eq!(app.compare.len(), 2, "{:?} {:?}", app.compare, app.flash);
-    assert!(app.compare.iter().any(|m| m.contains("pro")));
+    assert_eq!(
+        app.chat.marked.len(),
+        2,
+        "{:?} {:?}",
+        app.chat.marked,
+        app.screen.flash
+    );
+    assert!(app.chat.comparing);
+    assert!(app.chat.marked.iter().any(|m| m.contains("pro")));
     // A cap the round passes but one model alone would not.
-    app.budget.per_conversation = Some("0.0000001".parse().unwrap());
+    app.wallet.budget.per_conversation = Some("0.0000001".parse().unwrap());
     let fx = command(&mut app, "x".repeat(400).as_str());
     assert!(starts(&fx).is_empty());
-    assert!(matches!(app.mode, orchat::app::Mode::ConfirmSend { .. }));
+    assert!(matches!(
+        app.screen.mode,
+        orchat::app::Mode::ConfirmSend { .. }
+    ));
     let fx = update(&mut app, key(KeyCode::Char('y')));
     assert_eq!(starts(&fx).len(), 2, "yes sends the round");
     command(&mut app, "/compare off");
-    assert!(app.compare.is_empty());
+    assert!(!app.chat.comparing);
 }

@@ -1,125 +1,130 @@
 //! Compare mode against the local server, with the store: three models
-//! answer at once (one failing with a scripted fault), one is kept, the
-//! next prompt is asked with the kept answer as history; the round is
-//! saved with its alternatives, reopens as it was, and shows in the
-//! transcript and the Markdown export. Every column's cost is on the ledger.
+//! answer at once, one is kept (compare mode ends: the next prompt goes to
+//! the kept model alone, with the kept answer as history); `/compare` asks
+//! the marked set again. The answers are saved as siblings, reopen as they
+//! were, and show in the transcript and the Markdown export. Every
+//! answer's cost is on the ledger, once.
 
 mod common;
 
-use common::{Driver, key};
+use common::{Driver, key, round_answers};
 use crossterm::event::KeyCode;
-use orchat::app::{Entry, Msg};
 use orchat::chat::answer::Status;
 use orchat::server::ServerOptions;
 use orchat::store::{Store, StoredRole, export};
+use rust_decimal::Decimal;
 
 #[tokio::test]
-async fn a_round_is_saved_with_its_alternatives_and_reopens() {
+async fn a_round_is_saved_as_siblings_and_keeping_one_ends_compare_mode() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path().join("sessions.db")).unwrap();
     let mut d = Driver::new(ServerOptions::default()).await;
     d.fx.set_store(Some(store.clone()));
-    d.app.conversation_id = "round-1".into();
-    d.app.clock_base_ms = 1_700_000_000_000;
+    d.app.conversation.id = "round-1".into();
+    d.app.env.clock_base_ms = 1_700_000_000_000;
 
     d.submit("/compare 2.5-flash 2.5-pro flash-lite");
-    assert_eq!(d.app.compare.len(), 3, "{:?}", d.app.flash);
+    assert_eq!(d.app.chat.marked.len(), 3, "{:?}", d.app.screen.flash);
+    assert!(d.app.chat.comparing);
     d.submit("name a colour");
     d.until_idle().await;
-    let Some(Entry::Round(r)) = d.app.entries.last() else {
-        panic!("a round: {:?}", d.app.entries.last())
-    };
-    assert_eq!(r.columns.len(), 3);
-    for c in &r.columns {
+    let cols = round_answers(&d.app);
+    assert_eq!(cols.len(), 3);
+    for c in &cols {
         assert_eq!(c.answer.status, Status::Complete, "{:?}", c.answer.error);
         assert!(c.cost.is_some());
     }
-    let texts: Vec<String> = r.columns.iter().map(|c| c.answer.text.clone()).collect();
+    let texts: Vec<String> = cols.iter().map(|c| c.answer.text.clone()).collect();
     // Each model answered for itself (the demo server's answers differ by model).
     assert_ne!(texts[0], texts[1]);
     // Keep the second from the columns: Tab, →, Enter.
     d.send(key(KeyCode::Tab));
     d.send(key(KeyCode::Right));
     d.send(key(KeyCode::Enter));
-    assert_eq!(d.app.model, "google/gemini-2.5-pro");
-    // Ask again: the kept answer is the history the server sees.
-    d.submit("[[fault:midstream-error]] and another");
+    assert_eq!(d.app.chat.model, "google/gemini-2.5-pro");
+    assert!(!d.app.chat.comparing, "keeping one ends compare mode");
+    assert!(d.app.conversation.open_ask().is_none());
+    let kept = d.app.conversation.last_reply().unwrap();
+    assert_eq!(d.app.conversation.tree().place(kept), (2, 3));
+    // The next prompt goes to the kept model alone, the kept answer its history.
+    let before = d.server.received().len();
+    d.submit("and another");
     d.until_idle().await;
     let seen = d.server.received();
-    let last = seen.last().expect("requests reached the server");
-    let history = last.body["messages"].as_array().unwrap();
+    assert_eq!(seen.len(), before + 1, "one request, not three");
+    let last = &seen.last().unwrap().body;
+    assert_eq!(last["model"], "google/gemini-2.5-pro");
+    let history = last["messages"].as_array().unwrap();
     assert_eq!(history.len(), 3, "{history:?}");
     assert_eq!(history[1]["content"].as_str().unwrap(), texts[1]);
-    let Some(Entry::Round(second)) = d.app.entries.last() else {
-        panic!()
-    };
-    assert!(
-        second
-            .columns
-            .iter()
-            .all(|c| c.answer.status == Status::Failed),
-        "the scripted fault reaches every column"
+    // /compare asks the last prompt of the marked set again: a new round
+    // beside the answer it had.
+    d.submit("/compare");
+    d.until_idle().await;
+    assert_eq!(round_answers(&d.app).len(), 3);
+    assert!(d.app.chat.comparing);
+    let p = d.app.conversation.last_prompt().unwrap();
+    assert_eq!(
+        d.app.conversation.tree().get(p).unwrap().children.len(),
+        4,
+        "the single answer and the new round's three, siblings"
     );
-    // Six requests billed (or refused at $0), all on the ledger.
-    let ledger_total = d.app.ledger.total();
+    d.submit("/keep 1");
+    let ledger_total = d.app.wallet.ledger.total();
+    assert_eq!(d.app.wallet.charges.len(), 7, "every answer billed once");
     store.flush();
 
-    // Reopened: the kept round and its alternatives, the same total.
+    // Reopened: the same tree, on the same path, the same total.
     let loaded = orchat::runtime::load_session(&store, "round-1").unwrap();
     let mut again = common::new_app();
     again.restore(&loaded);
-    let rounds: Vec<_> = again
-        .entries
+    assert_eq!(
+        again.conversation.tree().len(),
+        d.app.conversation.tree().len()
+    );
+    assert_eq!(again.conversation.path().len(), 4);
+    let first = again.conversation.path()[1];
+    let reopened: Vec<String> = again
+        .conversation
+        .tree()
+        .siblings(first)
         .iter()
-        .filter_map(|e| match e {
-            Entry::Round(r) => Some(r),
-            _ => None,
-        })
+        .map(|&i| again.conversation.reply(i).unwrap().answer.text.clone())
         .collect();
-    assert_eq!(rounds.len(), 2);
-    assert_eq!(rounds[0].kept, Some(1));
-    let reopened: Vec<String> = rounds[0]
-        .columns
-        .iter()
-        .map(|c| c.answer.text.clone())
-        .collect();
-    assert_eq!(reopened, texts);
-    assert_eq!(again.ledger.total(), ledger_total);
-    // Only the kept answer is history after reopening, too.
+    assert_eq!(reopened, texts, "the round's answers, siblings in order");
+    assert_eq!(again.wallet.ledger.total(), ledger_total);
+    // Only the path is history after reopening, too.
     let wire = again.wire_messages();
     assert_eq!(
         wire.iter()
             .filter(|m| m.role == orchat::api::types::Role::Assistant)
             .count(),
-        1
+        2
     );
 
-    // The transcript and the Markdown export show the round.
+    // The transcript and the Markdown export: the path, and the branches
+    // beside it.
     let (meta, msgs) = store.load("round-1").unwrap().unwrap();
     assert_eq!(meta.models.len(), 3, "{:?}", meta.models);
-    let answer = msgs
+    let answers: Vec<_> = msgs
         .iter()
-        .find(|m| m.role == StoredRole::Assistant && m.round.is_some())
-        .unwrap();
-    assert_eq!(answer.text, texts[1], "the row holds the kept answer");
+        .filter(|m| m.role == StoredRole::Assistant)
+        .collect();
+    assert_eq!(answers.len(), 7);
+    assert_eq!(answers[0].ask, answers[1].ask, "asked together");
+    assert_ne!(answers[2].ask, answers[3].ask);
     let t = export::transcript(&meta, &msgs);
     assert!(t.contains("gemini-2.5-pro"), "{t}");
-    assert!(t.contains("· kept"), "{t}");
-    assert_eq!(t.matches("alternative, not sent").count(), 2, "{t}");
+    assert!(t.contains("‹2/3›"), "{t}");
+    assert!(t.contains("more messages on other branches"), "{t}");
     let md = export::markdown(&meta, &msgs);
-    assert!(md.contains("Also asked: google/gemini-2.5-flash"), "{md}");
-    assert!(md.contains("## Compared (3 models, none kept)"), "{md}");
-    // Totals count every answer of a round.
+    assert!(
+        md.contains("2 other answers to this prompt (branches not on this path)"),
+        "{md}"
+    );
+    // Totals count every answer of every branch.
     let totals = export::totals(&msgs);
-    assert_eq!(totals.cost, {
-        let mut sum = rust_decimal::Decimal::ZERO;
-        for c in &rounds[0].columns {
-            sum += c.cost.unwrap().usd;
-        }
-        for c in &rounds[1].columns {
-            sum += c.cost.map(|c| c.usd).unwrap_or_default();
-        }
-        sum
-    });
-    let _ = Msg::Resize;
+    let sum: Decimal = answers.iter().map(|m| m.cost.unwrap_or_default()).sum();
+    assert_eq!(totals.cost, sum);
+    assert_eq!(sum, ledger_total);
 }

@@ -1,7 +1,7 @@
 //! Compare mode with the real binary in tmux against the built-in server:
-//! three models side by side, one kept, asked again, quit, and `--continue`
-//! shows the round; the one-shot `--compare` table with each model's exact
-//! cost.
+//! three models side by side, one kept (the next prompt goes to it alone),
+//! `/compare` asks the three again, quit, and `--continue` reopens the open
+//! round; the one-shot `--compare` table with each model's exact cost.
 
 mod common;
 
@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 
 use common::tmux::Tmux;
-use orchat::store::Store;
+use orchat::store::{Store, StoredRole};
 
 fn orchat_cmd(dir: &Path, args: &str) -> String {
     common::tmux::orchat_cmd(dir, "", args)
@@ -37,14 +37,27 @@ fn compare_keep_ask_again_quit_and_continue() {
     t.keys(&["Tab"]);
     t.keys(&["Right"]);
     t.keys(&["Enter"]);
-    t.wait_for("the kept answer", |s| {
-        s.contains("▌ google/gemini-2.5-pro") && s.contains("also asked")
+    let s = t.wait_for("the kept answer", |s| {
+        s.contains("▌ google/gemini-2.5-pro ‹2/3›") && s.contains("2 other answers here")
     });
-    // Ask again: a second round.
+    assert!(!s.contains("compare ×3"), "compare mode ends: {s}");
+    // Ask again: the kept model alone.
     t.text("and another");
     t.keys(&["Enter"]);
+    t.wait_for("one answer", |s| {
+        s.contains("and another")
+            && s.contains("▌ google/gemini-2.5-pro · ")
+            && s.contains("That is all.")
+            && !s.contains("streaming…")
+            && !s.contains("waiting")
+    });
+    // /compare: the three again, beside that answer.
+    t.text("/compare");
+    t.keys(&["Enter"]);
     t.wait_for("the second round", |s| {
-        s.contains("▌ you · and another") && s.matches("reported").count() >= 3
+        s.contains("▌ you · and another")
+            && s.matches("reported").count() >= 3
+            && s.contains("round $")
     });
     t.keys(&["C-d"]);
     t.wait_for("the exit", |s| s.contains("[exited 0]"));
@@ -54,22 +67,33 @@ fn compare_keep_ask_again_quit_and_continue() {
     let id = store.last_id().unwrap().unwrap();
     let (meta, msgs) = store.load(&id).unwrap().unwrap();
     assert_eq!(meta.models.len(), 3, "{:?}", meta.models);
-    let rounds: Vec<_> = msgs.iter().filter_map(|m| m.round.as_ref()).collect();
-    assert_eq!(rounds.len(), 2);
-    assert_eq!(rounds[0].kept, Some(1));
+    let answers: Vec<_> = msgs
+        .iter()
+        .filter(|m| m.role == StoredRole::Assistant)
+        .collect();
+    assert_eq!(answers.len(), 7, "three, one, three: every one kept");
+    let second_prompt = msgs
+        .iter()
+        .find(|m| m.role == StoredRole::User && m.text == "and another")
+        .unwrap();
+    assert_eq!(
+        meta.current,
+        Some(second_prompt.seq),
+        "reopens at the open round"
+    );
     drop(store);
 
-    // --continue: the first round in the history, the second as columns.
+    // --continue: the second round as columns again.
     let t = Tmux::start(&orchat_cmd(dir.path(), "--demo --continue"), 120, 40);
     let s = t.wait_for("the reopened round", |s| {
         s.contains("▌ you · and another") && s.contains("round $")
     });
     assert!(s.contains("2 gemini-2.5-pro"), "{s}");
-    // Keep the first of the second round; the history shows both rounds kept.
+    // Keep the first of the second round: four answers to that prompt now.
     t.text("/keep 1");
     t.keys(&["Enter"]);
     t.wait_for("the history", |s| {
-        s.contains("also asked") && s.contains("▌ google/gemini-2.5-flash ·")
+        s.contains("▌ google/gemini-2.5-flash ‹2/4›") && s.contains("3 other answers here")
     });
     t.keys(&["C-d"]);
     t.wait_for("the exit", |s| s.contains("[exited 0]"));

@@ -7,7 +7,7 @@ mod common;
 
 use common::{Driver, answers, errors, key, screen};
 use crossterm::event::KeyCode;
-use orchat::app::{App, Entry, Msg, update};
+use orchat::app::{App, Msg, update};
 use orchat::chat::answer::Status;
 use orchat::chat::pricing::CostKind;
 use orchat::server::ServerOptions;
@@ -22,14 +22,7 @@ fn last_error(app: &App) -> (String, String) {
 }
 
 fn cost_kind(app: &App, n: usize) -> Option<CostKind> {
-    app.entries
-        .iter()
-        .filter_map(|e| match e {
-            Entry::Assistant { cost, .. } => Some(cost.map(|c| c.kind)),
-            _ => None,
-        })
-        .nth(n)
-        .flatten()
+    common::replies(app).get(n)?.cost.map(|c| c.kind)
 }
 
 #[tokio::test]
@@ -56,8 +49,8 @@ async fn cut_short_by_the_token_limit() {
 #[tokio::test]
 async fn cut_short_with_the_whole_budget_spent_thinking() {
     let mut d = driver().await;
-    d.app.model = "google/gemini-2.5-pro".into();
-    d.app.settings.max_tokens = Some(30);
+    d.app.chat.model = "google/gemini-2.5-pro".into();
+    d.app.chat.settings.max_tokens = Some(30);
     d.submit("compare them");
     d.until_idle().await;
     let a = answers(&d.app)[0];
@@ -143,7 +136,8 @@ async fn a_silent_stream_says_how_long_and_esc_keeps_the_text() {
     d.until(|a| answers(a).first().is_some_and(|x| !x.text.is_empty()))
         .await;
     // Freeze the clock where the screen is read: 4 s after the last event.
-    let p = d.app.pending.as_mut().unwrap();
+    let id = d.app.conversation.live().next().unwrap();
+    let p = &mut d.app.conversation.reply_mut(id).unwrap().timing;
     p.started_ms = 0;
     p.first_token_ms = Some(1_000);
     p.last_event_ms = 2_000;
@@ -182,7 +176,7 @@ async fn a_whole_json_body_and_reasoning_content_read_like_a_stream() {
 #[tokio::test]
 async fn an_image_inside_the_text_is_drawn_not_printed() {
     let mut d = driver().await;
-    d.app.model = "google/gemini-2.5-flash-image-preview".into();
+    d.app.chat.model = "google/gemini-2.5-flash-image-preview".into();
     d.submit("a fox 64x48 [[fault:image-in-text]]");
     d.until_idle().await;
     let a = answers(&d.app)[0];
@@ -237,7 +231,11 @@ async fn errors_in_every_shape_are_typed_errors_on_screen() {
             "{fault}: {text}"
         );
         assert!(hint.ends_with("nothing was billed"), "{fault}: {hint}");
-        assert_eq!(d.app.ledger.total(), rust_decimal::Decimal::ZERO, "{fault}");
+        assert_eq!(
+            d.app.wallet.ledger.total(),
+            rust_decimal::Decimal::ZERO,
+            "{fault}"
+        );
         assert_eq!(d.server.received().len(), 1, "{fault}: not retried");
         d.submit("and now?");
         d.until_idle().await;
@@ -252,7 +250,7 @@ async fn parts_crlf_and_googles_usage_read_as_plain_answers() {
     d.until_idle().await;
     d.submit("parts [[fault:content-parts]]");
     d.until_idle().await;
-    d.app.settings.reasoning = orchat::chat::request::ReasoningSetting::Budget(512);
+    d.app.chat.settings.reasoning = orchat::chat::request::ReasoningSetting::Budget(512);
     d.submit("think [[fault:google-usage]]");
     d.until_idle().await;
     let a = answers(&d.app);
@@ -274,7 +272,7 @@ async fn parts_crlf_and_googles_usage_read_as_plain_answers() {
 #[tokio::test]
 async fn an_image_part_is_drawn_too() {
     let mut d = driver().await;
-    d.app.model = "google/gemini-2.5-flash-image-preview".into();
+    d.app.chat.model = "google/gemini-2.5-flash-image-preview".into();
     d.submit("a fox 64x48 [[fault:image-part]]");
     d.until_idle().await;
     let a = answers(&d.app)[0];

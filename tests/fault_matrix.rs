@@ -14,7 +14,7 @@ use std::time::Duration;
 use common::{Driver, answers, errors, key};
 use crossterm::event::KeyCode;
 use orchat::api::sse::StreamEvent;
-use orchat::app::{App, Entry, Msg};
+use orchat::app::{App, Msg};
 use orchat::chat::answer::Status;
 use orchat::chat::pricing::CostKind;
 use orchat::server::{Fault, ServerOptions};
@@ -29,14 +29,7 @@ async fn driver() -> Driver {
 
 /// The final cost of the `n`th answer.
 fn cost_kind(app: &App, n: usize) -> CostKind {
-    let costs: Vec<_> = app
-        .entries
-        .iter()
-        .filter_map(|e| match e {
-            Entry::Assistant { cost, .. } => Some(*cost),
-            _ => None,
-        })
-        .collect();
+    let costs: Vec<_> = common::replies(app).iter().map(|r| r.cost).collect();
     costs[n].expect("the answer is settled").kind
 }
 
@@ -44,7 +37,7 @@ fn cost_kind(app: &App, n: usize) -> CostKind {
 fn last_error(app: &App) -> (String, Option<String>) {
     errors(app)
         .pop()
-        .unwrap_or_else(|| panic!("no error entry in {:#?}", app.entries))
+        .unwrap_or_else(|| panic!("no error in {:#?}", app.conversation.shown()))
 }
 
 /// Asserts the app is responsive: a normal prompt gets a complete answer.
@@ -72,9 +65,9 @@ async fn next_prompt_leaves_out_what_no_longer_fits(d: &mut Driver) {
     let sent_before = d.server.received().len();
     d.submit("are you still there?");
     assert!(
-        matches!(d.app.mode, orchat::app::Mode::ConfirmContext { .. }),
+        matches!(d.app.screen.mode, orchat::app::Mode::ConfirmContext { .. }),
         "{:?}",
-        d.app.mode
+        d.app.screen.mode
     );
     assert_eq!(d.server.received().len(), sent_before, "nothing sent yet");
     let s = common::screen(&d.app, 80, 24);
@@ -111,7 +104,7 @@ async fn not_retried(fault: Fault, cause: &str, hint: Option<&str>) -> Driver {
         assert!(h.contains(want), "{fault:?} hint: {h}");
     }
     assert_eq!(
-        d.app.ledger.total(),
+        d.app.wallet.ledger.total(),
         rust_decimal::Decimal::ZERO,
         "nothing billed"
     );
@@ -126,13 +119,11 @@ async fn retried_once(d: &mut Driver, fault: &Fault, cause: &str) {
     d.server.push_fault(fault.clone());
     d.submit("hello");
     // While waiting to retry, the countdown says why.
-    d.until(|a| a.pending.as_ref().is_some_and(|p| p.retry_reason.is_some()))
+    d.until(|a| common::live(a).is_some_and(|r| r.timing.retry_reason.is_some()))
         .await;
-    let why = d
-        .app
-        .pending
-        .as_ref()
+    let why = common::live(&d.app)
         .unwrap()
+        .timing
         .retry_reason
         .clone()
         .unwrap();
@@ -182,7 +173,7 @@ async fn saving(tune: impl FnOnce(&mut orchat::api::ClientConfig)) -> (Driver, S
     let store = Store::open(dir.path().join("sessions.db")).unwrap();
     let mut d = Driver::with_config(ServerOptions::default(), tune).await;
     d.fx.set_store(Some(store.clone()));
-    d.app.conversation_id = "faults".into();
+    d.app.conversation.id = "faults".into();
     (d, store, dir)
 }
 
@@ -260,12 +251,11 @@ async fn rate_limit_per_minute_with_retry_after_counts_down_and_retries() {
         retry_after: Some(1),
     });
     d.submit("hello");
-    d.until(|a| a.pending.as_ref().is_some_and(|p| p.retry_at_ms.is_some()))
-        .await;
-    let p = d.app.pending.clone().unwrap();
+    d.until(common::retrying).await;
+    let p = common::live(&d.app).unwrap().timing.clone();
     assert!(p.retry_reason.unwrap().contains("rate limited"));
     // Retry-After: 1 is honoured (not the policy's 3 s cap, not a minute).
-    let wait = p.retry_at_ms.unwrap() - d.app.now_ms;
+    let wait = p.retry_at_ms.unwrap() - d.app.env.now_ms;
     assert!(wait <= 1000, "waits {wait} ms");
     assert!(common::screen(&d.app, 80, 20).contains("retrying in 1s"));
     d.until_idle().await;
@@ -280,12 +270,11 @@ async fn rate_limit_per_minute_without_retry_after_waits_for_the_reset_capped() 
     d.server
         .push_fault(Fault::RateLimitPerMinute { retry_after: None });
     d.submit("hello");
-    d.until(|a| a.pending.as_ref().is_some_and(|p| p.retry_at_ms.is_some()))
-        .await;
-    let p = d.app.pending.clone().unwrap();
+    d.until(common::retrying).await;
+    let p = common::live(&d.app).unwrap().timing.clone();
     assert!(p.retry_reason.unwrap().contains("rate limited"));
     // The reset is a minute away; the policy caps one wait at 3 s.
-    let wait = p.retry_at_ms.unwrap() - d.app.now_ms;
+    let wait = p.retry_at_ms.unwrap() - d.app.env.now_ms;
     assert!((2000..=3000).contains(&wait), "waits {wait} ms");
     d.until_idle().await;
     assert_eq!(d.server.received().len(), 2);
@@ -321,7 +310,10 @@ fn assert_partial_kept(d: &Driver, status: Status) -> String {
     assert!(!a[0].text.is_empty(), "the partial text is kept");
     assert!(a[0].usage.is_none());
     assert_eq!(cost_kind(&d.app, 0), CostKind::Estimated);
-    assert!(d.app.ledger.total() > rust_decimal::Decimal::ZERO, "billed");
+    assert!(
+        d.app.wallet.ledger.total() > rust_decimal::Decimal::ZERO,
+        "billed"
+    );
     assert_eq!(
         d.server.received().len(),
         1,
@@ -503,7 +495,7 @@ async fn a_missing_usage_chunk_marks_the_cost_estimated() {
     let saved = saved_answer(&store, &a.text);
     assert_eq!(saved.cost_kind, Some(CostKind::Estimated));
     assert_eq!(saved.prompt_tokens, None, "no usage was invented");
-    assert!(d.app.ledger.estimated() > rust_decimal::Decimal::ZERO);
+    assert!(d.app.wallet.ledger.estimated() > rust_decimal::Decimal::ZERO);
     assert!(
         errors(&d.app).is_empty(),
         "a complete answer is not an error"
@@ -616,8 +608,7 @@ async fn esc_while_waiting_for_a_retry_cancels_it_and_nothing_more_is_sent() {
         retry_after: Some(2),
     });
     d.submit("hello");
-    d.until(|a| a.pending.as_ref().is_some_and(|p| p.retry_at_ms.is_some()))
-        .await;
+    d.until(common::retrying).await;
     d.send(key(KeyCode::Esc));
     assert!(!d.app.is_busy());
     // Nothing had arrived: no answer is kept, no cost.

@@ -17,7 +17,7 @@ use orchat::api::error::{LimitScope, RateHeaders, RateLimit};
 use orchat::api::sse::StreamEvent;
 use orchat::api::types::WireError;
 use orchat::api::{ApiError, types::Usage};
-use orchat::app::{App, Entry, Mode, Msg, SessionItem, update};
+use orchat::app::{App, Mode, Msg, SessionItem, update};
 use orchat::chat::catalog::{Catalog, Source};
 use orchat::server::ServerOptions;
 use orchat::store::ConversationMeta;
@@ -285,7 +285,7 @@ fn an_error_message_is_shown_with_placeholders() {
         },
     );
     let s = check(&app);
-    assert!(matches!(app.entries.last(), Some(Entry::Error { .. })));
+    assert!(!common::errors(&app).is_empty());
     assert_placeholders(&s);
 
     // The same through the error parser (an HTTP error body), and a mid-stream
@@ -371,7 +371,7 @@ fn a_model_name_reported_by_the_stream_is_inert_in_the_header_and_cost_panel() {
     check(&app);
     // The cost panel lists the ledger's models: the reported name is there.
     update(&mut app, ctrl('o'));
-    assert_eq!(app.mode, Mode::Cost);
+    assert_eq!(app.screen.mode, Mode::Cost);
     let s = check(&app);
     assert!(s.contains("A␛[2JB"), "cost panel: {s}");
 }
@@ -393,19 +393,19 @@ fn model_names_from_the_catalog_are_inert_in_the_picker_notice_status_and_empty_
     // A refreshed /models list carries the hostile model.
     update(&mut app, Msg::Catalog(Box::new(hostile_catalog())));
     update(&mut app, ctrl('p'));
-    assert!(matches!(app.mode, Mode::Picker(_)));
+    assert!(matches!(app.screen.mode, Mode::Picker(_)));
     let s = check(&app);
     assert!(s.contains("A␛[2JB"), "picker: {s}");
     // Choose it: a notice, then the status bar carry its id.
     update(&mut app, key(KeyCode::Down));
     update(&mut app, key(KeyCode::Enter));
-    assert_eq!(app.model, HOSTILE);
+    assert_eq!(app.chat.model, HOSTILE);
     let s = check(&app);
     assert!(s.contains("A␛[2JB"), "notice and status: {s}");
     // A new conversation shows the empty screen, which names the model.
     common::type_text(&mut app, "/clear");
     update(&mut app, key(KeyCode::Enter));
-    assert!(app.entries.is_empty());
+    assert!(app.conversation.is_empty());
     let s = check(&app);
     assert!(s.contains("model A␛[2JB"), "empty screen: {s}");
     // And the model typed by hand with /model.
@@ -456,13 +456,18 @@ fn attached_file_names_and_urls_are_inert() {
     let url = orchat::chat::attach::load(&format!("https://example.com/{HOSTILE}.png")).unwrap();
     let mut app = new_app();
     // Waiting to be sent (chips by the input box)…
-    app.attachments = vec![file.clone(), url.clone()];
+    app.composer.attachments = vec![file.clone(), url.clone()];
     check(&app);
     // …and sent, in the conversation.
-    app.entries.push(Entry::User {
-        text: "look".into(),
-        images: vec![file, url],
-    });
+    app.conversation.add_prompt(
+        orchat::app::conversation::Prompt {
+            text: "look".into(),
+            images: vec![file, url],
+            model: String::new(),
+        },
+        None,
+        0,
+    );
     let s = check(&app);
     assert!(s.contains("␛[2J") || s.contains("A␛["), "{s}");
     // A file that is not an image: the refusal names it, inertly.
@@ -484,7 +489,11 @@ fn saved_conversations_in_the_session_browser_are_inert() {
     // all of it was once network or pasted text.
     let mut app = new_app();
     update(&mut app, ctrl('s'));
-    assert!(matches!(app.mode, Mode::Sessions(_)), "{:?}", app.mode);
+    assert!(
+        matches!(app.screen.mode, Mode::Sessions(_)),
+        "{:?}",
+        app.screen.mode
+    );
     let item = SessionItem {
         meta: ConversationMeta {
             id: HOSTILE.into(),
@@ -495,6 +504,7 @@ fn saved_conversations_in_the_session_browser_are_inert() {
             messages: 2,
             total_cost: rust_decimal::Decimal::ZERO,
             unknown_costs: 0,
+            current: None,
         },
         snippet: Some(format!("«{HOSTILE}»")),
     };

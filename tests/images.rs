@@ -7,7 +7,6 @@ use std::sync::OnceLock;
 
 use common::{Driver, key, screen};
 use crossterm::event::KeyCode;
-use orchat::app::Entry;
 use orchat::server::ServerOptions;
 use serde_json::json;
 
@@ -36,16 +35,16 @@ fn png_file(dir: &std::path::Path, w: u32, h: u32) -> std::path::PathBuf {
 }
 
 async fn attach(d: &mut Driver, arg: &str) {
-    let before = d.app.attachments.len() + d.app.entries.len();
+    let before = d.app.composer.attachments.len() + d.app.conversation.tree().len();
     d.submit(&format!("/attach {arg}"));
-    d.until(|a| a.attachments.len() + a.entries.len() > before)
+    d.until(|a| a.composer.attachments.len() + a.conversation.tree().len() > before)
         .await;
 }
 
 fn last_error(d: &Driver) -> String {
-    match d.app.entries.last() {
-        Some(Entry::Error { text, .. }) => text.clone(),
-        other => panic!("expected an error entry, got {other:?}"),
+    match common::errors(&d.app).pop() {
+        Some((text, _)) => text,
+        None => panic!("expected an error, got {:?}", d.app.conversation.shown()),
     }
 }
 
@@ -57,8 +56,8 @@ async fn url_and_file_attachments_go_on_the_wire_exactly() {
     let mut d = Driver::new(ServerOptions::default()).await;
     attach(&mut d, "https://example.com/cat.png").await;
     attach(&mut d, file.to_str().unwrap()).await;
-    assert_eq!(d.app.attachments.len(), 2);
-    assert_eq!(d.app.attachments[1].dims, Some((4, 3)));
+    assert_eq!(d.app.composer.attachments.len(), 2);
+    assert_eq!(d.app.composer.attachments[1].dims, Some((4, 3)));
     // Chips above the input: name, size, pixel size.
     let s = screen(&d.app, 100, 20);
     assert!(s.contains("📎1 https://example.com/cat.png"), "{s}");
@@ -83,13 +82,11 @@ async fn url_and_file_attachments_go_on_the_wire_exactly() {
         ]})
     );
     assert!(
-        d.app.attachments.is_empty(),
+        d.app.composer.attachments.is_empty(),
         "sent attachments leave the chips"
     );
     // The vision model acknowledges the images, and the sent message lists them.
-    let Entry::Assistant { answer, .. } = &d.app.entries[1] else {
-        panic!()
-    };
+    let answer = &common::replies(&d.app)[0].answer;
     assert!(
         answer.text.starts_with("I received 2 images."),
         "{}",
@@ -138,11 +135,11 @@ async fn bad_attachments_are_refused_with_their_reason_and_nothing_is_sent() {
         attach(&mut d, &arg).await;
         let e = last_error(&d);
         assert!(e.contains(why), "{arg}: {e}");
-        assert!(d.app.attachments.is_empty());
+        assert!(d.app.composer.attachments.is_empty());
     }
     // A model that cannot read images: said, with the models that can, and
     // Ctrl+Y switches; nothing is sent until then.
-    d.app.model = "deepseek/deepseek-chat-v3-0324:free".into();
+    d.app.chat.model = "deepseek/deepseek-chat-v3-0324:free".into();
     attach(&mut d, "https://example.com/cat.png").await;
     let e = last_error(&d);
     assert!(
@@ -167,13 +164,13 @@ async fn bad_attachments_are_refused_with_their_reason_and_nothing_is_sent() {
 async fn generated_images_are_saved_checked_and_shown() {
     let dir = data_dir();
     let mut d = Driver::new(ServerOptions::default()).await;
-    d.app.conversation_id = "conv-test".into();
-    d.app.model = "google/gemini-2.5-flash-image-preview".into();
+    d.app.conversation.id = "conv-test".into();
+    d.app.chat.model = "google/gemini-2.5-flash-image-preview".into();
     d.submit("a red fox in snow 64x48");
     d.until(|a| {
-        a.entries
+        common::replies(a)
             .iter()
-            .any(|e| matches!(e, Entry::Assistant { answer, .. } if !answer.image_paths.is_empty()))
+            .any(|r| !r.answer.image_paths.is_empty())
     })
     .await;
     // The request asked for image output.
@@ -181,9 +178,8 @@ async fn generated_images_are_saved_checked_and_shown() {
         d.server.received()[0].body["modalities"],
         json!(["image", "text"])
     );
-    let Entry::Assistant { answer, cost, .. } = &d.app.entries[1] else {
-        panic!()
-    };
+    let r = common::replies(&d.app)[0];
+    let (answer, cost) = (&r.answer, r.cost);
     let path = answer.image_paths[0].clone().unwrap();
     assert!(
         path.starts_with(dir.join("images").join("conv-test").to_str().unwrap()),
@@ -202,7 +198,7 @@ async fn generated_images_are_saved_checked_and_shown() {
         cost.unwrap().usd > rust_decimal::Decimal::new(3, 2),
         "≈$0.039 per image"
     );
-    let sub = &d.app.ledger.by_model["google/gemini-2.5-flash-image-preview"];
+    let sub = &d.app.wallet.ledger.by_model["google/gemini-2.5-flash-image-preview"];
     assert_eq!(sub.image_tokens, 1290);
     // F4 offers to open it.
     let fx = orchat::app::update(&mut d.app, key(KeyCode::F(4)));
@@ -221,12 +217,10 @@ async fn generated_images_are_saved_checked_and_shown() {
 async fn a_multi_megabyte_image_line_streams_through() {
     data_dir();
     let mut d = Driver::new(ServerOptions::default()).await;
-    d.app.model = "google/gemini-2.5-flash-image".into();
+    d.app.chat.model = "google/gemini-2.5-flash-image".into();
     d.submit("a big one 1024x1024");
     d.until_idle().await;
-    let Entry::Assistant { answer, .. } = &d.app.entries[1] else {
-        panic!()
-    };
+    let answer = &common::replies(&d.app)[0].answer;
     assert!(
         answer.images[0].len() > 2 * 1024 * 1024,
         "{} bytes",
@@ -235,8 +229,9 @@ async fn a_multi_megabyte_image_line_streams_through() {
     assert_eq!(answer.status, orchat::chat::answer::Status::Complete);
     // The app draws it and keeps going.
     let _ = screen(&d.app, 80, 30);
-    d.app.model = "google/gemini-2.5-flash".into();
+    d.app.chat.model = "google/gemini-2.5-flash".into();
     d.submit("thanks");
     d.until_idle().await;
-    assert_eq!(d.app.entries.len(), 4);
+    assert_eq!(common::answers(&d.app).len(), 2);
+    assert_eq!(common::prompts(&d.app).len(), 2);
 }

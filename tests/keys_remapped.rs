@@ -8,8 +8,8 @@ mod common;
 
 use common::{new_app, screen};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use orchat::app::state::Offer;
-use orchat::app::{App, Effect, Entry, Mode, Msg, Pending, SessionItem, update};
+use orchat::app::conversation::Prompt;
+use orchat::app::{App, Effect, Mode, Msg, NodeId, Offer, SessionItem, update};
 use orchat::chat::answer::{Answer, Status};
 use orchat::chat::attach::Attachment;
 use orchat::keymap::tables::DEFAULTS;
@@ -57,35 +57,57 @@ fn act(app: &mut App, a: Action) {
     update(app, Msg::Action(a));
 }
 
-fn answer_with_code() -> Entry {
+fn answer_with_code() -> Answer {
     let mut a = Answer::new("google/gemini-2.5-flash", 10, 0);
     a.text = "Here:\n\n```rust\nfn a() {}\n```\n\nand more.".into();
     a.reasoning = "thinking it over".into();
     a.status = Status::Complete;
-    Entry::Assistant {
-        turn: 1,
-        answer: Box::new(a),
-        cost: None,
-    }
+    a
+}
+
+/// `answer` asked of the last prompt and ended, beside the answers it had.
+fn answered(app: &mut App, answer: Answer) -> NodeId {
+    let p = app.conversation.last_prompt().expect("a prompt");
+    let [(_, id)] = app.conversation.ask(p, vec![answer], 0, 0)[..] else {
+        panic!()
+    };
+    let r = app.conversation.reply_mut(id).unwrap();
+    r.timing.finished_ms = Some(1);
+    app.conversation.ended(id);
+    id
+}
+
+/// A new answer to the last prompt, still streaming: (its request's tag, id).
+fn streaming_answer(app: &mut App, answer: Answer) -> (u64, NodeId) {
+    let p = app.conversation.last_prompt().expect("a prompt");
+    let [(turn, id)] = app.conversation.ask(p, vec![answer], 0, 0)[..] else {
+        panic!()
+    };
+    (turn, id)
 }
 
 /// The chat screen with something for every action to act on.
 fn chat(keymap: &Keymap) -> App {
     let mut app = new_app();
     app.set_keymap(keymap.clone());
-    app.next_turn = 2;
-    app.entries.push(Entry::User {
-        text: "earlier prompt".into(),
-        images: Vec::new(),
-    });
-    app.entries.push(answer_with_code());
-    app.history.push("earlier prompt".into());
-    app.offer = Some(Offer {
+    app.conversation.add_prompt(
+        Prompt {
+            text: "earlier prompt".into(),
+            ..Prompt::default()
+        },
+        None,
+        0,
+    );
+    // Two answers to it (a retry): there is a branch to walk to.
+    answered(&mut app, answer_with_code());
+    answered(&mut app, answer_with_code());
+    app.composer.history.push("earlier prompt".into());
+    app.chat.offer = Some(Offer {
         model: "google/gemini-2.5-pro".into(),
         resend: true,
         leave_out: None,
     });
-    app.attachments.push(Attachment {
+    app.composer.attachments.push(Attachment {
         source: "https://example.com/cat.png".into(),
         url: "https://example.com/cat.png".into(),
         bytes: None,
@@ -93,7 +115,7 @@ fn chat(keymap: &Keymap) -> App {
         dims: None,
     });
     for c in "hi".chars() {
-        app.input.insert_char(c);
+        app.composer.input.insert_char(c);
     }
     app
 }
@@ -109,6 +131,7 @@ fn item(id: &str, title: &str) -> SessionItem {
             messages: 2,
             total_cost: Default::default(),
             unknown_costs: 0,
+            current: None,
         },
         snippet: None,
     }
@@ -118,27 +141,32 @@ fn item(id: &str, title: &str) -> SessionItem {
 fn setup(context: Context, action: Action, keymap: &Keymap) -> App {
     let mut app = chat(keymap);
     match (context, action) {
-        (Context::Chat, Action::HistoryPrev) => app.input = Default::default(),
+        (Context::Chat, Action::HistoryPrev) => app.composer.input = Default::default(),
         (Context::Chat, Action::HistoryNext) => {
-            app.input = Default::default();
+            app.composer.input = Default::default();
             act(&mut app, Action::HistoryPrev);
         }
         (Context::Chat, Action::Stop) => {
-            app.pending = Some(Pending {
-                turn: 1,
-                started_ms: 0,
-                last_event_ms: 0,
-                first_token_ms: None,
-                retry_at_ms: None,
-                retry_reason: None,
-                retries: 0,
-            })
+            streaming_answer(&mut app, Answer::new("google/gemini-2.5-flash", 10, 0));
         }
+        (Context::Chat, Action::NextSibling) => act(&mut app, Action::PrevSibling),
         (Context::Chat, _) => {}
         (Context::Focus, _) => {
             act(&mut app, Action::FocusConversation);
             if action == Action::SelectNext {
                 act(&mut app, Action::SelectPrev);
+            }
+            if action == Action::NextSibling {
+                act(&mut app, Action::PrevSibling);
+            }
+        }
+        (Context::Tree, _) => {
+            app.composer.set("/tree");
+            act(&mut app, Action::Send);
+            match action {
+                Action::ListDown => act(&mut app, Action::ListUp),
+                Action::ListPageDown => act(&mut app, Action::ListPageUp),
+                _ => {}
             }
         }
         (Context::Picker, _) => act(&mut app, Action::OpenPicker),
@@ -159,28 +187,29 @@ fn setup(context: Context, action: Action, keymap: &Keymap) -> App {
         (Context::Attach, _) => {
             act(&mut app, Action::Attach);
             for c in "/tmp/cat.png".chars() {
-                app.input.insert_char(c);
+                app.composer.input.insert_char(c);
             }
         }
         (Context::Confirm, Action::PickAnother) => {
-            app.mode = Mode::ConfirmContext {
+            app.screen.mode = Mode::ConfirmContext {
                 needed: 2_000_000,
                 window: 1_000_000,
-                drop: Some(1),
+                drop: Some(orchat::app::conversation::Cut::All),
             }
         }
         (Context::Confirm, _) => act(&mut app, Action::Quit),
         (Context::Compare, _) => {
             // A round of two: the first answered, the second still streaming.
-            app.compare = vec![
+            app.chat.marked = vec![
                 "google/gemini-2.5-flash".into(),
                 "google/gemini-2.5-pro".into(),
             ];
+            app.chat.comparing = true;
             act(&mut app, Action::Send);
-            let Some(Entry::Round(r)) = app.entries.last() else {
-                panic!("a round")
-            };
-            let (first, second) = (r.columns[0].turn, r.columns[1].turn);
+            let c = &app.conversation;
+            let open = c.open_ask().expect("a round");
+            let turn = |i: usize| c.reply(open.answers[i]).unwrap().timing.turn;
+            let (first, second) = (turn(0), turn(1));
             for (turn, text) in [(first, "one\n".repeat(80)), (second, "two".into())] {
                 update(
                     &mut app,
@@ -206,21 +235,24 @@ fn setup(context: Context, action: Action, keymap: &Keymap) -> App {
 /// (Flash messages name keys, so only whether there is one counts.)
 fn outcome(app: &App, fx: &[Effect]) -> String {
     format!(
-        "{:?}|{:?}|{:?}|{}|{}|{:?}|{}|{:?}|{}|{}|{}|{:?}|{:?}|{}",
-        app.entries.last(),
-        app.mode,
+        "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{}|{}|{:?}|{}|{:?}|{}|{}|{}|{:?}|{:?}|{}",
+        app.conversation.shown().last(),
+        app.conversation.current(),
+        app.conversation.open_ask(),
+        app.screen.column_scroll,
+        app.screen.mode,
         app.draft(),
-        app.model,
-        app.entries.len(),
-        app.scroll,
-        app.focus_conversation,
-        app.selected,
-        app.show_reasoning,
-        app.help_scroll,
-        app.attachments.len(),
-        app.history_pos,
+        app.chat.model,
+        app.conversation.tree().len(),
+        app.screen.scroll,
+        app.screen.focus_conversation,
+        app.screen.selected,
+        app.screen.show_reasoning,
+        app.screen.help_scroll,
+        app.composer.attachments.len(),
+        app.composer.history_pos,
         fx,
-        app.flash.is_some()
+        app.screen.flash.is_some()
     )
 }
 
@@ -293,34 +325,28 @@ fn screens(keymap: &Keymap) -> Vec<(String, String)> {
     let app = chat(keymap);
     shot("chat", &app, 40);
     let mut streaming = chat(keymap);
-    streaming.input = Default::default();
-    streaming.pending = Some(Pending {
-        turn: 2,
-        started_ms: 0,
-        last_event_ms: 0,
-        first_token_ms: Some(1),
-        retry_at_ms: None,
-        retry_reason: None,
-        retries: 0,
-    });
+    streaming.composer.input = Default::default();
     let mut a = Answer::new("google/gemini-2.5-flash", 10, 0);
     a.text = "so far".into();
     a.reasoning = "hmm".into();
     a.status = Status::Streaming;
     a.images.push("data:image/png;base64,AAAA".into());
     a.image_paths.push(Ok("/tmp/x.png".into()));
-    streaming.entries.push(Entry::Assistant {
-        turn: 2,
-        answer: Box::new(a),
-        cost: None,
-    });
-    streaming.now_ms = 20_000;
+    let (_, live) = streaming_answer(&mut streaming, a);
+    streaming
+        .conversation
+        .reply_mut(live)
+        .unwrap()
+        .timing
+        .first_token_ms = Some(1);
+    streaming.env.now_ms = 20_000;
     shot("streaming", &streaming, 60);
-    streaming.show_reasoning = false;
-    streaming.pending.as_mut().unwrap().first_token_ms = None;
-    if let Some(Entry::Assistant { answer, .. }) = streaming.entries.last_mut() {
-        answer.text.clear();
-        answer.status = Status::Waiting;
+    streaming.screen.show_reasoning = false;
+    {
+        let r = streaming.conversation.reply_mut(live).unwrap();
+        r.timing.first_token_ms = None;
+        r.answer.text.clear();
+        r.answer.status = Status::Waiting;
     }
     shot("waiting", &streaming, 60);
     for (name, context, action) in [
@@ -332,6 +358,7 @@ fn screens(keymap: &Keymap) -> Vec<(String, String)> {
         ("too long?", Context::Confirm, Action::PickAnother),
         ("focus", Context::Focus, Action::Unfocus),
         ("compare", Context::Compare, Action::Keep),
+        ("tree", Context::Tree, Action::Close),
     ] {
         let app = setup(context, action, keymap);
         shot(name, &app, 40);
@@ -344,7 +371,7 @@ fn screens(keymap: &Keymap) -> Vec<(String, String)> {
     // Tall enough for every row of help.
     shot("help", &help, 200);
     let mut budget = chat(keymap);
-    budget.mode = Mode::ConfirmSend {
+    budget.screen.mode = Mode::ConfirmSend {
         reason: "over the cap".into(),
     };
     shot("over budget?", &budget, 40);
@@ -431,7 +458,11 @@ fn slash_attach_works_whatever_attach_is_bound_to() {
         app.set_keymap(keymap.clone());
         common::type_text(&mut app, "/attach");
         update(&mut app, Msg::Action(Action::Send));
-        assert!(matches!(app.mode, Mode::Attach { .. }), "{:?}", app.mode);
+        assert!(
+            matches!(app.screen.mode, Mode::Attach { .. }),
+            "{:?}",
+            app.screen.mode
+        );
         // Typed into the prompt and chosen with whatever Choose is bound to.
         for c in "/tmp/cat.png".chars() {
             update(
@@ -479,13 +510,13 @@ fn a_screen_table_remaps_that_screen_only() {
         (KeyModifiers::NONE, KeyCode::Esc),
     ] {
         act(&mut app, Action::OpenPicker);
-        assert!(matches!(app.mode, Mode::Picker(_)));
+        assert!(matches!(app.screen.mode, Mode::Picker(_)));
         press(&mut app, key);
-        assert_eq!(app.mode, Mode::Chat);
+        assert_eq!(app.screen.mode, Mode::Chat);
     }
     // Elsewhere Ctrl+G is no key: in the sessions browser it closes nothing.
     act(&mut app, Action::Sessions);
     press(&mut app, (KeyModifiers::CONTROL, KeyCode::Char('g')));
-    assert!(matches!(app.mode, Mode::Sessions(_)));
+    assert!(matches!(app.screen.mode, Mode::Sessions(_)));
     assert!(contexts_of(Action::Close).contains(&Context::Picker));
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use common::{Driver, answers, errors, key, screen};
 use crossterm::event::KeyCode;
-use orchat::app::{Entry, Mode};
+use orchat::app::Mode;
 use orchat::chat::catalog::{Catalog, Model, Source};
 use orchat::chat::pricing::CostKind;
 use orchat::server::{Dialect, ServerOptions};
@@ -19,7 +19,7 @@ use orchat::store::Store;
 use rust_decimal::Decimal;
 
 fn kinds(d: &Driver) -> Vec<CostKind> {
-    d.app.charges.iter().map(|c| c.cost.kind).collect()
+    d.app.wallet.charges.iter().map(|c| c.cost.kind).collect()
 }
 
 /// A driver that saves to a store in `dir`.
@@ -27,7 +27,7 @@ async fn saving(opts: ServerOptions, dir: &tempfile::TempDir) -> (Driver, Store)
     let mut d = Driver::new(opts).await;
     let store = Store::open(dir.path().join("sessions.db")).unwrap();
     d.fx.set_store(Some(store.clone()));
-    d.app.conversation_id = "conv-money".into();
+    d.app.conversation.id = "conv-money".into();
     (d, store)
 }
 
@@ -47,8 +47,8 @@ async fn stopped_failed_and_replaced_answers_stay_billed_after_a_reload() {
     d.until(|a| answers(a).last().is_some_and(|x| !x.text.is_empty()))
         .await;
     d.send(key(KeyCode::Esc));
-    assert_eq!(d.app.charges.len(), 4, "{:?}", d.app.charges);
-    let total = d.app.ledger.total();
+    assert_eq!(d.app.wallet.charges.len(), 4, "{:?}", d.app.wallet.charges);
+    let total = d.app.wallet.ledger.total();
     assert!(total > Decimal::ZERO);
     // Only three answers are on screen; four requests were billed.
     assert_eq!(answers(&d.app).len(), 3);
@@ -57,11 +57,11 @@ async fn stopped_failed_and_replaced_answers_stay_billed_after_a_reload() {
     let mut again = common::new_app();
     again.restore(&orchat::runtime::load_session(&store, "conv-money").unwrap());
     assert_eq!(
-        again.ledger.total(),
+        again.wallet.ledger.total(),
         total,
         "the same total to the last digit"
     );
-    assert_eq!(again.ledger, d.app.ledger, "per model too");
+    assert_eq!(again.wallet.ledger, d.app.wallet.ledger, "per model too");
     let listed = store.list().unwrap();
     assert_eq!(
         listed[0].total_cost, total,
@@ -104,8 +104,8 @@ async fn a_model_with_no_known_price_costs_unknown_never_zero() {
         live.pricing("google/gemini-2.5-flash").is_some(),
         "known ids keep their price"
     );
-    d.app.catalog = live;
-    d.app.model = "local/mystery-7b".into();
+    d.app.env.catalog = live;
+    d.app.chat.model = "local/mystery-7b".into();
     d.type_text("what are you");
     let s = screen(&d.app, 120, 40);
     assert!(s.contains("send ?"), "{s}");
@@ -119,7 +119,7 @@ async fn a_model_with_no_known_price_costs_unknown_never_zero() {
         "{s}"
     );
     // A known model next: its cost counts, the unknown one shows as "+ ?".
-    d.app.model = "google/gemini-2.5-flash".into();
+    d.app.chat.model = "google/gemini-2.5-flash".into();
     d.submit("and you");
     d.until_idle().await;
     let s = screen(&d.app, 120, 40);
@@ -140,19 +140,20 @@ async fn an_unreported_cost_is_settled_with_openrouter_and_saved() {
         &dir,
     )
     .await;
-    d.app.openrouter = true;
+    d.app.env.openrouter = true;
     d.fx.settle_waits = vec![Duration::from_millis(200); 20];
     d.submit("hello [[fault:no-usage]]");
     d.until_idle().await;
     assert_eq!(kinds(&d), [CostKind::Estimated]);
-    let estimate = d.app.ledger.total();
+    let estimate = d.app.wallet.ledger.total();
     d.until(|a| {
-        a.charges
+        a.wallet
+            .charges
             .first()
             .is_some_and(|c| c.cost.kind == CostKind::Settled)
     })
     .await;
-    let c = d.app.charges[0].clone();
+    let c = d.app.wallet.charges[0].clone();
     assert_eq!(c.estimate, Some(estimate));
     // What the server recorded for the answer: its full cost.
     let billed = d
@@ -162,9 +163,7 @@ async fn an_unreported_cost_is_settled_with_openrouter_and_saved() {
         .unwrap()
         .unwrap();
     assert_eq!(c.cost.usd, billed);
-    let Entry::Assistant { cost, .. } = &d.app.entries[1] else {
-        panic!()
-    };
+    let cost = common::replies(&d.app)[0].cost;
     assert_eq!(cost.unwrap().kind, CostKind::Settled);
     d.send(common::ctrl('o'));
     let s = screen(&d.app, 120, 40);
@@ -191,16 +190,16 @@ async fn the_account_and_the_free_day_are_in_view() {
         &dir,
     )
     .await;
-    d.app.openrouter = true;
-    d.app.model = "google/gemini-2.5-flash-image-preview:free".into();
+    d.app.env.openrouter = true;
+    d.app.chat.model = "google/gemini-2.5-flash-image-preview:free".into();
     d.submit("one");
     d.until_idle().await;
     d.submit("two [[fault:500]]");
     d.until_idle().await;
     // The account arrives after the first answer.
-    d.until(|a| a.account.is_some()).await;
+    d.until(|a| a.wallet.account.is_some()).await;
     assert_eq!(
-        d.app.free_today, 5,
+        d.app.wallet.free_today, 5,
         "two requests and three retries, errors included"
     );
     let s = screen(&d.app, 120, 40);
@@ -230,8 +229,8 @@ async fn a_conversation_too_long_for_the_model_is_not_sent() {
     d.submit("/model google/gemini-2.5-flash-image-preview");
     let sent = d.server.received().len();
     d.submit("now draw a fox");
-    let Mode::ConfirmContext { window, drop, .. } = d.app.mode.clone() else {
-        panic!("{:?}", d.app.mode)
+    let Mode::ConfirmContext { window, drop, .. } = d.app.screen.mode.clone() else {
+        panic!("{:?}", d.app.screen.mode)
     };
     assert_eq!(window, 32_768);
     assert_eq!(d.server.received().len(), sent, "nothing sent");
@@ -245,13 +244,19 @@ async fn a_conversation_too_long_for_the_model_is_not_sent() {
     assert_eq!(d.app.draft(), "now draw a fox");
     d.send(key(KeyCode::Enter));
     d.send(key(KeyCode::Char('p')));
-    assert!(matches!(d.app.mode, Mode::Picker(_)));
+    assert!(matches!(d.app.screen.mode, Mode::Picker(_)));
     d.send(key(KeyCode::Esc));
     // y leaves the oldest out and sends.
     d.send(key(KeyCode::Enter));
     d.send(key(KeyCode::Char('y')));
     d.until_idle().await;
-    assert_eq!(d.app.sent_from, drop.unwrap());
+    // The whole history goes: it starts with the new prompt.
+    assert_eq!(drop, Some(orchat::app::conversation::Cut::All));
+    let start = d.app.conversation.history()[0];
+    assert_eq!(
+        d.app.conversation.prompt(start).unwrap().text,
+        "now draw a fox"
+    );
     let body = d.server.received().last().unwrap().body.clone();
     let sent_text = body.to_string();
     assert!(
@@ -265,33 +270,34 @@ async fn a_conversation_too_long_for_the_model_is_not_sent() {
 #[tokio::test]
 async fn ctrl_y_offers_only_a_model_the_catalog_has() {
     let mut d = Driver::new(ServerOptions::default()).await;
-    d.app.model = "deepseek/deepseek-chat-v3-0324:free".into();
-    assert!(Model::paid_variant(&d.app.model).is_some());
+    d.app.chat.model = "deepseek/deepseek-chat-v3-0324:free".into();
+    assert!(Model::paid_variant(&d.app.chat.model).is_some());
     assert!(
         d.app
+            .env
             .catalog
             .get("deepseek/deepseek-chat-v3-0324")
             .is_none()
     );
     d.submit("hi [[fault:429-day]]");
     d.until_idle().await;
-    assert_eq!(d.app.offer, None, "no twin that does not exist");
+    assert_eq!(d.app.chat.offer, None, "no twin that does not exist");
     let (_, hint) = errors(&d.app).pop().unwrap();
     assert!(hint.unwrap().contains("no paid twin"));
     // A free experimental checkpoint's twin is its released model.
-    d.app.model = "google/gemini-2.0-flash-exp:free".into();
+    d.app.chat.model = "google/gemini-2.0-flash-exp:free".into();
     d.submit("hi again [[fault:429-day]]");
     d.until_idle().await;
     assert_eq!(
-        d.app.offer.as_ref().map(|o| o.model.as_str()),
+        d.app.chat.offer.as_ref().map(|o| o.model.as_str()),
         Some("google/gemini-2.0-flash-001")
     );
     // One that exists is offered.
-    d.app.model = "google/gemini-2.5-flash-image-preview:free".into();
+    d.app.chat.model = "google/gemini-2.5-flash-image-preview:free".into();
     d.submit("draw [[fault:429-day]]");
     d.until_idle().await;
     assert_eq!(
-        d.app.offer.as_ref().map(|o| o.model.as_str()),
+        d.app.chat.offer.as_ref().map(|o| o.model.as_str()),
         Some("google/gemini-2.5-flash-image-preview")
     );
 }
@@ -299,8 +305,8 @@ async fn ctrl_y_offers_only_a_model_the_catalog_has() {
 #[tokio::test]
 async fn geminis_reasoning_goes_back_to_gemini_and_nowhere_else() {
     let mut d = Driver::new(ServerOptions::default()).await;
-    d.app.openrouter = true;
-    d.app.model = "google/gemini-2.5-pro".into();
+    d.app.env.openrouter = true;
+    d.app.chat.model = "google/gemini-2.5-pro".into();
     d.submit("compare them");
     d.until_idle().await;
     let details = answers(&d.app)[0].reasoning_details.clone();
@@ -312,7 +318,7 @@ async fn geminis_reasoning_goes_back_to_gemini_and_nowhere_else() {
     );
     assert_eq!(details[1]["type"], "reasoning.encrypted");
     // The same family: sent back with the answer, unmodified.
-    d.app.model = "google/gemini-2.5-flash".into();
+    d.app.chat.model = "google/gemini-2.5-flash".into();
     d.submit("and now?");
     d.until_idle().await;
     let body = d.server.received().last().unwrap().body.clone();
@@ -322,7 +328,7 @@ async fn geminis_reasoning_goes_back_to_gemini_and_nowhere_else() {
         serde_json::json!(details)
     );
     // Another family: never.
-    d.app.model = "openai/gpt-4o-mini".into();
+    d.app.chat.model = "openai/gpt-4o-mini".into();
     d.submit("and you?");
     d.until_idle().await;
     let body = d.server.received().last().unwrap().body.clone();

@@ -39,8 +39,8 @@ fn charge(model: &str, usd: &str, kind: CostKind, tokens: (u64, u64, u64)) -> Ch
 /// with OpenRouter, an estimate, and a local model with no known price.
 fn billed_app() -> App {
     let mut app = new_app();
-    app.openrouter = true;
-    app.charges = vec![
+    app.env.openrouter = true;
+    app.wallet.charges = vec![
         charge(
             "google/gemini-2.5-flash",
             "0.00029485",
@@ -67,16 +67,16 @@ fn billed_app() -> App {
         ),
         charge("local/mystery-7b", "0", CostKind::Unknown, (9, 120, 0)),
     ];
-    app.ledger = Ledger::of(&app.charges);
-    app.account = Some(orchat::api::account::Account {
+    app.wallet.ledger = Ledger::of(&app.wallet.charges);
+    app.wallet.account = Some(orchat::api::account::Account {
         usage: Some(dec("1.2345678")),
         limit: Some(dec("10")),
         remaining: Some(dec("8.7654322")),
         is_free_tier: false,
         credits_purchased: Some(dec("20")),
     });
-    app.free_day = orchat::store::utc_day(app.epoch_ms());
-    app.free_today = 12;
+    app.wallet.free_day = orchat::store::utc_day(app.epoch_ms());
+    app.wallet.free_today = 12;
     app
 }
 
@@ -84,8 +84,8 @@ fn billed_app() -> App {
 fn the_cost_panel_keeps_every_digit_at_every_size() {
     let mut app = billed_app();
     update(&mut app, ctrl('o'));
-    assert!(matches!(app.mode, Mode::Cost));
-    let total = app.ledger.total();
+    assert!(matches!(app.screen.mode, Mode::Cost));
+    let total = app.wallet.ledger.total();
     assert_eq!(
         total,
         dec("0.0086577"),
@@ -150,10 +150,11 @@ fn the_session_list_keeps_the_cost_whole_at_every_size() {
             messages: 12,
             total_cost: dec(cost),
             unknown_costs: unknown,
+            current: None,
         },
         snippet: None,
     };
-    app.mode = Mode::Sessions(SessionsState {
+    app.screen.mode = Mode::Sessions(SessionsState {
         items: vec![
             item(
                 "3fa2c1d0e9b8",

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use orchat::api::ChatClient;
-use orchat::app::{App, Entry};
+use orchat::app::App;
 use orchat::chat::answer::Status;
 use orchat::config::theme::Theme;
 use orchat::runtime::{RunOptions, Screen};
@@ -180,7 +180,7 @@ async fn a_question_is_answered_through_the_loop_at_both_sizes() {
         })
         .await;
         assert_eq!(last_answer(&app).status, Status::Complete);
-        assert!(matches!(&app.entries[0], Entry::User { text, .. } if text == "hello there"));
+        assert_eq!(common::prompts(&app), ["hello there"]);
     }
 }
 
@@ -292,5 +292,5 @@ async fn the_loop_ends_when_events_end_and_cancels_what_is_in_flight() {
     // The loop left while the answer was still coming: nothing was lost.
     assert!(app.is_busy());
     assert!(!last_answer(&app).text.is_empty());
-    assert!(matches!(&app.entries[0], Entry::User { text, .. } if text.ends_with("wait")));
+    assert!(common::prompts(&app)[0].ends_with("wait"));
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use common::{Driver, answers, screen};
 use crossterm::event::KeyCode;
-use orchat::app::{App, Effect, Entry, Mode, Msg, StoreOp, update};
+use orchat::app::{App, Effect, Mode, Msg, StoreOp, update};
 use orchat::chat::answer::Status;
 use orchat::chat::pricing::CostKind;
 use orchat::server::ServerOptions;
@@ -33,7 +33,7 @@ fn puts_at(fx: &[Effect], seq: u32) -> usize {
 #[test]
 fn a_streaming_answer_is_saved_at_most_once_a_second_with_its_cost() {
     let mut app = common::new_app();
-    app.conversation_id = "c".into();
+    app.conversation.id = "c".into();
     common::type_text(&mut app, "hello");
     let fx = update(&mut app, common::key(KeyCode::Enter));
     let turn = fx
@@ -90,11 +90,14 @@ async fn an_answer_cut_off_by_a_kill_comes_back_interrupted_and_billed() {
     let dir = tempfile::tempdir().unwrap();
     let mut d = Driver::new(ServerOptions::default()).await;
     let store = d.saving_in(dir.path(), &quick());
-    d.app.conversation_id = "conv-live".into();
+    d.app.conversation.id = "conv-live".into();
     d.submit("tell me more [[fault:pace:30]] [[fault:long:400]]");
     // Streaming, and saved at least once while it streams.
-    d.until(|a| a.checkpoint.saved_ms > 0 && answers(a).last().is_some_and(|x| !x.text.is_empty()))
-        .await;
+    d.until(|a| {
+        a.conversation.checkpoint.saved_ms > 0
+            && answers(a).last().is_some_and(|x| !x.text.is_empty())
+    })
+    .await;
     let shown = answers(&d.app)[0].text.clone();
     assert!(store.flush());
     // The process dies here: nothing more of it is saved. What the store has:
@@ -115,7 +118,7 @@ async fn an_answer_cut_off_by_a_kill_comes_back_interrupted_and_billed() {
     let a = answers(&again)[0];
     assert_eq!(a.status, Status::Interrupted);
     assert_eq!(a.text, saved.text);
-    assert_eq!(again.ledger.total(), billed[0].cost.usd);
+    assert_eq!(again.wallet.ledger.total(), billed[0].cost.usd);
     let s = screen(&again, 80, 24);
     assert!(s.contains("interrupted"), "{s}");
     assert!(s.contains("≈$"), "the estimated cost shows: {s}");
@@ -126,7 +129,7 @@ async fn sigterm_ends_like_ctrl_c_the_partial_answer_stopped_saved_and_billed() 
     let dir = tempfile::tempdir().unwrap();
     let mut d = Driver::new(ServerOptions::default()).await;
     let store = d.saving_in(dir.path(), &quick());
-    d.app.conversation_id = "conv-term".into();
+    d.app.conversation.id = "conv-term".into();
     d.submit("go on [[fault:pace:30]] [[fault:long:400]]");
     d.until(|a| answers(a).last().is_some_and(|x| !x.text.is_empty()))
         .await;
@@ -140,7 +143,7 @@ async fn sigterm_ends_like_ctrl_c_the_partial_answer_stopped_saved_and_billed() 
     assert_eq!(msgs[1].text, a.text);
     let billed = store.charges("conv-term").unwrap();
     assert_eq!(billed.len(), 1);
-    assert_eq!(billed[0].cost.usd, d.app.ledger.total());
+    assert_eq!(billed[0].cost.usd, d.app.wallet.ledger.total());
 }
 
 #[tokio::test]
@@ -148,19 +151,19 @@ async fn a_paused_store_is_said_at_once_and_caught_up_with_nothing_lost() {
     let dir = tempfile::tempdir().unwrap();
     let mut d = Driver::new(ServerOptions::default()).await;
     let store = d.saving_in(dir.path(), &quick());
-    d.app.conversation_id = "conv-locked".into();
+    d.app.conversation.id = "conv-locked".into();
     store.flush();
     let other = rusqlite::Connection::open(store.path()).unwrap();
     other.execute_batch("BEGIN IMMEDIATE").unwrap();
     d.submit("hello");
-    d.until(|a| matches!(a.saving, SaveState::Paused { .. }) && !a.is_busy())
+    d.until(|a| matches!(a.env.saving, SaveState::Paused { .. }) && !a.is_busy())
         .await;
     assert!(
-        d.app.flash.as_deref().is_some_and(
+        d.app.screen.flash.as_deref().is_some_and(
             |f| f == "saving paused: the database is locked by another program; retrying"
         ),
         "{:?}",
-        d.app.flash
+        d.app.screen.flash
     );
     let s = screen(&d.app, 80, 24);
     assert!(s.contains("saving paused: locked"), "{s}");
@@ -174,9 +177,9 @@ async fn a_paused_store_is_said_at_once_and_caught_up_with_nothing_lost() {
     d.send(common::key(KeyCode::Esc));
 
     other.execute_batch("COMMIT").unwrap();
-    d.until(|a| a.saving == SaveState::Saving).await;
+    d.until(|a| a.env.saving == SaveState::Saving).await;
     assert_eq!(
-        d.app.flash.as_deref(),
+        d.app.screen.flash.as_deref(),
         Some("saved: everything that waited is written")
     );
     assert!(!screen(&d.app, 80, 24).contains("saving paused"));
@@ -191,17 +194,22 @@ async fn export_while_saving_is_paused_writes_the_conversation_on_screen() {
     let dir = tempfile::tempdir().unwrap();
     let mut d = Driver::new(ServerOptions::default()).await;
     let store = d.saving_in(dir.path(), &quick());
-    d.app.conversation_id = "conv-x".into();
+    d.app.conversation.id = "conv-x".into();
     store.flush();
     let other = rusqlite::Connection::open(store.path()).unwrap();
     other.execute_batch("BEGIN IMMEDIATE").unwrap();
     d.submit("hello");
-    d.until(|a| matches!(a.saving, SaveState::Paused { .. }) && !a.is_busy())
+    d.until(|a| matches!(a.env.saving, SaveState::Paused { .. }) && !a.is_busy())
         .await;
     let out = dir.path().join("x.json");
     d.submit(&format!("/export {} --json", out.display()));
-    d.until(|a| a.flash.as_deref().is_some_and(|f| f.contains("x.json")))
-        .await;
+    d.until(|a| {
+        a.screen
+            .flash
+            .as_deref()
+            .is_some_and(|f| f.contains("x.json"))
+    })
+    .await;
     let doc = orchat::store::export::import_json(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert_eq!(
         doc.messages.len(),
@@ -250,9 +258,9 @@ async fn a_damaged_database_offers_to_save_the_conversation_to_a_new_file() {
 
     let mut d = Driver::new(ServerOptions::default()).await;
     d.saving_in(dir.path(), &quick());
-    d.app.conversation_id = "conv-new".into();
+    d.app.conversation.id = "conv-new".into();
     d.submit("hello");
-    d.until(|a| a.mode == Mode::ConfirmRescue && !a.is_busy())
+    d.until(|a| a.screen.mode == Mode::ConfirmRescue && !a.is_busy())
         .await;
     let s = screen(&d.app, 80, 24);
     assert!(s.contains("the database is damaged"), "{s}");
@@ -260,12 +268,13 @@ async fn a_damaged_database_offers_to_save_the_conversation_to_a_new_file() {
     insta::assert_snapshot!("damaged_offer_80x24", shown);
     d.send(common::key(KeyCode::Char('y')));
     d.until(|a| {
-        a.flash
+        a.screen
+            .flash
             .as_deref()
             .is_some_and(|f| f.starts_with("saved to "))
     })
     .await;
-    let flash = d.app.flash.clone().unwrap();
+    let flash = d.app.screen.flash.clone().unwrap();
     let file = flash
         .strip_prefix("saved to ")
         .and_then(|f| f.split(';').next())
@@ -280,7 +289,7 @@ async fn a_damaged_database_offers_to_save_the_conversation_to_a_new_file() {
         .unwrap();
     let (meta, msgs) = other.load(&id).unwrap().unwrap();
     assert_eq!(msgs[0].text, "hello");
-    assert_eq!(meta.total_cost, d.app.ledger.total());
+    assert_eq!(meta.total_cost, d.app.wallet.ledger.total());
     assert!(
         std::fs::read(&path).unwrap() == bytes,
         "the damaged file was left as it was"
@@ -292,7 +301,7 @@ async fn a_conversation_open_in_another_orchat_goes_on_in_a_copy() {
     let dir = tempfile::tempdir().unwrap();
     let mut a = Driver::new(ServerOptions::default()).await;
     let store = a.saving_in(dir.path(), &quick());
-    a.app.conversation_id = "shared".into();
+    a.app.conversation.id = "shared".into();
     a.submit("from the first window");
     a.until_idle().await;
     store.flush();
@@ -303,11 +312,13 @@ async fn a_conversation_open_in_another_orchat_goes_on_in_a_copy() {
     b.app
         .restore(&orchat::runtime::load_session(&store_b, "shared").unwrap());
     b.send(Msg::Resize);
-    b.until(|app: &App| app.conversation_id != "shared").await;
-    let copy = b.app.conversation_id.clone();
-    assert!(b.app.entries.iter().any(
-        |e| matches!(e, Entry::Notice(t) if t.contains("open in another orchat") && t.contains(&copy))
-    ));
+    b.until(|app: &App| app.conversation.id != "shared").await;
+    let copy = b.app.conversation.id.clone();
+    assert!(
+        common::notices(&b.app)
+            .iter()
+            .any(|t| t.contains("open in another orchat") && t.contains(&copy))
+    );
     b.submit("from the second window");
     b.until_idle().await;
     a.submit("the first goes on");
@@ -357,7 +368,7 @@ async fn a_key_a_server_echoes_never_reaches_the_screen_the_store_or_an_export()
     })
     .await;
     let store = d.saving_in(dir.path(), &quick());
-    d.app.conversation_id = "conv-echo".into();
+    d.app.conversation.id = "conv-echo".into();
     d.submit("say it back [[fault:echo-key]]");
     d.until_idle().await;
     let a = answers(&d.app)[0];
@@ -368,12 +379,13 @@ async fn a_key_a_server_echoes_never_reaches_the_screen_the_store_or_an_export()
         std::fs::create_dir_all(target.parent().unwrap()).unwrap();
         d.submit(&format!("/export {}", target.display()));
         d.until(|a| {
-            a.flash
+            a.screen
+                .flash
                 .as_deref()
                 .is_some_and(|f| f.starts_with("exported to"))
         })
         .await;
-        d.app.flash = None;
+        d.app.screen.flash = None;
     }
     assert!(store.flush());
     drop(store);

@@ -89,7 +89,7 @@ fn mid_stream_with_markdown_and_code() {
 #[test]
 fn reasoning_block_then_folded() {
     let mut app = new_app();
-    app.model = "google/gemini-2.5-pro".into();
+    app.chat.model = "google/gemini-2.5-pro".into();
     let t = start(&mut app, "compare them");
     ev(&mut app, t, meta("google/gemini-2.5-pro"));
     ev(

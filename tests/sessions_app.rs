@@ -5,16 +5,16 @@ mod common;
 
 use common::{Driver, ctrl, key, new_app};
 use crossterm::event::KeyCode;
-use orchat::app::{Entry, Mode};
+use orchat::app::Mode;
 use orchat::server::{Fault, ServerOptions};
-use orchat::store::{Store, StoredRole};
+use orchat::store::{Store, StoredMessage, StoredRole};
 
 async fn driver_with_store(dir: &std::path::Path) -> (Driver, Store) {
     let store = Store::open(dir.join("sessions.db")).unwrap();
     let mut d = Driver::new(ServerOptions::default()).await;
     d.fx.set_store(Some(store.clone()));
-    d.app.conversation_id = "conv-a".into();
-    d.app.clock_base_ms = 1_700_000_000_000;
+    d.app.conversation.id = "conv-a".into();
+    d.app.env.clock_base_ms = 1_700_000_000_000;
     (d, store)
 }
 
@@ -71,22 +71,21 @@ async fn prompts_and_answers_are_saved_as_they_happen_and_reopen() {
         Some("google/gemini-2.5-flash")
     );
 
-    // A new app reopens it with the same entries and totals.
+    // A new app reopens it with the same messages and totals.
     let mut app = new_app();
     app.restore(&orchat::runtime::load_session(&store, "conv-a").unwrap());
-    assert_eq!(app.entries.len(), d.app.entries.len());
-    assert_eq!(app.ledger.total(), d.app.ledger.total());
-    let Entry::Assistant { answer, .. } = &app.entries[1] else {
-        panic!()
-    };
-    let Entry::Assistant { answer: live, .. } = &d.app.entries[1] else {
-        panic!()
-    };
+    assert_eq!(
+        app.conversation.tree().len(),
+        d.app.conversation.tree().len()
+    );
+    assert_eq!(app.wallet.ledger.total(), d.app.wallet.ledger.total());
+    let answer = &common::replies(&app)[0].answer;
+    let live = &common::replies(&d.app)[0].answer;
     assert_eq!(answer.text, live.text);
 }
 
 #[tokio::test]
-async fn retry_and_edit_replace_what_followed_in_the_store() {
+async fn retry_and_edit_keep_every_branch_in_the_store() {
     let dir = tempfile::tempdir().unwrap();
     let (mut d, store) = driver_with_store(dir.path()).await;
     d.submit("first");
@@ -94,24 +93,43 @@ async fn retry_and_edit_replace_what_followed_in_the_store() {
     d.submit("/retry google/gemini-2.0-flash-001");
     d.until_idle().await;
     store.flush();
-    let (_, msgs) = store.load("conv-a").unwrap().unwrap();
-    let models: Vec<_> = msgs
+    let (meta, msgs) = store.load("conv-a").unwrap().unwrap();
+    let answers: Vec<&StoredMessage> = msgs
         .iter()
-        .map(|m| (m.role, m.model().map(str::to_string)))
+        .filter(|m| m.role == StoredRole::Assistant)
         .collect();
-    // The prompt, the notice of the switch, and only the new answer.
-    assert_eq!(msgs.len(), d.app.entries.len(), "{models:?}");
+    // Both answers, siblings under the prompt; the path through the new.
+    assert_eq!(answers.len(), 2, "{msgs:#?}");
+    let prompt = msgs.iter().find(|m| m.role == StoredRole::User).unwrap();
+    assert!(answers.iter().all(|a| a.parent == Some(prompt.seq)));
     assert_eq!(
-        msgs.last().unwrap().model_reported.as_deref(),
+        answers[1].model_reported.as_deref(),
         Some("google/gemini-2.0-flash-001")
     );
+    assert_eq!(meta.current, Some(answers[1].seq));
+    // /edit, then send: a second first prompt beside the old one.
     d.submit("/edit");
+    d.type_text(", edited");
+    d.send(key(KeyCode::Enter));
+    d.until_idle().await;
     store.flush();
-    let (_, msgs) = store.load("conv-a").unwrap_or_default().unwrap_or_default();
-    assert!(
-        msgs.iter().all(|m| m.role != StoredRole::User),
-        "edit removes the prompt until resent"
+    let (meta, msgs) = store.load("conv-a").unwrap().unwrap();
+    let prompts: Vec<&StoredMessage> = msgs.iter().filter(|m| m.role == StoredRole::User).collect();
+    assert_eq!(prompts.len(), 2);
+    assert_eq!(prompts[1].text, "first, edited");
+    assert_eq!(prompts[1].parent, None, "a sibling of the first prompt");
+    let newest = msgs.iter().map(|m| m.seq).max().unwrap();
+    assert_eq!(meta.current, Some(newest), "reopens on the edited branch");
+    // Reopened, the same tree on the same path.
+    let mut app = new_app();
+    app.restore(&orchat::runtime::load_session(&store, "conv-a").unwrap());
+    assert_eq!(common::prompts(&app), ["first, edited"]);
+    assert_eq!(
+        app.conversation.tree().len(),
+        d.app.conversation.tree().len()
     );
+    let p = app.conversation.path()[0];
+    assert_eq!(app.conversation.tree().place(p), (2, 2));
 }
 
 #[tokio::test]
@@ -121,19 +139,19 @@ async fn browser_searches_opens_renames_and_deletes() {
     d.submit("tell me about zebras");
     d.until_idle().await;
     d.submit("/clear");
-    let second = d.app.conversation_id.clone();
+    let second = d.app.conversation.id.clone();
     assert_ne!(second, "conv-a", "/clear starts a new conversation");
     d.submit("and now giraffes");
     d.until_idle().await;
 
     // Ctrl+S lists both; typing searches the old answer's words.
     d.send(ctrl('s'));
-    d.until(|a| matches!(&a.mode, Mode::Sessions(s) if s.items.len() == 2))
+    d.until(|a| matches!(&a.screen.mode, Mode::Sessions(s) if s.items.len() == 2))
         .await;
     d.type_text("zebras");
-    d.until(|a| matches!(&a.mode, Mode::Sessions(s) if s.query == "zebras" && s.items.len() == 1))
+    d.until(|a| matches!(&a.screen.mode, Mode::Sessions(s) if s.query == "zebras" && s.items.len() == 1))
         .await;
-    let Mode::Sessions(s) = &d.app.mode else {
+    let Mode::Sessions(s) = &d.app.screen.mode else {
         panic!()
     };
     assert_eq!(s.items[0].meta.id, "conv-a");
@@ -148,19 +166,17 @@ async fn browser_searches_opens_renames_and_deletes() {
     }
     d.type_text("Zebra facts");
     d.send(key(KeyCode::Enter));
-    d.until(|a| matches!(&a.mode, Mode::Sessions(s) if s.items.first().is_some_and(|i| i.meta.title == "Zebra facts"))).await;
+    d.until(|a| matches!(&a.screen.mode, Mode::Sessions(s) if s.items.first().is_some_and(|i| i.meta.title == "Zebra facts"))).await;
     d.send(key(KeyCode::Enter));
-    d.until(|a| a.conversation_id == "conv-a").await;
-    assert_eq!(d.app.mode, Mode::Chat);
-    assert!(
-        matches!(&d.app.entries[0], Entry::User { text, .. } if text == "tell me about zebras")
-    );
+    d.until(|a| a.conversation.id == "conv-a").await;
+    assert_eq!(d.app.screen.mode, Mode::Chat);
+    assert_eq!(common::prompts(&d.app), ["tell me about zebras"]);
 
     // Delete the other one, with confirmation.
     d.send(ctrl('s'));
-    d.until(|a| matches!(&a.mode, Mode::Sessions(s) if s.items.len() == 2))
+    d.until(|a| matches!(&a.screen.mode, Mode::Sessions(s) if s.items.len() == 2))
         .await;
-    let Mode::Sessions(s) = &d.app.mode else {
+    let Mode::Sessions(s) = &d.app.screen.mode else {
         panic!()
     };
     let pos = s.items.iter().position(|i| i.meta.id == second).unwrap();
@@ -173,7 +189,7 @@ async fn browser_searches_opens_renames_and_deletes() {
     assert_eq!(store.list().unwrap().len(), 2, "n keeps it");
     d.send(ctrl('x'));
     d.send(key(KeyCode::Char('y')));
-    d.until(|a| matches!(&a.mode, Mode::Sessions(s) if s.items.len() == 1))
+    d.until(|a| matches!(&a.screen.mode, Mode::Sessions(s) if s.items.len() == 1))
         .await;
     assert!(store.load(&second).unwrap().is_none());
 }
@@ -182,21 +198,27 @@ async fn browser_searches_opens_renames_and_deletes() {
 async fn export_markdown_and_json_from_the_app() {
     let dir = tempfile::tempdir().unwrap();
     let (mut d, store) = driver_with_store(dir.path()).await;
-    d.app.model = "google/gemini-2.5-pro".into();
+    d.app.chat.model = "google/gemini-2.5-pro".into();
     d.submit("compare two options");
     d.until_idle().await;
     let md = dir.path().join("out.md");
     let json = dir.path().join("out.json");
     d.submit(&format!("/export {}", md.display()));
     d.until(|a| {
-        a.flash
+        a.screen
+            .flash
             .as_deref()
             .is_some_and(|f| f.starts_with("exported"))
     })
     .await;
     d.submit(&format!("/export {} --json", json.display()));
-    d.until(|a| a.flash.as_deref().is_some_and(|f| f.contains("out.json")))
-        .await;
+    d.until(|a| {
+        a.screen
+            .flash
+            .as_deref()
+            .is_some_and(|f| f.contains("out.json"))
+    })
+    .await;
     let md = std::fs::read_to_string(md).unwrap();
     assert!(
         md.starts_with("---\n") && md.contains("google/gemini-2.5-pro"),
@@ -218,7 +240,7 @@ async fn a_broken_store_turns_saving_off_and_the_app_keeps_working() {
     let err = Store::open(&db).unwrap_err().to_string();
     assert!(err.contains("not a valid orchat database"), "{err}");
     let mut d = Driver::new(ServerOptions::default()).await;
-    d.app.saving = orchat::store::SaveState::Off { reason: err };
+    d.app.env.saving = orchat::store::SaveState::Off { reason: err };
     d.server.push_fault(Fault::NoUsage);
     d.submit("still works?");
     d.until_idle().await;

@@ -74,9 +74,12 @@ fn fixture(dir: &tempfile::TempDir) -> PathBuf {
     a.reasoning = "Explain the borrow checker simply.".into();
     a.cost = Some(Decimal::from_str("0.0001238767").unwrap());
     a.cost_kind = Some(CostKind::Reported);
+    // The answer to the prompt, the end of the current path.
+    a.parent = Some(0);
     let charge = a.charge().unwrap();
     store.put_message(a);
     store.put_charge(charge);
+    store.set_current("abc111", 1);
     store.put_message(StoredMessage::user(
         "abd222",
         0,

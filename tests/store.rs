@@ -77,10 +77,12 @@ fn full_conversation(id: &str) -> Vec<StoredMessage> {
         error: None,
         created_ms: 1_700_000_000_500,
         finished_ms: Some(1_700_000_004_000),
-        ttft_ms: None,
+        ttft_ms: Some(120),
         round: None,
         prompt_estimate: Some(332),
         images_in: Some(2),
+        parent: Some(0),
+        ask: Some(1),
     };
     let stopped = StoredMessage {
         conversation_id: id.into(),
@@ -98,7 +100,7 @@ fn full_conversation(id: &str) -> Vec<StoredMessage> {
         finished_ms: Some(1_700_000_011_000),
         ..StoredMessage::default()
     };
-    vec![
+    let mut msgs = vec![
         user,
         answer,
         StoredMessage::user(
@@ -124,12 +126,25 @@ fn full_conversation(id: &str) -> Vec<StoredMessage> {
             "model: openai/gpt-4o-mini",
             1_700_000_013_000,
         ),
-    ]
+    ];
+    // One path: each message follows the one before.
+    for i in 1..msgs.len() {
+        msgs[i].parent = Some(msgs[i - 1].seq);
+    }
+    msgs
 }
 
+/// Saves `msgs`, the last prompt or answer the end of the current path.
 fn save(store: &Store, msgs: &[StoredMessage]) {
     for m in msgs {
         put(store, m.clone());
+    }
+    if let Some(last) = msgs
+        .iter()
+        .rev()
+        .find(|m| matches!(m.role, StoredRole::User | StoredRole::Assistant))
+    {
+        store.set_current(&last.conversation_id, last.seq);
     }
     store.flush();
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::{Driver, answers, ctrl, errors, key, screen};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use orchat::app::{Entry, Mode, Msg};
+use orchat::app::{Mode, Msg};
 use orchat::chat::answer::Status;
 use orchat::chat::catalog::{Catalog, Source};
 use orchat::chat::pricing::CostKind;
@@ -32,16 +32,15 @@ fn row<'a>(s: &'a str, needle: &str) -> &'a str {
 #[tokio::test]
 async fn a_free_checkpoints_countdown_offers_its_released_twin() {
     let mut d = Driver::new(ServerOptions::default()).await;
-    d.app.model = "google/gemini-2.5-pro-exp-03-25".into();
+    d.app.chat.model = "google/gemini-2.5-pro-exp-03-25".into();
     d.submit("hello");
     d.until_idle().await;
     assert_eq!(answers(&d.app)[0].status, Status::Complete);
     // A second request within the minute: the server's one-a-minute limit.
     d.submit("and again");
-    d.until(|a| a.pending.as_ref().is_some_and(|p| p.retry_at_ms.is_some()))
-        .await;
+    d.until(common::retrying).await;
     assert_eq!(
-        d.app.offer.as_ref().map(|o| o.model.as_str()),
+        d.app.chat.offer.as_ref().map(|o| o.model.as_str()),
         Some("google/gemini-2.5-pro")
     );
     let s = screen(&d.app, 80, 24);
@@ -53,7 +52,7 @@ async fn a_free_checkpoints_countdown_offers_its_released_twin() {
     // Ctrl+Y: the wait is given up and the paid model answers.
     d.send(ctrl('y'));
     d.until_idle().await;
-    assert_eq!(d.app.model, "google/gemini-2.5-pro");
+    assert_eq!(d.app.chat.model, "google/gemini-2.5-pro");
     let got = d.server.received();
     assert_eq!(got.last().unwrap().body["model"], "google/gemini-2.5-pro");
     let a = answers(&d.app);
@@ -69,7 +68,7 @@ async fn the_attach_prompt_has_its_own_placeholder_and_hints() {
     let mut d = Driver::new(ServerOptions::default()).await;
     d.type_text("my draft");
     d.send(fkey(2));
-    assert!(matches!(d.app.mode, Mode::Attach { .. }));
+    assert!(matches!(d.app.screen.mode, Mode::Attach { .. }));
     let s = screen(&d.app, 80, 24);
     assert!(
         s.contains("a file path (~/photo.png) or an https:// URL"),
@@ -117,7 +116,7 @@ async fn the_still_coming_hint_goes_when_the_answer_ends() {
     let s = screen(&d.app, 80, 24);
     assert!(s.contains("an answer is still coming: Esc stops it"), "{s}");
     d.until_idle().await;
-    assert_eq!(d.app.flash, None);
+    assert_eq!(d.app.screen.flash, None);
     let s = screen(&d.app, 80, 24);
     assert!(!s.contains("still coming"), "{s}");
     // The draft typed meanwhile is kept for the user to send.
@@ -152,14 +151,14 @@ async fn a_reported_cost_of_a_model_with_no_price_is_not_compared_with_zero() {
     .unwrap();
     let mut ours = Catalog::bundled().models;
     ours.extend(unpriced.models);
-    d.app.catalog = Catalog {
+    d.app.env.catalog = Catalog {
         models: ours,
         source: Source::Live,
     };
-    d.app.model = "local/mystery-7b".into();
+    d.app.chat.model = "local/mystery-7b".into();
     d.submit("who are you");
     d.until_idle().await;
-    assert_eq!(d.app.charges[0].cost.kind, CostKind::Reported);
+    assert_eq!(d.app.wallet.charges[0].cost.kind, CostKind::Reported);
     d.send(ctrl('o'));
     let s = screen(&d.app, 80, 24);
     assert!(s.contains("our prices say ?"), "{s}");
@@ -167,7 +166,7 @@ async fn a_reported_cost_of_a_model_with_no_price_is_not_compared_with_zero() {
     assert!(!s.contains("gap"), "no gap against a price we lack:\n{s}");
     // With a priced model beside it, the gap is only over the priced ones.
     d.send(key(KeyCode::Esc));
-    d.app.model = "google/gemini-2.5-flash".into();
+    d.app.chat.model = "google/gemini-2.5-flash".into();
     d.submit("and you");
     d.until_idle().await;
     d.send(ctrl('o'));
@@ -185,14 +184,14 @@ async fn an_answer_stopped_by_clear_is_settled_like_one_stopped_by_esc() {
     .await;
     let store = Store::open(dir.path().join("sessions.db")).unwrap();
     d.fx.set_store(Some(store.clone()));
-    d.app.conversation_id = "conv-clear".into();
-    d.app.openrouter = true;
+    d.app.conversation.id = "conv-clear".into();
+    d.app.env.openrouter = true;
     d.fx.settle_waits = vec![Duration::from_millis(200); 20];
     d.submit("tell me slowly [[fault:pace:20]] [[fault:long:400]]");
     d.until(|a| answers(a).first().is_some_and(|x| x.text.len() > 8))
         .await;
     d.submit("/clear");
-    assert!(d.app.entries.is_empty(), "cleared");
+    assert!(d.app.conversation.is_empty(), "cleared");
     // The stopped answer's estimate is settled with /generation and saved
     // though its conversation is off the screen.
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
@@ -231,7 +230,7 @@ async fn the_input_an_answer_had_comes_back_with_it() {
     let mut d = Driver::new(ServerOptions::default()).await;
     let store = Store::open(dir.path().join("sessions.db")).unwrap();
     d.fx.set_store(Some(store.clone()));
-    d.app.conversation_id = "conv-in".into();
+    d.app.conversation.id = "conv-in".into();
     d.submit("tell me slowly [[fault:pace:20]] [[fault:long:400]]");
     d.until(|a| answers(a).first().is_some_and(|x| x.text.len() > 8))
         .await;
@@ -308,7 +307,7 @@ async fn overlays_sit_above_the_input_box_and_clear_whole_rows() {
 #[tokio::test]
 async fn at_80_columns_a_header_keeps_its_cost_kind_and_titles_keep_whole_words() {
     let mut d = Driver::new(ServerOptions::default()).await;
-    d.app.model = "google/gemini-2.5-flash-lite-preview-06-17".into();
+    d.app.chat.model = "google/gemini-2.5-flash-lite-preview-06-17".into();
     d.submit("a long answer [[fault:long:200]]");
     d.until_idle().await;
     let s = screen(&d.app, 80, 24);
@@ -371,8 +370,8 @@ async fn a_byok_answer_shows_what_the_provider_key_paid() {
     let mut d = Driver::new(ServerOptions::default()).await;
     d.submit("hello [[fault:byok]]");
     d.until_idle().await;
-    assert_eq!(d.app.charges[0].cost.kind, CostKind::Byok);
-    assert!(!d.app.charges[0].cost.usd.is_zero());
+    assert_eq!(d.app.wallet.charges[0].cost.kind, CostKind::Byok);
+    assert!(!d.app.wallet.charges[0].cost.usd.is_zero());
     let s = screen(&d.app, 80, 24);
     assert!(row(&s, "▌ google/").ends_with("BYOK"), "{s}");
     assert!(s.contains("your own provider key (BYOK)"), "{s}");
@@ -464,10 +463,11 @@ async fn a_context_overflow_offers_to_leave_out_older_turns() {
     assert!(s.contains("left out of what is sent"), "{s}");
     assert_eq!(answers(&d.app).last().unwrap().status, Status::Complete);
     // Everything is still on screen and kept: nothing the user wrote is lost.
-    assert!(d.app.entries.iter().any(|e| matches!(
-        e,
-        Entry::User { text, .. } if text == "first question"
-    )));
+    assert!(
+        common::prompts(&d.app)
+            .iter()
+            .any(|t| t == "first question")
+    );
 }
 
 #[tokio::test]
@@ -476,7 +476,7 @@ async fn a_compressed_stream_and_a_wrapped_image_arrive_whole() {
     d.submit("hello [[fault:gzip]]");
     d.until_idle().await;
     assert_eq!(answers(&d.app)[0].status, Status::Complete);
-    d.app.model = "google/gemini-2.5-flash-image-preview".into();
+    d.app.chat.model = "google/gemini-2.5-flash-image-preview".into();
     d.submit("a red fox [[fault:image-wrapped]]");
     d.until_idle().await;
     let n = answers(&d.app).last().unwrap().images.len();
@@ -516,12 +516,12 @@ async fn an_image_goes_to_a_model_that_says_nothing_about_images() {
     .await
     .unwrap();
     let mut d = Driver::on(server);
-    d.app.catalog = own_catalog();
-    d.app.model = "local/says-nothing".into();
+    d.app.env.catalog = own_catalog();
+    d.app.chat.model = "local/says-nothing".into();
     d.send(fkey(2));
     d.type_text(&png.display().to_string());
     d.send(key(KeyCode::Enter));
-    d.until(|a| !a.attachments.is_empty()).await;
+    d.until(|a| !a.composer.attachments.is_empty()).await;
     d.submit("what is this");
     d.until_idle().await;
     assert!(errors(&d.app).is_empty(), "{:?}", errors(&d.app));
@@ -529,11 +529,11 @@ async fn an_image_goes_to_a_model_that_says_nothing_about_images() {
     assert!(sent.contains("image_url"), "unknown never blocks: {sent}");
     // A model known to read text only is refused, and the refusal never
     // names an empty list.
-    d.app.model = "local/text-only".into();
+    d.app.chat.model = "local/text-only".into();
     d.send(fkey(2));
     d.type_text(&png.display().to_string());
     d.send(key(KeyCode::Enter));
-    d.until(|a| !a.attachments.is_empty()).await;
+    d.until(|a| !a.composer.attachments.is_empty()).await;
     d.submit("and this");
     let (text, _) = errors(&d.app).pop().expect("refused");
     assert!(

@@ -5,7 +5,7 @@ mod common;
 use common::{ctrl, key, new_app, type_text};
 use crossterm::event::KeyCode;
 use orchat::api::sse::StreamEvent;
-use orchat::app::{Effect, Entry, Mode, Msg, update};
+use orchat::app::{Effect, Mode, Msg, update};
 
 #[test]
 fn events_of_a_stopped_or_superseded_turn_are_ignored() {
@@ -47,9 +47,8 @@ fn events_of_a_stopped_or_superseded_turn_are_ignored() {
         },
     );
     update(&mut app, Msg::Ended { turn });
-    let Entry::Assistant { answer, cost, .. } = &app.entries[1] else {
-        panic!()
-    };
+    let reply = common::last_reply(&app);
+    let (answer, cost) = (&reply.answer, reply.cost);
     assert_eq!(answer.text, "par");
     assert_eq!(
         cost.unwrap().kind,
@@ -62,25 +61,35 @@ fn events_of_a_stopped_or_superseded_turn_are_ignored() {
 fn picker_filters_moves_and_closes() {
     let mut app = new_app();
     update(&mut app, ctrl('p'));
-    let Mode::Picker(p) = &app.mode else { panic!() };
-    let current = &app.catalog.models[orchat::app::filtered_models(&app.catalog, "")[p.selected]];
-    assert_eq!(current.id, app.model, "opens on the current model");
+    let Mode::Picker(p) = &app.screen.mode else {
+        panic!()
+    };
+    let current =
+        &app.env.catalog.models[orchat::app::filtered_models(&app.env.catalog, "")[p.selected]];
+    assert_eq!(current.id, app.chat.model, "opens on the current model");
     type_text(&mut app, "gemma");
     update(&mut app, key(KeyCode::Down));
-    let Mode::Picker(p) = &app.mode else { panic!() };
+    let Mode::Picker(p) = &app.screen.mode else {
+        panic!()
+    };
     assert_eq!((p.filter.as_str(), p.selected), ("gemma", 1));
     update(&mut app, key(KeyCode::Backspace));
-    let Mode::Picker(p) = &app.mode else { panic!() };
+    let Mode::Picker(p) = &app.screen.mode else {
+        panic!()
+    };
     assert_eq!((p.filter.as_str(), p.selected), ("gemm", 0));
     update(&mut app, key(KeyCode::Esc));
-    assert_eq!(app.mode, Mode::Chat);
-    assert_eq!(app.model, "google/gemini-2.5-flash", "Esc keeps the model");
-    let ids = orchat::app::filtered_models(&app.catalog, "pro25");
+    assert_eq!(app.screen.mode, Mode::Chat);
+    assert_eq!(
+        app.chat.model, "google/gemini-2.5-flash",
+        "Esc keeps the model"
+    );
+    let ids = orchat::app::filtered_models(&app.env.catalog, "pro25");
     assert!(
-        app.catalog.models[ids[0]].id.contains("pro"),
+        app.env.catalog.models[ids[0]].id.contains("pro"),
         "fuzzy: p-r-o…2-5 in order"
     );
-    assert!(orchat::app::filtered_models(&app.catalog, "zzzz").is_empty());
+    assert!(orchat::app::filtered_models(&app.env.catalog, "zzzz").is_empty());
 }
 
 #[test]
@@ -114,7 +123,7 @@ fn paste_history_newline_and_quit() {
     assert_eq!(app.draft(), "a\nb");
     // Ctrl+C when idle asks; y quits.
     assert!(update(&mut app, ctrl('c')).is_empty());
-    assert_eq!(app.mode, Mode::ConfirmQuit);
+    assert_eq!(app.screen.mode, Mode::ConfirmQuit);
     assert_eq!(
         update(&mut app, key(KeyCode::Char('y'))),
         vec![Effect::Quit]
@@ -136,8 +145,8 @@ fn commands_change_settings_without_sending() {
             "{cmd} sends nothing"
         );
     }
-    assert_eq!(app.system.as_deref(), Some("be terse"));
-    assert_eq!(app.model, "google/gemini-2.5-pro");
+    assert_eq!(app.chat.system.as_deref(), Some("be terse"));
+    assert_eq!(app.chat.model, "google/gemini-2.5-pro");
     type_text(&mut app, "go");
     let fx = update(&mut app, key(KeyCode::Enter));
     let Some(Effect::Start { request, .. }) = fx.iter().find(|e| matches!(e, Effect::Start { .. }))
@@ -150,7 +159,13 @@ fn commands_change_settings_without_sending() {
     assert_eq!(body["model"], "google/gemini-2.5-pro");
     type_text(&mut app, "/reasoning sideways");
     update(&mut app, key(KeyCode::Enter));
-    assert!(app.flash.as_deref().unwrap().contains("reasoning must be"));
+    assert!(
+        app.screen
+            .flash
+            .as_deref()
+            .unwrap()
+            .contains("reasoning must be")
+    );
 }
 
 /// The context estimate, counted from scratch: each prompt and answer plus 4
@@ -159,17 +174,20 @@ fn commands_change_settings_without_sending() {
 /// must equal.
 fn context_from_scratch(app: &orchat::app::App, draft: &str) -> (u64, u64) {
     use orchat::chat::pricing::estimate_tokens;
-    let mut tokens = estimate_tokens(draft) + estimate_tokens(app.system.as_deref().unwrap_or(""));
-    let mut images = app.attachments.len() as u64;
-    for e in &app.entries {
-        match e {
-            Entry::User { text, images: im } => {
-                tokens += estimate_tokens(text) + 4;
-                images += im.len() as u64;
-            }
-            // The text sent back, estimated (a provider's count can be off).
-            Entry::Assistant { answer, .. } => tokens += 4 + estimate_tokens(&answer.text),
-            _ => {}
+    let mut tokens =
+        estimate_tokens(draft) + estimate_tokens(app.chat.system.as_deref().unwrap_or(""));
+    let mut images = app.composer.attachments.len() as u64;
+    let c = &app.conversation;
+    for &id in c.history() {
+        if let Some(p) = c.prompt(id) {
+            tokens += estimate_tokens(&p.text) + 4;
+            images += p.images.len() as u64;
+        }
+        // The text sent back, estimated (a provider's count can be off).
+        if let Some(r) = c.reply(id)
+            && !r.answer.text.is_empty()
+        {
+            tokens += 4 + estimate_tokens(&r.answer.text);
         }
     }
     (tokens + images * 258, images)
@@ -245,19 +263,19 @@ fn context_estimate_stays_exact_through_sends_retries_edits_and_clears() {
         with_two.0 < 1234,
         "the text is counted, not the reported 1234 (AI/ML API's run 21× high): {with_two:?}"
     );
-    // /retry drops the last answer: the sum must forget it.
+    // /retry asks again beside the last answer: the sum must forget it.
     type_text(&mut app, "/retry");
     update(&mut app, key(KeyCode::Enter));
     check(&app, "after /retry");
     assert!(app.context_estimate("").0 < with_two.0);
     // A different answer of another length in its place.
-    let turn = app.pending.as_ref().expect("retry asks again").turn;
+    let turn = common::live(&app).expect("retry asks again").timing.turn;
     for ev in [StreamEvent::Content("short".into()), StreamEvent::Done] {
         update(&mut app, Msg::Stream { turn, event: ev });
     }
     update(&mut app, Msg::Ended { turn });
     check(&app, "after the retried answer");
-    // /edit takes the last prompt back into the input and drops it.
+    // /edit takes the last prompt back into the input; sent, it is a new branch.
     type_text(&mut app, "/edit");
     update(&mut app, key(KeyCode::Enter));
     check(&app, "after /edit");

@@ -9,7 +9,8 @@ use std::io;
 
 use bytes::Bytes;
 use orchat::api::types::{CompletionTokensDetails, PromptTokensDetails, Usage, WireDecimal};
-use orchat::app::{App, Entry, Pending};
+use orchat::app::App;
+use orchat::app::conversation::Prompt;
 use orchat::chat::answer::{Answer, Status};
 use orchat::chat::catalog::Catalog;
 use orchat::chat::pricing::{Cost, CostKind, estimate_tokens};
@@ -367,54 +368,102 @@ pub fn finished_answer(rng: &mut Rng, i: usize) -> Answer {
     a
 }
 
+/// A prompt after the current message.
+fn prompt(app: &mut App, text: String) -> orchat::app::NodeId {
+    app.conversation.add_prompt(
+        Prompt {
+            text,
+            ..Prompt::default()
+        },
+        None,
+        0,
+    )
+}
+
+/// `answer` to prompt `p`, ended, with `cost`.
+fn answered(app: &mut App, p: orchat::app::NodeId, answer: Answer, cost: Cost) {
+    let [(_, id)] = app.conversation.ask(p, vec![answer], 0, 0)[..] else {
+        unreachable!()
+    };
+    let r = app.conversation.reply_mut(id).expect("just asked");
+    r.cost = Some(cost);
+    r.timing.finished_ms = Some(1);
+    app.conversation.ended(id);
+}
+
 /// An app holding `messages` messages (prompts and finished answers, in
 /// turns), then one more prompt whose answer is streaming with `live` of text
 /// so far. Returns the app and the streaming turn.
 pub fn conversation(messages: usize, live: &str) -> (App, u64) {
     let mut app = App::new(Catalog::bundled(), "openrouter", MODEL);
     let mut rng = Rng::new(42);
-    let mut turn = 1;
+    let mut p = None;
     for i in 0..messages {
         if i % 2 == 0 {
-            app.entries.push(Entry::User {
-                text: format!("Question {i}: {}", sentence(&mut rng)),
-                images: Vec::new(),
-            });
-        } else {
+            p = Some(prompt(
+                &mut app,
+                format!("Question {i}: {}", sentence(&mut rng)),
+            ));
+        } else if let Some(p) = p {
             let a = finished_answer(&mut rng, i);
             let cost = Cost::new(Decimal::new(41_462, 9), CostKind::Reported);
-            app.entries.push(Entry::Assistant {
-                turn,
-                answer: Box::new(a),
-                cost: Some(cost),
-            });
-            turn += 1;
+            answered(&mut app, p, a, cost);
         }
     }
-    app.entries.push(Entry::User {
-        text: "Explain the stream once more, at length.".into(),
-        images: Vec::new(),
-    });
+    streaming(app, live)
+}
+
+/// A conversation of `messages` messages in `branches` branches: a trunk,
+/// and at every `messages / branches`-th prompt of it a retried answer
+/// whose branch goes on as long as the trunk's rest (the path shown is the
+/// trunk). Then the streaming answer, as `conversation`.
+pub fn branched(messages: usize, branches: usize, live: &str) -> (App, u64) {
+    let mut app = App::new(Catalog::bundled(), "openrouter", MODEL);
+    let mut rng = Rng::new(42);
+    let cost = Cost::new(Decimal::new(41_462, 9), CostKind::Reported);
+    let per = (messages / branches.max(1)).max(2);
+    let mut trunk = Vec::new();
+    // The trunk first: `per` messages, prompts and answers.
+    for i in 0..per / 2 {
+        let p = prompt(&mut app, format!("Question {i}: {}", sentence(&mut rng)));
+        answered(&mut app, p, finished_answer(&mut rng, i), cost);
+        trunk.push(p);
+    }
+    let end = app.conversation.current();
+    // Each other branch: a second answer to a trunk prompt, and a chain
+    // after it.
+    for b in 1..branches {
+        let at = trunk[(b * 7) % trunk.len()];
+        app.conversation.go_to(at);
+        answered(&mut app, at, finished_answer(&mut rng, b), cost);
+        for i in 0..(per / 2).saturating_sub(1) {
+            let p = prompt(
+                &mut app,
+                format!("Branch {b} question {i}: {}", sentence(&mut rng)),
+            );
+            answered(&mut app, p, finished_answer(&mut rng, i), cost);
+        }
+    }
+    if let Some(end) = end {
+        app.conversation.go_to(end);
+    }
+    streaming(app, live)
+}
+
+/// One more prompt, and its answer streaming with `live` of text so far.
+fn streaming(mut app: App, live: &str) -> (App, u64) {
+    let p = prompt(&mut app, "Explain the stream once more, at length.".into());
     let mut a = Answer::new(MODEL, 5_000, 0);
     a.text = live.to_string();
     a.status = Status::Streaming;
     a.model_reported = Some(MODEL.to_string());
-    app.entries.push(Entry::Assistant {
-        turn,
-        answer: Box::new(a),
-        cost: None,
-    });
-    app.pending = Some(Pending {
-        turn,
-        started_ms: 0,
-        last_event_ms: 2_000,
-        first_token_ms: Some(10),
-        retry_at_ms: None,
-        retry_reason: None,
-        retries: 0,
-    });
-    app.next_turn = turn + 1;
-    app.now_ms = 2_000;
+    let [(turn, id)] = app.conversation.ask(p, vec![a], 0, 0)[..] else {
+        unreachable!()
+    };
+    let r = app.conversation.reply_mut(id).expect("just asked");
+    r.timing.last_event_ms = 2_000;
+    r.timing.first_token_ms = Some(10);
+    app.env.now_ms = 2_000;
     // What `update` does after every message: the history's context
     // estimate summed once, not in the first measured step.
     app.settle_context();
@@ -437,16 +486,16 @@ pub fn terminal(w: u16, h: u16) -> Term {
 
 /// The streaming answer's text (to keep its length bounded between samples).
 pub fn live_text(app: &mut App, turn: u64) -> &mut String {
-    app.entries
-        .iter_mut()
-        .rev()
-        .find_map(|e| match e {
-            Entry::Assistant {
-                turn: t, answer, ..
-            } if *t == turn => Some(&mut answer.text),
-            _ => None,
-        })
+    let id = app
+        .conversation
+        .live_of_turn(turn)
+        .expect("the streaming answer");
+    &mut app
+        .conversation
+        .reply_mut(id)
         .expect("the streaming answer")
+        .answer
+        .text
 }
 
 /// A bench's `main`: with `ORCHAT_CALLGRIND=SPEC` (set by

@@ -1,99 +1,99 @@
-//! Slash commands: the keymap's table parses the line, this runs it.
+//! Slash commands: the keymap's table parses the line, this runs it. Each
+//! command is a few lines here calling the code for its concern.
 
 use rust_decimal::Decimal;
 
-use super::state::{App, Entry, Jump, Mode};
-use super::update::Fx;
-use super::{Effect, hints, input, picker, sessions, turn};
-use crate::chat::pricing::{format_usd, per_million};
+use super::conversation::Note;
+use super::effect::{Effect, Fx};
+use super::screen::Mode;
+use super::scroll::Jump;
+use super::state::App;
+use super::{ask, branches, compare, hints, model, panels, persist, picker, sessions, title};
+use crate::chat::pricing::format_usd;
 use crate::chat::request::ReasoningSetting;
+use crate::keymap::Action;
 use crate::keymap::commands::{Command, parse};
 
 pub(super) fn run(app: &mut App, line: &str, fx: &mut Fx) {
     let (cmd, arg) = match parse(line) {
         Ok(c) => c,
         Err(other) => {
-            app.flash = Some(format!("unknown command {other}: /help lists them"));
+            app.screen.flash = Some(format!("unknown command {other}: /help lists them"));
             return;
         }
     };
+    // Commands that ask, walk or fork wait for the answers streaming.
+    let asks = matches!(
+        cmd,
+        Command::Retry | Command::Edit | Command::Tree | Command::Fork
+    );
+    if asks && app.is_busy() {
+        app.screen.flash = Some(hints::still_coming(app));
+        return;
+    }
     match cmd {
-        Command::Compare => super::compare::command(app, arg, fx),
-        Command::Keep => super::compare::keep_command(app, arg, fx),
+        Command::Compare => compare::command(app, arg, fx),
+        Command::Keep => compare::keep_command(app, arg, fx),
         Command::Model if arg.is_empty() => picker::open(app),
-        Command::Model => switch_model(app, arg, fx),
+        Command::Model => model::switch_model(app, arg, fx),
         Command::System => {
-            app.system = (!arg.is_empty()).then(|| arg.to_string());
+            app.chat.system = (!arg.is_empty()).then(|| arg.to_string());
             let text = if arg.is_empty() {
                 "system prompt cleared".into()
             } else {
                 format!("system prompt: {}", crate::text::preview(arg, 60))
             };
-            turn::push_entry(app, Entry::Notice(text), fx);
+            persist::note(app, Note::notice(text), fx);
         }
         Command::Reasoning => match ReasoningSetting::parse(arg) {
             Ok(r) => {
-                app.settings.reasoning = r;
-                app.flash = Some(format!("reasoning: {}", r.label()));
+                app.chat.settings.reasoning = r;
+                app.screen.flash = Some(format!("reasoning: {}", r.label()));
             }
-            Err(e) => app.flash = Some(e),
+            Err(e) => app.screen.flash = Some(e),
         },
         Command::Retry => {
-            if app.is_busy() {
-                app.flash = Some(hints::still_coming(app));
-                return;
-            }
             if !arg.is_empty() {
-                switch_model(app, arg, fx);
+                model::switch_model(app, arg, fx);
             }
-            turn::resend(app, fx);
+            ask::ask_again(app, fx);
         }
-        Command::Edit => {
-            if app.is_busy() {
-                app.flash = Some(hints::still_coming(app));
-                return;
-            }
-            if let Some(i) = app.last_prompt_index()
-                && let Entry::User { text, .. } = app.entries[i].clone()
-            {
-                turn::truncate_entries(app, i, fx);
-                input::set_input(app, &text);
-            }
-        }
+        Command::Edit => edit(app),
+        Command::Tree => branches::open_tree(app),
+        Command::Fork => branches::fork(app, fx),
+        Command::Title => title::ask_title(app, fx),
         Command::Clear => {
-            // Stopped as Esc stops them (billed, and settled later), every
-            // column of a round too.
-            turn::stop(app, fx);
-            super::compare::stop_all(app, fx);
-            app.entries.clear();
-            app.entries_changed_from(0);
-            app.conversation_id = sessions::fresh_id(app);
-            app.ledger = Default::default();
-            app.charges.clear();
-            app.scroll.jump(Jump::Bottom);
-            app.flash = Some("new conversation".into());
+            // Stopped as Esc stops them (billed, and settled later).
+            ask::stop_all(app, fx);
+            let id = app.fresh_id();
+            app.conversation.clear(&id);
+            app.wallet.set_charges(Vec::new());
+            app.composer.editing = None;
+            app.screen.selected = None;
+            app.screen.scroll.jump(Jump::Bottom);
+            app.screen.flash = Some("new conversation".into());
         }
         // The same as the Attach key, whatever it is bound to.
-        Command::Attach if arg.is_empty() => input::open_attach(app),
+        Command::Attach if arg.is_empty() => panels::open_attach(app),
         Command::Attach => fx.push(Effect::LoadAttachment(arg.to_string())),
         Command::Detach => {
-            if arg.is_empty() {
-                app.attachments.clear();
-                app.flash = Some("attachments removed".into());
+            let a = &mut app.composer.attachments;
+            app.screen.flash = Some(if arg.is_empty() {
+                a.clear();
+                "attachments removed".into()
             } else {
                 match arg.parse::<usize>() {
-                    Ok(n) if n >= 1 && n <= app.attachments.len() => {
-                        let a = app.attachments.remove(n - 1);
-                        app.flash = Some(format!("removed {}", a.label()));
+                    Ok(n) if n >= 1 && n <= a.len() => {
+                        format!("removed {}", a.remove(n - 1).label())
                     }
-                    _ => app.flash = Some(format!("no attachment {arg}")),
+                    _ => format!("no attachment {arg}"),
                 }
-            }
+            });
         }
         Command::Sessions => sessions::open(app, fx),
         Command::Rename => {
-            let id = app.conversation_id.clone();
-            app.flash = Some(if arg.is_empty() {
+            let id = app.conversation.id.clone();
+            app.screen.flash = Some(if arg.is_empty() {
                 "title reset to the first prompt".into()
             } else {
                 format!("renamed to {}", crate::text::preview(arg, 60))
@@ -108,64 +108,56 @@ pub(super) fn run(app: &mut App, line: &str, fx: &mut Fx) {
                 .map(str::to_string);
             // When the saved copy may be behind (saving paused, off or
             // damaged), the conversation as it is here is exported.
-            let snapshot = (app.saving != crate::store::SaveState::Saving)
+            let snapshot = (app.env.saving != crate::store::SaveState::Saving)
                 .then(|| Box::new(super::saving::snapshot(app)));
             fx.push(Effect::Export {
-                conversation: app.conversation_id.clone(),
+                conversation: app.conversation.id.clone(),
                 path,
                 json,
                 snapshot,
             });
         }
-        Command::Budget => app.flash = Some(budget(app, arg)),
+        Command::Budget => app.screen.flash = Some(budget(app, arg)),
         Command::Preset => preset(app, arg, fx),
-        Command::Cost => input::open_cost(app, fx),
+        Command::Cost => panels::open_cost(app, fx),
         Command::Help => {
-            app.help_scroll = 0;
-            app.mode = Mode::Help;
+            app.screen.help_scroll = 0;
+            app.screen.mode = Mode::Help;
         }
-        Command::Quit => turn::quit(app, fx),
+        Command::Quit => ask::quit(app, fx),
     }
 }
 
-/// The model from now on; the conversation stays. Says its prices, or that
-/// they are unknown.
-pub(super) fn switch_model(app: &mut App, id: &str, fx: &mut Fx) {
-    if app.model == id {
+/// `/edit`: the last prompt back in the box; sent, it goes beside the old
+/// one as a new branch (the old one and its answers are kept).
+fn edit(app: &mut App) {
+    let c = &app.conversation;
+    let Some(p) = c.last_prompt() else {
+        app.screen.flash = Some("no prompt to edit yet".into());
         return;
-    }
-    app.model = id.to_string();
-    let text = match app.catalog.get(id) {
-        Some(m) => match &m.pricing {
-            Some(p) => format!(
-                "model → {} ({} in, {} out per million tokens)",
-                m.id,
-                per_million(p.prompt),
-                per_million(p.completion)
-            ),
-            None => format!(
-                "model → {} (no price known: its costs will show as unknown)",
-                m.id
-            ),
-        },
-        None => format!("model → {id} (not in the catalog: its costs will show as unknown)"),
     };
-    turn::push_entry(app, Entry::Notice(text), fx);
+    let text = c.prompt(p).map(|p| p.text.clone()).unwrap_or_default();
+    app.composer.set(&text);
+    app.composer.editing = Some(p);
+    app.screen.flash = Some(format!(
+        "editing the last prompt: sent, it starts a new branch beside it ({} walks back)",
+        app.key_label(Action::PrevSibling)
+    ));
 }
 
 fn preset(app: &mut App, name: &str, fx: &mut Fx) {
-    match app.presets.get(name).cloned() {
+    match app.chat.presets.get(name).cloned() {
         Some(text) => {
-            app.system = Some(text.clone());
+            app.chat.system = Some(text.clone());
             let notice = format!(
                 "system prompt from preset {name}: {}",
                 crate::text::preview(&text, 60)
             );
-            turn::push_entry(app, Entry::Notice(notice), fx);
+            persist::note(app, Note::notice(notice), fx);
         }
         None => {
-            let names: Vec<&str> = app.presets.keys().map(String::as_str).collect();
-            app.flash = Some(if names.is_empty() {
+            let names: Vec<&str> = app.chat.presets.keys().map(String::as_str).collect();
+            app.screen.flash = Some(if names.is_empty() {
                 "no presets: add [presets] to the config".into()
             } else {
                 format!("presets: {}", names.join(", "))
@@ -180,11 +172,12 @@ fn budget(app: &mut App, arg: &str) -> String {
     let mut words = arg.split_whitespace();
     let (which, value) = (words.next(), words.next());
     let Some(which) = which else {
+        let b = &app.wallet.budget;
         return format!(
             "budget: conversation {} (spent {}), day {} (spent {})",
-            show(app.budget.per_conversation),
+            show(b.per_conversation),
             format_usd(app.total_cost()),
-            show(app.budget.per_day),
+            show(b.per_day),
             format_usd(app.spent_today())
         );
     };
@@ -197,8 +190,8 @@ fn budget(app: &mut App, arg: &str) -> String {
         None => return "budget: give an amount, e.g. /budget day 2.50, or off".into(),
     };
     match which {
-        "conversation" | "conv" => app.budget.per_conversation = cap,
-        "day" | "daily" => app.budget.per_day = cap,
+        "conversation" | "conv" => app.wallet.budget.per_conversation = cap,
+        "day" | "daily" => app.wallet.budget.per_day = cap,
         other => return format!("budget: '{other}' is neither conversation nor day"),
     }
     format!("budget for the {which}: {}", show(cap))

@@ -5,6 +5,9 @@
 
 use crate::api::types::ChatRequest;
 
+/// Effects gathered while handling one message, returned by `update`.
+pub(crate) type Fx = Vec<Effect>;
+
 /// A change to the saved copy of the current conversation.
 #[derive(Debug, Clone, PartialEq)]
 pub enum StoreOp {
@@ -13,10 +16,10 @@ pub enum StoreOp {
     Charge(Box<crate::chat::pricing::Charge>),
     /// One more request to a `:free` model on this UTC day.
     CountFree(String),
-    /// Drop a conversation's messages from this sequence number on.
-    Truncate {
+    /// The last message of a conversation's current path (its seq).
+    Current {
         conversation: String,
-        from: u32,
+        seq: u32,
     },
     Rename {
         id: String,
@@ -90,5 +93,11 @@ pub enum Effect {
     },
     /// Read the account (`/key`, `/credits`); it comes back as `Msg::Account`.
     FetchAccount,
+    /// Ask for a conversation's title (`/title`): `request` asks a model
+    /// for a few words; the answer comes back as `Msg::Titled`.
+    Title {
+        conversation: String,
+        request: Box<ChatRequest>,
+    },
     Quit,
 }

@@ -1,8 +1,10 @@
-//! What to do next, in words: the entry for a failure (the provider's words
+//! What to do next, in words: the note for a failure (the provider's words
 //! and a hint), for an answer that ended short, and the short messages that
 //! name a key. Every key named here is asked of the keymap in force.
 
-use super::state::{App, Entry, Offer};
+use super::chat::Offer;
+use super::conversation::{NodeId, Note};
+use super::state::App;
 use crate::api::error::{ApiError, LimitScope};
 use crate::chat::answer::{Answer, Status};
 use crate::keymap::Action;
@@ -15,16 +17,34 @@ pub(super) fn still_coming(app: &App) -> String {
     )
 }
 
-/// The error entry for a failed request, with what to do next. A daily limit
-/// on a `:free` model offers its paid twin (when the catalog has one); a
+/// The note for a failed request, with what to do next. A daily limit on
+/// a `:free` model offers its paid twin (when the catalog has one); a
 /// conversation the provider found too long offers to leave out its older
 /// half. `retried`: the client tried again before giving up (a hint never
-/// speaks of retries that did not happen).
-pub(super) fn error_entry(app: &mut App, err: &ApiError, retried: bool) -> Entry {
+/// speaks of retries that did not happen). `column`: the model of a
+/// compare column that failed (its way out names it, and offers nothing:
+/// the other columns go on).
+pub(super) fn error_note(
+    app: &mut App,
+    err: &ApiError,
+    retried: bool,
+    column: Option<&str>,
+) -> Note {
     let picker = app.key_label(Action::OpenPicker);
     let accept = app.key_label(Action::AcceptOffer);
+    let text = crate::text::sanitize(&err.to_string()).into_owned();
+    if let Some(model) = column {
+        // A column's own way out: ask its model again, alone.
+        let hint = match err {
+            ApiError::Auth { .. } | ApiError::Credits { .. } => None,
+            _ => Some(format!(
+                "/retry {model} asks it again on its own; the other answers stay"
+            )),
+        };
+        return Note::error(text, hint);
+    }
     let hint = match err {
-        ApiError::Auth { .. } => Some(match &app.key_env {
+        ApiError::Auth { .. } => Some(match &app.env.key_env {
             Some(var) => format!("set {var} (the key this provider reads) and restart"),
             None => "check the key for this provider and restart".to_string(),
         }),
@@ -32,8 +52,8 @@ pub(super) fn error_entry(app: &mut App, err: &ApiError, retried: bool) -> Entry
         ApiError::NotFound { .. } => Some(format!("{picker} to pick another model")),
         ApiError::ContextTooLong { .. } => Some(match older_half(app) {
             Some(from) => {
-                app.offer = Some(Offer {
-                    model: app.model.clone(),
+                app.chat.offer = Some(Offer {
+                    model: app.chat.model.clone(),
                     resend: true,
                     leave_out: Some(from),
                 });
@@ -47,10 +67,14 @@ pub(super) fn error_entry(app: &mut App, err: &ApiError, retried: bool) -> Entry
         }),
         ApiError::RateLimited(r) if r.scope == LimitScope::PerDay => {
             // Only a twin the catalog has: one it lacks would be a 400.
-            let paid = app.catalog.paid_twin(&app.model).map(|m| m.id.clone());
+            let paid = app
+                .env
+                .catalog
+                .paid_twin(&app.chat.model)
+                .map(|m| m.id.clone());
             match paid {
                 Some(paid) => {
-                    app.offer = Some(Offer {
+                    app.chat.offer = Some(Offer {
                         model: paid.to_string(),
                         resend: true,
                         leave_out: None,
@@ -74,17 +98,15 @@ pub(super) fn error_entry(app: &mut App, err: &ApiError, retried: bool) -> Entry
         }
         _ => None,
     };
-    Entry::Error {
-        text: crate::text::sanitize(&err.to_string()).into_owned(),
-        hint,
-    }
+    Note::error(text, hint)
 }
 
 /// How an answer that did not simply complete ended, and what to do about
 /// it. `None` for a complete or stopped answer (the stop says itself).
-pub(super) fn ending_entry(app: &App, answer: &Answer) -> Option<Entry> {
+pub(super) fn ending_note(app: &App, answer: &Answer) -> Option<Note> {
     let text = answer.error.clone()?;
     let picker = app.key_label(Action::OpenPicker);
+    let prev = app.key_label(Action::PrevSibling);
     let hint = match answer.status {
         Status::Complete | Status::Stopped | Status::Waiting | Status::Streaming => return None,
         Status::CutShort if answer.spent_on_reasoning() => format!(
@@ -102,7 +124,9 @@ pub(super) fn ending_entry(app: &App, answer: &Answer) -> Option<Entry> {
             format!("the text above is kept; rephrase with /edit, or {picker} for another model")
         }
         Status::Empty => {
-            format!("nothing to show: /retry asks again, or {picker} for another model")
+            format!(
+                "nothing to show: /retry asks again ({prev} walks back), or {picker} for another model"
+            )
         }
         Status::Incomplete | Status::Failed | Status::Interrupted => {
             "the text above is kept; /retry asks again".into()
@@ -112,24 +136,31 @@ pub(super) fn ending_entry(app: &App, answer: &Answer) -> Option<Entry> {
         Status::Incomplete | Status::Failed => format!("answer incomplete: {text}"),
         _ => text,
     };
-    Some(Entry::Error {
-        text: crate::text::sanitize(&text).into_owned(),
-        hint: Some(hint),
-    })
+    Some(Note::error(
+        crate::text::sanitize(&text).into_owned(),
+        Some(hint),
+    ))
 }
 
-/// Where to start sending so the older half of what is sent now is left
-/// out (at a prompt, before the last one); `None` when there is no older
-/// turn to leave out.
-fn older_half(app: &App) -> Option<usize> {
-    let last = app.last_prompt_index()?;
+/// Where history should start so the older half of what is sent now is
+/// left out (at a prompt, before the last one); `None` when there is no
+/// older turn to leave out.
+fn older_half(app: &App) -> Option<NodeId> {
+    let last = app.conversation.last_prompt()?;
     let (tokens, _) = app.context_estimate("");
-    let from = app.entries_to_leave_out("", tokens.max(2) / 2 * 10 / 9)?;
-    (from > app.sent_from && from <= last).then_some(from)
+    let super::conversation::Cut::At(from) =
+        app.history_to_leave_out("", tokens.max(2) / 2 * 10 / 9)?
+    else {
+        return None;
+    };
+    let history = app.conversation.history();
+    let at = |id: NodeId| history.iter().position(|&i| i == id);
+    (at(from)? > 0 && at(from)? <= at(last)?).then_some(from)
 }
 
 fn limit_now(app: &App) -> String {
-    app.settings
+    app.chat
+        .settings
         .max_tokens
         .map(|n| format!(" (now {n})"))
         .unwrap_or_default()

@@ -72,6 +72,12 @@ pub enum Msg {
     },
     /// The account behind the key (`/key`, `/credits`).
     Account(Box<crate::api::account::Account>),
+    /// The answer to a title request (`/title`) for `conversation`: its
+    /// text is the title; what it cost is billed (an error says why none).
+    Titled {
+        conversation: String,
+        answer: Box<crate::chat::answer::Answer>,
+    },
 }
 
 /// A saved conversation, read back: its messages and its ledger.
@@ -80,6 +86,8 @@ pub struct LoadedSession {
     pub id: String,
     pub messages: Vec<crate::store::StoredMessage>,
     pub charges: Vec<crate::chat::pricing::Charge>,
+    /// The last message of the path that was current (its seq).
+    pub current: Option<u32>,
 }
 
 /// A saved conversation as the session browser lists it.

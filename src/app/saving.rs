@@ -3,38 +3,33 @@
 //! offered to a new file; a conversation another orchat has open goes on in
 //! a copy, so neither overwrites the other.
 
-use super::state::{App, Entry, Mode};
-use super::update::Fx;
-use super::{Effect, sessions, turn};
+use super::conversation::{NodeId, Note};
+use super::effect::{Effect, Fx};
+use super::persist;
+use super::screen::Mode;
+use super::state::App;
 use crate::store::{ConversationMeta, SaveState};
 
 /// The store's state changed.
 pub(super) fn changed(app: &mut App, state: SaveState, fx: &mut Fx) {
-    let was = std::mem::replace(&mut app.saving, state.clone());
+    let was = std::mem::replace(&mut app.env.saving, state.clone());
     match &state {
         SaveState::Saving => {
             if matches!(was, SaveState::Paused { .. }) {
-                app.flash = Some("saved: everything that waited is written".into());
+                app.screen.flash = Some("saved: everything that waited is written".into());
             }
         }
         SaveState::Paused { .. } | SaveState::Off { .. } => {
             if std::mem::discriminant(&was) != std::mem::discriminant(&state) {
-                app.flash = Some(state.news());
+                app.screen.flash = Some(state.news());
             }
         }
         SaveState::Damaged { reason } => {
             let text = format!("{reason}; this conversation stays here, in memory");
             let hint = "y saves it to a new file now; /export PATH --json does it any time";
-            turn::push_entry(
-                app,
-                Entry::Error {
-                    text,
-                    hint: Some(hint.into()),
-                },
-                fx,
-            );
-            if app.mode == Mode::Chat {
-                app.mode = Mode::ConfirmRescue;
+            persist::note(app, Note::error(text, Some(hint.into())), fx);
+            if app.screen.mode == Mode::Chat {
+                app.screen.mode = Mode::ConfirmRescue;
             }
         }
     }
@@ -44,21 +39,22 @@ pub(super) fn changed(app: &mut App, state: SaveState, fx: &mut Fx) {
 pub(super) fn rescue(app: &mut App, yes: bool, fx: &mut Fx) {
     if yes {
         fx.push(Effect::Export {
-            conversation: app.conversation_id.clone(),
+            conversation: app.conversation.id.clone(),
             path: None,
             json: true,
             snapshot: Some(Box::new(snapshot(app))),
         });
     } else {
-        app.flash = Some("not saved; /export PATH --json saves it later".into());
+        app.screen.flash = Some("not saved; /export PATH --json saves it later".into());
     }
 }
 
 /// The conversation as an export would have it, from memory: its messages
-/// (every entry, as the store would keep it) and its ledger.
+/// (every branch, as the store would keep them) and its ledger.
 pub(super) fn snapshot(app: &App) -> super::effect::Snapshot {
-    let messages: Vec<_> = (0..app.entries.len())
-        .map(|i| turn::stored_entry(app, i))
+    let c = &app.conversation;
+    let messages: Vec<_> = (0..c.tree().len() as NodeId)
+        .filter_map(|i| c.to_stored(i, &app.env.catalog))
         .collect();
     let title = messages
         .iter()
@@ -66,15 +62,15 @@ pub(super) fn snapshot(app: &App) -> super::effect::Snapshot {
         .map(|m| crate::store::title_from_prompt(&m.text))
         .unwrap_or_default();
     let mut models: Vec<String> = Vec::new();
-    for c in &app.charges {
-        if !models.contains(&c.model) {
-            models.push(c.model.clone());
+    for ch in &app.wallet.charges {
+        if !models.contains(&ch.model) {
+            models.push(ch.model.clone());
         }
     }
     let created = messages.first().map_or(app.epoch_ms(), |m| m.created_ms);
     super::effect::Snapshot {
         meta: ConversationMeta {
-            id: app.conversation_id.clone(),
+            id: c.id.clone(),
             title,
             created_ms: created,
             updated_ms: app.epoch_ms(),
@@ -88,11 +84,12 @@ pub(super) fn snapshot(app: &App) -> super::effect::Snapshot {
                     )
                 })
                 .count() as u32,
-            total_cost: app.ledger.total(),
-            unknown_costs: app.ledger.unknown(),
+            total_cost: app.wallet.ledger.total(),
+            unknown_costs: app.wallet.ledger.unknown(),
+            current: c.current_seq(),
         },
         messages,
-        charges: app.charges.clone(),
+        charges: app.wallet.charges.clone(),
     }
 }
 
@@ -100,22 +97,19 @@ pub(super) fn snapshot(app: &App) -> super::effect::Snapshot {
 /// (a new id, every message saved again under it), so neither overwrites
 /// the other. What was billed stays with the original.
 pub(super) fn held_elsewhere(app: &mut App, id: &str, pid: Option<u32>, fx: &mut Fx) {
-    if app.conversation_id != id {
+    if app.conversation.id != id {
         return; // Already moved on.
     }
-    let copy = sessions::fresh_id(app);
-    app.conversation_id.clone_from(&copy);
-    app.charges.clear();
-    app.ledger = Default::default();
-    for i in 0..app.entries.len() {
-        turn::save_entry(app, i, fx);
-    }
+    let copy = app.fresh_id();
+    app.conversation.id.clone_from(&copy);
+    app.wallet.set_charges(Vec::new());
+    persist::save_all(app, fx);
     let who = pid.map_or("another orchat".to_string(), |p| {
         format!("another orchat (process {p})")
     });
     let text = format!(
         "conversation {id} is open in {who}: this window goes on in a copy, {copy}, so neither overwrites the other; what was billed stays with {id}"
     );
-    turn::push_entry(app, Entry::Notice(text), fx);
-    app.flash = Some(format!("continuing in a copy: {copy}"));
+    persist::note(app, Note::notice(text), fx);
+    app.screen.flash = Some(format!("continuing in a copy: {copy}"));
 }

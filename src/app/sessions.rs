@@ -5,22 +5,22 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::state::{App, Entry, Jump, Mode, SessionsState};
-use super::update::Fx;
-use super::{Effect, LoadedSession, SessionItem, StoreOp, turn};
-use crate::chat::attach::Attachment;
-use crate::chat::pricing::Ledger;
+use super::ask;
+use super::effect::{Effect, Fx, StoreOp};
+use super::msg::{LoadedSession, SessionItem};
+use super::screen::{Mode, SessionsState};
+use super::scroll::Jump;
+use super::state::App;
 use crate::keymap::Action;
-use crate::store::StoredRole;
 
 pub(super) fn open(app: &mut App, fx: &mut Fx) {
-    app.mode = Mode::Sessions(SessionsState::default());
+    app.screen.mode = Mode::Sessions(SessionsState::default());
     fx.push(Effect::ListSessions(String::new()));
 }
 
 /// The list (or why it could not be read) arrived.
 pub(super) fn listed(app: &mut App, result: Result<Vec<SessionItem>, String>) {
-    if let Mode::Sessions(s) = &mut app.mode {
+    if let Mode::Sessions(s) = &mut app.screen.mode {
         match result {
             Ok(items) => {
                 s.selected = s.selected.min(items.len().saturating_sub(1));
@@ -36,12 +36,12 @@ pub(super) fn listed(app: &mut App, result: Result<Vec<SessionItem>, String>) {
 pub(super) fn loaded(app: &mut App, result: Result<LoadedSession, String>, fx: &mut Fx) {
     match result {
         Ok(saved) => {
-            turn::stop(app, fx);
+            ask::stop_all(app, fx);
             app.restore(&saved);
-            app.mode = Mode::Chat;
-            app.flash = Some(format!("opened conversation {}", saved.id));
+            app.screen.mode = Mode::Chat;
+            app.screen.flash = Some(format!("opened conversation {}", saved.id));
         }
-        Err(e) => app.flash = Some(format!("cannot open it: {e}")),
+        Err(e) => app.screen.flash = Some(format!("cannot open it: {e}")),
     }
 }
 
@@ -52,7 +52,7 @@ fn selected_id(s: &SessionsState) -> Option<String> {
 /// An action of the browser: a list's keys, or (while a new title is
 /// typed) keep it or cancel it.
 pub(super) fn action(app: &mut App, a: Action, fx: &mut Fx) {
-    let Mode::Sessions(s) = &mut app.mode else {
+    let Mode::Sessions(s) = &mut app.screen.mode else {
         return;
     };
     if let Some(title) = s.renaming.take() {
@@ -69,7 +69,7 @@ pub(super) fn action(app: &mut App, a: Action, fx: &mut Fx) {
     }
     let last = s.items.len().saturating_sub(1);
     match a {
-        Action::Close => app.mode = Mode::Chat,
+        Action::Close => app.screen.mode = Mode::Chat,
         Action::Choose => {
             if let Some(id) = selected_id(s) {
                 fx.push(Effect::LoadSession(id));
@@ -89,7 +89,7 @@ pub(super) fn action(app: &mut App, a: Action, fx: &mut Fx) {
 
 /// A key that is no binding: it edits the search, or the new title.
 pub(super) fn typed(app: &mut App, k: KeyEvent, fx: &mut Fx) {
-    let Mode::Sessions(s) = &mut app.mode else {
+    let Mode::Sessions(s) = &mut app.screen.mode else {
         return;
     };
     let plain = !k
@@ -122,13 +122,13 @@ pub(super) fn confirm_delete(app: &mut App, mut s: SessionsState, yes: bool, fx:
     if yes && let Some(id) = selected_id(&s) {
         fx.push(Effect::Store(StoreOp::Delete(id.clone())));
         fx.push(Effect::ListSessions(s.query.clone()));
-        app.flash = Some("conversation deleted".into());
-        if id == app.conversation_id {
+        app.screen.flash = Some("conversation deleted".into());
+        if id == app.conversation.id {
             // The open conversation is gone: what follows starts afresh.
-            app.conversation_id = fresh_id(app);
+            app.conversation.id = app.fresh_id();
         }
     }
-    app.mode = Mode::Sessions(s);
+    app.screen.mode = Mode::Sessions(s);
 }
 
 pub(super) fn rename_op(id: &str, title: &str) -> Effect {
@@ -138,82 +138,35 @@ pub(super) fn rename_op(id: &str, title: &str) -> Effect {
     })
 }
 
-/// A new conversation id: unique per process (the first id's random part)
-/// and per moment (the clock), without reading either here.
-pub(super) fn fresh_id(app: &App) -> String {
-    let base: String = app.conversation_id.chars().take(6).collect();
-    format!("{base}{:x}", app.epoch_ms())
-}
-
 impl App {
-    /// Replaces the conversation with a saved one: its messages, its id, and
-    /// its ledger (every billed request, shown or not).
+    /// Replaces the conversation with a saved one: its tree, on the path
+    /// that was current, its id, its ledger (every billed request, shown or
+    /// not) and its model; a round none was kept of comes back as columns.
     pub fn restore(&mut self, saved: &LoadedSession) {
-        self.entries.clear();
-        self.entries_changed_from(0);
-        self.charges = saved.charges.clone();
-        self.ledger = Ledger::of(&self.charges);
-        self.conversation_id = saved.id.clone();
-        self.pending = None;
-        self.scroll.jump(Jump::Bottom);
-        for m in &saved.messages {
-            let entry = match m.role {
-                StoredRole::User => Entry::User {
-                    text: m.text.clone(),
-                    images: m
-                        .attachments
-                        .iter()
-                        .map(|s| Attachment {
-                            source: s.clone(),
-                            url: s.clone(),
-                            bytes: None,
-                            mime: None,
-                            dims: None,
-                        })
-                        .collect(),
-                },
-                StoredRole::Assistant if m.round.is_some() => {
-                    let saved = m.round.as_ref().expect("checked");
-                    Entry::Round(Box::new(super::round::Round::from_stored(
-                        saved,
-                        &mut self.next_turn,
-                    )))
-                }
-                StoredRole::Assistant => {
-                    let turn = self.next_turn;
-                    self.next_turn += 1;
-                    Entry::Assistant {
-                        turn,
-                        answer: Box::new(m.to_answer()),
-                        cost: m.cost_value(),
-                    }
-                }
-                StoredRole::Error => Entry::Error {
-                    text: m.text.clone(),
-                    hint: None,
-                },
-                StoredRole::Notice => Entry::Notice(m.text.clone()),
-            };
-            self.entries.push(entry);
+        let c = super::conversation::restore(&saved.id, &saved.messages, saved.current);
+        self.conversation.replace_with(c);
+        self.wallet.set_charges(saved.charges.clone());
+        self.screen.scroll.jump(Jump::Bottom);
+        self.screen.selected = None;
+        let conv = &self.conversation;
+        let model = conv.path().iter().rev().find_map(|&i| {
+            conv.reply(i)
+                .map(|r| r.answer.model_requested.clone())
+                .or_else(|| conv.prompt(i).map(|p| p.model.clone()))
+                .filter(|m| !m.is_empty())
+        });
+        if let Some(model) = model {
+            self.chat.model = model;
         }
-        if let Some(model) = saved
-            .messages
-            .iter()
-            .rev()
-            .find_map(|m| m.model_requested.clone())
-        {
-            self.model = model;
-        }
-        // A round none was kept of comes back in compare mode, its models marked.
-        if let Some(i) = super::compare::open_round(self)
-            && let Entry::Round(r) = &self.entries[i]
-        {
-            self.compare = r
-                .columns
+        if let Some(open) = conv.open_ask() {
+            self.chat.marked = open
+                .answers
                 .iter()
-                .map(|c| c.answer.model_requested.clone())
+                .filter_map(|&i| conv.reply(i).map(|r| r.answer.model_requested.clone()))
                 .collect();
+            self.chat.comparing = true;
         }
+        self.conversation.saved_current = self.conversation.current_seq();
         self.settle_context();
     }
 }

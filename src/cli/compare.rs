@@ -23,7 +23,7 @@ use crate::text::sanitize;
 /// The models `--compare` names, as catalog ids: an exact id, else the best
 /// fuzzy match (as `/compare` and the picker filter). 2 to 4, different.
 pub fn resolve(catalog: &Catalog, names: &[String]) -> Result<Vec<String>, String> {
-    let max = crate::app::round::MAX_COLUMNS;
+    let max = crate::app::conversation::MAX_ANSWERS;
     let mut ids: Vec<String> = Vec::new();
     for name in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
         let id = match catalog.get(name) {

@@ -22,18 +22,22 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: Connection) -> i32 {
     let mut app = App::new(conn.catalog.clone(), &conn.provider_label(), &conn.model);
     app.configure(cfg);
     // Dates in the user's time zone (tests keep App::new's UTC).
-    app.tz = crate::time::system_zone();
-    app.idle_timeout_s = conn.client.config().idle_timeout.as_secs();
-    app.key_env
+    app.env.tz = crate::time::system_zone();
+    app.env.idle_timeout_s = conn.client.config().idle_timeout.as_secs();
+    app.env
+        .key_env
         .clone_from(&conn.client.config().provider.key_env);
-    app.openrouter = conn.client.config().provider.kind == crate::api::ProviderKind::OpenRouter;
+    app.env.openrouter = conn.client.config().provider.kind == crate::api::ProviderKind::OpenRouter;
     // --no-stream asks for whole answers here too (the waiting line shows
     // until one comes).
-    app.settings.stream = !cli.no_stream;
+    app.chat.settings.stream = !cli.no_stream;
     // `--compare a,b` opens in compare mode.
     if !cli.compare.is_empty() {
-        match super::compare::resolve(&app.catalog, &cli.compare) {
-            Ok(models) => app.compare = models,
+        match super::compare::resolve(&app.env.catalog, &cli.compare) {
+            Ok(models) => {
+                app.chat.marked = models;
+                app.chat.comparing = true;
+            }
             Err(e) => {
                 eprintln!("orchat: {e}");
                 return EXIT_USAGE;
@@ -44,16 +48,16 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: Connection) -> i32 {
     let dirs = cfg.dirs();
     let store = match open_store(&dirs) {
         Ok(s) => {
-            app.saving = s.state();
+            app.env.saving = s.state();
             Some(s)
         }
         Err(e) => {
             tracing::warn!("saving off: {e}");
-            app.saving = crate::store::SaveState::Off { reason: e };
+            app.env.saving = crate::store::SaveState::Off { reason: e };
             None
         }
     };
-    app.conversation_id = crate::store::new_id();
+    app.conversation.id = crate::store::new_id();
     if let Some(code) = resume(cli, store.as_ref(), &mut app) {
         return code;
     }
@@ -70,9 +74,9 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: Connection) -> i32 {
         // requests to `:free` models.
         let now = crate::store::now_ms();
         let midnight = now / 86_400_000 * 86_400_000;
-        app.budget.spent_before = s.spent_since(midnight).unwrap_or_default();
-        app.free_day = crate::store::utc_day(now);
-        app.free_today = s.free_requests(&app.free_day).unwrap_or_default();
+        app.wallet.budget.spent_before = s.spent_since(midnight).unwrap_or_default();
+        app.wallet.free_day = crate::store::utc_day(now);
+        app.wallet.free_today = s.free_requests(&app.wallet.free_day).unwrap_or_default();
     }
     let client = conn.client.clone();
     let opts = crate::runtime::RunOptions {
@@ -123,7 +127,7 @@ fn resume(cli: &Cli, store: Option<&Store>, app: &mut App) -> Option<i32> {
     let Some(store) = store else {
         eprintln!(
             "orchat: cannot reopen a conversation: {}",
-            app.saving.reason().unwrap_or("saving is off")
+            app.env.saving.reason().unwrap_or("saving is off")
         );
         return Some(EXIT_FAILED);
     };

@@ -88,6 +88,9 @@ pub struct Config {
     pub reasoning: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub system_prompt: Option<String>,
+    /// The model `/title` asks (a cheap one); the current model when unset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title_model: Option<String>,
     /// Named system prompts: name -> text.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub presets: BTreeMap<String, String>,
@@ -122,6 +125,7 @@ impl Default for Config {
             temperature: None,
             reasoning: None,
             system_prompt: None,
+            title_model: None,
             presets: BTreeMap::new(),
             theme: DEFAULT_THEME.to_string(),
             themes: BTreeMap::new(),

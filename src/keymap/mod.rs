@@ -33,14 +33,17 @@ pub enum Context {
     Confirm,
     /// The columns of a comparison round (after Tab).
     Compare,
+    /// The whole tree (`/tree`).
+    Tree,
 }
 
 impl Context {
     /// Every screen, in the order help lists them.
-    pub const ALL: [Context; 9] = [
+    pub const ALL: [Context; 10] = [
         Context::Chat,
         Context::Focus,
         Context::Compare,
+        Context::Tree,
         Context::Picker,
         Context::Sessions,
         Context::Attach,
@@ -61,6 +64,7 @@ impl Context {
             Context::Attach => "attach",
             Context::Confirm => "confirm",
             Context::Compare => "compare",
+            Context::Tree => "tree",
         }
     }
 
@@ -81,6 +85,7 @@ impl Context {
             Context::Attach => "attach prompt",
             Context::Confirm => "questions",
             Context::Compare => "compare columns",
+            Context::Tree => "the conversation's tree",
         }
     }
 }
@@ -114,6 +119,10 @@ pub enum Action {
     CopyCode,
     EditInEditor,
     FocusConversation,
+    /// The sibling before (or after) the last answer, or the last prompt
+    /// when it was edited: another branch.
+    PrevSibling,
+    NextSibling,
     // The conversation pane.
     LineUp,
     LineDown,

@@ -125,6 +125,18 @@ pub const DEFAULTS: &[Binding] = &[
     ),
     b(
         C::Chat,
+        &[(ALT, KeyCode::Left)],
+        A::PrevSibling,
+        "the answer before this one (a retry, an edit, a compared answer): another branch",
+    ),
+    b(
+        C::Chat,
+        &[(ALT, KeyCode::Right)],
+        A::NextSibling,
+        "the answer after this one: another branch",
+    ),
+    b(
+        C::Chat,
         &[(NONE, KeyCode::F(4))],
         A::OpenImage,
         "open the latest generated image in the system viewer",
@@ -229,6 +241,18 @@ pub const DEFAULTS: &[Binding] = &[
     ),
     b(
         C::Focus,
+        &[(NONE, KeyCode::Left), (NONE, KeyCode::Char('h'))],
+        A::PrevSibling,
+        "the selected message's sibling before (another branch)",
+    ),
+    b(
+        C::Focus,
+        &[(NONE, KeyCode::Right), (NONE, KeyCode::Char('l'))],
+        A::NextSibling,
+        "the selected message's sibling after (another branch)",
+    ),
+    b(
+        C::Focus,
         &[(NONE, KeyCode::Char('y'))],
         A::CopySelected,
         "copy the selected message",
@@ -323,6 +347,43 @@ pub const DEFAULTS: &[Binding] = &[
         &[(NONE, KeyCode::Char('i'))],
         A::Unfocus,
         "back to the input",
+    ),
+    // ---- the whole tree (/tree)
+    b(
+        C::Tree,
+        &[(NONE, KeyCode::Up), (NONE, KeyCode::Char('k'))],
+        A::ListUp,
+        "the message above",
+    ),
+    b(
+        C::Tree,
+        &[(NONE, KeyCode::Down), (NONE, KeyCode::Char('j'))],
+        A::ListDown,
+        "the message below",
+    ),
+    b(
+        C::Tree,
+        &[(NONE, KeyCode::PageUp)],
+        A::ListPageUp,
+        "a page up",
+    ),
+    b(
+        C::Tree,
+        &[(NONE, KeyCode::PageDown)],
+        A::ListPageDown,
+        "a page down",
+    ),
+    b(
+        C::Tree,
+        &[(NONE, KeyCode::Enter)],
+        A::Choose,
+        "go there: the path through it is the current one",
+    ),
+    b(
+        C::Tree,
+        &[(NONE, KeyCode::Esc), (NONE, KeyCode::Char('q'))],
+        A::Close,
+        "close",
     ),
     // ---- the model picker (type to filter)
     b(

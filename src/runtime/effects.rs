@@ -200,8 +200,8 @@ impl Effects {
                             StoreOp::Put(m) => store.put_message(*m),
                             StoreOp::Charge(c) => store.put_charge(*c),
                             StoreOp::CountFree(day) => store.count_free_request(&day),
-                            StoreOp::Truncate { conversation, from } => {
-                                store.truncate(&conversation, from)
+                            StoreOp::Current { conversation, seq } => {
+                                store.set_current(&conversation, seq)
                             }
                             StoreOp::Rename { id, title } => store.rename(&id, &title),
                             StoreOp::Delete(id) => store.delete(&id),
@@ -289,6 +289,34 @@ impl Effects {
                     };
                     let _ = std::io::Write::flush(&mut out);
                     let _ = self.tx.send(Msg::Flash(msg));
+                }
+                Effect::Title {
+                    conversation,
+                    request,
+                } => {
+                    let (client, tx) = (self.client.clone(), self.tx.clone());
+                    tokio::spawn(async move {
+                        // The events folded into an answer, as one-shot does.
+                        let model = request.model.clone();
+                        let mut answer = crate::chat::answer::Answer::new(&model, 0, 0);
+                        let mut sink = |ev| {
+                            match ev {
+                                Ok(event) => {
+                                    answer.apply(&event);
+                                }
+                                Err(error) => answer.fail(&error),
+                            }
+                            true
+                        };
+                        client.stream_to(*request, &mut sink).await;
+                        if !answer.status.is_final() {
+                            answer.conclude(false);
+                        }
+                        let _ = tx.send(Msg::Titled {
+                            conversation,
+                            answer: Box::new(answer),
+                        });
+                    });
                 }
                 Effect::Edit(draft) => asked.edit = Some(draft),
                 Effect::Quit => asked.quit = true,
@@ -463,7 +491,7 @@ fn open_with_system_viewer(path: &str) -> Option<String> {
 
 /// A saved conversation with its ledger, for the app.
 pub fn load_session(store: &Store, id: &str) -> Result<crate::app::LoadedSession, String> {
-    let (_, messages) = store
+    let (meta, messages) = store
         .load(id)
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("no conversation {id}"))?;
@@ -472,5 +500,6 @@ pub fn load_session(store: &Store, id: &str) -> Result<crate::app::LoadedSession
         id: id.to_string(),
         messages,
         charges,
+        current: meta.current,
     })
 }

@@ -49,7 +49,7 @@ pub fn step(app: &mut App, fx: &mut Effects, start: Instant, msg: Msg) -> LoopRe
     let asked = fx.run(effects);
     // The conversation on screen is this process's: held against another
     // orchat writing it too.
-    fx.hold(&app.conversation_id);
+    fx.hold(&app.conversation.id);
     asked
 }
 
@@ -176,10 +176,10 @@ pub async fn run<B: Backend>(
     }
     let state_dir = dirs.state.clone();
     let mut fx = Effects::new(client, tx).with_dirs(dirs).with_store(store);
-    fx.hold(&app.conversation_id);
+    fx.hold(&app.conversation.id);
     let ended = fx.ended.clone();
-    if app.clock_base_ms == 0 {
-        app.clock_base_ms = crate::store::now_ms();
+    if app.env.clock_base_ms == 0 {
+        app.env.clock_base_ms = crate::store::now_ms();
     }
     let start = Instant::now();
     for m in initial {

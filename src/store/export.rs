@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::tree::SavedTree;
 use super::{ConversationMeta, StoredMessage, StoredRole, format_utc};
 use crate::chat::answer::Status;
 
@@ -81,13 +82,10 @@ pub struct Totals {
 }
 
 pub fn totals(msgs: &[StoredMessage]) -> Totals {
+    let (msgs, _) = as_tree(msgs, None);
     let mut t = Totals::default();
-    // A round counts every answer it holds (the kept one once).
-    let all = msgs.iter().flat_map(|m| match &m.round {
-        Some(r) => r.answers.iter().collect::<Vec<_>>(),
-        None => vec![m],
-    });
-    for m in all {
+    // Every branch's answers: each was asked and billed.
+    for m in msgs.iter() {
         t.prompt += m.prompt_tokens.unwrap_or(0);
         t.completion += m.completion_tokens.unwrap_or(0);
         t.reasoning += m.reasoning_tokens.unwrap_or(0);
@@ -100,6 +98,22 @@ pub fn totals(msgs: &[StoredMessage]) -> Totals {
         }
     }
     t
+}
+
+/// Messages as a tree (a flat list from before trees chained, a round
+/// saved in one row made sibling answers; borrowed when they already are),
+/// and where the current path ends.
+fn as_tree(
+    msgs: &[StoredMessage],
+    current: Option<u32>,
+) -> (std::borrow::Cow<'_, [StoredMessage]>, Option<u32>) {
+    let flat = msgs.len() > 1 && msgs.iter().all(|m| m.parent.is_none());
+    if !flat && msgs.iter().all(|m| m.round.is_none()) {
+        return (std::borrow::Cow::Borrowed(msgs), current);
+    }
+    let mut v = msgs.to_vec();
+    let current = super::tree::normalize(&mut v, current);
+    (std::borrow::Cow::Owned(v), current)
 }
 
 /// A YAML double-quoted scalar (JSON string syntax is a subset of it).
@@ -191,70 +205,81 @@ pub fn markdown(meta: &ConversationMeta, msgs: &[StoredMessage]) -> String {
         &meta.title
     };
     let _ = writeln!(out, "# {title}");
-    for m in msgs {
+    let (msgs, current) = as_tree(msgs, meta.current);
+    let t = SavedTree::new(&msgs);
+    for &n in t.notes(None) {
+        markdown_message(&mut out, &t, n, "##");
+    }
+    // The current path; the branches left beside it, folded where they part.
+    for seq in t.path(current) {
+        markdown_message(&mut out, &t, seq, "##");
+        for &n in t.notes(Some(seq)) {
+            markdown_message(&mut out, &t, n, "##");
+        }
+        let others: Vec<u32> = t
+            .siblings(seq)
+            .iter()
+            .copied()
+            .filter(|&s| s != seq)
+            .collect();
+        if others.is_empty() {
+            continue;
+        }
+        let what = match t.get(seq).map(|m| m.role) {
+            Some(StoredRole::User) => "other versions of this prompt",
+            _ => "other answers to this prompt",
+        };
         let _ = writeln!(out);
-        match m.role {
-            StoredRole::User => {
-                let _ = writeln!(out, "## You");
-                let _ = writeln!(out);
-                let _ = writeln!(out, "{}", m.text.trim_end());
-                if !m.attachments.is_empty() {
-                    let _ = writeln!(out);
-                    let _ = writeln!(out, "Attached:");
-                    for a in &m.attachments {
-                        let _ = writeln!(out, "- [{a}]({})", link_target(a));
-                    }
+        let _ = writeln!(
+            out,
+            "<details><summary>{} {what} (branches not on this path)</summary>",
+            others.len()
+        );
+        for o in others {
+            for s in t.subtree(o) {
+                markdown_message(&mut out, &t, s, "###");
+                for &n in t.notes(Some(s)) {
+                    markdown_message(&mut out, &t, n, "###");
                 }
-            }
-            StoredRole::Assistant => match &m.round {
-                Some(r) if r.kept.is_none() => {
-                    let _ = writeln!(out, "## Compared ({} models, none kept)", r.answers.len());
-                    for a in &r.answers {
-                        let _ = writeln!(out);
-                        markdown_answer(&mut out, a, "###");
-                    }
-                }
-                Some(r) => {
-                    markdown_answer(&mut out, m, "##");
-                    let others: Vec<&StoredMessage> = r
-                        .answers
-                        .iter()
-                        .enumerate()
-                        .filter(|(i, _)| Some(*i) != r.kept)
-                        .map(|(_, a)| a)
-                        .collect();
-                    let _ = writeln!(out);
-                    let _ = writeln!(
-                        out,
-                        "<details><summary>Also asked: {} (alternatives, not sent)</summary>",
-                        others
-                            .iter()
-                            .map(|a| a.model().unwrap_or("?"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    );
-                    for a in others {
-                        let _ = writeln!(out);
-                        markdown_answer(&mut out, a, "###");
-                    }
-                    let _ = writeln!(out);
-                    let _ = writeln!(out, "</details>");
-                }
-                None => markdown_answer(&mut out, m, "##"),
-            },
-            StoredRole::Error => {
-                let _ = writeln!(out, "## Error");
-                let _ = writeln!(out);
-                for l in m.text.lines() {
-                    let _ = writeln!(out, "> {l}");
-                }
-            }
-            StoredRole::Notice => {
-                let _ = writeln!(out, "*{}*", m.text.trim());
             }
         }
+        let _ = writeln!(out);
+        let _ = writeln!(out, "</details>");
     }
     out
+}
+
+/// One message under a heading of `level`.
+fn markdown_message(out: &mut String, t: &SavedTree<'_>, seq: u32, level: &str) {
+    let Some(m) = t.get(seq) else {
+        return;
+    };
+    let _ = writeln!(out);
+    match m.role {
+        StoredRole::User => {
+            let _ = writeln!(out, "{level} You");
+            let _ = writeln!(out);
+            let _ = writeln!(out, "{}", m.text.trim_end());
+            if !m.attachments.is_empty() {
+                let _ = writeln!(out);
+                let _ = writeln!(out, "Attached:");
+                for a in &m.attachments {
+                    let _ = writeln!(out, "- [{a}]({})", link_target(a));
+                }
+            }
+        }
+        StoredRole::Assistant => markdown_answer(out, m, level),
+        StoredRole::Error => {
+            let _ = writeln!(out, "{level} Error");
+            let _ = writeln!(out);
+            for l in m.text.lines() {
+                let _ = writeln!(out, "> {l}");
+            }
+        }
+        StoredRole::Notice => {
+            let _ = writeln!(out, "*{}*", m.text.trim());
+        }
+    }
 }
 
 /// One answer under a heading of `level` (`##`): its label, reasoning in a
@@ -370,34 +395,45 @@ pub fn transcript(meta: &ConversationMeta, msgs: &[StoredMessage]) -> String {
         },
         usd(meta.total_cost)
     );
-    for m in msgs {
+    let (msgs, current) = as_tree(msgs, meta.current);
+    let t = SavedTree::new(&msgs);
+    let path = t.path(current);
+    let mut shown: Vec<u32> = t.notes(None).to_vec();
+    for &seq in &path {
+        shown.push(seq);
+        shown.extend(t.notes(Some(seq)));
+    }
+    for seq in shown {
+        let Some(m) = t.get(seq) else {
+            continue;
+        };
         let _ = writeln!(out);
-        let head = match m.role {
+        let mut head = match m.role {
             StoredRole::User => "you".to_string(),
             StoredRole::Assistant => answer_label(m),
             StoredRole::Error => "error".to_string(),
             StoredRole::Notice => "notice".to_string(),
         };
-        match &m.round {
-            Some(r) => {
-                for (i, a) in r.answers.iter().enumerate() {
-                    if i > 0 {
-                        let _ = writeln!(out);
-                    }
-                    let mark = match r.kept {
-                        Some(k) if k == i => "kept",
-                        Some(_) => "alternative, not sent",
-                        None => "compared, none kept",
-                    };
-                    let _ = writeln!(out, "▌ {} · {mark}", answer_label(a));
-                    transcript_body(&mut out, a);
-                }
-            }
-            None => {
-                let _ = writeln!(out, "▌ {head}");
-                transcript_body(&mut out, m);
-            }
+        let sib = t.siblings(seq);
+        if !matches!(m.role, StoredRole::Error | StoredRole::Notice) && sib.len() > 1 {
+            let at = sib.iter().position(|&s| s == seq).unwrap_or(0) + 1;
+            head.push_str(&format!(" · ‹{at}/{}›", sib.len()));
         }
+        let _ = writeln!(out, "▌ {head}");
+        transcript_body(&mut out, m);
+    }
+    let off_path = msgs
+        .iter()
+        .filter(|m| matches!(m.role, StoredRole::User | StoredRole::Assistant))
+        .count()
+        .saturating_sub(path.len());
+    if off_path > 0 {
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "({off_path} more message{} on other branches: /tree in orchat shows them)",
+            if off_path == 1 { "" } else { "s" }
+        );
     }
     out
 }

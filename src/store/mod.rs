@@ -18,6 +18,7 @@ mod open;
 mod query;
 mod row;
 mod schema;
+pub mod tree;
 mod types;
 mod writer;
 
@@ -187,8 +188,14 @@ impl Store {
         });
     }
 
-    /// Drops the messages of `id` from `from_seq` on: a prompt edited or an
-    /// answer regenerated replaces what followed it.
+    /// Remembers `seq` as the last message of conversation `id`'s current
+    /// path: where it reopens.
+    pub fn set_current(&self, id: &str, seq: u32) {
+        self.change(Change::SetCurrent { id: id.into(), seq });
+    }
+
+    /// Drops the messages of `id` from `from_seq` on. (orchat keeps every
+    /// branch now; this is for a file of unsaved changes from before.)
     pub fn truncate(&self, id: &str, from_seq: u32) {
         self.change(Change::Truncate {
             id: id.into(),

@@ -22,7 +22,7 @@ const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
 /// Migrations, in order. `MIGRATIONS[i]` takes the schema from version `i`
 /// to `i + 1`.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 /// Version 1, the first release. Costs are TEXT so decimals stay exact;
 /// lists (attachments, image paths, models) are JSON arrays. The per-
@@ -159,6 +159,23 @@ ALTER TABLE messages ADD COLUMN prompt_estimate INTEGER;
 ALTER TABLE messages ADD COLUMN images_in INTEGER;
 "#;
 
+/// Version 5: the conversation is a tree. Each message names the one it
+/// follows (`parent`; the chains saved so far follow the message before),
+/// answers asked together share an `ask`, an answer keeps its time to first
+/// token, and the conversation remembers the last message of its current
+/// path. Rounds saved in one row become sibling answers (`tree.rs`, run
+/// after this script by `migrate`).
+const V5: &str = r#"
+ALTER TABLE messages ADD COLUMN parent INTEGER;
+ALTER TABLE messages ADD COLUMN ask INTEGER;
+ALTER TABLE messages ADD COLUMN ttft_ms INTEGER;
+ALTER TABLE conversations ADD COLUMN current_seq INTEGER;
+UPDATE messages SET parent = seq - 1 WHERE seq > 0;
+UPDATE messages SET ask = seq WHERE role = 'assistant';
+UPDATE conversations SET current_seq =
+    (SELECT max(seq) FROM messages m WHERE m.conversation_id = conversations.id);
+"#;
+
 /// The schema version this build writes.
 pub fn latest() -> u32 {
     MIGRATIONS.len() as u32
@@ -248,8 +265,12 @@ pub fn migrate(conn: &mut Connection, path: &Path) -> Result<u32, StoreError> {
             version: current,
         });
     }
-    for step in &MIGRATIONS[current as usize..] {
+    for (i, step) in MIGRATIONS.iter().enumerate().skip(current as usize) {
         tx.execute_batch(step).map_err(err)?;
+        // V5's data step: rounds saved in one row become sibling answers.
+        if i == 4 {
+            super::tree::migrate_rounds(&tx).map_err(err)?;
+        }
     }
     tx.pragma_update(None, "application_id", APPLICATION_ID)
         .map_err(err)?;

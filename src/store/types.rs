@@ -107,6 +107,15 @@ pub struct StoredMessage {
     pub prompt_estimate: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub images_in: Option<u64>,
+    /// The message it follows in the conversation's tree: a prompt's
+    /// answer, an answer's prompt, the message a note is shown after
+    /// (`None`: a first prompt, or a note before any). Schema V5.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<u32>,
+    /// Answers asked together (compare mode) share the seq of the first of
+    /// them; a single answer has its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ask: Option<u32>,
 }
 
 /// The answers of a comparison round, as saved (PROTOCOL-independent:
@@ -201,6 +210,8 @@ impl StoredMessage {
             round: None,
             prompt_estimate: Some(answer.prompt_estimate),
             images_in: Some(answer.images_in),
+            parent: None,
+            ask: None,
         }
     }
 
@@ -320,6 +331,10 @@ pub struct ConversationMeta {
     /// Billed requests whose cost is unknown (not in `total_cost`).
     #[serde(default)]
     pub unknown_costs: u32,
+    /// The last message of the path that was current (its seq): where the
+    /// conversation reopens. `None`: its last message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current: Option<u32>,
 }
 
 /// One message that matched a search.

@@ -23,7 +23,6 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 use serde::{Deserialize, Serialize};
 
 use super::health::{self, SaveState, SharedHealth};
-use super::row::enum_name;
 use super::{ConversationMeta, StoreError, StoredMessage, StoredRole, new_id, title_from_prompt};
 
 /// One change to the saved conversations, as queued. Plain data: what is
@@ -46,10 +45,16 @@ pub enum Change {
     Delete {
         id: String,
     },
-    /// Drops messages from `from_seq` on (after /retry or /edit).
+    /// Drops messages from `from_seq` on (what /retry and /edit did before
+    /// conversations were trees; still applied from an older file).
     Truncate {
         id: String,
         from_seq: u32,
+    },
+    /// The last message of a conversation's current path.
+    SetCurrent {
+        id: String,
+        seq: u32,
     },
     /// Records a billed request, or replaces it (a settlement).
     Charge(Box<crate::chat::pricing::Charge>),
@@ -416,7 +421,7 @@ impl Writer {
                         params![m.conversation_id, m.created_ms as i64],
                     )
                     .map_err(err)?;
-                    upsert(&tx, m).map_err(err)?;
+                    super::row::upsert(&tx, m).map_err(err)?;
                     touched.insert(m.conversation_id.clone());
                 }
                 Change::Create { id, title, now_ms } => {
@@ -447,6 +452,13 @@ impl Writer {
                     )
                     .map_err(err)?;
                     touched.insert(id.clone());
+                }
+                Change::SetCurrent { id, seq } => {
+                    tx.execute(
+                        "UPDATE conversations SET current_seq = ?2 WHERE id = ?1",
+                        params![id, *seq as i64],
+                    )
+                    .map_err(err)?;
                 }
                 Change::Charge(c) => {
                     // Its conversation exists (the prompt was saved first),
@@ -494,20 +506,25 @@ impl Writer {
         while id.is_empty() || taken(&tx, &id).map_err(err)? {
             id = new_id();
         }
+        // An export from before conversations were trees: a chain, its
+        // rounds sibling answers.
+        let mut msgs = msgs;
+        let current = super::tree::normalize(&mut msgs, meta.current);
         tx.execute(
-            "INSERT INTO conversations (id, title, created_ms, updated_ms)
-             VALUES (?1, NULLIF(?2, ''), ?3, ?4)",
+            "INSERT INTO conversations (id, title, created_ms, updated_ms, current_seq)
+             VALUES (?1, NULLIF(?2, ''), ?3, ?4, ?5)",
             params![
                 id,
                 meta.title,
                 meta.created_ms as i64,
-                meta.updated_ms as i64
+                meta.updated_ms as i64,
+                current.map(i64::from)
             ],
         )
         .map_err(err)?;
         for mut m in msgs {
             m.conversation_id.clone_from(&id);
-            upsert(&tx, &m).map_err(err)?;
+            super::row::upsert(&tx, &m).map_err(err)?;
         }
         match charges {
             // The ledger as it was: replaced and stopped answers stay billed.
@@ -539,67 +556,6 @@ fn quick_check(conn: &Connection) -> rusqlite::Result<Option<String>> {
     let mut st = conn.prepare("PRAGMA quick_check(1)")?;
     let first: String = st.query_row([], |r| r.get(0))?;
     Ok((first != "ok").then(|| super::error::one_line(&first)))
-}
-
-fn opt_i64(v: Option<u64>) -> Option<i64> {
-    v.map(|v| v.min(i64::MAX as u64) as i64)
-}
-
-fn upsert(tx: &Transaction<'_>, m: &StoredMessage) -> rusqlite::Result<()> {
-    let json = |v: &Vec<String>| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
-    tx.execute(
-        "INSERT INTO messages (conversation_id, seq, role, text, attachments, image_paths,
-             reasoning, model_requested, model_reported, provider,
-             prompt_tokens, completion_tokens, reasoning_tokens, image_tokens,
-             cost, cost_kind, generation_id, status, finish_reason, error,
-             created_ms, finished_ms, reasoning_details, round, prompt_estimate, images_in)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                 ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)
-         ON CONFLICT (conversation_id, seq) DO UPDATE SET
-             role = excluded.role, text = excluded.text,
-             attachments = excluded.attachments, image_paths = excluded.image_paths,
-             reasoning = excluded.reasoning, model_requested = excluded.model_requested,
-             model_reported = excluded.model_reported, provider = excluded.provider,
-             prompt_tokens = excluded.prompt_tokens,
-             completion_tokens = excluded.completion_tokens,
-             reasoning_tokens = excluded.reasoning_tokens,
-             image_tokens = excluded.image_tokens, cost = excluded.cost,
-             cost_kind = excluded.cost_kind, generation_id = excluded.generation_id,
-             status = excluded.status, finish_reason = excluded.finish_reason,
-             error = excluded.error, created_ms = excluded.created_ms,
-             finished_ms = excluded.finished_ms,
-             reasoning_details = excluded.reasoning_details, round = excluded.round,
-             prompt_estimate = excluded.prompt_estimate, images_in = excluded.images_in",
-        params![
-            m.conversation_id,
-            m.seq as i64,
-            m.role.as_str(),
-            m.text,
-            json(&m.attachments),
-            json(&m.image_paths),
-            m.reasoning,
-            m.model_requested,
-            m.model_reported,
-            m.provider,
-            opt_i64(m.prompt_tokens),
-            opt_i64(m.completion_tokens),
-            opt_i64(m.reasoning_tokens),
-            opt_i64(m.image_tokens),
-            m.cost.map(|c| c.to_string()),
-            enum_name(&m.cost_kind),
-            m.generation_id,
-            enum_name(&m.status),
-            m.finish_reason,
-            m.error,
-            opt_i64(Some(m.created_ms)),
-            opt_i64(m.finished_ms),
-            serde_json::to_string(&m.reasoning_details).unwrap_or_else(|_| "[]".into()),
-            m.round.as_ref().and_then(|r| serde_json::to_string(r).ok()),
-            opt_i64(m.prompt_estimate),
-            opt_i64(m.images_in),
-        ],
-    )?;
-    Ok(())
 }
 
 /// Recomputes a conversation's summary columns from its messages and its

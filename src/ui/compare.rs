@@ -1,8 +1,8 @@
-//! Compare mode on screen: the open round as columns side by side (tabs
-//! below 100 cells), each a whole answer view with its header (model,
+//! Compare mode on screen: the open ask's answers as columns side by side
+//! (tabs below 100 cells), each a whole answer view with its header (model,
 //! state, live cost, time to first token, tokens a second, time, tokens)
-//! and its own scroll, under the prompt and over a summary line; and a
-//! round in the history (the kept answer, and what else was asked).
+//! and its own scroll, under the prompt and over a summary line (the
+//! round's cost, cheapest, first done, first token).
 
 use std::rc::Rc;
 
@@ -10,15 +10,15 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
+use rust_decimal::Decimal;
 
-use super::conversation::{Body, answer_body, assistant_header, cost_label, spinner};
-use super::rendered::{Caches, ImageSlot, Out, Rendered};
-use super::view::View;
-use crate::app::compare::short;
-use crate::app::round::{Column, ColumnState, Round};
-use crate::app::{App, Jump};
+use super::answer::{Body, answer_body, note_lines, spinner};
+use super::rendered::{Caches, Out, Rendered};
+use super::view::{ColumnScroll, View};
+use crate::app::conversation::{NodeId, OpenAsk, Reply, ReplyState};
+use crate::app::{App, short};
 use crate::chat::answer::Status;
-use crate::chat::pricing::{CostKind, format_usd};
+use crate::chat::pricing::{CostKind, format_usd, sat_add};
 use crate::config::theme::Theme;
 use crate::text::{preview, sanitize};
 
@@ -28,98 +28,24 @@ pub const TABS_BELOW: u16 = 100;
 /// Header lines above each column's answer.
 const HEADER: u16 = 5;
 
-/// A round in the conversation's history: the kept answer as any answer,
-/// then what else was asked; a round none was kept of, a line per model.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn round_in_history(
-    app: &App,
-    theme: &Theme,
-    c: &mut Caches,
-    r: &Round,
-    width: u16,
-    slots: &mut Vec<ImageSlot>,
-    out: &mut Out,
-) {
-    match r.kept_column() {
-        Some(kept) => {
-            out.push(assistant_header(app, theme, &kept.answer, kept.cost, width));
-            let how = Body {
-                live: false,
-                fold_reasoning: false,
-            };
-            answer_body(
-                app,
-                theme,
-                c,
-                &kept.answer,
-                kept.turn,
-                how,
-                width,
-                slots,
-                out,
-            );
-            let others: Vec<String> = r
-                .columns
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| Some(*i) != r.kept)
-                .map(|(_, col)| {
-                    format!(
-                        "{} {} ({})",
-                        short(&col.answer.model_requested),
-                        cost_label(col.live_cost(&app.catalog)),
-                        col.state(app.now_ms).label()
-                    )
-                })
-                .collect();
-            let line = format!(
-                "⇄ also asked: {} · kept as alternatives, not sent",
-                others.join(" · ")
-            );
-            out.extend(super::conversation::wrap_plain(
-                &line, theme.dim, width, "  ",
-            ));
-        }
-        None => {
-            out.push(Line::from(Span::styled(
-                format!("▌ compared {} models · none kept", r.columns.len()),
-                theme.assistant_label,
-            )));
-            for (i, col) in r.columns.iter().enumerate() {
-                out.push(Line::from(vec![
-                    Span::styled(
-                        format!("  {} {} · ", i + 1, short(&col.answer.model_requested)),
-                        theme.dim,
-                    ),
-                    Span::styled(col.state(app.now_ms).label(), state_style(col, app, theme)),
-                    Span::styled(
-                        format!(" · {}", cost_label(col.live_cost(&app.catalog))),
-                        theme.money,
-                    ),
-                ]));
-            }
-        }
-    }
-}
-
-fn state_style(col: &Column, app: &App, theme: &Theme) -> Style {
-    match col.state(app.now_ms) {
-        ColumnState::Ended(Status::Complete) => theme.notice,
-        ColumnState::Ended(_) | ColumnState::RateLimited { .. } => theme.warn,
+fn state_style(col: &Reply, app: &App, theme: &Theme) -> Style {
+    match col.state(app.env.now_ms) {
+        ReplyState::Ended(Status::Complete) => theme.notice,
+        ReplyState::Ended(_) | ReplyState::Retrying { .. } => theme.warn,
         _ => theme.dim,
     }
 }
 
 /// A column's mark in the tab strip.
-fn glyph(col: &Column, app: &App) -> String {
-    match col.state(app.now_ms) {
-        ColumnState::Waiting | ColumnState::Thinking | ColumnState::Streaming => {
+fn glyph(col: &Reply, app: &App) -> String {
+    match col.state(app.env.now_ms) {
+        ReplyState::Waiting | ReplyState::Thinking | ReplyState::Streaming => {
             spinner(app).to_string()
         }
-        ColumnState::RateLimited { secs, .. } => format!("⏳{secs}s"),
-        ColumnState::Ended(Status::Complete) => "✓".into(),
-        ColumnState::Ended(Status::Failed) => "✖".into(),
-        ColumnState::Ended(_) => "■".into(),
+        ReplyState::Retrying { secs, .. } => format!("⏳{secs}s"),
+        ReplyState::Ended(Status::Complete) => "✓".into(),
+        ReplyState::Ended(Status::Failed) => "✖".into(),
+        ReplyState::Ended(_) => "■".into(),
     }
 }
 
@@ -128,23 +54,24 @@ fn secs(ms: u64) -> String {
 }
 
 /// The column's header: model, state and cost, speed, tokens.
-fn header(app: &App, theme: &Theme, n: usize, col: &Column, focused: bool) -> Vec<Line<'static>> {
+fn header(app: &App, theme: &Theme, n: usize, col: &Reply, focused: bool) -> Vec<Line<'static>> {
+    let now = app.env.now_ms;
     let name_style = if focused {
         theme.assistant_label.patch(theme.selected)
     } else {
         theme.assistant_label
     };
-    let cost = col.live_cost(&app.catalog);
+    let cost = col.live_cost(&app.env.catalog);
     let cost = match cost.kind {
         CostKind::Estimated => format!("≈{}", format_usd(cost.usd)),
         CostKind::Unknown => "cost unknown".into(),
         k => format!("{} {}", format_usd(cost.usd), k.label()),
     };
     let mut speed = vec![];
-    if let Some(t) = col.ttft_ms() {
+    if let Some(t) = col.timing.ttft_ms() {
         speed.push(format!("TTFT {}", secs(t)));
     }
-    if let Some(tps) = col.tokens_per_s(app.now_ms) {
+    if let Some(tps) = col.tokens_per_s(now) {
         speed.push(format!("{tps:.0} tok/s"));
     }
 
@@ -167,13 +94,13 @@ fn header(app: &App, theme: &Theme, n: usize, col: &Column, focused: bool) -> Ve
         )),
         Line::from(vec![
             Span::raw(" "),
-            Span::styled(col.state(app.now_ms).label(), state_style(col, app, theme)),
+            Span::styled(col.state(now).label(), state_style(col, app, theme)),
         ]),
         // A line of its own: a figure of record is never cut.
         Line::from(Span::styled(format!(" {cost}"), theme.money)),
         Line::from(Span::styled(format!(" {}", speed.join(" · ")), theme.dim)),
         Line::from(Span::styled(
-            match col.elapsed_ms(app.now_ms) {
+            match col.timing.elapsed_ms(now) {
                 // A reopened round saved without its times.
                 0 if !col.is_live() => format!(" {tokens}"),
                 ms => format!(" took {} · {tokens}", secs(ms)),
@@ -183,31 +110,40 @@ fn header(app: &App, theme: &Theme, n: usize, col: &Column, focused: bool) -> Ve
     ]
 }
 
-/// The answer lines of a column at `width`: rendered once when it ended,
-/// through the incremental markdown while it streams.
-fn body(app: &App, theme: &Theme, c: &mut Caches, col: &Column, width: u16) -> Rc<Rendered> {
+/// The answer lines of a column at `width`, its notes (how it ended, what
+/// to do) under it, wrapped: rendered once when it ended (until its
+/// revision moves on), through the incremental markdown while it streams.
+fn body(app: &App, theme: &Theme, c: &mut Caches, id: NodeId, width: u16) -> Rc<Rendered> {
+    let Some(slot) = app.conversation.tree().get(id) else {
+        return Rc::new(Rendered {
+            parts: Vec::new(),
+            len: 0,
+            images: Vec::new(),
+        });
+    };
+    let Some(col) = slot.body.reply() else {
+        return Rc::new(Rendered {
+            parts: Vec::new(),
+            len: 0,
+            images: Vec::new(),
+        });
+    };
     if !col.is_live()
-        && let Some(r) = c.cache.columns.get(&(col.turn, width))
+        && let Some((rev, r)) = c.cache.columns.get(&(id, width))
+        && *rev == slot.revision
     {
         return Rc::clone(r);
     }
     let mut out = Out::default();
     let mut slots = Vec::new();
     let how = Body {
-        live: col.is_live(),
         fold_reasoning: true,
+        column: true,
     };
-    answer_body(
-        app,
-        theme,
-        c,
-        &col.answer,
-        col.turn,
-        how,
-        width,
-        &mut slots,
-        &mut out,
-    );
+    answer_body(app, theme, c, col, id, how, width, &mut slots, &mut out);
+    for &n in &slot.notes {
+        note_lines(app, theme, n, width, &mut out);
+    }
     let (parts, len) = out.finish();
     let r = Rc::new(Rendered {
         parts,
@@ -215,26 +151,22 @@ fn body(app: &App, theme: &Theme, c: &mut Caches, col: &Column, width: u16) -> R
         images: slots,
     });
     if !col.is_live() {
-        c.cache.columns.insert((col.turn, width), Rc::clone(&r));
+        c.cache
+            .columns
+            .insert((id, width), (slot.revision, Rc::clone(&r)));
     }
     r
 }
 
-/// Draws the open round `r` in `area`.
-pub fn draw(f: &mut Frame, app: &App, view: &mut View, theme: &Theme, r: &Round, area: Rect) {
-    view.sync_epoch(app);
+/// Draws the open ask `r` in `area`.
+pub fn draw(f: &mut Frame, app: &App, view: &mut View, theme: &Theme, r: &OpenAsk, area: Rect) {
     if area.height < HEADER + 4 || area.width < 20 {
         return;
     }
     let prompt = app
-        .entries
-        .iter()
-        .rev()
-        .find_map(|e| match e {
-            crate::app::Entry::User { text, .. } => Some(text.as_str()),
-            _ => None,
-        })
-        .unwrap_or("");
+        .conversation
+        .prompt(r.prompt)
+        .map_or("", |p| p.text.as_str());
     let top = Line::from(vec![
         Span::styled("▌ you · ", theme.user_label),
         Span::styled(
@@ -242,13 +174,13 @@ pub fn draw(f: &mut Frame, app: &App, view: &mut View, theme: &Theme, r: &Round,
             theme.text,
         ),
     ]);
-    super::draw_lines(f.buffer_mut(), Rect { height: 1, ..area }, &[top]);
+    super::paint::draw_lines(f.buffer_mut(), Rect { height: 1, ..area }, &[top]);
     let summary_row = Rect {
         y: area.bottom() - 1,
         height: 1,
         ..area
     };
-    super::draw_lines(
+    super::paint::draw_lines(
         f.buffer_mut(),
         summary_row,
         &[summary(app, theme, r, area.width)],
@@ -262,7 +194,7 @@ pub fn draw(f: &mut Frame, app: &App, view: &mut View, theme: &Theme, r: &Round,
     let shown: Vec<(usize, Rect)> = if tabs {
         let strip = tab_strip(app, theme, r, body_area.width);
         let rows = strip.len() as u16;
-        super::draw_lines(
+        super::paint::draw_lines(
             f.buffer_mut(),
             Rect {
                 height: rows,
@@ -274,9 +206,9 @@ pub fn draw(f: &mut Frame, app: &App, view: &mut View, theme: &Theme, r: &Round,
         body_area.height = body_area.height.saturating_sub(rows);
         vec![(r.focus, body_area)]
     } else {
-        let n = r.columns.len() as u16;
+        let n = r.answers.len() as u16;
         let w = (body_area.width + 1) / n;
-        (0..r.columns.len())
+        (0..r.answers.len())
             .map(|i| {
                 let x = body_area.x + i as u16 * w;
                 let width = if i as u16 == n - 1 {
@@ -300,7 +232,7 @@ pub fn draw(f: &mut Frame, app: &App, view: &mut View, theme: &Theme, r: &Round,
             let bar: Vec<Line> = (0..rect.height)
                 .map(|_| Line::from(Span::styled("│", theme.border)))
                 .collect();
-            super::draw_lines(
+            super::paint::draw_lines(
                 f.buffer_mut(),
                 Rect {
                     x: rect.x - 1,
@@ -320,13 +252,16 @@ fn column(
     app: &App,
     view: &mut View,
     theme: &Theme,
-    r: &Round,
+    r: &OpenAsk,
     i: usize,
     rect: Rect,
 ) {
-    let col = &r.columns[i];
+    let id = r.answers[i];
+    let Some(col) = app.conversation.reply(id) else {
+        return;
+    };
     let head = header(app, theme, i, col, i == r.focus);
-    super::draw_lines(
+    super::paint::draw_lines(
         f.buffer_mut(),
         Rect {
             height: HEADER,
@@ -348,16 +283,17 @@ fn column(
         ..
     } = view;
     let mut c = Caches { cache, images };
-    let lines = body(app, theme, &mut c, col, text_area.width);
+    let lines = body(app, theme, &mut c, id, text_area.width);
     let height = usize::from(text_area.height);
     // First seen streaming: it follows the bottom; first seen ended (a tab
     // opened later, a reopened round): it starts at the top.
+    let asked = app.screen.column_scroll;
     let scroll = columns
-        .entry(col.turn)
-        .or_insert_with(|| ColumnScroll::new(col.is_live()));
-    let top = scroll.resolve(&col.scroll, lines.len(), height);
+        .entry(id)
+        .or_insert_with(|| ColumnScroll::new(col.is_live(), asked));
+    let top = scroll.resolve(&asked, i == r.focus, lines.len(), height);
     let visible: Vec<Line> = lines.lines_from(top).take(height).cloned().collect();
-    super::draw_lines(f.buffer_mut(), text_area, &visible);
+    super::paint::draw_lines(f.buffer_mut(), text_area, &visible);
     for slot in &lines.images {
         let rows = usize::from(slot.protocol.size().height);
         if slot.line >= top && slot.line + rows <= top + height {
@@ -388,9 +324,14 @@ fn column(
 /// model as far as there is room: whole, then cut, then only the focused
 /// one's; the focused tab highlighted. Tabs that do not fit on one row go
 /// on a second.
-fn tab_strip(app: &App, theme: &Theme, r: &Round, width: u16) -> Vec<Line<'static>> {
-    let tab = |i: usize, col: &Column, name_len: usize| {
-        let cost = col.live_cost(&app.catalog);
+fn tab_strip(app: &App, theme: &Theme, r: &OpenAsk, width: u16) -> Vec<Line<'static>> {
+    let cols: Vec<&Reply> = r
+        .answers
+        .iter()
+        .filter_map(|&i| app.conversation.reply(i))
+        .collect();
+    let tab = |i: usize, col: &Reply, name_len: usize| {
+        let cost = col.live_cost(&app.env.catalog);
         let cost = match cost.kind {
             CostKind::Estimated => format!("≈{}", format_usd(cost.usd)),
             CostKind::Unknown => "?".into(),
@@ -407,8 +348,7 @@ fn tab_strip(app: &App, theme: &Theme, r: &Round, width: u16) -> Vec<Line<'stati
         format!(" {}{name} {} {cost} ", i + 1, glyph(col, app))
     };
     let width_of = |name_len: &dyn Fn(usize) -> usize| -> usize {
-        r.columns
-            .iter()
+        cols.iter()
             .enumerate()
             .map(|(i, c)| {
                 unicode_width::UnicodeWidthStr::width(tab(i, c, name_len(i)).as_str()) + 1
@@ -429,7 +369,7 @@ fn tab_strip(app: &App, theme: &Theme, r: &Round, width: u16) -> Vec<Line<'stati
         .unwrap_or(&|_| 0);
     let mut rows: Vec<Line<'static>> = vec![Line::default()];
     let mut used = 0;
-    for (i, col) in r.columns.iter().enumerate() {
+    for (i, col) in cols.iter().enumerate() {
         let text = tab(i, col, name_len(i));
         let w = unicode_width::UnicodeWidthStr::width(text.as_str()) + 1;
         if used > 0 && used + w > room {
@@ -451,13 +391,76 @@ fn tab_strip(app: &App, theme: &Theme, r: &Round, width: u16) -> Vec<Line<'stati
     rows
 }
 
+/// The round's summary: who was cheapest, first to answer, first to
+/// finish, and what the round cost in all.
+#[derive(Debug, Clone, PartialEq)]
+struct Summary {
+    /// (column, USD) of the cheapest that answered.
+    cheapest: Option<(usize, Decimal)>,
+    /// (column, ms) of the first token.
+    first_token: Option<(usize, u64)>,
+    /// (column, ms) of the first to end complete.
+    first_done: Option<(usize, u64)>,
+    /// Every column's cost added up (live estimates included).
+    total: Decimal,
+    /// Some of the total is estimated (≈), or unknown.
+    estimated: bool,
+    unknown: bool,
+}
+
+fn summarize(app: &App, cols: &[&Reply]) -> Summary {
+    let mut s = Summary {
+        cheapest: None,
+        first_token: None,
+        first_done: None,
+        total: Decimal::ZERO,
+        estimated: false,
+        unknown: false,
+    };
+    for (i, c) in cols.iter().enumerate() {
+        let cost = c.live_cost(&app.env.catalog);
+        match cost.kind {
+            CostKind::Unknown => s.unknown = true,
+            CostKind::Estimated => s.estimated = true,
+            _ => {}
+        }
+        s.total = sat_add(s.total, cost.usd);
+        if c.answer.received()
+            && cost.kind != CostKind::Unknown
+            && s.cheapest.is_none_or(|(_, usd)| cost.usd < usd)
+        {
+            s.cheapest = Some((i, cost.usd));
+        }
+        if let Some(t) = c.timing.ttft_ms()
+            && s.first_token.is_none_or(|(_, best)| t < best)
+        {
+            s.first_token = Some((i, t));
+        }
+        if !c.is_live()
+            && c.answer.status == Status::Complete
+            && let Some(end) = c.timing.finished_ms
+        {
+            let took = end.saturating_sub(c.timing.started_ms);
+            if s.first_done.is_none_or(|(_, best)| took < best) {
+                s.first_done = Some((i, took));
+            }
+        }
+    }
+    s
+}
+
 /// The round's cost in all (whole, first), then cheapest, first to
 /// finish and first to answer, as many as fit in `width` (the keys are on
 /// the hint line).
-fn summary(app: &App, theme: &Theme, r: &Round, width: u16) -> Line<'static> {
-    let s = r.summary(&app.catalog);
+fn summary(app: &App, theme: &Theme, r: &OpenAsk, width: u16) -> Line<'static> {
+    let cols: Vec<&Reply> = r
+        .answers
+        .iter()
+        .filter_map(|&i| app.conversation.reply(i))
+        .collect();
+    let s = summarize(app, &cols);
     let name = |c: usize| {
-        short(&r.columns[c].answer.model_requested)
+        short(&cols[c].answer.model_requested)
             .trim_start_matches("gemini-")
             .to_string()
     };
@@ -469,7 +472,7 @@ fn summary(app: &App, theme: &Theme, r: &Round, width: u16) -> Line<'static> {
     );
     let mut parts = vec![(format!(" round {total}"), theme.money)];
     if let Some((c, usd)) = s.cheapest {
-        let approx = match r.columns[c].live_cost(&app.catalog).kind {
+        let approx = match cols[c].live_cost(&app.env.catalog).kind {
             CostKind::Estimated => "≈",
             _ => "",
         };
@@ -499,50 +502,4 @@ fn summary(app: &App, theme: &Theme, r: &Round, width: u16) -> Line<'static> {
         spans.push(Span::styled(text, style));
     }
     Line::from(spans)
-}
-
-/// A compare column's scroll: the first line shown (`None` follows the
-/// bottom), and the app's requests already applied.
-#[derive(Default)]
-pub struct ColumnScroll {
-    top: Option<usize>,
-    applied: crate::app::ScrollRequest,
-}
-
-impl ColumnScroll {
-    fn new(follow: bool) -> ColumnScroll {
-        ColumnScroll {
-            top: (!follow).then_some(0),
-            applied: Default::default(),
-        }
-    }
-
-    /// The first line to show of `len` in `height` rows, after the
-    /// requests that came since the last frame.
-    fn resolve(&mut self, asked: &crate::app::ScrollRequest, len: usize, height: usize) -> usize {
-        let was = std::mem::replace(&mut self.applied, *asked);
-        let last = len.saturating_sub(height);
-        if asked.jumps != was.jumps {
-            self.top = match asked.jump {
-                Jump::Top => Some(0),
-                Jump::Bottom => None,
-            };
-        }
-        let h = height.max(2) as i64;
-        let delta = (asked.lines - was.lines)
-            + (asked.pages - was.pages) * (h - 1)
-            + (asked.half_pages - was.half_pages) * (h / 2);
-        if delta != 0 {
-            let from = self.top.unwrap_or(last) as i64;
-            let to = (from + delta).clamp(0, last as i64) as usize;
-            self.top = (to < last).then_some(to);
-        }
-        match self.top {
-            Some(t) if t < last => t,
-            _ => {
-                self.top = None;
-                last
-            }
-        }
-    }
 }

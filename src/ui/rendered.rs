@@ -10,6 +10,7 @@ use std::rc::Rc;
 use ratatui::text::{Line, Span};
 
 use super::images::ImageCache;
+use crate::app::conversation::NodeId;
 use crate::markdown::{self, MdStyles};
 use crate::text::sanitize;
 
@@ -99,33 +100,53 @@ pub(super) type Lines = Rc<Rendered>;
 /// Lines shared between frames (a settled markdown block, or an entry's own).
 type Part = Rc<Vec<Line<'static>>>;
 
-/// Wrapped lines of finished entries, keyed by width and the reasoning
-/// toggle; the streaming answers' markdown (one, or a round's columns),
-/// rendered as it grows; and the lines of finished compare columns, keyed
-/// by turn and width.
+/// What a message's lines were drawn from: its revision, the width, the
+/// reasoning toggle and whether it was selected. Lines drawn from another
+/// are stale.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) struct Drawn {
+    pub revision: u64,
+    pub width: u16,
+    pub reasoning: bool,
+    pub selected: bool,
+}
+
+/// Wrapped lines of finished messages by id, with what they were drawn
+/// from; the streaming answers' markdown (one, or a round's columns),
+/// rendered as it grows; and the lines of finished compare columns.
 #[derive(Default)]
 pub struct Cache {
-    pub(super) slots: Vec<Option<(u16, bool, Lines)>>,
+    pub(super) slots: Vec<Option<(Drawn, Lines)>>,
     pub(super) live: Vec<LiveMarkdown>,
-    pub(super) columns: std::collections::HashMap<(u64, u16), Lines>,
+    pub(super) columns: std::collections::HashMap<(NodeId, u16), (u64, Lines)>,
 }
 
 /// Streaming answers kept at once: a round's columns, and one more.
-const LIVE_KEPT: usize = crate::app::round::MAX_COLUMNS + 1;
+const LIVE_KEPT: usize = crate::app::conversation::MAX_ANSWERS + 1;
 
 impl Cache {
-    pub fn clear(&mut self) {
-        self.slots.clear();
-        self.live.clear();
-        self.columns.clear();
+    /// The lines of message `id` drawn from `drawn`, if they are kept.
+    pub(super) fn get(&self, id: NodeId, drawn: Drawn) -> Option<Lines> {
+        match self.slots.get(id as usize) {
+            Some(Some((d, lines))) if *d == drawn => Some(lines.clone()),
+            _ => None,
+        }
+    }
+
+    pub(super) fn put(&mut self, id: NodeId, drawn: Drawn, lines: Lines) {
+        let i = id as usize;
+        if self.slots.len() <= i {
+            self.slots.resize(i + 1, None);
+        }
+        self.slots[i] = Some((drawn, lines));
     }
 }
 
-/// The streaming answer of `turn`: its markdown's settled blocks, each also
+/// The streaming answer `id`: its markdown's settled blocks, each also
 /// kept with the answer's indent (source segment, indented copy), and how
 /// much of its text is known to need no sanitising.
 pub(super) struct LiveMarkdown {
-    turn: u64,
+    id: NodeId,
     pub(super) md: markdown::Incremental,
     indented: Vec<(Part, Part)>,
     clean: String,
@@ -168,20 +189,20 @@ pub(super) struct Caches<'v> {
 /// once), then the blocks still open, rendered now.
 pub(super) fn live_markdown(
     cache: &mut Cache,
-    turn: u64,
+    id: NodeId,
     raw: &str,
     width: u16,
     st: &MdStyles,
     out: &mut Out,
 ) {
-    let at = match cache.live.iter().position(|l| l.turn == turn) {
+    let at = match cache.live.iter().position(|l| l.id == id) {
         Some(at) => at,
         None => {
             if cache.live.len() >= LIVE_KEPT {
                 cache.live.remove(0);
             }
             cache.live.push(LiveMarkdown {
-                turn,
+                id,
                 md: markdown::Incremental::default(),
                 indented: Vec::new(),
                 clean: String::new(),
@@ -217,15 +238,15 @@ pub(super) fn live_markdown(
 /// in the entry's lines, once). Otherwise rendered from scratch.
 pub(super) fn finished_markdown(
     cache: &mut Cache,
-    turn: u64,
+    id: NodeId,
     raw: &str,
     width: u16,
     st: &MdStyles,
     out: &mut Out,
 ) {
-    if cache.live.iter().any(|l| l.turn == turn) {
-        live_markdown(cache, turn, raw, width, st, out);
-        cache.live.retain(|l| l.turn != turn);
+    if cache.live.iter().any(|l| l.id == id) {
+        live_markdown(cache, id, raw, width, st, out);
+        cache.live.retain(|l| l.id != id);
     } else {
         let md = markdown::render(&sanitize(raw), width, st);
         out.extend(md.into_iter().map(indent));

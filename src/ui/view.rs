@@ -1,17 +1,18 @@
 //! What the screen remembers between frames, owned by the runtime beside the
-//! app: where the conversation pane is scrolled to, the scroll requests
-//! already applied, wrapped lines and encoded images. `update` never sees
-//! it; it asks for scrolling through `App::scroll` (running totals) and for
-//! fresh renderings through `App::render_epoch`, and the view takes what
-//! changed at the next frame.
+//! app: where the conversation pane and each compare column are scrolled
+//! to, the scroll requests already applied, wrapped lines and encoded
+//! images. `update` never sees it; it asks for scrolling through
+//! `Screen::scroll` (running totals), and a message's lines are drawn again
+//! when its revision moves on.
 
+use crate::app::conversation::NodeId;
 use crate::app::{App, Jump, ScrollRequest};
 
 use super::images::ImageCache;
 use super::rendered::Cache;
 
-/// The first visible line of the conversation pane: (entry index, line
-/// within the entry). `None` follows the bottom.
+/// The first visible line of the conversation pane: (item index, line
+/// within the item). `None` follows the bottom.
 pub(super) type Anchor = Option<(usize, usize)>;
 
 /// The conversation pane's scroll: where it is, and which of the app's
@@ -33,7 +34,7 @@ impl Scroll {
     /// `height` rows high (a page is the height less a line, as in `less`),
     /// and a jump if one was asked for. Marks it applied.
     fn take(&mut self, app: &App, height: usize) -> (Option<Jump>, i64) {
-        let now = app.scroll;
+        let now = app.screen.scroll;
         let was = std::mem::replace(&mut self.applied, now);
         let h = (height.max(2)) as i64;
         let lines = (now.lines - was.lines)
@@ -47,26 +48,24 @@ impl Scroll {
 #[derive(Default)]
 pub struct View {
     pub(super) scroll: Scroll,
-    /// The app's render epoch the cache was filled under.
-    epoch: u64,
     pub(super) cache: Cache,
     pub images: ImageCache,
-    /// Each compare column's scroll, by turn.
-    pub(super) columns: std::collections::HashMap<u64, super::compare::ColumnScroll>,
+    /// Each compare column's scroll, by answer.
+    pub(super) columns: std::collections::HashMap<NodeId, ColumnScroll>,
     /// The last frame's pane, when it followed the bottom of a full pane.
     bottom: Option<BottomMark>,
     /// This frame's pane moved up by whole lines since the last one.
     shift: Option<(ratatui::layout::Rect, u16)>,
 }
 
-/// Where a bottom-following pane was: its area, how many entries, how many
-/// lines the last one had, under which render epoch.
+/// Where a bottom-following pane was: its area, how many items, which the
+/// last one was and how many lines it had.
 #[derive(Clone, Copy, PartialEq)]
 struct BottomMark {
     area: ratatui::layout::Rect,
-    entries: usize,
+    items: usize,
+    last: Option<NodeId>,
     last_len: usize,
-    epoch: u64,
 }
 
 impl View {
@@ -82,25 +81,26 @@ impl View {
     }
 
     /// This frame's pane: `following` a full pane's bottom (images aside),
-    /// with `entries` entries, the last `last_len` lines long.
+    /// with `items` items, the last (`last`) `last_len` lines long.
     pub(super) fn mark_bottom(
         &mut self,
         area: ratatui::layout::Rect,
         following: bool,
-        entries: usize,
+        items: usize,
+        last: Option<NodeId>,
         last_len: usize,
     ) {
         let now = following.then_some(BottomMark {
             area,
-            entries,
+            items,
+            last,
             last_len,
-            epoch: self.epoch,
         });
         self.shift = match (self.bottom, now) {
             (Some(was), Some(now))
                 if was.area == now.area
-                    && was.entries == now.entries
-                    && was.epoch == now.epoch
+                    && was.items == now.items
+                    && was.last == now.last
                     && now.last_len > was.last_len =>
             {
                 u16::try_from(now.last_len - was.last_len)
@@ -111,14 +111,6 @@ impl View {
             _ => None,
         };
         self.bottom = now;
-    }
-
-    /// Drops cached renderings the app has asked to redraw.
-    pub(super) fn sync_epoch(&mut self, app: &App) {
-        if self.epoch != app.render_epoch {
-            self.epoch = app.render_epoch;
-            self.cache.clear();
-        }
     }
 }
 
@@ -187,14 +179,14 @@ pub(super) fn move_anchor(
 }
 
 /// Where the pane starts this frame: the request applied to the anchor,
-/// which follows the bottom again once within a screen of it.
+/// which follows the bottom again once within a screen of it. `n` items.
 pub(super) fn resolve(
     view: &mut Scroll,
     app: &App,
+    n: usize,
     height: usize,
     h: &mut dyn FnMut(usize) -> usize,
 ) -> (usize, usize) {
-    let n = app.entries.len();
     let (jump, delta) = view.take(app, height);
     match jump {
         Some(Jump::Top) => view.anchor = Some((0, 0)),
@@ -220,4 +212,59 @@ pub(super) fn resolve(
         }
     }
     view.anchor.unwrap_or_else(|| bottom_anchor(n, height, h))
+}
+
+/// A compare column's scroll: the first line shown (`None` follows the
+/// bottom), and the app's requests already applied.
+#[derive(Default)]
+pub struct ColumnScroll {
+    top: Option<usize>,
+    applied: ScrollRequest,
+}
+
+impl ColumnScroll {
+    pub(super) fn new(follow: bool, asked: ScrollRequest) -> ColumnScroll {
+        ColumnScroll {
+            top: (!follow).then_some(0),
+            applied: asked,
+        }
+    }
+
+    /// The first line to show of `len` in `height` rows, after the
+    /// requests that came since the last frame (`asked`: `None` when the
+    /// column has not the keyboard; what was asked meanwhile is not its).
+    pub(super) fn resolve(
+        &mut self,
+        asked: &ScrollRequest,
+        focused: bool,
+        len: usize,
+        height: usize,
+    ) -> usize {
+        let was = std::mem::replace(&mut self.applied, *asked);
+        let last = len.saturating_sub(height);
+        if focused {
+            if asked.jumps != was.jumps {
+                self.top = match asked.jump {
+                    Jump::Top => Some(0),
+                    Jump::Bottom => None,
+                };
+            }
+            let h = height.max(2) as i64;
+            let delta = (asked.lines - was.lines)
+                + (asked.pages - was.pages) * (h - 1)
+                + (asked.half_pages - was.half_pages) * (h / 2);
+            if delta != 0 {
+                let from = self.top.unwrap_or(last) as i64;
+                let to = (from + delta).clamp(0, last as i64) as usize;
+                self.top = (to < last).then_some(to);
+            }
+        }
+        match self.top {
+            Some(t) if t < last => t,
+            _ => {
+                self.top = None;
+                last
+            }
+        }
+    }
 }

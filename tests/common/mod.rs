@@ -131,7 +131,10 @@ impl Driver {
                 Ok(Some(m)) => {
                     self.send(m);
                 }
-                _ => panic!("timed out waiting; entries: {:#?}", self.app.entries.len()),
+                _ => panic!(
+                    "timed out waiting; messages: {}",
+                    self.app.conversation.tree().len()
+                ),
             }
         }
     }
@@ -226,33 +229,109 @@ impl Driver {
                     log.push(m.clone());
                     self.send(m);
                 }
-                _ => panic!("timed out waiting; entries: {:#?}", self.app.entries.len()),
+                _ => panic!(
+                    "timed out waiting; messages: {}",
+                    self.app.conversation.tree().len()
+                ),
             }
         }
         log
     }
 }
 
-/// The answers of the conversation, oldest first.
-pub fn answers(app: &App) -> Vec<&orchat::chat::answer::Answer> {
-    app.entries
-        .iter()
+/// The answers of the current path, oldest first, with their costs; a
+/// request refused before any answer (shown as its error alone) is left out.
+/// An open round's are in `round_answers`.
+pub fn replies(app: &App) -> Vec<&orchat::app::conversation::Reply> {
+    app.conversation
+        .shown()
+        .into_iter()
         .filter_map(|e| match e {
-            orchat::app::Entry::Assistant { answer, .. } => Some(&**answer),
+            orchat::app::Shown::Reply(_, r) if !r.nothing_came() => Some(r),
             _ => None,
         })
         .collect()
 }
 
-/// The text and hint of every error entry, oldest first.
+/// The answers of `replies`.
+pub fn answers(app: &App) -> Vec<&orchat::chat::answer::Answer> {
+    replies(app).into_iter().map(|r| &r.answer).collect()
+}
+
+/// The answers of the open round (the compare columns), in order.
+pub fn round_answers(app: &App) -> Vec<&orchat::app::conversation::Reply> {
+    let c = &app.conversation;
+    c.open_ask()
+        .map(|o| o.answers.iter().filter_map(|&i| c.reply(i)).collect())
+        .unwrap_or_default()
+}
+
+/// The text and hint of every error shown, oldest first: the notes on the
+/// current path, then those under an open round's columns.
 pub fn errors(app: &App) -> Vec<(String, Option<String>)> {
-    app.entries
-        .iter()
+    let c = &app.conversation;
+    let error = |n: &orchat::app::Note| {
+        (n.kind == orchat::app::NoteKind::Error).then(|| (n.text.clone(), n.hint.clone()))
+    };
+    let mut out: Vec<(String, Option<String>)> = c
+        .shown()
+        .into_iter()
         .filter_map(|e| match e {
-            orchat::app::Entry::Error { text, hint } => Some((text.clone(), hint.clone())),
+            orchat::app::Shown::Note(_, n) => error(n),
+            _ => None,
+        })
+        .collect();
+    if let Some(open) = c.open_ask() {
+        for &a in &open.answers {
+            for &n in &c.tree().get(a).map(|s| s.notes.clone()).unwrap_or_default() {
+                out.extend(c.note(n).and_then(error));
+            }
+        }
+    }
+    out
+}
+
+/// The notices shown on the current path, oldest first.
+pub fn notices(app: &App) -> Vec<String> {
+    app.conversation
+        .shown()
+        .into_iter()
+        .filter_map(|e| match e {
+            orchat::app::Shown::Note(_, n) if n.kind == orchat::app::NoteKind::Notice => {
+                Some(n.text.clone())
+            }
             _ => None,
         })
         .collect()
+}
+
+/// The prompts of the current path, oldest first.
+pub fn prompts(app: &App) -> Vec<String> {
+    app.conversation
+        .shown()
+        .into_iter()
+        .filter_map(|e| match e {
+            orchat::app::Shown::Prompt(_, p) => Some(p.text.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The answer waiting or streaming, if any (the first of a round's).
+pub fn live(app: &App) -> Option<&orchat::app::conversation::Reply> {
+    let c = &app.conversation;
+    c.live().next().and_then(|i| c.reply(i))
+}
+
+/// An answer is waiting out a retry (a rate limit's countdown).
+pub fn retrying(app: &App) -> bool {
+    live(app).is_some_and(|r| r.timing.retry_at_ms.is_some())
+}
+
+/// The last answer on the current path, with its cost.
+pub fn last_reply(app: &App) -> &orchat::app::conversation::Reply {
+    let c = &app.conversation;
+    c.reply(c.last_reply().expect("an answer")).unwrap()
 }
 
 /// A `Write` into memory that the test keeps a handle on (ratatui's backend
@@ -309,7 +388,10 @@ impl Driver {
                 Ok(Some(m)) => {
                     self.send(m);
                 }
-                _ => panic!("timed out waiting; entries: {:#?}", self.app.entries.len()),
+                _ => panic!(
+                    "timed out waiting; messages: {}",
+                    self.app.conversation.tree().len()
+                ),
             }
         }
     }

@@ -11,7 +11,7 @@ use crate::app::App;
 use crate::config::theme::Theme;
 use crate::keymap::{Action, Context};
 use crate::text::sanitize;
-use crate::ui::short_count;
+use crate::ui::paint::short_count;
 
 pub fn confirm_send(f: &mut Frame, app: &App, theme: &Theme, reason: &str, area: Rect) {
     let r = centered(area, 70, 30, 30, 6);
@@ -35,7 +35,7 @@ pub fn confirm_context(
     f: &mut Frame,
     app: &App,
     theme: &Theme,
-    (needed, window, drop): (u64, u64, Option<usize>),
+    (needed, window, drop): (u64, u64, Option<crate::app::conversation::Cut>),
     area: Rect,
 ) {
     let r = centered(area, 70, 40, 30, 8);
@@ -48,14 +48,21 @@ pub fn confirm_context(
         format!(
             "the conversation is ≈{} tokens; {} takes {}",
             short_count(needed),
-            sanitize(&app.model),
+            sanitize(&app.chat.model),
             short_count(window)
         ),
         theme.warn,
     ))];
-    match drop {
-        Some(d) if d > app.sent_from => {
-            let left_out = d - app.sent_from;
+    let history = app.conversation.history();
+    let left = match drop {
+        Some(crate::app::conversation::Cut::All) => Some(history.len()),
+        Some(crate::app::conversation::Cut::At(d)) => {
+            history.iter().position(|&i| i == d).filter(|&n| n > 0)
+        }
+        None => None,
+    };
+    match left {
+        Some(left_out) => {
             lines.push(Line::from(format!(
                 "{}  leave out the {left_out} oldest message{} and send",
                 key(app, Context::Confirm, Action::Yes),
@@ -96,7 +103,7 @@ pub fn confirm_rescue(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         ..r
     };
     let inner = open_box(f, r, area, " the database is damaged ", theme);
-    let why = app.saving.line();
+    let why = app.env.saving.line();
     let lines = vec![
         Line::from(Span::styled(sanitize(&why).into_owned(), theme.warn)),
         Line::from("This conversation is still here, in memory."),

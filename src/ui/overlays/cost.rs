@@ -14,7 +14,7 @@ use crate::config::theme::Theme;
 use crate::keymap::{Action, Context};
 use crate::text::sanitize;
 use crate::ui::columns::{self, Column};
-use crate::ui::short_count;
+use crate::ui::paint::short_count;
 
 /// A subtotal's cost as the panel shows it: every digit, and `+ ?` for turns
 /// whose cost is unknown (`?` when no turn's is known).
@@ -85,7 +85,7 @@ fn cost_columns(ledger: &crate::chat::pricing::Ledger, vendor: Option<&str>) -> 
 }
 
 pub fn cost(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
-    let ledger = &app.ledger;
+    let ledger = &app.wallet.ledger;
     let foot_lines = foot_lines(app);
     let rows = ledger.by_model.len() + 1;
     // As tall as what it holds (the table with its total row first, then
@@ -141,7 +141,7 @@ pub fn cost(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
 /// The notes under the table: reported against our prices, settlement,
 /// unknown prices, the account, free-model use, and why saving is off.
 fn foot_lines(app: &App) -> Vec<String> {
-    let ledger = &app.ledger;
+    let ledger = &app.wallet.ledger;
     let reported: Decimal = ledger.by_model.values().map(|s| s.reported).sum();
     // Our prices can only be compared where we have them: a reported cost of
     // a model with no known price is "?", never $0 and a false gap.
@@ -160,6 +160,22 @@ fn foot_lines(app: &App) -> Vec<String> {
         .sum();
     let unpriced = ledger.by_model.values().any(|s| s.reported_unpriced > 0);
     let mut foot_lines = Vec::new();
+    // Every branch is billed; the path on screen is one of them.
+    let branches = app
+        .conversation
+        .tree()
+        .slots()
+        .filter(|(_, s)| !s.body.is_note() && s.children.is_empty())
+        .count();
+    if branches > 1 {
+        let (path, unknown) = app.conversation.path_cost();
+        foot_lines.push(format!(
+            "this path {}{} of {} in all ({branches} branches, every one billed)",
+            format_usd(path),
+            if unknown { " + ?" } else { "" },
+            format_usd(ledger.total())
+        ));
+    }
     if reported.is_zero() && !unpriced {
         foot_lines.push("no reported costs yet".to_string());
     } else if unpriced && reported_priced.is_zero() {
@@ -194,7 +210,7 @@ fn foot_lines(app: &App) -> Vec<String> {
     if ledger.unknown() > 0 {
         foot_lines.push("? no price known, none reported".into());
     }
-    if let Some(a) = &app.account {
+    if let Some(a) = &app.wallet.account {
         let used = a.usage.map_or("?".into(), format_usd);
         foot_lines.push(match (a.limit, a.remaining) {
             (Some(l), Some(r)) => format!(
@@ -210,9 +226,12 @@ fn foot_lines(app: &App) -> Vec<String> {
             "free models today {used}/{cap} (UTC, errors count)"
         ));
     }
-    if app.saving != crate::store::SaveState::Saving {
+    if app.env.saving != crate::store::SaveState::Saving {
         // Why saving does not work, whole: the status bar has a few words.
-        foot_lines.insert(0, crate::text::sanitize(&app.saving.line()).into_owned());
+        foot_lines.insert(
+            0,
+            crate::text::sanitize(&app.env.saving.line()).into_owned(),
+        );
     }
     foot_lines
 }

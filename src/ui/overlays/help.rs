@@ -67,7 +67,7 @@ pub fn help(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             format!("{} · [keys.{}]", context.title(), context.name()),
             theme.dim,
         )));
-        let rows = app.keymap.help_rows(context);
+        let rows = app.env.keymap.help_rows(context);
         lines.extend(help_rows(&rows, theme.assistant_label, inner.width));
         lines.push(Line::default());
     }
@@ -85,7 +85,7 @@ pub fn help(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     lines.extend(help_rows(&commands, theme.user_label, inner.width));
     let max_scroll = lines.len().saturating_sub(inner.height as usize) as u16;
     f.render_widget(
-        Paragraph::new(lines).scroll((app.help_scroll.min(max_scroll), 0)),
+        Paragraph::new(lines).scroll((app.screen.help_scroll.min(max_scroll), 0)),
         inner,
     );
 }

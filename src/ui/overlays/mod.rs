@@ -8,12 +8,14 @@ mod cost;
 mod help;
 mod picker;
 mod sessions;
+mod tree;
 
 pub use confirm::{confirm_context, confirm_quit, confirm_rescue, confirm_send};
 pub use cost::cost;
 pub use help::help;
 pub use picker::picker;
 pub use sessions::sessions;
+pub use tree::tree;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -27,7 +29,7 @@ use crate::ui::columns::{self, Column};
 
 /// The key for `action` on `context`'s screen, as the keymap in force has it.
 fn key(app: &App, context: Context, action: Action) -> String {
-    app.keymap.key_in(context, action)
+    app.env.keymap.key_in(context, action)
 }
 
 fn centered(area: Rect, w_pct: u16, h_pct: u16, min_w: u16, min_h: u16) -> Rect {

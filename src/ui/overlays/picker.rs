@@ -13,7 +13,7 @@ use crate::config::theme::Theme;
 use crate::keymap::{Action, Context};
 use crate::text::sanitize;
 use crate::ui::columns::{self, Column};
-use crate::ui::short_count;
+use crate::ui::paint::short_count;
 
 pub fn picker(f: &mut Frame, app: &App, theme: &Theme, p: &PickerState, area: Rect) {
     let r = centered(area, 94, 86, 40, 10);
@@ -46,7 +46,7 @@ pub fn picker(f: &mut Frame, app: &App, theme: &Theme, p: &PickerState, area: Re
     );
     let matches = &p.matches;
     let (ctx_tokens, ctx_images) = app.context_estimate(&app.draft());
-    let vendor = common_vendor(app.catalog.models.iter().map(|m| m.id.as_str()));
+    let vendor = common_vendor(app.env.catalog.models.iter().map(|m| m.id.as_str()));
     let model_header = match &vendor {
         Some(v) => format!("model ({v}…)"),
         None => "model".to_string(),
@@ -63,7 +63,7 @@ pub fn picker(f: &mut Frame, app: &App, theme: &Theme, p: &PickerState, area: Re
     ];
     let mut fits_all = Vec::with_capacity(matches.len());
     for &i in matches {
-        let m = &app.catalog.models[i];
+        let m = &app.env.catalog.models[i];
         let fits = m.context_length == 0 || ctx_tokens <= m.context_length;
         fits_all.push(fits);
         let mut tags = Vec::new();
@@ -99,7 +99,7 @@ pub fn picker(f: &mut Frame, app: &App, theme: &Theme, p: &PickerState, area: Re
             // Marked to compare: its place in the round; else the current model.
             match p.marked.iter().position(|x| *x == m.id) {
                 Some(n) => (n + 1).to_string(),
-                None if m.id == app.model => "●".to_string(),
+                None if m.id == app.chat.model => "●".to_string(),
                 None => " ".to_string(),
             },
             sanitize(id).into_owned(),

@@ -48,7 +48,7 @@ pub fn sessions(f: &mut Frame, app: &App, theme: &Theme, s: &SessionsState, area
         ])
     };
     f.render_widget(Paragraph::new(prompt), top);
-    let updated = format!("updated{}", crate::time::zone_note(&app.tz));
+    let updated = format!("updated{}", crate::time::zone_note(&app.env.tz));
     let mut cols = [
         Column::new("", 11),
         Column::new(&updated, 7),
@@ -64,13 +64,13 @@ pub fn sessions(f: &mut Frame, app: &App, theme: &Theme, s: &SessionsState, area
             None => m.title.clone(),
         };
         let cells = [
-            if m.id == app.conversation_id {
+            if m.id == app.conversation.id {
                 "●"
             } else {
                 " "
             }
             .to_string(),
-            crate::time::local_minute(m.updated_ms, &app.tz),
+            crate::time::local_minute(m.updated_ms, &app.env.tz),
             sanitize(&crate::text::preview(&title, 120)).into_owned(),
             sanitize(&crate::text::preview(
                 &m.models

@@ -1,0 +1,368 @@
+//! The chat screen's keys and the conversation pane's: what each action
+//! does, typing and pasting, prompt history, completing a /command, and the
+//! pane's own keys (scroll, select, walk to a sibling, copy).
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::conversation::NodeId;
+use super::effect::{Effect, Fx};
+use super::screen::Mode;
+use super::scroll::Jump;
+use super::state::App;
+use super::{ask, branches, commands, compare, model, panels, picker, sessions};
+use crate::keymap::{Action, Context};
+
+/// An action of the chat screen. `key` is the key that asked for it: a
+/// binding on a plain character types it instead when the box has text.
+pub(super) fn chat_action(app: &mut App, a: Action, key: Option<KeyEvent>, fx: &mut Fx) {
+    let empty = app.draft().is_empty();
+    let plain_char = key.is_some_and(|k| {
+        matches!(k.code, KeyCode::Char(_)) && (k.modifiers - KeyModifiers::SHIFT).is_empty()
+    });
+    let applies = match a {
+        Action::HistoryPrev => empty || app.composer.history_pos.is_some(),
+        Action::HistoryNext => app.composer.history_pos.is_some(),
+        // Typed characters win over bindings when the box has text.
+        _ => !plain_char || empty,
+    };
+    if !applies {
+        if let Some(k) = key {
+            chat_text(app, k);
+        }
+        return;
+    }
+    match a {
+        Action::Send => send(app, fx),
+        Action::Newline => {
+            app.composer.input.insert_newline();
+        }
+        // In a round: the focused column only.
+        Action::Stop if compare::stop_focused(app, fx) => {}
+        Action::Stop => ask::stop_all(app, fx),
+        Action::Quit => {
+            if app.is_busy() {
+                ask::stop_all(app, fx);
+            } else {
+                app.screen.mode = Mode::ConfirmQuit;
+            }
+        }
+        Action::ForceQuit => ask::quit(app, fx),
+        Action::OpenPicker => picker::open(app),
+        Action::OpenCost => panels::open_cost(app, fx),
+        Action::Help => {
+            app.screen.help_scroll = 0;
+            app.screen.mode = Mode::Help;
+        }
+        Action::ToggleReasoning => app.screen.show_reasoning = !app.screen.show_reasoning,
+        Action::ScrollUp => app.screen.scroll.pages -= 1,
+        Action::ScrollDown => app.screen.scroll.pages += 1,
+        Action::ScrollTop => app.screen.scroll.jump(Jump::Top),
+        Action::ScrollBottom => app.screen.scroll.jump(Jump::Bottom),
+        Action::HistoryPrev => recall(app, -1),
+        Action::HistoryNext => recall(app, 1),
+        Action::PrevSibling => branches::walk_last(app, -1, fx),
+        Action::NextSibling => branches::walk_last(app, 1, fx),
+        Action::AcceptOffer => accept_offer(app, fx),
+        Action::Attach => panels::open_attach(app),
+        Action::Detach => {
+            app.screen.flash = Some(match app.composer.attachments.pop() {
+                Some(a) => format!("removed {}", a.label()),
+                None => "no attachment to remove".into(),
+            })
+        }
+        Action::Sessions => sessions::open(app, fx),
+        Action::CopyAnswer => copy_message(app, fx),
+        Action::CopyCode => copy_code(app, fx),
+        Action::EditInEditor => fx.push(Effect::Edit(app.draft())),
+        Action::FocusConversation if complete_command(app) => {}
+        Action::FocusConversation if app.conversation.open_ask().is_some() => focus_columns(app),
+        Action::FocusConversation => focus(app),
+        Action::OpenImage => match latest_image(app) {
+            Some(path) => {
+                app.screen.flash = Some(format!("opening {path}"));
+                fx.push(Effect::Open(path));
+            }
+            None => app.screen.flash = Some("no saved image yet".into()),
+        },
+        _ => {}
+    }
+}
+
+/// Enter: a `/command` runs; anything else is a prompt.
+pub(super) fn send(app: &mut App, fx: &mut Fx) {
+    let draft = app.draft();
+    let trimmed = draft.trim();
+    if trimmed.starts_with('/') && !trimmed.starts_with("//") {
+        let line = trimmed.to_string();
+        app.composer.set("");
+        commands::run(app, &line, fx);
+        return;
+    }
+    ask::send(app, fx);
+}
+
+/// The way out on offer (Ctrl+Y): the model switched, then the draft sent
+/// or the last prompt asked again.
+fn accept_offer(app: &mut App, fx: &mut Fx) {
+    let waiting = app
+        .conversation
+        .live()
+        .filter_map(|i| app.conversation.reply(i))
+        .any(|r| r.timing.retry_at_ms.is_some());
+    match app.chat.offer.take() {
+        // Taken during a rate limit's countdown: the wait is given up
+        // (nothing came of it) and the paid twin asked instead.
+        Some(o) if waiting => {
+            ask::stop_all(app, fx);
+            model::switch_model(app, &o.model, fx);
+            ask::ask_again(app, fx);
+        }
+        Some(o) if !app.is_busy() => {
+            model::switch_model(app, &o.model, fx);
+            match (o.resend, o.leave_out) {
+                (true, Some(from)) => ask::ask_again_leaving_out(app, from, fx),
+                (true, None) => ask::ask_again(app, fx),
+                (false, _) => ask::send(app, fx),
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A key that is no binding: typed into the input box.
+pub(super) fn chat_text(app: &mut App, k: KeyEvent) {
+    app.composer.history_pos = None;
+    // A control or bidi character arriving as a key (a terminal without
+    // bracketed paste types a paste out key by key) goes in visibly too.
+    if let KeyCode::Char(c) = k.code
+        && let std::borrow::Cow::Owned(shown) = crate::text::sanitize(c.encode_utf8(&mut [0; 4]))
+    {
+        app.composer.input.insert_str(shown);
+    } else {
+        app.composer.input.input(k);
+    }
+}
+
+/// Tab on a `/command` being typed completes it (or lists the candidates).
+fn complete_command(app: &mut App) -> bool {
+    let draft = app.draft();
+    if !draft.starts_with('/') || draft.contains(char::is_whitespace) {
+        return false;
+    }
+    match crate::keymap::commands::complete(&draft).as_slice() {
+        [] => app.screen.flash = Some(format!("no command starts with {draft}")),
+        [one] => app.composer.set(&format!("{one} ")),
+        many => app.screen.flash = Some(many.join(" · ")),
+    }
+    true
+}
+
+fn focus(app: &mut App) {
+    app.screen.focus_conversation = true;
+    app.screen.selected = app
+        .conversation
+        .last_reply()
+        .or(app.conversation.last_prompt());
+    let k = |a| app.env.keymap.key_in(Context::Focus, a);
+    app.screen.flash = Some(format!(
+        "conversation: {}/{} scroll · {} {} select · {} {} branches · {} copy · {} back",
+        k(Action::LineDown),
+        k(Action::LineUp),
+        k(Action::SelectPrev),
+        k(Action::SelectNext),
+        k(Action::PrevSibling),
+        k(Action::NextSibling),
+        k(Action::CopySelected),
+        k(Action::Unfocus)
+    ));
+}
+
+/// The compare columns take the keyboard.
+fn focus_columns(app: &mut App) {
+    app.screen.focus_conversation = true;
+    let k = |a| app.env.keymap.key_in(Context::Compare, a);
+    app.screen.flash = Some(format!(
+        "columns: {}/{} move · {} keeps · {} stops one · {}/{} scroll · {} back",
+        k(Action::PrevColumn),
+        k(Action::NextColumn),
+        k(Action::Keep),
+        k(Action::StopColumn),
+        k(Action::LineDown),
+        k(Action::LineUp),
+        k(Action::Unfocus)
+    ));
+}
+
+pub(super) fn unfocus(app: &mut App) {
+    app.screen.focus_conversation = false;
+    app.screen.selected = None;
+}
+
+/// An action of the conversation pane.
+pub(super) fn focus_action(app: &mut App, a: Action, fx: &mut Fx) {
+    let s = &mut app.screen.scroll;
+    match a {
+        Action::Unfocus => unfocus(app),
+        Action::HalfPageUp => s.half_pages -= 1,
+        Action::HalfPageDown => s.half_pages += 1,
+        Action::LineDown => s.lines += 1,
+        Action::LineUp => s.lines -= 1,
+        Action::Top => s.jump(Jump::Top),
+        Action::Bottom => s.jump(Jump::Bottom),
+        Action::SelectPrev | Action::SelectNext => {
+            let path = app.conversation.path();
+            if let Some(&last) = path.last() {
+                let at = app
+                    .screen
+                    .selected
+                    .and_then(|s| path.iter().position(|&i| i == s))
+                    .unwrap_or(path.len());
+                let to = if a == Action::SelectPrev {
+                    at.saturating_sub(1)
+                } else {
+                    (at + 1).min(path.len() - 1)
+                };
+                app.screen.selected = Some(path.get(to).copied().unwrap_or(last));
+            }
+        }
+        Action::PrevSibling => branches::walk_selected(app, -1, fx),
+        Action::NextSibling => branches::walk_selected(app, 1, fx),
+        Action::CopySelected => copy_message(app, fx),
+        Action::CopySelectedCode => copy_code(app, fx),
+        _ => {}
+    }
+}
+
+pub(super) fn paste(app: &mut App, text: &str) {
+    // Terminals send CRLF or CR in pastes; the input box wants \n. Other
+    // controls and bidi overrides (a paste from a web page or a log can carry
+    // escape sequences) go in as their visible placeholders: the input box
+    // would otherwise hide them, and what is shown is what is sent.
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let text = crate::text::sanitize(&text).into_owned();
+    match &mut app.screen.mode {
+        Mode::Picker(p) => {
+            p.filter.push_str(text.lines().next().unwrap_or(""));
+            picker::refilter(app);
+        }
+        Mode::Chat | Mode::Attach { .. } => {
+            app.composer.input.insert_str(text);
+        }
+        _ => {}
+    }
+}
+
+fn recall(app: &mut App, dir: i64) {
+    let c = &mut app.composer;
+    if c.history.is_empty() {
+        return;
+    }
+    let last = c.history.len() as i64 - 1;
+    let pos = match c.history_pos {
+        None if dir < 0 => last,
+        None => return,
+        Some(p) => p as i64 + dir,
+    };
+    if pos > last {
+        c.history_pos = None;
+        c.set("");
+        return;
+    }
+    let pos = pos.clamp(0, last) as usize;
+    c.history_pos = Some(pos);
+    let text = c.history[pos].clone();
+    c.set(&text);
+}
+
+// ------------------------------------------------------------------ copying
+
+/// The message copy and open act on: the selected one, else the open
+/// round's focused column, else the last answer.
+fn target(app: &App) -> Option<NodeId> {
+    let c = &app.conversation;
+    app.screen
+        .selected
+        .or_else(|| c.open_ask().map(|o| o.answers[o.focus]))
+        .or_else(|| c.last_reply())
+}
+
+/// A message's text.
+fn message_text(app: &App, id: NodeId) -> Option<String> {
+    let c = &app.conversation;
+    c.prompt(id)
+        .map(|p| p.text.clone())
+        .or_else(|| c.reply(id).map(|r| r.answer.text.clone()))
+        .or_else(|| c.note(id).map(|n| n.text.clone()))
+}
+
+fn copy_message(app: &mut App, fx: &mut Fx) {
+    let Some(id) = target(app) else {
+        app.screen.flash = Some("nothing to copy yet".into());
+        return;
+    };
+    let what = if app.screen.selected.is_some() {
+        "the selected message"
+    } else {
+        "the last answer"
+    };
+    if let Some(text) = message_text(app, id) {
+        fx.push(Effect::Copy {
+            text,
+            what: what.to_string(),
+        });
+    }
+}
+
+/// Copies a fenced code block of the selected message (else the last
+/// answer); each press takes the next one, wrapping round.
+fn copy_code(app: &mut App, fx: &mut Fx) {
+    let Some(id) = target(app) else {
+        app.screen.flash = Some("nothing to copy yet".into());
+        return;
+    };
+    let blocks = crate::markdown::code_blocks(&message_text(app, id).unwrap_or_default());
+    if blocks.is_empty() {
+        app.screen.flash = Some("no code block in that message".into());
+        return;
+    }
+    let current = app
+        .screen
+        .code_cursor
+        .filter(|(e, _)| *e == id)
+        .map(|(_, b)| b);
+    let n = crate::markdown::next_index(blocks.len(), current).unwrap_or(0);
+    app.screen.code_cursor = Some((id, n));
+    fx.push(Effect::Copy {
+        text: blocks[n].clone(),
+        what: format!("code block {} of {}", n + 1, blocks.len()),
+    });
+}
+
+/// The selected message's generated image (or the focused column's), else
+/// the most recent one saved on the current path.
+fn latest_image(app: &App) -> Option<String> {
+    let c = &app.conversation;
+    let saved = |id: NodeId| {
+        c.reply(id)?
+            .answer
+            .image_paths
+            .iter()
+            .rev()
+            .find_map(|p| p.as_ref().ok().cloned())
+    };
+    if let Some(id) = app
+        .screen
+        .selected
+        .or_else(|| c.open_ask().map(|o| o.answers[o.focus]))
+        && let Some(p) = saved(id)
+    {
+        return Some(p);
+    }
+    let path = c.path();
+    let upto = app
+        .screen
+        .selected
+        .and_then(|s| path.iter().position(|&i| i == s))
+        .map_or(path.len(), |i| i + 1);
+    path[..upto].iter().rev().find_map(|&i| saved(i))
+}
