@@ -76,11 +76,11 @@ fn walk(app: &mut App, id: NodeId, step: isize, fx: &mut Fx) -> Option<NodeId> {
     persist::save_current(app, fx);
     let (at, of) = app.conversation.tree().place(to);
     let what = match app.conversation.reply(to) {
-        Some(r) => format!("the answer of {}", r.answer.model()),
+        Some(r) => format!("{}'s answer", super::model::short(r.answer.model())),
         None => "this version of the prompt".into(),
     };
     app.screen.flash = Some(format!(
-        "‹{at}/{of}› {what}: what follows is sent from here · {} / {} walk",
+        "‹{at}/{of}› {what} · {} / {} walk",
         app.key_label(Action::PrevSibling),
         app.key_label(Action::NextSibling)
     ));

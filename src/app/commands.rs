@@ -54,7 +54,7 @@ pub(super) fn run(app: &mut App, line: &str, fx: &mut Fx) {
         },
         Command::Retry => {
             if !arg.is_empty() {
-                model::switch_model(app, arg, fx);
+                model::use_model(app, arg);
             }
             ask::ask_again(app, fx);
         }

@@ -114,17 +114,23 @@ fn accept_offer(app: &mut App, fx: &mut Fx) {
         // (nothing came of it) and the paid twin asked instead.
         Some(o) if waiting => {
             ask::stop_all(app, fx);
-            model::switch_model(app, &o.model, fx);
+            model::use_model(app, &o.model);
             ask::ask_again(app, fx);
         }
-        Some(o) if !app.is_busy() => {
-            model::switch_model(app, &o.model, fx);
-            match (o.resend, o.leave_out) {
-                (true, Some(from)) => ask::ask_again_leaving_out(app, from, fx),
-                (true, None) => ask::ask_again(app, fx),
-                (false, _) => ask::send(app, fx),
+        Some(o) if !app.is_busy() => match (o.resend, o.leave_out) {
+            (true, Some(from)) => {
+                model::use_model(app, &o.model);
+                ask::ask_again_leaving_out(app, from, fx);
             }
-        }
+            (true, None) => {
+                model::use_model(app, &o.model);
+                ask::ask_again(app, fx);
+            }
+            (false, _) => {
+                model::switch_model(app, &o.model, fx);
+                ask::send(app, fx);
+            }
+        },
         _ => {}
     }
 }

@@ -36,6 +36,16 @@ pub(super) fn switch_model(app: &mut App, id: &str, fx: &mut Fx) {
     super::persist::note(app, Note::notice(text), fx);
 }
 
+/// The model from now on, said in the hint line only: for asking the same
+/// prompt again of it (`/retry MODEL`, a paid twin), where a notice in the
+/// conversation would hang off the answer being replaced.
+pub(super) fn use_model(app: &mut App, id: &str) {
+    if app.chat.model != id {
+        app.chat.model = id.to_string();
+        app.screen.flash = Some(format!("model → {id}"));
+    }
+}
+
 /// Compare mode on `models` (2 to 4), or why not.
 pub(super) fn compare(app: &mut App, models: Vec<String>) {
     if models.len() < 2 || models.len() > MAX_ANSWERS {
