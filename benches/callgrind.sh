@@ -25,6 +25,7 @@ FRAME=$(bench_bin frame)
 MD=$(bench_bin markdown)
 COST=$(bench_bin cost)
 EVENT=$(bench_bin event)
+TREE=$(bench_bin tree)
 
 # Instructions counted inside the measured function for one run.
 count() {
@@ -84,6 +85,22 @@ per() { awk -v a="$1" -v n="$2" 'BEGIN { printf "%\047.0f", a / n }'; }
     echo "callgrind: event, 2000 tokens" >&2
     n=$(ORCHAT_CALLGRIND=2000 "$EVENT" | awk '{print $(NF-1)}')
     echo "| 2000 tokens | $n | $(per "$(count "$EVENT" "2000")" "$n") |"
+    echo
+    echo "### The conversation as a tree (120x40): 10 messages against 10,000 in 100 branches"
+    echo
+    echo "A delta and its frame with a 2,000-token answer streaming at the end of"
+    echo "the path; a walk (← or → in the pane on a trunk answer with a sibling,"
+    echo "which swaps the rest of the path) and its frame; 100 steps, per step."
+    echo
+    echo "| conversation | delta + frame (Ir) | walk + frame (Ir) |"
+    echo "|---|---:|---:|"
+    for shape in linear tree; do
+        echo "callgrind: tree, $shape" >&2
+        f=$(count "$TREE" "frame:$shape:100")
+        w=$(count "$TREE" "walk:$shape:100")
+        label=$([ "$shape" = tree ] && echo "10,000 messages, 100 branches" || echo "10 messages")
+        echo "| $label | $(per "$f" 100) | $(per "$w" 100) |"
+    done
 } | tee "$TMP/report.md"
 mkdir -p "$(dirname "$OUT")"
 cp "$TMP/report.md" "$OUT"

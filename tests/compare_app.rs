@@ -255,3 +255,89 @@ fn the_picker_marks_models_and_the_budget_sees_the_whole_round() {
     command(&mut app, "/compare off");
     assert!(!app.chat.comparing);
 }
+
+/// What was found wrong with compare mode, each a test: a column retrying
+/// after a 503 is not "rate limited"; a column's error wraps whole in a
+/// narrow column; its `/retry MODEL` asks that model alone and the round's
+/// answers stay; the account is read again after a round.
+#[test]
+fn a_columns_retry_error_and_way_out_say_what_happened() {
+    let mut app = new_app();
+    app.env.openrouter = true;
+    command(&mut app, "/compare 2.5-flash 2.5-pro");
+    let fx = command(&mut app, "which is best?");
+    let asked = starts(&fx);
+    let (a, b) = (asked[0].0, asked[1].0);
+    // A 503 is retried: the column says so, not "rate limited".
+    update(
+        &mut app,
+        Msg::Stream {
+            turn: a,
+            event: StreamEvent::Retrying {
+                attempt: 1,
+                wait: std::time::Duration::from_secs(3),
+                reason: ApiError::Upstream {
+                    status: 503,
+                    message: "overloaded".into(),
+                    provider: None,
+                },
+            },
+        },
+    );
+    let r = round(&app);
+    assert_eq!(
+        r[0].state(app.env.now_ms).label(),
+        "retry in 3s",
+        "not a rate limit"
+    );
+    let s = common::screen(&app, 80, 24);
+    assert!(s.contains("⏳3s") && !s.contains("rate limited"), "{s}");
+    // The column fails with a long message: every word of it on screen.
+    let words = "No allowed providers are available for the selected model given your data policy";
+    update(
+        &mut app,
+        Msg::Failed {
+            turn: a,
+            error: ApiError::NotFound {
+                status: 404,
+                message: words.into(),
+            },
+        },
+    );
+    content(&mut app, b, "Pro says yes.");
+    update(&mut app, Msg::Ended { turn: b });
+    let s = common::screen(&app, 80, 24);
+    let shown: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(shown.contains(words), "the whole error:\n{s}");
+    // The account is read again after the round.
+    assert!(app.wallet.account_asked_ms.is_some());
+    // Its way out names its model; taking it asks that model alone, and
+    // the round's two answers stay, beside the new one.
+    let (_, hint) = common::errors(&app)
+        .into_iter()
+        .find(|(t, _)| t.contains("No allowed providers"))
+        .unwrap();
+    let hint = hint.unwrap();
+    assert!(hint.contains(&format!("/retry {FLASH}")), "{hint}");
+    let fx = command(&mut app, &format!("/retry {FLASH}"));
+    let asked = starts(&fx);
+    assert_eq!(asked.len(), 1);
+    assert_eq!(asked[0].1.model, FLASH);
+    assert_eq!(asked[0].1.messages.len(), 1, "the prompt alone as history");
+    let c = &app.conversation;
+    let p = c.last_prompt().unwrap();
+    assert_eq!(c.tree().get(p).unwrap().children.len(), 3);
+    assert!(c.open_ask().is_none());
+    // A round again within the minute: the account is read again.
+    update(&mut app, Msg::Ended { turn: asked[0].0 });
+    let before = app.wallet.account_asked_ms;
+    command(&mut app, "/compare");
+    let cols = round(&app);
+    let turns: Vec<u64> = cols.iter().map(|c| c.timing.turn).collect();
+    let mut fetched = false;
+    for t in turns {
+        let fx = update(&mut app, Msg::Ended { turn: t });
+        fetched |= fx.contains(&Effect::FetchAccount);
+    }
+    assert!(fetched, "read again after the round (was {before:?})");
+}

@@ -379,3 +379,85 @@ fn the_list_lines_up_with_ids_of_any_length_and_keeps_every_digit() {
         r.out
     );
 }
+
+/// A conversation with a branch: the answer on the path and a retried one
+/// beside it (off the path), each billed.
+fn branched(dir: &tempfile::TempDir) -> PathBuf {
+    let path = dir.path().join("tree.db");
+    let store = Store::open(&path).unwrap();
+    store.put_message(StoredMessage::user(
+        "tree01",
+        0,
+        "Name a seabird",
+        vec![],
+        "google/gemini-2.5-flash",
+        1_700_000_000_000,
+    ));
+    for (seq, text, cost) in [
+        (1, "The puffin nests in burrows.", "0.0000412"),
+        (2, "The albatross glides for days.", "0.0000377"),
+    ] {
+        let mut a = StoredMessage::new(
+            "tree01",
+            seq,
+            StoredRole::Assistant,
+            text,
+            1_700_000_001_000,
+        );
+        a.model_requested = Some("google/gemini-2.5-flash".into());
+        a.cost = Some(Decimal::from_str(cost).unwrap());
+        a.cost_kind = Some(CostKind::Reported);
+        a.parent = Some(0);
+        let charge = a.charge().unwrap();
+        store.put_message(a);
+        store.put_charge(charge);
+    }
+    // The first answer is the current path; the albatross is its sibling.
+    store.set_current("tree01", 1);
+    store.flush();
+    path
+}
+
+#[test]
+fn a_tree_is_searched_in_every_branch_and_exported_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = branched(&dir);
+
+    // A word only in the branch off the path is found.
+    let r = run(&path, cmd(&["search", "albatross"]), None);
+    assert_eq!(r.code, 0, "{}", r.err);
+    assert!(r.out.starts_with("tree01  #2"), "{}", r.out);
+
+    // Markdown: the path, and the other branch folded.
+    let r = run(&path, cmd(&["export", "tree01"]), None);
+    assert_eq!(r.code, 0, "{}", r.err);
+    let puffin = r.out.find("puffin").expect("the path's answer");
+    let details = r.out.find("<details>").expect("other branches folded");
+    let albatross = r.out.find("albatross").expect("the sibling");
+    assert!(puffin < details && details < albatross, "{}", r.out);
+
+    // JSON: every message with its parent, the current path, every charge.
+    let r = run(&path, cmd(&["export", "tree01", "--format", "json"]), None);
+    assert_eq!(r.code, 0, "{}", r.err);
+    let v: serde_json::Value = serde_json::from_str(&r.out).unwrap();
+    let msgs = v["messages"].as_array().unwrap();
+    assert_eq!(msgs.len(), 3);
+    assert_eq!(msgs[1]["parent"], 0);
+    assert_eq!(msgs[2]["parent"], 0);
+    assert_eq!(v["conversation"]["current"], 1);
+    assert_eq!(v["conversation"]["total_cost"], "0.0000789");
+    let doc = export::import_json(&r.out).unwrap();
+    let dir2 = tempfile::tempdir().unwrap();
+    let path2 = dir2.path().join("s.db");
+    let file = dir.path().join("tree.json");
+    std::fs::write(&file, &r.out).unwrap();
+    let r = run(&path2, cmd(&["import", file.to_str().unwrap()]), None);
+    assert_eq!(r.code, 0, "{}", r.err);
+    let (meta, back) = Store::open(&path2)
+        .unwrap()
+        .load("tree01")
+        .unwrap()
+        .unwrap();
+    assert_eq!(back, doc.messages, "the tree comes back as it was");
+    assert_eq!(meta.current, Some(1));
+}

@@ -1007,3 +1007,136 @@ fn a_version_3_database_is_brought_forward_and_its_answers_load() {
         Some(332)
     );
 }
+
+#[test]
+fn a_version_3_database_with_a_round_and_a_replaced_answer_becomes_a_tree() {
+    use orchat::store::{StoredRound, tree::REPLACED};
+    let dir = tempfile::tempdir().unwrap();
+    let path = db(&dir);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let answer = |seq: u32, model: &str, text: &str, cost: &str, at: u64| StoredMessage {
+        model_requested: Some(model.into()),
+        cost: Some(dec(cost)),
+        cost_kind: Some(CostKind::Reported),
+        status: Some(Status::Complete),
+        finished_ms: Some(at + 1),
+        ..StoredMessage::new("old", seq, StoredRole::Assistant, text, at)
+    };
+    let (flash, pro, lite) = (
+        "google/gemini-2.5-flash",
+        "google/gemini-2.5-pro",
+        "google/gemini-2.5-flash-lite",
+    );
+    let round = [
+        answer(1, flash, "red", "0.0001", 2_000),
+        answer(1, pro, "blue", "0.002", 2_000),
+        answer(1, lite, "green", "0.00001", 2_000),
+    ];
+    let mut kept_row = round[1].clone();
+    kept_row.round = Some(StoredRound {
+        kept: Some(1),
+        answers: round.to_vec(),
+    });
+    let rows = vec![
+        StoredMessage::user("old", 0, "name a colour", vec![], flash, 1_000),
+        kept_row,
+        StoredMessage::user("old", 2, "why that one", vec![], pro, 3_000),
+        answer(3, flash, "because", "0.0003", 5_000),
+    ];
+    {
+        // The layout as orchat wrote it before trees (V3), with its ledger:
+        // the round's three answers, the last answer, and the answer /retry
+        // replaced (its row gone, its charge kept).
+        let c = raw(&path);
+        for m in &store::MIGRATIONS[..3] {
+            c.execute_batch(m).unwrap();
+        }
+        c.pragma_update(None, "application_id", store::APPLICATION_ID)
+            .unwrap();
+        c.pragma_update(None, "user_version", 3).unwrap();
+        c.execute(
+            "INSERT INTO conversations (id, created_ms, updated_ms) VALUES ('old', 1000, 5001)",
+            [],
+        )
+        .unwrap();
+        for m in &rows {
+            c.execute(
+                "INSERT INTO messages (conversation_id, seq, role, text, model_requested, cost,
+                     cost_kind, status, created_ms, finished_ms, round)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                rusqlite::params![
+                    m.conversation_id,
+                    m.seq,
+                    m.role.as_str(),
+                    m.text,
+                    m.model_requested,
+                    m.cost.map(|c| c.to_string()),
+                    m.cost_kind.map(|_| "reported"),
+                    m.status.map(|_| "complete"),
+                    m.created_ms as i64,
+                    m.finished_ms.map(|f| f as i64),
+                    m.round.as_ref().map(|r| serde_json::to_string(r).unwrap()),
+                ],
+            )
+            .unwrap();
+        }
+        let charge = |id: &str, model: &str, cost: &str, at: i64| {
+            c.execute(
+                "INSERT INTO charges (id, conversation_id, model, cost, cost_kind, created_ms)
+                 VALUES (?1, 'old', ?2, ?3, 'reported', ?4)",
+                rusqlite::params![id, model, cost, at],
+            )
+            .unwrap();
+        };
+        charge("old/1/1", flash, "0.0001", 2_001);
+        charge("old/1/2", pro, "0.002", 2_001);
+        charge("old/1/3", lite, "0.00001", 2_001);
+        charge("old/4/4", pro, "0.0025", 4_000);
+        charge("old/5/5", flash, "0.0003", 5_001);
+    }
+    let s = Store::open(&path).unwrap();
+    let (meta, msgs) = s.load("old").unwrap().unwrap();
+    // Nothing billed is lost.
+    assert_eq!(meta.total_cost, dec("0.00491"));
+    let answers: Vec<&StoredMessage> = msgs
+        .iter()
+        .filter(|m| m.role == StoredRole::Assistant)
+        .collect();
+    assert_eq!(
+        answers.len(),
+        5,
+        "three compared, the replaced one, the last"
+    );
+    let tree = store::tree::SavedTree::new(&msgs);
+    assert_eq!(tree.children(Some(0)).len(), 3, "the round: siblings");
+    let under_second = tree.children(Some(2));
+    assert_eq!(under_second.len(), 2, "the replaced answer beside the last");
+    let replaced = tree.get(under_second[1]).unwrap();
+    assert_eq!(replaced.model(), Some(pro));
+    assert_eq!(replaced.cost, Some(dec("0.0025")));
+    assert_eq!(
+        tree.get(tree.notes(Some(replaced.seq))[0]).unwrap().text,
+        REPLACED
+    );
+    // The path that was current: the kept answer, then the last.
+    assert_eq!(tree.path(meta.current), [0, 1, 2, 3]);
+    assert_eq!(tree.get(1).unwrap().text, "blue");
+    // Reopened, every branch costs what it was billed.
+    let mut app = orchat::app::App::new(orchat::chat::catalog::Catalog::bundled(), "demo", flash);
+    app.restore(&orchat::app::LoadedSession {
+        id: "old".into(),
+        messages: msgs.clone(),
+        charges: s.charges("old").unwrap(),
+        current: meta.current,
+    });
+    let c = &app.conversation;
+    assert_eq!(c.path().len(), 4);
+    assert_eq!(c.tree().place(c.path()[1]), (1, 3), "the kept answer first");
+    let all: rust_decimal::Decimal = c
+        .tree()
+        .slots()
+        .filter_map(|(_, s)| s.body.reply())
+        .map(|r| r.cost.unwrap().usd)
+        .sum();
+    assert_eq!(all, app.wallet.ledger.total());
+}

@@ -529,8 +529,9 @@ fn finish(app: &mut App, id: NodeId, error: Option<ApiError>, fx: &mut Fx) {
         persist::save(app, nid, fx);
     }
     persist::save(app, id, fx);
-    // The account after answers, at most once a minute.
-    if !app.is_busy() && app.env.openrouter && app.wallet.account_due(now) {
+    // The account after answers, at most once a minute; after a round
+    // (several answers billed at once) always.
+    if !app.is_busy() && app.env.openrouter && (in_round || app.wallet.account_due(now)) {
         app.wallet.account_asked_ms = Some(now);
         fx.push(Effect::FetchAccount);
     }

@@ -42,6 +42,19 @@ fn charge_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Charge> {
     })
 }
 
+/// A conversation's charges, oldest first, inside a transaction (the
+/// schema's migration reads them).
+pub(super) fn charges_in(
+    tx: &Transaction<'_>,
+    conversation_id: &str,
+) -> rusqlite::Result<Vec<Charge>> {
+    tx.prepare(&format!(
+        "{CHARGE_SELECT} WHERE conversation_id = ?1 ORDER BY created_ms, id"
+    ))?
+    .query_map([conversation_id], charge_from_row)?
+    .collect()
+}
+
 fn i64_of(v: u64) -> i64 {
     v.min(i64::MAX as u64) as i64
 }

@@ -68,12 +68,14 @@ pub fn explode_rounds(msgs: &mut Vec<StoredMessage>) -> Option<u32> {
     open
 }
 
-/// Schema V5's data step: in every conversation with a round saved in one
-/// row, the round becomes sibling answers (and one none was kept reopens
-/// at its prompt). Runs inside the migration's transaction.
+/// Schema V5's data step, conversation by conversation: a round saved in
+/// one row becomes sibling answers (one none was kept reopens at its
+/// prompt), and an answer /retry or /edit replaced, whose text is gone but
+/// whose charge is on the ledger, comes back as a sibling that says so.
+/// Runs inside the migration's transaction.
 pub(super) fn migrate_rounds(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
     let convs: Vec<String> = tx
-        .prepare("SELECT DISTINCT conversation_id FROM messages WHERE round IS NOT NULL")?
+        .prepare("SELECT DISTINCT conversation_id FROM messages")?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     for id in convs {
@@ -84,10 +86,17 @@ pub(super) fn migrate_rounds(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result
             ))?
             .query_map([&id], super::row::message_from_row)?
             .collect::<rusqlite::Result<_>>()?;
+        let had_round = msgs.iter().any(|m| m.round.is_some());
         let open = explode_rounds(&mut msgs);
+        let charges = super::ledger::charges_in(tx, &id)?;
+        let replaced = replaced_answers(&mut msgs, &charges);
+        if !had_round && replaced == 0 {
+            continue;
+        }
         for m in &msgs {
             super::row::upsert(tx, m)?;
         }
+        super::writer::refresh_summary(tx, &id)?;
         if let Some(seq) = open {
             tx.execute(
                 "UPDATE conversations SET current_seq = ?2 WHERE id = ?1",
@@ -96,6 +105,80 @@ pub(super) fn migrate_rounds(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result
         }
     }
     Ok(())
+}
+
+/// What a replaced answer brought back from the ledger says.
+pub const REPLACED: &str = "an answer /retry or /edit replaced before orchat kept every branch: it was billed (above), its text was not kept";
+
+/// Charges on the ledger that no saved answer stands for (answers /retry or
+/// /edit replaced, when a replaced answer was deleted) become sibling
+/// answers under the prompt they answered (the last one asked before the
+/// charge), with their model, tokens and cost and a note that their text
+/// is gone: the tree's branches then add up to what was billed. Returns
+/// how many were added.
+pub fn replaced_answers(
+    msgs: &mut Vec<StoredMessage>,
+    charges: &[crate::chat::pricing::Charge],
+) -> usize {
+    let mut taken = vec![false; msgs.len()];
+    let same = |m: &StoredMessage, c: &crate::chat::pricing::Charge| {
+        if let (Some(a), Some(b)) = (&m.generation_id, &c.generation_id) {
+            return a == b;
+        }
+        m.model() == Some(c.model.as_str()) && m.cost == Some(c.cost.usd)
+    };
+    let mut orphans = Vec::new();
+    for c in charges.iter().filter(|c| !c.id.ends_with("/title")) {
+        let hit = msgs
+            .iter()
+            .enumerate()
+            .find(|(i, m)| !taken[*i] && m.role == StoredRole::Assistant && same(m, c))
+            .map(|(i, _)| i);
+        match hit {
+            Some(i) => taken[i] = true,
+            None => orphans.push(c),
+        }
+    }
+    let mut next = msgs.iter().map(|m| m.seq).max().map_or(0, |s| s + 1);
+    let conv = msgs.first().map(|m| m.conversation_id.clone());
+    let mut added = 0;
+    for c in orphans {
+        let Some(prompt) = msgs
+            .iter()
+            .filter(|m| m.role == StoredRole::User && m.created_ms <= c.created_ms)
+            .max_by_key(|m| (m.created_ms, m.seq))
+            .or_else(|| msgs.iter().find(|m| m.role == StoredRole::User))
+            .map(|m| m.seq)
+        else {
+            continue;
+        };
+        let conv = conv.clone().unwrap_or_else(|| c.conversation_id.clone());
+        let answer = StoredMessage {
+            model_requested: Some(c.model.clone()),
+            model_reported: Some(c.model.clone()),
+            prompt_tokens: Some(c.prompt_tokens),
+            completion_tokens: Some(c.completion_tokens),
+            reasoning_tokens: Some(c.reasoning_tokens),
+            image_tokens: Some(c.image_tokens),
+            cost: Some(c.cost.usd),
+            cost_kind: Some(c.cost.kind),
+            generation_id: c.generation_id.clone(),
+            status: Some(crate::chat::answer::Status::Complete),
+            finished_ms: Some(c.created_ms),
+            parent: Some(prompt),
+            ask: Some(next),
+            ..StoredMessage::new(&conv, next, StoredRole::Assistant, "", c.created_ms)
+        };
+        let note = StoredMessage {
+            parent: Some(next),
+            ..StoredMessage::new(&conv, next + 1, StoredRole::Notice, REPLACED, c.created_ms)
+        };
+        msgs.push(answer);
+        msgs.push(note);
+        next += 2;
+        added += 1;
+    }
+    added
 }
 
 /// Messages brought to the tree shape (a flat list chained, rounds made

@@ -509,7 +509,13 @@ impl Writer {
         // An export from before conversations were trees: a chain, its
         // rounds sibling answers.
         let mut msgs = msgs;
+        let flat = msgs.len() > 1 && msgs.iter().all(|m| m.parent.is_none());
         let current = super::tree::normalize(&mut msgs, meta.current);
+        // An export from before trees, with its ledger: the answers it had
+        // replaced come back as siblings that say so.
+        if flat && let Some(charges) = &charges {
+            super::tree::replaced_answers(&mut msgs, charges);
+        }
         tx.execute(
             "INSERT INTO conversations (id, title, created_ms, updated_ms, current_seq)
              VALUES (?1, NULLIF(?2, ''), ?3, ?4, ?5)",
@@ -562,7 +568,7 @@ fn quick_check(conn: &Connection) -> rusqlite::Result<Option<String>> {
 /// ledger, in the same transaction as the change, so the list never
 /// disagrees with them.
 /// `updated_ms` only moves forward.
-fn refresh_summary(tx: &Transaction<'_>, id: &str) -> rusqlite::Result<()> {
+pub(super) fn refresh_summary(tx: &Transaction<'_>, id: &str) -> rusqlite::Result<()> {
     let first: Option<String> = tx
         .query_row(
             "SELECT text FROM messages WHERE conversation_id = ?1 AND role = 'user'
