@@ -73,6 +73,12 @@ impl Dirs {
     pub fn images(&self, folder: &str) -> Option<PathBuf> {
         self.data.as_ref().map(|d| d.join("images").join(folder))
     }
+
+    /// Attached files, each under the SHA-256 of its bytes, beside
+    /// `sessions.db`.
+    pub fn attachments(&self) -> Option<PathBuf> {
+        self.data.as_ref().map(|d| d.join("attachments"))
+    }
 }
 
 /// Creates `dir` and any missing parents, each new one readable by the

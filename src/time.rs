@@ -60,3 +60,10 @@ mod tests {
         assert_eq!(local_minute(0, &TimeZone::UTC), "1970-01-01 00:00");
     }
 }
+
+/// `20250131-090507`: a moment in UTC for a file's name (a pasted image).
+pub fn file_stamp() -> String {
+    timestamp(crate::store::now_ms())
+        .strftime("%Y%m%d-%H%M%S")
+        .to_string()
+}

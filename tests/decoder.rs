@@ -108,7 +108,10 @@ fn usage(prompt: u64, completion: u64, reasoning: u64, image: u64, cost: &str) -
         completion_tokens: completion,
         total_tokens: prompt + completion,
         cost: Some(WireDecimal(dec(cost))),
-        prompt_tokens_details: Some(PromptTokensDetails { cached_tokens: 0 }),
+        prompt_tokens_details: Some(PromptTokensDetails {
+            cached_tokens: 0,
+            ..Default::default()
+        }),
         completion_tokens_details: Some(CompletionTokensDetails {
             reasoning_tokens: reasoning,
             image_tokens: image,
@@ -119,6 +122,15 @@ fn usage(prompt: u64, completion: u64, reasoning: u64, image: u64, cost: &str) -
 
 /// OpenRouter's usage as the 2025 captures have it: not BYOK, with the
 /// upstream's prompt and completion costs (PROTOCOL.md §2.3).
+/// The audio and video counts a transcript's `prompt_tokens_details` gives.
+fn media_counts(mut u: Usage, audio: Option<u64>, video: Option<u64>) -> Usage {
+    if let Some(d) = u.prompt_tokens_details.as_mut() {
+        d.audio_tokens = audio;
+        d.video_tokens = video;
+    }
+    u
+}
+
 fn openrouter_usage(u: Usage, prompt_cost: &str, completions_cost: &str) -> Usage {
     Usage {
         is_byok: Some(false),
@@ -163,7 +175,7 @@ fn expected_a() -> Vec<StreamEvent> {
         ),
         finish("stop", Some("STOP")),
         StreamEvent::Usage(openrouter_usage(
-            usage(14, 38, 0, 0, "0.0000166"),
+            media_counts(usage(14, 38, 0, 0, "0.0000166"), Some(0), None),
             "0.0000014",
             "0.0000152",
         )),
@@ -217,7 +229,7 @@ fn expected_c() -> Vec<StreamEvent> {
         ),
         finish("stop", Some("STOP")),
         StreamEvent::Usage(openrouter_usage(
-            usage(9, 1298, 0, 1290, "0.0387227"),
+            media_counts(usage(9, 1298, 0, 1290, "0.0387227"), Some(0), Some(0)),
             "0.0000027",
             "0.03872",
         )),

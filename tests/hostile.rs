@@ -470,11 +470,12 @@ fn attached_file_names_and_urls_are_inert() {
     );
     let s = check(&app);
     assert!(s.contains("␛[2J") || s.contains("A␛["), "{s}");
-    // A file that is not an image: the refusal names it, inertly.
+    // A file that is nothing Gemini reads (binary, no known kind): the
+    // refusal names it, inertly.
     let bad = dir
         .path()
         .join(format!("{}.txt", HOSTILE.replace(['\0', '/'], "_")));
-    std::fs::write(&bad, b"not an image").unwrap();
+    std::fs::write(&bad, b"not\0an image").unwrap();
     let why = orchat::chat::attach::load(bad.to_str().unwrap()).unwrap_err();
     assert!(
         !why.chars()

@@ -11,7 +11,6 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use orchat::app::conversation::Prompt;
 use orchat::app::{App, Effect, Mode, Msg, NodeId, Offer, SessionItem, update};
 use orchat::chat::answer::{Answer, Status};
-use orchat::chat::attach::Attachment;
 use orchat::keymap::tables::DEFAULTS;
 use orchat::keymap::{Action, Context, KeyOverride, Keymap, chord_label, contexts_of};
 use orchat::store::ConversationMeta;
@@ -106,14 +105,11 @@ fn chat(keymap: &Keymap) -> App {
         model: "google/gemini-2.5-pro".into(),
         resend: true,
         leave_out: None,
+        attach: None,
     });
-    app.composer.attachments.push(Attachment {
-        source: "https://example.com/cat.png".into(),
-        url: "https://example.com/cat.png".into(),
-        bytes: None,
-        mime: None,
-        dims: None,
-    });
+    app.composer
+        .attachments
+        .push(orchat::chat::attach::load("https://example.com/cat.png").unwrap());
     for c in "hi".chars() {
         app.composer.input.insert_char(c);
     }

@@ -225,7 +225,7 @@ fn an_answer_is_saved_from_the_answer_type_and_restored() {
         completion_tokens: 30,
         total_tokens: 41,
         cost: Some(WireDecimal(dec("0.0000166"))),
-        prompt_tokens_details: Some(PromptTokensDetails { cached_tokens: 0 }),
+        prompt_tokens_details: Some(PromptTokensDetails { cached_tokens: 0, ..Default::default() }),
         completion_tokens_details: Some(CompletionTokensDetails {
             reasoning_tokens: 7,
             image_tokens: 0,
@@ -1128,6 +1128,7 @@ fn a_version_3_database_with_a_round_and_a_replaced_answer_becomes_a_tree() {
         messages: msgs.clone(),
         charges: s.charges("old").unwrap(),
         current: meta.current,
+        media: Default::default(),
     });
     let c = &app.conversation;
     assert_eq!(c.path().len(), 4);

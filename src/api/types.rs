@@ -30,8 +30,45 @@ pub enum Content {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ContentPart {
-    Text { text: String },
-    ImageUrl { image_url: ImageUrl },
+    Text {
+        text: String,
+    },
+    ImageUrl {
+        image_url: ImageUrl,
+    },
+    /// A PDF (PROTOCOL-MEDIA.md §1.1): `file_data` a data URL or an https URL.
+    File {
+        file: FileData,
+    },
+    /// Audio as bare base64 (no `data:` prefix) and its format (§1.1).
+    InputAudio {
+        input_audio: InputAudio,
+    },
+    /// Video: `video_url` is an object `{url}`, never a bare string (§1.1).
+    VideoUrl {
+        video_url: VideoUrl,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileData {
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub filename: Option<String>,
+    pub file_data: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InputAudio {
+    /// Base64 of the file's bytes.
+    pub data: String,
+    /// `wav`, `mp3`, `aiff`, `aac`, `ogg`, `flac` (§1.2).
+    pub format: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VideoUrl {
+    /// A `data:video/…;base64,` URL, or a YouTube link.
+    pub url: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -63,16 +100,29 @@ impl Message {
 
     /// A user message with images: the text part first, as OpenRouter recommends.
     pub fn with_images(text: impl Into<String>, image_urls: Vec<String>) -> Self {
-        if image_urls.is_empty() {
+        Message::with_parts(
+            text,
+            image_urls
+                .into_iter()
+                .map(|url| ContentPart::ImageUrl {
+                    image_url: ImageUrl { url, detail: None },
+                })
+                .collect(),
+        )
+    }
+
+    /// A user message of text and attachments' parts: the text first, as
+    /// OpenRouter recommends (PROTOCOL-MEDIA.md §1.1); plain text when
+    /// there are none.
+    pub fn with_parts(text: impl Into<String>, parts: Vec<ContentPart>) -> Self {
+        if parts.is_empty() {
             return Message::text(Role::User, text);
         }
-        let mut parts = vec![ContentPart::Text { text: text.into() }];
-        parts.extend(image_urls.into_iter().map(|url| ContentPart::ImageUrl {
-            image_url: ImageUrl { url, detail: None },
-        }));
+        let mut all = vec![ContentPart::Text { text: text.into() }];
+        all.extend(parts);
         Message {
             role: Role::User,
-            content: Content::Parts(parts),
+            content: Content::Parts(all),
             reasoning_details: None,
         }
     }
@@ -222,6 +272,12 @@ impl<'de> Deserialize<'de> for ErrorField {
 pub struct PromptTokensDetails {
     #[serde(default, deserialize_with = "null_as_zero")]
     pub cached_tokens: u64,
+    /// Prompt tokens that were audio / video (PROTOCOL-MEDIA.md §1.5): a
+    /// video sent and 0 here means the provider ignored it.
+    #[serde(default, deserialize_with = "null_as_zero_opt", skip_serializing_if = "Option::is_none")]
+    pub audio_tokens: Option<u64>,
+    #[serde(default, deserialize_with = "null_as_zero_opt", skip_serializing_if = "Option::is_none")]
+    pub video_tokens: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
@@ -648,4 +704,17 @@ where
     T: Default + Deserialize<'de>,
 {
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// `null_as_zero` for a count that may be absent: absent or null is `None`.
+fn null_as_zero_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    let v = Option::<Value>::deserialize(d)?;
+    Ok(match v {
+        Some(Value::Number(n)) => Some(
+            n.as_u64()
+                .or_else(|| n.as_f64().map(|f| f.max(0.0) as u64))
+                .unwrap_or(0),
+        ),
+        _ => None,
+    })
 }

@@ -50,7 +50,7 @@ pub(super) fn send(app: &mut App, fx: &mut Fx) {
         }
         return send_now(app, fx);
     }
-    if !check_images_readable(app, fx) {
+    if !check_attachments_readable(app, fx) {
         return; // Nothing sent; the draft and attachments stay.
     }
     if let Some(reason) = over_budget(app) {
@@ -90,9 +90,10 @@ fn round_refused(app: &App, models: &[String]) -> Option<String> {
         let Some(m) = app.env.catalog.get(id) else {
             continue; // Unknown models are asked anyway; their cost is unknown.
         };
-        if !app.composer.attachments.is_empty() && !m.accepts_images() {
+        if let Some(k) = unread_kind(app, m) {
             return Some(format!(
-                "{id} does not read images: /compare without it, or /detach; nothing was sent"
+                "{id} does not read {}: /compare without it, or /detach; nothing was sent",
+                k.noun()
             ));
         }
         if m.context_length > 0 && needed > m.context_length {
@@ -157,18 +158,33 @@ fn over_budget(app: &App) -> Option<String> {
     ))
 }
 
-/// After an attachment: warn (and offer a model) when the current model
-/// cannot read images. Returns false when it cannot.
-pub(super) fn check_images_readable(app: &mut App, fx: &mut Fx) -> bool {
-    if app.composer.attachments.is_empty() || app.current_model().is_none_or(|m| m.accepts_images())
-    {
+/// The first kind of the draft's attachments `m` does not read.
+fn unread_kind(app: &App, m: &crate::chat::catalog::Model) -> Option<crate::chat::attach::Kind> {
+    app.composer
+        .attachments
+        .iter()
+        .map(|a| a.kind)
+        .find(|k| !m.reads(k.modality()))
+}
+
+/// After an attachment: warn (and offer a model that reads every kind
+/// attached) when the current model cannot read one of them. Returns false
+/// when it cannot.
+pub(super) fn check_attachments_readable(app: &mut App, fx: &mut Fx) -> bool {
+    let Some(kind) = app.current_model().and_then(|m| unread_kind(app, m)) else {
         return true;
-    }
+    };
+    let kinds: Vec<&str> = app
+        .composer
+        .attachments
+        .iter()
+        .map(|a| a.kind.modality())
+        .collect();
     let readers: Vec<String> = app
         .env
         .catalog
-        .image_input_models()
-        .filter(|m| !m.outputs_images())
+        .readers_of(kind.modality())
+        .filter(|m| !m.outputs_images() && kinds.iter().all(|k| m.reads(k)))
         .map(|m| m.id.clone())
         .take(4)
         .collect();
@@ -176,8 +192,9 @@ pub(super) fn check_images_readable(app: &mut App, fx: &mut Fx) -> bool {
     let accept = app.key_label(Action::AcceptOffer);
     let ids: Vec<&str> = readers.iter().map(String::as_str).collect();
     let text = format!(
-        "{} does not read images; {}",
+        "{} does not read {}; {}",
         app.chat.model,
+        kind.noun(),
         crate::chat::catalog::Catalog::readers_phrase(&ids)
     );
     let hint = suggestion
@@ -188,6 +205,7 @@ pub(super) fn check_images_readable(app: &mut App, fx: &mut Fx) -> bool {
         model,
         resend: false,
         leave_out: None,
+        attach: None,
     });
     false
 }
@@ -263,18 +281,31 @@ pub(super) fn ask(app: &mut App, prompt: NodeId, models: Vec<String>, fx: &mut F
         },
         ..app.chat.settings.clone()
     };
+    // An image model gets the picture to edit: one image more.
+    let per_model: Vec<(Vec<_>, bool)> = models
+        .iter()
+        .map(|m| app.messages_for(m, messages.clone()))
+        .collect();
     let answers = models
         .iter()
-        .map(|m| Answer::new(m, prompt_estimate, images_in))
+        .zip(&per_model)
+        .map(|(m, (_, edit))| {
+            let more = u64::from(*edit);
+            Answer::new(
+                m,
+                prompt_estimate + more * crate::chat::pricing::IMAGE_INPUT_TOKENS,
+                images_in + more,
+            )
+        })
         .collect();
     let (now, epoch) = (app.env.now_ms, app.epoch_ms());
     let started = app.conversation.ask(prompt, answers, now, epoch);
-    for ((turn, _), model) in started.into_iter().zip(&models) {
+    for (((turn, _), model), (messages, _)) in started.into_iter().zip(&models).zip(per_model) {
         count_free_request(app, model, fx);
         let request = crate::chat::request::build(
             model,
             app.env.catalog.get(model),
-            messages.clone(),
+            messages,
             &settings,
         );
         fx.push(Effect::Start {
@@ -382,6 +413,7 @@ pub(super) fn stream_event(app: &mut App, turn: u64, event: StreamEvent, fx: &mu
                 model: twin.id.clone(),
                 resend: true,
                 leave_out: None,
+                attach: None,
             });
         }
         return; // Shown as the countdown, not kept in the answer.
@@ -504,6 +536,11 @@ fn finish(app: &mut App, id: NodeId, error: Option<ApiError>, fx: &mut Fx) {
         if error.is_none() {
             follow_up = hints::ending_note(app, &r.answer);
         }
+        if follow_up.is_none() && video_ignored(app, id) {
+            follow_up = Some(Note::notice(
+                "the provider ignored the video (it counted 0 video tokens): the answer did not see it; a shorter clip, or another model, may be read",
+            ));
+        }
     }
     let failure = error.or(if nothing_came { own_failure } else { None });
     if let Some(err) = failure {
@@ -535,6 +572,24 @@ fn finish(app: &mut App, id: NodeId, error: Option<ApiError>, fx: &mut Fx) {
         app.wallet.account_asked_ms = Some(now);
         fx.push(Effect::FetchAccount);
     }
+}
+
+/// Whether answer `id`'s prompt sent a video the provider said it never
+/// read: HTTP 200, `video_tokens` 0 (PROTOCOL-MEDIA.md §1.1).
+fn video_ignored(app: &App, id: NodeId) -> bool {
+    let c = &app.conversation;
+    let sent_video = c
+        .tree()
+        .get(id)
+        .and_then(|s| s.parent)
+        .and_then(|p| c.prompt(p))
+        .is_some_and(|p| p.images.iter().any(|a| a.kind == crate::chat::attach::Kind::Video));
+    sent_video
+        && c.reply(id)
+            .and_then(|r| r.answer.usage.as_ref())
+            .and_then(|u| u.prompt_tokens_details.as_ref())
+            .and_then(|d| d.video_tokens)
+            == Some(0)
 }
 
 /// Answer `id` was billed: its cost to the ledger (and the store), the

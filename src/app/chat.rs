@@ -32,6 +32,9 @@ pub struct Offer {
     /// Before asking again, history starts at this message (the provider
     /// said the conversation is too long).
     pub leave_out: Option<NodeId>,
+    /// Instead of a model: attach this file (a pasted path), taking its
+    /// text out of the input box.
+    pub attach: Option<String>,
 }
 
 impl Chat {

@@ -76,6 +76,7 @@ pub(super) fn run(app: &mut App, line: &str, fx: &mut Fx) {
         // The same as the Attach key, whatever it is bound to.
         Command::Attach if arg.is_empty() => panels::open_attach(app),
         Command::Attach => fx.push(Effect::LoadAttachment(arg.to_string())),
+        Command::Paste => fx.push(Effect::PasteClipboard),
         Command::Detach => {
             let a = &mut app.composer.attachments;
             app.screen.flash = Some(if arg.is_empty() {
@@ -136,8 +137,13 @@ fn edit(app: &mut App) {
         app.screen.flash = Some("no prompt to edit yet".into());
         return;
     };
-    let text = c.prompt(p).map(|p| p.text.clone()).unwrap_or_default();
+    let (text, attached) = c
+        .prompt(p)
+        .map(|p| (p.text.clone(), p.images.clone()))
+        .unwrap_or_default();
     app.composer.set(&text);
+    // Its attachments come back with it: /detach sends it without one.
+    app.composer.attachments = attached.into_iter().filter(|a| !a.is_missing()).collect();
     app.composer.editing = Some(p);
     app.screen.flash = Some(format!(
         "editing the last prompt: sent, it starts a new branch beside it ({} walks back)",

@@ -19,9 +19,13 @@ impl App {
             .saturating_add(estimate_tokens(self.chat.system.as_deref().unwrap_or("")))
             .saturating_add(estimate_tokens(draft));
         // Attachments waiting to be sent count as part of the draft.
-        let images = images.saturating_add(self.composer.attachments.len() as u64);
+        let (more, draft_images) =
+            super::conversation::attachments_estimate(&self.composer.attachments);
+        let images = images.saturating_add(draft_images);
         (
-            tokens.saturating_add(images.saturating_mul(IMAGE_INPUT_TOKENS)),
+            tokens
+                .saturating_add(more)
+                .saturating_add(images.saturating_mul(IMAGE_INPUT_TOKENS)),
             images,
         )
     }
@@ -43,9 +47,9 @@ impl App {
             |(t, i): (u64, u64)| t.saturating_add(i.saturating_mul(IMAGE_INPUT_TOKENS));
         let fixed = estimate_tokens(self.chat.system.as_deref().unwrap_or(""))
             .saturating_add(estimate_tokens(draft))
-            .saturating_add(
-                (self.composer.attachments.len() as u64).saturating_mul(IMAGE_INPUT_TOKENS),
-            );
+            .saturating_add(with_images(super::conversation::attachments_estimate(
+                &self.composer.attachments,
+            )));
         let history = c.history();
         let mut tokens: u64 = history
             .iter()
@@ -92,7 +96,20 @@ impl App {
     /// `model` (≈); `None` when its price is unknown.
     pub fn send_estimate(&self, model: &Model) -> Option<Decimal> {
         let (tokens, images) = self.context_estimate(&self.draft());
-        Some(model.pricing.as_ref()?.input_cost(tokens, images))
+        // Audio waiting to be sent is priced at the model's audio rate
+        // where it has one (PROTOCOL-MEDIA.md §3).
+        let audio: u64 = self
+            .composer
+            .attachments
+            .iter()
+            .map(|a| a.tokens().audio)
+            .sum();
+        Some(
+            model
+                .pricing
+                .as_ref()?
+                .input_cost_with_audio(tokens, images, audio),
+        )
     }
 
     /// The messages sent for the next request: the system prompt, then the
@@ -105,12 +122,12 @@ impl App {
         let c = &self.conversation;
         for &id in c.history() {
             if let Some(p) = c.prompt(id) {
-                out.push(Message::with_images(
+                out.push(Message::with_parts(
                     p.text.clone(),
-                    p.images.iter().map(|a| a.url.clone()).collect(),
+                    p.images.iter().map(|a| a.part()).collect(),
                 ));
             } else if let Some(r) = c.reply(id)
-                && !r.answer.text.is_empty()
+                && (!r.answer.text.is_empty() || !r.answer.image_paths.is_empty())
             {
                 out.push(self.answer_message(&r.answer));
             }
@@ -118,9 +135,65 @@ impl App {
         out
     }
 
+    /// The image an image model is to edit: the latest one generated on
+    /// the path before the last prompt, when that prompt attached no image
+    /// of its own (PROTOCOL-MEDIA.md §4.1: it goes in the new user message).
+    pub fn image_to_edit(&self) -> Option<String> {
+        let c = &self.conversation;
+        let history = c.history();
+        let last = history.iter().rposition(|&id| c.prompt(id).is_some())?;
+        let p = c.prompt(history[last])?;
+        if p.images.iter().any(|a| a.kind == crate::chat::attach::Kind::Image) {
+            return None;
+        }
+        history[..last]
+            .iter()
+            .rev()
+            .find_map(|&id| c.reply(id)?.answer.images.last().cloned())
+    }
+
+    /// `messages` for `model`: an image model gets the image to edit in
+    /// the last user message (PROTOCOL-MEDIA.md §4.1); others as they are.
+    /// Also says whether it did.
+    pub fn messages_for(&self, model: &str, mut messages: Vec<Message>) -> (Vec<Message>, bool) {
+        let draws = self
+            .env
+            .catalog
+            .get(model)
+            .is_some_and(Model::outputs_images);
+        let Some(url) = draws.then(|| self.image_to_edit()).flatten() else {
+            return (messages, false);
+        };
+        let part = crate::api::types::ContentPart::ImageUrl {
+            image_url: crate::api::types::ImageUrl { url, detail: None },
+        };
+        if let Some(m) = messages.iter_mut().rev().find(|m| m.role == Role::User) {
+            let content = std::mem::replace(&mut m.content, crate::api::types::Content::Parts(Vec::new()));
+            let mut parts = match content {
+                crate::api::types::Content::Text(t) => {
+                    vec![crate::api::types::ContentPart::Text { text: t }]
+                }
+                crate::api::types::Content::Parts(p) => p,
+            };
+            parts.push(part);
+            m.content = crate::api::types::Content::Parts(parts);
+            return (messages, true);
+        }
+        (messages, false)
+    }
+
     /// An answer as history.
     fn answer_message(&self, answer: &crate::chat::answer::Answer) -> Message {
-        let mut m = Message::text(Role::Assistant, answer.text.clone());
+        // An answer that was only a picture still had its turn: history
+        // keeps the turns alternating (the picture itself goes back in the
+        // next user message, `messages_for`).
+        let text = if answer.text.trim().is_empty() {
+            let n = answer.image_paths.len().max(answer.images.len());
+            format!("(generated {n} image{})", if n == 1 { "" } else { "s" })
+        } else {
+            answer.text.clone()
+        };
+        let mut m = Message::text(Role::Assistant, text);
         // OpenRouter asks for Gemini's reasoning back, unmodified, on later
         // turns to the same family; others never see it.
         if self.env.openrouter

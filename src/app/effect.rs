@@ -52,6 +52,12 @@ pub enum Effect {
     },
     /// Read and check an image file (or take a URL) to attach.
     LoadAttachment(String),
+    /// Read the clipboard: an image is attached (`Msg::Attached`), text
+    /// pasted (`Msg::Paste`).
+    PasteClipboard,
+    /// A single-line paste that may name a file: `Msg::PathPasted` when it
+    /// does.
+    CheckPastedPath(String),
     /// Save generated images (data URLs) as files under the data directory,
     /// in `images/<folder>/<stem>-<n>.<ext>`.
     SaveImages {

@@ -50,12 +50,20 @@ pub(super) fn error_note(
         }),
         ApiError::Credits { .. } => Some(format!("add credits, or {picker} to pick a free model")),
         ApiError::NotFound { .. } => Some(format!("{picker} to pick another model")),
+        ApiError::InputNotRead { .. } => Some(format!(
+            "{picker} to pick a model that reads it (the picker lists what each reads), or /detach and /retry"
+        )),
+        ApiError::TooLarge { .. } => Some(
+            "the file stays attached to that prompt: /edit to send it without, or with a smaller one"
+                .to_string(),
+        ),
         ApiError::ContextTooLong { .. } => Some(match older_half(app) {
             Some(from) => {
                 app.chat.offer = Some(Offer {
                     model: app.chat.model.clone(),
                     resend: true,
                     leave_out: Some(from),
+                    attach: None,
                 });
                 format!(
                     "{accept} leaves out the older turns and asks again; {picker} picks a model with a larger window"
@@ -78,6 +86,7 @@ pub(super) fn error_note(
                         model: paid.to_string(),
                         resend: true,
                         leave_out: None,
+                        attach: None,
                     });
                     Some(format!("{accept} switches to {paid} (paid) and resends"))
                 }

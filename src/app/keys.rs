@@ -63,6 +63,7 @@ pub(super) fn chat_action(app: &mut App, a: Action, key: Option<KeyEvent>, fx: &
         Action::PrevSibling => branches::walk_last(app, -1, fx),
         Action::NextSibling => branches::walk_last(app, 1, fx),
         Action::AcceptOffer => accept_offer(app, fx),
+        Action::PasteClipboard => fx.push(Effect::PasteClipboard),
         Action::Attach => panels::open_attach(app),
         Action::Detach => {
             app.screen.flash = Some(match app.composer.attachments.pop() {
@@ -110,6 +111,17 @@ fn accept_offer(app: &mut App, fx: &mut Fx) {
         .filter_map(|i| app.conversation.reply(i))
         .any(|r| r.timing.retry_at_ms.is_some());
     match app.chat.offer.take() {
+        // A pasted path: out of the box, into the attachments.
+        Some(super::chat::Offer {
+            attach: Some(path), ..
+        }) => {
+            let text = app.composer.draft();
+            if let Some(i) = text.rfind(path.as_str()) {
+                let rest = format!("{}{}", &text[..i], &text[i + path.len()..]);
+                app.composer.set(rest.trim_end());
+            }
+            fx.push(Effect::LoadAttachment(path));
+        }
         // Taken during a rate limit's countdown: the wait is given up
         // (nothing came of it) and the paid twin asked instead.
         Some(o) if waiting => {
@@ -239,7 +251,17 @@ pub(super) fn focus_action(app: &mut App, a: Action, fx: &mut Fx) {
     }
 }
 
-pub(super) fn paste(app: &mut App, text: &str) {
+pub(super) fn paste(app: &mut App, text: &str, fx: &mut Fx) {
+    // One line that may be a file's path (dragged from a file manager,
+    // copied from a shell): the runtime looks, and offers to attach it.
+    let line = text.trim();
+    if matches!(app.screen.mode, Mode::Chat)
+        && !line.contains('\n')
+        && (line.starts_with('/') || line.starts_with("~/") || line.starts_with("file://"))
+        && line.len() < 4096
+    {
+        fx.push(Effect::CheckPastedPath(line.to_string()));
+    }
     // Terminals send CRLF or CR in pastes; the input box wants \n. Other
     // controls and bidi overrides (a paste from a web page or a log can carry
     // escape sequences) go in as their visible placeholders: the input box

@@ -15,6 +15,8 @@ pub enum Msg {
     /// A key already turned into what it does.
     Action(crate::keymap::Action),
     Paste(String),
+    /// A pasted line names an existing file (its path as pasted).
+    PathPasted(String),
     /// Mouse wheel: positive scrolls down.
     Scroll(i32),
     Resize,
@@ -88,6 +90,8 @@ pub struct LoadedSession {
     pub charges: Vec<crate::chat::pricing::Charge>,
     /// The last message of the path that was current (its seq).
     pub current: Option<u32>,
+    /// Its attachments and generated images, read back from disk.
+    pub media: super::conversation::Media,
 }
 
 /// A saved conversation as the session browser lists it.

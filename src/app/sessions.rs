@@ -143,7 +143,12 @@ impl App {
     /// that was current, its id, its ledger (every billed request, shown or
     /// not) and its model; a round none was kept of comes back as columns.
     pub fn restore(&mut self, saved: &LoadedSession) {
-        let c = super::conversation::restore(&saved.id, &saved.messages, saved.current);
+        let c = super::conversation::restore_with(
+            &saved.id,
+            &saved.messages,
+            saved.current,
+            &saved.media,
+        );
         self.conversation.replace_with(c);
         self.wallet.set_charges(saved.charges.clone());
         self.screen.scroll.jump(Jump::Bottom);

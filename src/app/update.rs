@@ -32,7 +32,20 @@ fn handle(app: &mut App, msg: Msg, fx: &mut Fx) {
         Msg::Tick(ms) => app.env.now_ms = ms,
         Msg::Resize => {}
         Msg::Scroll(n) => app.screen.scroll.lines += i64::from(n) * 3,
-        Msg::Paste(text) => keys::paste(app, &text),
+        Msg::Paste(text) => keys::paste(app, &text, fx),
+        Msg::PathPasted(path) => {
+            let accept = app.key_label(Action::AcceptOffer);
+            app.screen.flash = Some(format!(
+                "{} is a file: {accept} attaches it (it stays text otherwise)",
+                crate::text::preview(&path, 50)
+            ));
+            app.chat.offer = Some(super::chat::Offer {
+                model: app.chat.model.clone(),
+                resend: false,
+                leave_out: None,
+                attach: Some(path),
+            });
+        }
         Msg::Key(k) if k.kind != KeyEventKind::Release => key(app, k, fx),
         Msg::Key(_) => {}
         Msg::Action(a) => {
@@ -44,9 +57,20 @@ fn handle(app: &mut App, msg: Msg, fx: &mut Fx) {
         Msg::Ended { turn } => ask::ended(app, turn, fx),
         Msg::Attached(result) => match result {
             Ok(a) => {
-                app.screen.flash = Some(format!("attached {}", a.label()));
-                app.composer.attachments.push(a);
-                ask::check_images_readable(app, fx);
+                if let Some(why) =
+                    crate::chat::attach::too_much_together(&app.composer.attachments, &a)
+                {
+                    app.screen.flash = None;
+                    let note = Note::error(
+                        format!("not attached: {why}"),
+                        Some("send these first, or /detach one; nothing was sent".into()),
+                    );
+                    persist::note(app, note, fx);
+                } else {
+                    app.screen.flash = Some(format!("attached {}", a.label()));
+                    app.composer.attachments.push(a);
+                    ask::check_attachments_readable(app, fx);
+                }
             }
             Err(e) => {
                 app.screen.flash = None;

@@ -54,7 +54,13 @@ impl Model {
     }
     /// Reads images, or nobody said it does not.
     pub fn accepts_images(&self) -> bool {
-        self.input_modalities.is_empty() || self.input_modalities.iter().any(|m| m == "image")
+        self.reads("image")
+    }
+    /// Reads this input kind (`text`, `image`, `file`, `audio`, `video`),
+    /// or nobody said it does not: a list silent on inputs never blocks.
+    /// Text is read by every model.
+    pub fn reads(&self, kind: &str) -> bool {
+        kind == "text" || self.input_modalities.is_empty() || self.input_modalities.iter().any(|m| m == kind)
     }
     /// Whether what it reads is known (the list gave its input kinds).
     pub fn inputs_known(&self) -> bool {
@@ -160,6 +166,7 @@ fn pricing_of(p: &HashMap<String, serde_json::Value>, id: &str) -> Option<Pricin
         image_output: price(p, "image_output").or_else(|| price(p, "image_token")),
         internal_reasoning: price(p, "internal_reasoning").unwrap_or_default(),
         input_cache_read: price(p, "input_cache_read").filter(|d| !d.is_zero()),
+        audio: price(p, "audio").filter(|d| !d.is_zero()),
     })
 }
 
@@ -363,9 +370,14 @@ impl Catalog {
 
     /// Models known to read images, for the "switch to one of these" hint.
     pub fn image_input_models(&self) -> impl Iterator<Item = &Model> {
+        self.readers_of("image")
+    }
+
+    /// Models known to read this input kind.
+    pub fn readers_of<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a Model> + 'a {
         self.models
             .iter()
-            .filter(|m| m.inputs_known() && m.accepts_images())
+            .filter(move |m| m.inputs_known() && m.reads(kind))
     }
 
     /// "models that do include A, B" or, when the list knows none, that it

@@ -30,6 +30,9 @@ pub struct Pricing {
     pub internal_reasoning: Decimal,
     /// Per cached prompt token read; falls back to `prompt`.
     pub input_cache_read: Option<Decimal>,
+    /// Per audio input token, where it differs from `prompt` (`audio` in
+    /// `/models`, PROTOCOL-MEDIA.md §3); falls back to `prompt`.
+    pub audio: Option<Decimal>,
 }
 
 impl Pricing {
@@ -48,6 +51,15 @@ impl Pricing {
     /// Cost of input only: what sending `prompt_tokens` and `images` would cost.
     pub fn input_cost(&self, prompt_tokens: u64, images: u64) -> Decimal {
         Decimal::from(prompt_tokens) * self.prompt + Decimal::from(images) * self.image
+    }
+
+    /// `input_cost` where `audio` of the prompt tokens are audio, at the
+    /// audio rate when the model has one (PROTOCOL-MEDIA.md §3:
+    /// `(tokens − audio)·prompt + audio·audio`).
+    pub fn input_cost_with_audio(&self, prompt_tokens: u64, images: u64, audio: u64) -> Decimal {
+        let audio = audio.min(prompt_tokens);
+        self.input_cost(prompt_tokens - audio, images)
+            + Decimal::from(audio) * self.audio.unwrap_or(self.prompt)
     }
 
     /// Cost of a turn from its reported token counts: prompt (cached at the

@@ -110,18 +110,88 @@ pub fn build(
 }
 
 /// The messages of a one-shot prompt (the system prompt, then the prompt
-/// with its images as URLs) and their estimated input tokens.
+/// with its attachments' parts) and their estimated input tokens (an
+/// attachment's upper bound, PROTOCOL-MEDIA.md §3).
 pub fn one_shot(
     system_prompt: Option<&str>,
     prompt: String,
-    image_urls: Vec<String>,
+    attachments: &[crate::chat::attach::Attachment],
 ) -> (Vec<Message>, u64) {
     let estimate = crate::chat::pricing::estimate_tokens(system_prompt.unwrap_or(""))
         + crate::chat::pricing::estimate_tokens(&prompt)
-        + crate::chat::pricing::IMAGE_INPUT_TOKENS * image_urls.len() as u64;
+        + attachments.iter().map(|a| a.tokens().high).sum::<u64>();
     let mut messages: Vec<Message> = system(system_prompt).into_iter().collect();
-    messages.push(Message::with_images(prompt, image_urls));
+    messages.push(Message::with_parts(
+        prompt,
+        attachments.iter().map(|a| a.part()).collect(),
+    ));
     (messages, estimate)
+}
+
+/// Loads every `--attach` of a one-shot run, checking each against the
+/// limits and all against what one message can carry; or the first
+/// refusal, one line.
+pub fn load_attachments(args: &[String]) -> Result<Vec<crate::chat::attach::Attachment>, String> {
+    let mut out: Vec<crate::chat::attach::Attachment> = Vec::new();
+    for arg in args {
+        let a = crate::chat::attach::load(arg)?;
+        if let Some(why) = crate::chat::attach::too_much_together(&out, &a) {
+            return Err(why);
+        }
+        out.push(a);
+    }
+    Ok(out)
+}
+
+/// Why `model` cannot read one of `attachments` (with models that can),
+/// when its list says what it reads.
+pub fn unreadable(
+    catalog: &crate::chat::catalog::Catalog,
+    model_id: &str,
+    attachments: &[crate::chat::attach::Attachment],
+) -> Option<String> {
+    let model = catalog.get(model_id)?;
+    let kind = attachments
+        .iter()
+        .map(|a| a.kind)
+        .find(|k| !model.reads(k.modality()))?;
+    let readers: Vec<&str> = catalog
+        .readers_of(kind.modality())
+        .filter(|m| attachments.iter().all(|a| m.reads(a.kind.modality())))
+        .map(|m| m.id.as_str())
+        .take(5)
+        .collect();
+    Some(format!(
+        "{model_id} does not read {}; {}",
+        kind.noun(),
+        crate::chat::catalog::Catalog::readers_phrase(&readers)
+    ))
+}
+
+/// The attachments as `--json` lists them: name, kind, MIME type, size,
+/// pages or seconds, and the tokens each adds (a range for a PDF).
+pub fn attachments_json(attachments: &[crate::chat::attach::Attachment]) -> serde_json::Value {
+    serde_json::Value::Array(
+        attachments
+            .iter()
+            .map(|a| {
+                let t = a.tokens();
+                serde_json::json!({
+                    "name": a.name,
+                    "kind": a.kind.modality(),
+                    "mime": a.mime,
+                    "bytes": a.bytes,
+                    "pages": a.pages,
+                    "seconds": a.duration_ms.map(|ms| ms as f64 / 1000.0),
+                    "tokens_estimate": if t.low == t.high {
+                        serde_json::json!(t.low)
+                    } else {
+                        serde_json::json!([t.low, t.high])
+                    },
+                })
+            })
+            .collect(),
+    )
 }
 
 /// Why a prompt of `estimate` tokens is not sent to `model`: it does not

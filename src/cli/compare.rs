@@ -61,20 +61,23 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
             return EXIT_USAGE;
         }
     };
-    let mut images = Vec::new();
-    for arg in &cli.images {
-        match crate::chat::attach::load(arg) {
-            Ok(a) => images.push(a),
-            Err(e) => {
-                eprintln!("orchat: {e}");
-                return EXIT_USAGE;
-            }
+    let images = match crate::chat::request::load_attachments(&cli.images) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("orchat: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    for id in &models {
+        if let Some(why) = crate::chat::request::unreadable(&conn.catalog, id, &images) {
+            eprintln!("orchat: {why}");
+            return EXIT_USAGE;
         }
     }
     let (messages, prompt_estimate) = crate::chat::request::one_shot(
         cfg.system_prompt.as_deref(),
         prompt,
-        images.iter().map(|a| a.url.clone()).collect(),
+        &images,
     );
     for id in &models {
         if let Some(why) = crate::chat::request::too_long_for(conn.catalog.get(id), prompt_estimate)
@@ -102,7 +105,14 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
     let asks = models.iter().map(|id| {
         let req =
             crate::chat::request::build(id, conn.catalog.get(id), messages.clone(), &settings);
-        let mut answer = Answer::new(id, prompt_estimate, images.len() as u64);
+        let mut answer = Answer::new(
+            id,
+            prompt_estimate,
+            images
+                .iter()
+                .filter(|a| a.kind == crate::chat::attach::Kind::Image)
+                .count() as u64,
+        );
         let mut events = conn.client.send(req);
         async move {
             let start = Instant::now();

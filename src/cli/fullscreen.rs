@@ -69,6 +69,16 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: Connection) -> i32 {
     {
         initial.push(crate::app::Msg::UseModel(m.clone()));
     }
+    // `--attach`: in the box, as /attach puts them (refusals shown in the
+    // conversation).
+    let kept_in = crate::paths::Dirs::platform().attachments();
+    for arg in &cli.images {
+        let loaded = crate::chat::attach::load(arg);
+        if let (Ok(a), Some(dir)) = (&loaded, kept_in.as_deref()) {
+            let _ = crate::chat::attach::keep(dir, a);
+        }
+        initial.push(crate::app::Msg::Attached(loaded));
+    }
     if let Some(s) = &store {
         // Today's spend so far (UTC day), for the daily budget, and today's
         // requests to `:free` models.

@@ -58,8 +58,11 @@ pub struct Cli {
     #[arg(long = "fallback", value_name = "MODEL")]
     pub fallback: Vec<String>,
 
-    /// Attach an image: an https URL or a local PNG, JPEG, WebP or GIF.
-    #[arg(long = "image", value_name = "URL_OR_FILE")]
+    /// Attach a file (repeatable): an image, a PDF, audio (wav, mp3, aiff,
+    /// aac, ogg, flac), video (mp4, mpeg, mov, webm, …) or a UTF-8 text file;
+    /// or an https URL (an image, a PDF, a YouTube video). `--image` is an
+    /// alias.
+    #[arg(long = "attach", visible_alias = "image", value_name = "PATH_OR_URL")]
     pub images: Vec<String>,
 
     /// System prompt.

@@ -29,27 +29,15 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
         conn.model.clone()
     };
     let model = conn.catalog.get(&model_id);
-    let mut images = Vec::new();
-    for arg in &cli.images {
-        match crate::chat::attach::load(arg) {
-            Ok(a) => images.push(a),
-            Err(e) => {
-                eprintln!("orchat: {e}");
-                return EXIT_USAGE;
-            }
+    let images = match crate::chat::request::load_attachments(&cli.images) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("orchat: {e}");
+            return EXIT_USAGE;
         }
-    }
-    if !images.is_empty() && model.is_some_and(|m| !m.accepts_images()) {
-        let accepting: Vec<&str> = conn
-            .catalog
-            .image_input_models()
-            .map(|m| m.id.as_str())
-            .take(5)
-            .collect();
-        eprintln!(
-            "orchat: {model_id} does not read images; {}",
-            crate::chat::catalog::Catalog::readers_phrase(&accepting)
-        );
+    };
+    if let Some(why) = crate::chat::request::unreadable(&conn.catalog, &model_id, &images) {
+        eprintln!("orchat: {why}");
         return EXIT_USAGE;
     }
     let settings = Settings {
@@ -62,7 +50,7 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
     let (messages, prompt_estimate) = crate::chat::request::one_shot(
         cfg.system_prompt.as_deref(),
         prompt,
-        images.iter().map(|a| a.url.clone()).collect(),
+        &images,
     );
     // A request sure to fail is not sent, nor paid for.
     if let Some(why) = crate::chat::request::too_long_for(model, prompt_estimate) {
@@ -81,7 +69,14 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
         eprintln!("orchat: stdout is closed: nowhere to print the answer; nothing was sent");
         return EXIT_USAGE;
     }
-    let mut answer = Answer::new(&model_id, prompt_estimate, images.len() as u64);
+    let mut answer = Answer::new(
+        &model_id,
+        prompt_estimate,
+        images
+            .iter()
+            .filter(|a| a.kind == crate::chat::attach::Kind::Image)
+            .count() as u64,
+    );
     let mut out = std::io::stdout().lock();
     let mut events = conn.client.send(req);
     // The reader went away (`| head -c 10`): the first failed write stops
@@ -195,6 +190,7 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
             "error": answer.error,
             "error_kind": answer.failure.as_ref().map(|e| e.kind()),
             "images": saved.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+            "attachments": crate::chat::request::attachments_json(&images),
             "usage": usage.map(|u| json!({
                 "prompt_tokens": u.prompt_tokens,
                 "completion_tokens": u.completion_tokens,

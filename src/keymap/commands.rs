@@ -10,6 +10,7 @@ pub enum Command {
     System,
     Reasoning,
     Attach,
+    Paste,
     Detach,
     Sessions,
     Budget,
@@ -86,7 +87,13 @@ pub const COMMANDS: &[Spec] = &[
         Command::Attach,
         &["/attach"],
         "/attach [PATH|URL]",
-        "attach an image to the next message (the prompt without one)",
+        "attach a file to the next message: an image, a PDF, audio, video or text (the prompt without one)",
+    ),
+    c(
+        Command::Paste,
+        &["/paste"],
+        "/paste",
+        "attach the clipboard's image (a screenshot) as a PNG",
     ),
     c(
         Command::Detach,

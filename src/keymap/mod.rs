@@ -112,6 +112,8 @@ pub enum Action {
     HistoryNext,
     AcceptOffer,
     Attach,
+    /// Attach the clipboard's image (or paste its text).
+    PasteClipboard,
     Detach,
     OpenImage,
     Sessions,

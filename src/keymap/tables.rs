@@ -79,7 +79,13 @@ pub const DEFAULTS: &[Binding] = &[
         C::Chat,
         &[(CTRL, KeyCode::Char('y'))],
         A::AcceptOffer,
-        "take the offered model (the paid twin after a daily limit, an image reader) and send",
+        "take the offer: the paid twin after a daily limit, a model that reads the attachment, a pasted file path attached",
+    ),
+    b(
+        C::Chat,
+        &[(CTRL, KeyCode::Char('v'))],
+        A::PasteClipboard,
+        "attach the clipboard's image (a screenshot) as a PNG; text is pasted",
     ),
     b(
         C::Chat,

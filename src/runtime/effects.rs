@@ -50,6 +50,8 @@ pub struct Effects {
     pub(super) ended: std::sync::Arc<tokio::sync::Notify>,
     /// The waits between asks for a settlement (`/generation`).
     pub settle_waits: Vec<Duration>,
+    /// What Ctrl+V reads: the system clipboard, or a test's.
+    pub clipboard: std::sync::Arc<dyn crate::term::clipboard::ClipboardSource>,
 }
 
 impl Effects {
@@ -63,6 +65,7 @@ impl Effects {
             lease: None,
             ended: Default::default(),
             settle_waits: crate::api::account::SETTLE_WAITS.to_vec(),
+            clipboard: std::sync::Arc::new(crate::term::clipboard::SystemClipboard),
         }
     }
 
@@ -167,11 +170,69 @@ impl Effects {
                         t.abort();
                     }
                 }
-                Effect::LoadAttachment(arg) => {
-                    // File IO off the UI thread: a big file must not freeze the screen.
+                Effect::PasteClipboard => {
+                    let (tx, dir, clipboard) =
+                        (self.tx.clone(), self.dirs.attachments(), self.clipboard.clone());
+                    tokio::task::spawn_blocking(move || {
+                        use crate::term::clipboard::Pasted;
+                        match clipboard.read() {
+                            Ok(Pasted::Image(png)) => {
+                                let name = format!("pasted-{}.png", crate::time::file_stamp());
+                                let loaded = crate::chat::attach::from_bytes(&name, &png, "png");
+                                if let (Ok(a), Some(dir)) = (&loaded, dir.as_deref()) {
+                                    let _ = crate::chat::attach::keep(dir, a);
+                                }
+                                let _ = tx.send(Msg::Attached(loaded));
+                            }
+                            Ok(Pasted::Text(t)) => {
+                                let _ = tx.send(Msg::Paste(t));
+                            }
+                            Ok(Pasted::Nothing) => {
+                                let _ = tx.send(Msg::Flash(
+                                    "the clipboard holds no image (nor text) to paste".into(),
+                                ));
+                            }
+                            Err(e) => {
+                                let _ = tx.send(Msg::Flash(e));
+                            }
+                        }
+                    });
+                }
+                Effect::CheckPastedPath(text) => {
                     let tx = self.tx.clone();
                     tokio::task::spawn_blocking(move || {
-                        let _ = tx.send(Msg::Attached(crate::chat::attach::load(&arg)));
+                        let path = text.strip_prefix("file://").unwrap_or(&text);
+                        let expanded = match path.strip_prefix("~/") {
+                            Some(rest) => directories::BaseDirs::new()
+                                .map(|b| b.home_dir().join(rest))
+                                .unwrap_or_else(|| path.into()),
+                            None => path.into(),
+                        };
+                        if expanded.is_file() {
+                            let _ = tx.send(Msg::PathPasted(path.to_string()));
+                        }
+                    });
+                }
+                Effect::LoadAttachment(arg) => {
+                    // File IO off the UI thread: a big file must not freeze the screen.
+                    let (tx, dir) = (self.tx.clone(), self.dirs.attachments());
+                    tokio::task::spawn_blocking(move || {
+                        let loaded = crate::chat::attach::load(&arg);
+                        // Kept with the conversation now, so a reopened
+                        // conversation sends the same bytes; a copy that
+                        // cannot be kept is said, the attachment still goes.
+                        let kept = match (&loaded, dir.as_deref()) {
+                            (Ok(a), Some(dir)) => crate::chat::attach::keep(dir, a)
+                                .err()
+                                .map(|e| (a.name.clone(), e)),
+                            _ => None,
+                        };
+                        let _ = tx.send(Msg::Attached(loaded));
+                        if let Some((name, e)) = kept {
+                            let _ = tx.send(Msg::Flash(format!(
+                                "{name}: not kept with the conversation ({e}); it is sent, but a reopened conversation will miss it"
+                            )));
+                        }
                     });
                 }
                 Effect::SaveImages {
@@ -496,10 +557,55 @@ pub fn load_session(store: &Store, id: &str) -> Result<crate::app::LoadedSession
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("no conversation {id}"))?;
     let charges = store.charges(id).map_err(|e| e.to_string())?;
+    let media = load_media(store.path().parent(), &messages);
     Ok(crate::app::LoadedSession {
         id: id.to_string(),
         messages,
         charges,
         current: meta.current,
+        media,
     })
+}
+
+/// At most this much of a conversation's generated images is read back
+/// (newest first); older ones stay on disk, their paths shown.
+const GENERATED_READ_BACK: u64 = 64 * 1024 * 1024;
+
+/// A conversation's files read back: each attachment from `attachments/`
+/// beside the database (`data`), checked against its digest, and the
+/// newest generated images, so a reopened conversation sends the same
+/// bytes and draws what it drew.
+pub fn load_media(
+    data: Option<&std::path::Path>,
+    messages: &[crate::store::StoredMessage],
+) -> crate::app::conversation::Media {
+    let mut media = crate::app::conversation::Media::default();
+    let dir = data.map(|d| d.join("attachments"));
+    for m in messages {
+        for r in &m.attachments {
+            if !media.attachments.contains_key(r) {
+                let a = crate::chat::attach::restore(dir.as_deref(), r);
+                media.attachments.insert(r.clone(), a);
+            }
+        }
+    }
+    let mut budget = GENERATED_READ_BACK;
+    for p in messages.iter().rev().flat_map(|m| m.image_paths.iter().rev()) {
+        let Ok(bytes) = crate::paths::read_file_at_most(std::path::Path::new(p), budget) else {
+            continue;
+        };
+        if crate::chat::attach::sniff(&bytes).is_none() {
+            continue;
+        }
+        budget = budget.saturating_sub(bytes.len() as u64);
+        let mime = crate::chat::attach::sniff(&bytes).unwrap_or("image/png");
+        media.generated.insert(
+            p.clone(),
+            format!(
+                "data:{mime};base64,{}",
+                base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &bytes)
+            ),
+        );
+    }
+    media
 }

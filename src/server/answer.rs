@@ -15,40 +15,110 @@ pub struct Ask {
     pub model: String,
     pub images_in: u64,
     pub prompt_text_all: String,
+    /// What the last user message carried besides text and images, as the
+    /// answer says it: "a PDF (report.pdf, 3 pages)", "audio (wav, 4.3 s)".
+    pub seen: Vec<String>,
+    /// The images of the last user message (data or https URLs): an image
+    /// model edits the first.
+    pub image_urls: Vec<String>,
+    /// Prompt tokens of every attachment part of the request (PDF pages at
+    /// 258, audio 32/s, video 300/s: PROTOCOL-MEDIA.md §3), and of them
+    /// audio and video.
+    pub media_tokens: u64,
+    pub audio_tokens: u64,
+    pub video_tokens: u64,
+}
+
+/// A part's bytes: a data URL's or bare base64's.
+fn part_bytes(data: &str) -> Option<Vec<u8>> {
+    let b64 = data.split_once(";base64,").map_or(data, |(_, b)| b);
+    base64::engine::general_purpose::STANDARD.decode(b64).ok()
 }
 
 impl Ask {
     pub fn from_request(req: &ChatRequest) -> Ask {
-        let mut all = String::new();
-        let mut prompt = String::new();
-        let mut images_in = 0;
+        use crate::chat::attach::media;
+        let mut ask = Ask {
+            model: req.model.clone(),
+            ..Ask::default()
+        };
         for m in &req.messages {
             let mut text = String::new();
-            let mut imgs = 0;
+            let (mut imgs, mut seen, mut urls) = (0, Vec::new(), Vec::new());
             match &m.content {
                 Content::Text(t) => text.push_str(t),
                 Content::Parts(parts) => {
                     for p in parts {
                         match p {
-                            ContentPart::Text { text: t } => text.push_str(t),
-                            ContentPart::ImageUrl { .. } => imgs += 1,
+                            ContentPart::Text { text: t } => {
+                                if let Some(rest) = t.strip_prefix("<file name=\"") {
+                                    let name = rest.split('"').next().unwrap_or("");
+                                    seen.push(format!("a text file ({name})"));
+                                }
+                                text.push_str(t)
+                            }
+                            ContentPart::ImageUrl { image_url } => {
+                                imgs += 1;
+                                urls.push(image_url.url.clone());
+                            }
+                            ContentPart::File { file } => {
+                                let name = file.filename.clone().unwrap_or_default();
+                                let pages = part_bytes(&file.file_data)
+                                    .and_then(|b| media::pdf_pages(&b))
+                                    .unwrap_or(1);
+                                ask.media_tokens += u64::from(pages) * 258;
+                                seen.push(format!(
+                                    "a PDF ({name}, {pages} page{})",
+                                    if pages == 1 { "" } else { "s" }
+                                ));
+                            }
+                            ContentPart::InputAudio { input_audio } => {
+                                let ms = part_bytes(&input_audio.data)
+                                    .and_then(|b| Some((media::sniff(&b)?, b)))
+                                    .and_then(|(k, b)| media::duration_ms(k, &b));
+                                let t = ms.map_or(0, |ms| (ms * 32).div_ceil(1000));
+                                ask.media_tokens += t;
+                                ask.audio_tokens += t;
+                                seen.push(format!(
+                                    "audio ({}, {})",
+                                    input_audio.format,
+                                    ms.map_or("? s".into(), crate::chat::attach::human_duration)
+                                ));
+                            }
+                            ContentPart::VideoUrl { video_url } => {
+                                let b = part_bytes(&video_url.url);
+                                let kind = b.as_deref().and_then(media::sniff);
+                                let ms = b
+                                    .as_deref()
+                                    .zip(kind)
+                                    .and_then(|(b, k)| media::duration_ms(k, b));
+                                let t = ms.map_or(0, |ms| (ms * 300).div_ceil(1000));
+                                ask.media_tokens += t;
+                                ask.video_tokens += t;
+                                let mime = video_url
+                                    .url
+                                    .strip_prefix("data:")
+                                    .and_then(|r| r.split(';').next())
+                                    .unwrap_or("a link");
+                                seen.push(format!(
+                                    "video ({mime}, {})",
+                                    ms.map_or("? s".into(), crate::chat::attach::human_duration)
+                                ));
+                            }
                         }
                     }
                 }
             }
-            all.push_str(&text);
-            all.push('\n');
+            ask.prompt_text_all.push_str(&text);
+            ask.prompt_text_all.push('\n');
             if m.role == Role::User {
-                prompt = text;
-                images_in = imgs;
+                ask.prompt = text;
+                ask.images_in = imgs;
+                ask.seen = seen;
+                ask.image_urls = urls;
             }
         }
-        Ask {
-            prompt,
-            model: req.model.clone(),
-            images_in,
-            prompt_text_all: all,
-        }
+        ask
     }
 
     fn seed(&self) -> u64 {
@@ -69,6 +139,9 @@ pub fn answer_text(ask: &Ask, vision: bool) -> String {
         topic
     };
     let mut out = String::new();
+    if !ask.seen.is_empty() {
+        out.push_str(&format!("I read {}.\n\n", ask.seen.join(", ")));
+    }
     if ask.images_in > 0 && vision {
         out.push_str(&format!(
             "I received {} image{}.\n\n",
@@ -115,6 +188,9 @@ pub fn reasoning_text(ask: &Ask) -> String {
 /// A valid PNG whose size and colours follow the prompt: "64x48" in the prompt
 /// sets the size (default 256x256, at most 2048 a side).
 pub fn make_png(ask: &Ask) -> (Vec<u8>, u32, u32) {
+    if let Some(edited) = ask.image_urls.iter().find_map(|u| edit_png(u, &ask.prompt)) {
+        return edited;
+    }
     let (w, h) = requested_size(&ask.prompt).unwrap_or((256, 256));
     let seed = ask.seed();
     let (r0, g0, b0) = (
@@ -207,4 +283,44 @@ mod tests {
         let t = "日本語 and emoji 🚀 here\nnext line";
         assert_eq!(pieces(t, 2).concat(), t);
     }
+}
+
+/// An image the request sent back, edited as the prompt asks: the same
+/// size, each pixel pulled halfway to the colour the prompt names (blue,
+/// red, green, yellow, black, white; else its negative). `None` when the
+/// URL is not a decodable data URL.
+fn edit_png(url: &str, prompt: &str) -> Option<(Vec<u8>, u32, u32)> {
+    let bytes = part_bytes(url.strip_prefix("data:")?)?;
+    let img = image::load_from_memory(&bytes).ok()?.to_rgb8();
+    let (w, h) = img.dimensions();
+    let lower = prompt.to_ascii_lowercase();
+    let target = [
+        ("blue", [0u8, 0, 255]),
+        ("red", [255, 0, 0]),
+        ("green", [0, 200, 0]),
+        ("yellow", [255, 230, 0]),
+        ("black", [0, 0, 0]),
+        ("white", [255, 255, 255]),
+    ]
+    .into_iter()
+    .find(|(name, _)| lower.contains(name))
+    .map(|(_, c)| c);
+    let mut data = Vec::with_capacity((w * h * 3) as usize);
+    for p in img.pixels() {
+        for (i, &c) in p.0.iter().enumerate() {
+            data.push(match target {
+                Some(t) => ((u16::from(c) + u16::from(t[i])) / 2) as u8,
+                None => 255 - c,
+            });
+        }
+    }
+    let mut png_bytes = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut png_bytes, w, h);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut writer = enc.write_header().ok()?;
+        writer.write_image_data(&data).ok()?;
+    }
+    Some((png_bytes, w, h))
 }

@@ -84,7 +84,10 @@ fn status_words(code: u16, model: &str) -> (&'static str, Option<serde_json::Val
         ),
         404 => ("No endpoints found for this model.", None),
         408 => ("Request timed out", None),
-        413 => ("Payload too large", None),
+        413 => (
+            "Payload too large",
+            Some(json!({"error_type": "payload_too_large"})),
+        ),
         500 => ("Internal Server Error", None),
         502 => (
             "Provider returned error",
@@ -108,6 +111,24 @@ pub fn status_fault_response(f: &Fault, model: &str) -> Response {
             let (msg, meta) = status_words(*code, model);
             error_response(*code, msg, meta, None)
         }
+        Fault::NoEndpointFor(kind) => error_response(
+            404,
+            &match kind.as_str() {
+                "image" => "No endpoints found that support image input".to_string(),
+                k => format!("No endpoints found that support input {k}"),
+            },
+            None,
+            None,
+        ),
+        Fault::PayloadLimit => error_response(
+            400,
+            "Provider returned error",
+            Some(json!({
+                "provider_name": "Google AI Studio",
+                "raw": "{\"error\":{\"code\":400,\"message\":\"Request payload size exceeds the limit: 314572800 bytes.\",\"status\":\"INVALID_ARGUMENT\"}}"
+            })),
+            None,
+        ),
         Fault::RateLimitPerMinute { retry_after } => {
             let reset = now_ms + retry_after.unwrap_or(60) * 1000;
             let mut headers = vec![

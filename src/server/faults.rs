@@ -137,6 +137,17 @@ pub enum Fault {
     /// Reasoning tokens counted in usage but no reasoning text sent
     /// (`hidden-reasoning`; with `length:0`, thinking ate the budget).
     HiddenReasoning,
+    /// OpenRouter's 404 for a model with no endpoint reading this input
+    /// kind: "No endpoints found that support input audio"
+    /// (`no-endpoint:audio|video|image|file`, PROTOCOL-MEDIA.md §1.9).
+    NoEndpointFor(String),
+    /// Google refusing the inline payload, wrapped by OpenRouter: 400
+    /// "Request payload size exceeds the limit: 314572800 bytes."
+    /// (`payload-limit`, §1.9).
+    PayloadLimit,
+    /// HTTP 200, the video silently ignored: `video_tokens` 0
+    /// (`video-ignored`, §1.1).
+    VideoIgnored,
 }
 
 /// The data of an `event: error`.
@@ -261,6 +272,9 @@ impl Fault {
             "image-unpadded" => Fault::ImageBase64(ImageBase64::Unpadded),
             "byok" => Fault::Byok,
             "hidden-reasoning" => Fault::HiddenReasoning,
+            "no-endpoint" => Fault::NoEndpointFor(arg.unwrap_or("audio").to_string()),
+            "payload-limit" => Fault::PayloadLimit,
+            "video-ignored" => Fault::VideoIgnored,
             name if super::compress::Coding::parse(name).is_some() => {
                 Fault::Compressed(super::compress::Coding::parse(name)?)
             }
@@ -368,6 +382,7 @@ pub struct Plan {
     pub image_base64: Option<ImageBase64>,
     pub byok: bool,
     pub hidden_reasoning: bool,
+    pub video_ignored: bool,
 }
 
 impl Plan {
@@ -384,7 +399,10 @@ impl Plan {
                 | Fault::ErrorIn200(_)
                 | Fault::GoogleErrorList
                 | Fault::ContextOverflow(_)
-                | Fault::FastApiError(_) => p.status = Some(f.clone()),
+                | Fault::FastApiError(_)
+                | Fault::NoEndpointFor(_)
+                | Fault::PayloadLimit => p.status = Some(f.clone()),
+                Fault::VideoIgnored => p.video_ignored = true,
                 Fault::GoogleFlatInStream => p.stream_error = Some(StreamError::GoogleFlat),
                 Fault::BareErrorLine => p.stream_error = Some(StreamError::Bare),
                 Fault::ErrorMidStream { after, code } => p.error_after = Some((*after, *code)),

@@ -116,15 +116,26 @@ impl Reply {
         let image_tokens = images.len() as u64 * crate::chat::pricing::IMAGE_OUTPUT_TOKENS;
         let reasoning_tokens = estimate_tokens(&reasoning.concat());
         let text_tokens = estimate_tokens(&content.concat());
-        let prompt_tokens =
-            estimate_tokens(&ask.prompt_text_all) + IMAGE_INPUT_TOKENS * ask.images_in;
+        let ignores_video = plan.video_ignored;
+        let media_tokens = if ignores_video {
+            ask.media_tokens - ask.video_tokens
+        } else {
+            ask.media_tokens
+        };
+        let prompt_tokens = estimate_tokens(&ask.prompt_text_all)
+            + IMAGE_INPUT_TOKENS * ask.images_in
+            + media_tokens;
         let completion_tokens = text_tokens + reasoning_tokens + image_tokens;
         let mut usage = Usage {
             prompt_tokens,
             completion_tokens,
             total_tokens: prompt_tokens + completion_tokens,
             cost: None,
-            prompt_tokens_details: Some(PromptTokensDetails { cached_tokens: 0 }),
+            prompt_tokens_details: Some(PromptTokensDetails {
+                cached_tokens: 0,
+                audio_tokens: Some(ask.audio_tokens),
+                video_tokens: Some(if ignores_video { 0 } else { ask.video_tokens }),
+            }),
             completion_tokens_details: Some(CompletionTokensDetails {
                 reasoning_tokens,
                 image_tokens,

@@ -93,3 +93,71 @@ fn system_copy(text: &str) -> Result<(), String> {
         None => Err("no clipboard".into()),
     }
 }
+
+/// What the clipboard holds, read for Ctrl+V (`/paste`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pasted {
+    /// An image, encoded as PNG.
+    Image(Vec<u8>),
+    Text(String),
+    Nothing,
+}
+
+/// Where Ctrl+V reads from: the system clipboard, or a fake in tests.
+pub trait ClipboardSource: Send + Sync {
+    /// What it holds now; an error in a user's words when there is no
+    /// clipboard to read (no display, over SSH).
+    fn read(&self) -> Result<Pasted, String>;
+}
+
+/// The desktop's clipboard (arboard): an image first, else text.
+pub struct SystemClipboard;
+
+/// The largest clipboard image read (pixels): a 8K screenshot fits.
+const MAX_CLIPBOARD_PIXELS: usize = 8192 * 8192;
+
+impl ClipboardSource for SystemClipboard {
+    fn read(&self) -> Result<Pasted, String> {
+        let set = |k: &str| std::env::var(k).is_ok_and(|v| !v.is_empty());
+        if !cfg!(target_os = "macos") && !cfg!(windows) && !set("DISPLAY") && !set("WAYLAND_DISPLAY")
+        {
+            return Err(
+                "no clipboard to read here (no display); paste with the terminal's own paste, or /attach the file"
+                    .into(),
+            );
+        }
+        let mut guard = SYSTEM
+            .lock()
+            .map_err(|_| "clipboard lock poisoned".to_string())?;
+        if guard.is_none() {
+            *guard = Some(arboard::Clipboard::new().map_err(|e| format!("no clipboard: {e}"))?);
+        }
+        let cb = guard.as_mut().ok_or("no clipboard")?;
+        if let Ok(img) = cb.get_image() {
+            if img.width * img.height > MAX_CLIPBOARD_PIXELS {
+                return Err(format!(
+                    "the clipboard image is {}×{}: too large to attach",
+                    img.width, img.height
+                ));
+            }
+            return png_of_rgba(img.width as u32, img.height as u32, &img.bytes).map(Pasted::Image);
+        }
+        match cb.get_text() {
+            Ok(t) if !t.is_empty() => Ok(Pasted::Text(t)),
+            _ => Ok(Pasted::Nothing),
+        }
+    }
+}
+
+/// RGBA pixels as a PNG file's bytes.
+pub fn png_of_rgba(width: u32, height: u32, rgba: &[u8]) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut out, width, height);
+        enc.set_color(png::ColorType::Rgba);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut w = enc.write_header().map_err(|e| e.to_string())?;
+        w.write_image_data(rgba).map_err(|e| e.to_string())?;
+    }
+    Ok(out)
+}

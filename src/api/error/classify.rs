@@ -111,7 +111,14 @@ impl ApiError {
                     .unwrap_or_default(),
                 message,
             },
-            Category::NotFound => ApiError::NotFound { status, message },
+            Category::NotFound => match input_not_read(&message) {
+                Some(kind) => ApiError::InputNotRead {
+                    status,
+                    kind: kind.to_string(),
+                    message,
+                },
+                None => ApiError::NotFound { status, message },
+            },
             Category::ContextTooLong => ApiError::ContextTooLong { status, message },
             Category::TooLarge => ApiError::TooLarge { status, message },
             Category::Timeout => {
@@ -178,7 +185,7 @@ fn category(name: &str) -> Option<Category> {
         | "exceed_context_size_error"
         | "ContextWindowExceededError"
         | "context_window_exceeded" => Category::ContextTooLong,
-        "image_too_large" | "request_too_large" => Category::TooLarge,
+        "image_too_large" | "request_too_large" | "payload_too_large" => Category::TooLarge,
         "timeout" | "DEADLINE_EXCEEDED" => Category::Timeout,
         "provider_overloaded"
         | "provider_unavailable"
@@ -216,8 +223,33 @@ fn google_status_code(name: &str) -> Option<u16> {
 }
 
 /// The words, when nothing structured said: only for what they make clear.
+/// What "No endpoints found that support input audio" (or "… image
+/// input") says no endpoint reads, in a user's words.
+fn input_not_read(message: &str) -> Option<&'static str> {
+    let lower = message.to_lowercase();
+    let rest = &lower[lower.find("no endpoints found that support")? + 31..];
+    if rest.contains("output modalit") {
+        return None;
+    }
+    [
+        ("audio", "audio"),
+        ("video", "video"),
+        ("image", "images"),
+        ("file", "PDFs"),
+        ("pdf", "PDFs"),
+    ]
+    .into_iter()
+    .find(|(w, _)| rest.contains(w))
+    .map(|(_, k)| k)
+}
+
 fn by_words(message: &str) -> Option<Category> {
     let lower = message.to_lowercase();
+    // Gemini refusing the inline payload (PROTOCOL-MEDIA.md §1.9), and the
+    // gateways' "Request Entity Too Large".
+    if lower.contains("payload size exceeds") || lower.contains("entity too large") {
+        return Some(Category::TooLarge);
+    }
     let context = [
         "context length",
         "context window",

@@ -26,8 +26,21 @@ pub enum ApiError {
         "the conversation is too long for this model: {message} (start a new one or pick a model with a larger context)"
     )]
     ContextTooLong { status: u16, message: String },
-    #[error("the request is too large ({status}): {message} (attach fewer or smaller images)")]
+    #[error(
+        "the file is too large for the provider ({status}): {message} (attach a smaller file, or fewer)"
+    )]
     TooLarge { status: u16, message: String },
+    /// OpenRouter's 404 "No endpoints found that support input audio"
+    /// (PROTOCOL-MEDIA.md §1.9): `kind` is what no endpoint reads
+    /// (`audio`, `video`, `image`, `file`).
+    #[error(
+        "no provider for this model reads {kind} ({status}): {message} (choose a model that does, or /detach it)"
+    )]
+    InputNotRead {
+        status: u16,
+        kind: String,
+        message: String,
+    },
     #[error("{0}")]
     RateLimited(RateLimit),
     /// `status` 0: nothing in the error said which (an error event in a
@@ -86,6 +99,7 @@ impl ApiError {
             ApiError::NotFound { .. } => "not_found",
             ApiError::ContextTooLong { .. } => "context_too_long",
             ApiError::TooLarge { .. } => "too_large",
+            ApiError::InputNotRead { .. } => "input_not_read",
             ApiError::RateLimited(_) => "rate_limited",
             ApiError::Upstream { .. } => "upstream",
             ApiError::BadRequest { .. } => "bad_request",

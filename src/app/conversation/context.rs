@@ -24,13 +24,17 @@ impl Conversation {
     /// estimated: a provider's own count can be far off), nothing else.
     pub fn context_of(&self, id: NodeId) -> (u64, u64) {
         match self.tree.body(id) {
-            Some(Body::Prompt(p)) => (
-                estimate_tokens(&p.text).saturating_add(4),
-                p.images.len() as u64,
-            ),
+            Some(Body::Prompt(p)) => {
+                let (tokens, images) = attachments_estimate(&p.images);
+                (
+                    estimate_tokens(&p.text).saturating_add(4).saturating_add(tokens),
+                    images,
+                )
+            }
             Some(Body::Reply(r)) if !r.answer.text.is_empty() => {
                 (estimate_tokens(&r.answer.text).saturating_add(4), 0)
             }
+            Some(Body::Reply(r)) if !r.answer.image_paths.is_empty() => (10, 0),
             _ => (0, 0),
         }
     }
@@ -88,4 +92,24 @@ impl Conversation {
         }
         (tokens, images)
     }
+}
+
+/// What attachments add to a prompt: the images (each priced per image and
+/// counted as `IMAGE_INPUT_TOKENS` by the caller) and the tokens beyond
+/// that: an image's further tiles, a PDF's pages at the upper bound, audio,
+/// video and text files (PROTOCOL-MEDIA.md §3).
+pub fn attachments_estimate(attachments: &[crate::chat::attach::Attachment]) -> (u64, u64) {
+    use crate::chat::attach::Kind;
+    let mut tokens = 0u64;
+    let mut images = 0u64;
+    for a in attachments {
+        let t = a.tokens().high;
+        if a.kind == Kind::Image {
+            images += 1;
+            tokens = tokens.saturating_add(t.saturating_sub(crate::chat::pricing::IMAGE_INPUT_TOKENS));
+        } else {
+            tokens = tokens.saturating_add(t);
+        }
+    }
+    (tokens, images)
 }

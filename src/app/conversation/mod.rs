@@ -9,7 +9,8 @@ mod saved;
 mod tree;
 
 pub use node::{Body, Note, NoteKind, Prompt, Reply, ReplyState, Timing};
-pub use saved::restore;
+pub use context::attachments_estimate;
+pub use saved::{Media, restore, restore_with};
 pub use tree::{NodeId, Slot, Tree};
 
 use crate::chat::answer::Answer;

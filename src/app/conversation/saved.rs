@@ -22,7 +22,7 @@ impl Conversation {
                 conv,
                 slot.seq,
                 &p.text,
-                p.images.iter().map(|a| a.source.clone()).collect(),
+                p.images.iter().map(Attachment::stored_ref).collect(),
                 &p.model,
                 slot.created_ms,
             ),
@@ -73,6 +73,26 @@ impl Conversation {
 /// Answers read back are ended (one saved while it streamed says it was
 /// interrupted); the last ask of several, none kept, is open again.
 pub fn restore(id: &str, messages: &[StoredMessage], current: Option<u32>) -> Conversation {
+    restore_with(id, messages, current, &Media::default())
+}
+
+/// What a saved conversation's files were read back as: each attachment
+/// by the reference it was saved under (its bytes, or why they could not
+/// be read), and each generated image by its path (a data URL), so they
+/// are sent and drawn as they were.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Media {
+    pub attachments: std::collections::HashMap<String, Result<Attachment, String>>,
+    pub generated: std::collections::HashMap<String, String>,
+}
+
+/// `restore`, with the conversation's files read back (`media`).
+pub fn restore_with(
+    id: &str,
+    messages: &[StoredMessage],
+    current: Option<u32>,
+    media: &Media,
+) -> Conversation {
     let mut msgs: Vec<StoredMessage> = messages.to_vec();
     let current = crate::store::tree::normalize(&mut msgs, current);
     msgs.sort_by_key(|m| m.seq);
@@ -87,20 +107,24 @@ pub fn restore(id: &str, messages: &[StoredMessage], current: Option<u32>) -> Co
                 images: m
                     .attachments
                     .iter()
-                    .map(|s| Attachment {
-                        source: s.clone(),
-                        url: s.clone(),
-                        bytes: None,
-                        mime: None,
-                        dims: None,
+                    .map(|r| match media.attachments.get(r) {
+                        Some(Ok(a)) => a.clone(),
+                        Some(Err(why)) => Attachment::missing(r, why),
+                        None => Attachment::missing(r, "not read back"),
                     })
                     .collect(),
                 model: m.model_requested.clone().unwrap_or_default(),
             }),
             StoredRole::Assistant => {
                 let took = m.finished_ms.map_or(0, |f| f.saturating_sub(m.created_ms));
+                let mut answer = m.to_answer();
+                answer.images = m
+                    .image_paths
+                    .iter()
+                    .filter_map(|p| media.generated.get(p).cloned())
+                    .collect();
                 Body::Reply(Box::new(Reply {
-                    answer: m.to_answer(),
+                    answer,
                     cost: m.cost_value(),
                     ask: 0,
                     timing: Timing {

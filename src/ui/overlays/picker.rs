@@ -57,10 +57,13 @@ pub fn picker(f: &mut Frame, app: &App, theme: &Theme, p: &PickerState, area: Re
         Column::new("in $/M", 7).right(),
         Column::new("out $/M", 7).right(),
         Column::new("ctx", 3).right(),
-        Column::new("image", 2),
+        Column::new("reads", 4),
         Column::new("tags", 8),
         Column::new("send now", 9).right(),
     ];
+    // Below 100 columns what a model reads is written as letters (image,
+    // PDF, audio, video: `IPAV`), so the window and the prices still fit.
+    let narrow = table_row.width < 100;
     let mut fits_all = Vec::with_capacity(matches.len());
     for &i in matches {
         let m = &app.env.catalog.models[i];
@@ -77,12 +80,34 @@ pub fn picker(f: &mut Frame, app: &App, theme: &Theme, p: &PickerState, area: Re
         if m.is_thinking() {
             tags.push("think".into());
         }
-        let img = match (m.accepts_images(), m.outputs_images()) {
-            (true, true) => "in+out",
-            (true, false) => "in",
-            (false, true) => "out",
-            _ => "",
+        // What it reads besides text (`input_modalities`); ? when its
+        // list does not say.
+        let kinds = [
+            ("image", "img", 'I'),
+            ("file", "pdf", 'P'),
+            ("audio", "aud", 'A'),
+            ("video", "vid", 'V'),
+        ];
+        let mut img = if !m.inputs_known() {
+            "?".to_string()
+        } else if narrow {
+            // One letter a kind, in its place: IPAV reads them all.
+            kinds
+                .iter()
+                .map(|&(k, _, c)| if m.reads(k) { c } else { '·' })
+                .collect()
+        } else {
+            kinds
+                .iter()
+                .filter(|(k, _, _)| m.reads(k))
+                .map(|(_, s, _)| *s)
+                .collect::<Vec<_>>()
+                .join(" ")
         };
+        // It draws: what it writes, after an arrow.
+        if m.outputs_images() {
+            img.push_str(if narrow { "→I" } else { " → img" });
+        }
         let id = vendor
             .as_deref()
             .and_then(|v| m.id.strip_prefix(v))
@@ -91,7 +116,10 @@ pub fn picker(f: &mut Frame, app: &App, theme: &Theme, p: &PickerState, area: Re
             Some(pr) => (
                 per_million(pr.prompt),
                 per_million(pr.completion),
-                format!("≈{}", format_usd(pr.input_cost(ctx_tokens, ctx_images))),
+                format!(
+                    "≈{}",
+                    format_usd(app.send_estimate(m).unwrap_or_else(|| pr.input_cost(ctx_tokens, ctx_images)))
+                ),
             ),
             None => ("?".into(), "?".into(), "?".into()),
         };
@@ -110,7 +138,7 @@ pub fn picker(f: &mut Frame, app: &App, theme: &Theme, p: &PickerState, area: Re
             } else {
                 short_count(m.context_length)
             },
-            img.to_string(),
+            img,
             tags.join(" "),
             if fits { send } else { "✗ too long".into() },
         ];
