@@ -40,6 +40,13 @@ pub fn zone_note(tz: &TimeZone) -> &'static str {
     }
 }
 
+/// `20250131-090507`: a moment in UTC for a file's name (a pasted image).
+pub fn file_stamp() -> String {
+    timestamp(crate::store::now_ms())
+        .strftime("%Y%m%d-%H%M%S")
+        .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,11 +66,4 @@ mod tests {
         assert_eq!(local_minute(1_720_000_000_000, &ny), "2024-07-03 05:46");
         assert_eq!(local_minute(0, &TimeZone::UTC), "1970-01-01 00:00");
     }
-}
-
-/// `20250131-090507`: a moment in UTC for a file's name (a pasted image).
-pub fn file_stamp() -> String {
-    timestamp(crate::store::now_ms())
-        .strftime("%Y%m%d-%H%M%S")
-        .to_string()
 }

@@ -126,7 +126,10 @@ fn image_output_tokens_are_billed_at_the_image_output_rate() {
 fn cached_prompt_tokens_use_the_cache_read_price() {
     let p = pricing("google/gemini-2.5-flash");
     let u = Usage {
-        prompt_tokens_details: Some(PromptTokensDetails { cached_tokens: 400, ..Default::default() }),
+        prompt_tokens_details: Some(PromptTokensDetails {
+            cached_tokens: 400,
+            ..Default::default()
+        }),
         ..tokens(1000, 100)
     };
     // 600 fresh + 400 cached + 100 out.

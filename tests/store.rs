@@ -225,7 +225,10 @@ fn an_answer_is_saved_from_the_answer_type_and_restored() {
         completion_tokens: 30,
         total_tokens: 41,
         cost: Some(WireDecimal(dec("0.0000166"))),
-        prompt_tokens_details: Some(PromptTokensDetails { cached_tokens: 0, ..Default::default() }),
+        prompt_tokens_details: Some(PromptTokensDetails {
+            cached_tokens: 0,
+            ..Default::default()
+        }),
         completion_tokens_details: Some(CompletionTokensDetails {
             reasoning_tokens: 7,
             image_tokens: 0,

@@ -340,7 +340,10 @@ fn usage(prompt: u64, completion: u64) -> Usage {
         completion_tokens: completion,
         total_tokens: prompt + completion,
         cost: Some(WireDecimal(Decimal::new(41_462, 9))),
-        prompt_tokens_details: Some(PromptTokensDetails { cached_tokens: 0, ..Default::default() }),
+        prompt_tokens_details: Some(PromptTokensDetails {
+            cached_tokens: 0,
+            ..Default::default()
+        }),
         completion_tokens_details: Some(CompletionTokensDetails {
             reasoning_tokens: 0,
             image_tokens: 0,

@@ -274,9 +274,17 @@ pub struct PromptTokensDetails {
     pub cached_tokens: u64,
     /// Prompt tokens that were audio / video (PROTOCOL-MEDIA.md §1.5): a
     /// video sent and 0 here means the provider ignored it.
-    #[serde(default, deserialize_with = "null_as_zero_opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "null_as_zero_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub audio_tokens: Option<u64>,
-    #[serde(default, deserialize_with = "null_as_zero_opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "null_as_zero_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub video_tokens: Option<u64>,
 }
 

@@ -302,12 +302,8 @@ pub(super) fn ask(app: &mut App, prompt: NodeId, models: Vec<String>, fx: &mut F
     let started = app.conversation.ask(prompt, answers, now, epoch);
     for (((turn, _), model), (messages, _)) in started.into_iter().zip(&models).zip(per_model) {
         count_free_request(app, model, fx);
-        let request = crate::chat::request::build(
-            model,
-            app.env.catalog.get(model),
-            messages,
-            &settings,
-        );
+        let request =
+            crate::chat::request::build(model, app.env.catalog.get(model), messages, &settings);
         fx.push(Effect::Start {
             turn,
             request: Box::new(request),
@@ -583,7 +579,11 @@ fn video_ignored(app: &App, id: NodeId) -> bool {
         .get(id)
         .and_then(|s| s.parent)
         .and_then(|p| c.prompt(p))
-        .is_some_and(|p| p.images.iter().any(|a| a.kind == crate::chat::attach::Kind::Video));
+        .is_some_and(|p| {
+            p.images
+                .iter()
+                .any(|a| a.kind == crate::chat::attach::Kind::Video)
+        });
     sent_video
         && c.reply(id)
             .and_then(|r| r.answer.usage.as_ref())

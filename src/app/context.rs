@@ -143,7 +143,10 @@ impl App {
         let history = c.history();
         let last = history.iter().rposition(|&id| c.prompt(id).is_some())?;
         let p = c.prompt(history[last])?;
-        if p.images.iter().any(|a| a.kind == crate::chat::attach::Kind::Image) {
+        if p.images
+            .iter()
+            .any(|a| a.kind == crate::chat::attach::Kind::Image)
+        {
             return None;
         }
         history[..last]
@@ -168,7 +171,10 @@ impl App {
             image_url: crate::api::types::ImageUrl { url, detail: None },
         };
         if let Some(m) = messages.iter_mut().rev().find(|m| m.role == Role::User) {
-            let content = std::mem::replace(&mut m.content, crate::api::types::Content::Parts(Vec::new()));
+            let content = std::mem::replace(
+                &mut m.content,
+                crate::api::types::Content::Parts(Vec::new()),
+            );
             let mut parts = match content {
                 crate::api::types::Content::Text(t) => {
                     vec![crate::api::types::ContentPart::Text { text: t }]

@@ -60,7 +60,9 @@ impl Model {
     /// or nobody said it does not: a list silent on inputs never blocks.
     /// Text is read by every model.
     pub fn reads(&self, kind: &str) -> bool {
-        kind == "text" || self.input_modalities.is_empty() || self.input_modalities.iter().any(|m| m == kind)
+        kind == "text"
+            || self.input_modalities.is_empty()
+            || self.input_modalities.iter().any(|m| m == kind)
     }
     /// Whether what it reads is known (the list gave its input kinds).
     pub fn inputs_known(&self) -> bool {

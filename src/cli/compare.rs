@@ -74,11 +74,8 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
             return EXIT_USAGE;
         }
     }
-    let (messages, prompt_estimate) = crate::chat::request::one_shot(
-        cfg.system_prompt.as_deref(),
-        prompt,
-        &images,
-    );
+    let (messages, prompt_estimate) =
+        crate::chat::request::one_shot(cfg.system_prompt.as_deref(), prompt, &images);
     for id in &models {
         if let Some(why) = crate::chat::request::too_long_for(conn.catalog.get(id), prompt_estimate)
         {

@@ -47,11 +47,8 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
         fallbacks: cfg.fallback_models.clone(),
         stream: !cli.no_stream,
     };
-    let (messages, prompt_estimate) = crate::chat::request::one_shot(
-        cfg.system_prompt.as_deref(),
-        prompt,
-        &images,
-    );
+    let (messages, prompt_estimate) =
+        crate::chat::request::one_shot(cfg.system_prompt.as_deref(), prompt, &images);
     // A request sure to fail is not sent, nor paid for.
     if let Some(why) = crate::chat::request::too_long_for(model, prompt_estimate) {
         eprintln!("orchat: {why}");

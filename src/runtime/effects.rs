@@ -171,8 +171,11 @@ impl Effects {
                     }
                 }
                 Effect::PasteClipboard => {
-                    let (tx, dir, clipboard) =
-                        (self.tx.clone(), self.dirs.attachments(), self.clipboard.clone());
+                    let (tx, dir, clipboard) = (
+                        self.tx.clone(),
+                        self.dirs.attachments(),
+                        self.clipboard.clone(),
+                    );
                     tokio::task::spawn_blocking(move || {
                         use crate::term::clipboard::Pasted;
                         match clipboard.read() {
@@ -590,7 +593,11 @@ pub fn load_media(
         }
     }
     let mut budget = GENERATED_READ_BACK;
-    for p in messages.iter().rev().flat_map(|m| m.image_paths.iter().rev()) {
+    for p in messages
+        .iter()
+        .rev()
+        .flat_map(|m| m.image_paths.iter().rev())
+    {
         let Ok(bytes) = crate::paths::read_file_at_most(std::path::Path::new(p), budget) else {
             continue;
         };

@@ -261,30 +261,6 @@ pub fn pieces(text: &str, words_per_piece: usize) -> Vec<String> {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn png_has_the_requested_size() {
-        let ask = Ask {
-            prompt: "draw a fox 64x48 please".into(),
-            ..Ask::default()
-        };
-        let (bytes, w, h) = make_png(&ask);
-        assert_eq!((w, h), (64, 48));
-        let dec = png::Decoder::new(std::io::Cursor::new(bytes));
-        let reader = dec.read_info().unwrap();
-        assert_eq!((reader.info().width, reader.info().height), (64, 48));
-    }
-
-    #[test]
-    fn pieces_rejoin_to_the_text() {
-        let t = "日本語 and emoji 🚀 here\nnext line";
-        assert_eq!(pieces(t, 2).concat(), t);
-    }
-}
-
 /// An image the request sent back, edited as the prompt asks: the same
 /// size, each pixel pulled halfway to the colour the prompt names (blue,
 /// red, green, yellow, black, white; else its negative). `None` when the
@@ -323,4 +299,28 @@ fn edit_png(url: &str, prompt: &str) -> Option<(Vec<u8>, u32, u32)> {
         writer.write_image_data(&data).ok()?;
     }
     Some((png_bytes, w, h))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn png_has_the_requested_size() {
+        let ask = Ask {
+            prompt: "draw a fox 64x48 please".into(),
+            ..Ask::default()
+        };
+        let (bytes, w, h) = make_png(&ask);
+        assert_eq!((w, h), (64, 48));
+        let dec = png::Decoder::new(std::io::Cursor::new(bytes));
+        let reader = dec.read_info().unwrap();
+        assert_eq!((reader.info().width, reader.info().height), (64, 48));
+    }
+
+    #[test]
+    fn pieces_rejoin_to_the_text() {
+        let t = "日本語 and emoji 🚀 here\nnext line";
+        assert_eq!(pieces(t, 2).concat(), t);
+    }
 }

@@ -119,7 +119,10 @@ const MAX_CLIPBOARD_PIXELS: usize = 8192 * 8192;
 impl ClipboardSource for SystemClipboard {
     fn read(&self) -> Result<Pasted, String> {
         let set = |k: &str| std::env::var(k).is_ok_and(|v| !v.is_empty());
-        if !cfg!(target_os = "macos") && !cfg!(windows) && !set("DISPLAY") && !set("WAYLAND_DISPLAY")
+        if !cfg!(target_os = "macos")
+            && !cfg!(windows)
+            && !set("DISPLAY")
+            && !set("WAYLAND_DISPLAY")
         {
             return Err(
                 "no clipboard to read here (no display); paste with the terminal's own paste, or /attach the file"

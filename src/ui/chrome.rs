@@ -150,20 +150,68 @@ pub(super) fn status(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     super::paint::draw_lines(f.buffer_mut(), area, &[Line::from(head)]);
 }
 
-/// Attachments waiting to be sent, as numbered chips (F3 or /detach N removes).
+/// The most rows the chips take: more attachments than fit say how many
+/// more there are.
+const MAX_CHIP_ROWS: usize = 3;
+
+/// Attachments waiting to be sent, as numbered chips laid out in rows of
+/// `width` cells (each chip whole, cut only when one alone is wider), at
+/// most `MAX_CHIP_ROWS` of them.
+pub(super) fn chip_rows(app: &App, width: u16) -> Vec<Vec<String>> {
+    use unicode_width::UnicodeWidthStr;
+    let width = usize::from(width).max(8);
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut used = 0;
+    let all = &app.composer.attachments;
+    for (i, a) in all.iter().enumerate() {
+        let chip = format!(" 📎{} {} ", i + 1, a.label());
+        let w = chip.width();
+        if rows.is_empty() || used + 1 + w > width {
+            if rows.len() == MAX_CHIP_ROWS {
+                // The last row makes room for how many more there are.
+                let last = rows.last_mut().expect("a row");
+                let mut left = all.len() - i;
+                let more = |n: usize| format!(" +{n} more ");
+                while last.len() > 1
+                    && last.iter().map(|c| c.width() + 1).sum::<usize>() + more(left).width()
+                        > width
+                {
+                    last.pop();
+                    left += 1;
+                }
+                last.push(more(left));
+                break;
+            }
+            rows.push(Vec::new());
+            used = 0;
+        }
+        used += w + 1;
+        rows.last_mut().expect("a row").push(if w > width {
+            crate::text::preview(&chip, width)
+        } else {
+            chip
+        });
+    }
+    rows
+}
+
+/// The chips (F3 or /detach N removes).
 pub(super) fn chips(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     if area.height == 0 {
         return;
     }
-    let mut spans = Vec::new();
-    for (i, a) in app.composer.attachments.iter().enumerate() {
-        spans.push(Span::styled(
-            format!(" 📎{} {} ", i + 1, a.label()),
-            theme.selected,
-        ));
-        spans.push(Span::raw(" "));
-    }
-    f.render_widget(Paragraph::new(Line::from(spans)), area);
+    let lines: Vec<Line> = chip_rows(app, area.width)
+        .into_iter()
+        .map(|row| {
+            let mut spans = Vec::new();
+            for chip in row {
+                spans.push(Span::styled(chip, theme.selected));
+                spans.push(Span::raw(" "));
+            }
+            Line::from(spans)
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), area);
 }
 
 pub(super) fn input(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {

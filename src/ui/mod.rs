@@ -27,7 +27,7 @@ use crate::config::theme::Theme;
 pub fn draw(f: &mut Frame, app: &App, view: &mut View, theme: &Theme) {
     let area = f.area();
     let input_lines = app.composer.input.lines().len().clamp(1, 6) as u16;
-    let chips_height = u16::from(!app.composer.attachments.is_empty());
+    let chips_height = chrome::chip_rows(app, area.width).len() as u16;
     let [status, body, chips, input, hint] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(1),

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod media;
 pub mod oneshot;
 pub mod tmux;
 

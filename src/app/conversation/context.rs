@@ -27,7 +27,9 @@ impl Conversation {
             Some(Body::Prompt(p)) => {
                 let (tokens, images) = attachments_estimate(&p.images);
                 (
-                    estimate_tokens(&p.text).saturating_add(4).saturating_add(tokens),
+                    estimate_tokens(&p.text)
+                        .saturating_add(4)
+                        .saturating_add(tokens),
                     images,
                 )
             }
@@ -106,7 +108,8 @@ pub fn attachments_estimate(attachments: &[crate::chat::attach::Attachment]) -> 
         let t = a.tokens().high;
         if a.kind == Kind::Image {
             images += 1;
-            tokens = tokens.saturating_add(t.saturating_sub(crate::chat::pricing::IMAGE_INPUT_TOKENS));
+            tokens =
+                tokens.saturating_add(t.saturating_sub(crate::chat::pricing::IMAGE_INPUT_TOKENS));
         } else {
             tokens = tokens.saturating_add(t);
         }

@@ -8,8 +8,8 @@ mod node;
 mod saved;
 mod tree;
 
-pub use node::{Body, Note, NoteKind, Prompt, Reply, ReplyState, Timing};
 pub use context::attachments_estimate;
+pub use node::{Body, Note, NoteKind, Prompt, Reply, ReplyState, Timing};
 pub use saved::{Media, restore, restore_with};
 pub use tree::{NodeId, Slot, Tree};
 

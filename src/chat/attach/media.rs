@@ -280,7 +280,9 @@ fn mp3_frame(b: &[u8], i: usize) -> Option<(u64, u64, u64, usize)> {
     if br_index == 0 || br_index == 15 || sr_index == 3 {
         return None;
     }
-    const V1: [u64; 15] = [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320];
+    const V1: [u64; 15] = [
+        0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320,
+    ];
     const V2: [u64; 15] = [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160];
     let (kbps, rates, samples) = if version == 3 {
         (V1[br_index], [44_100, 48_000, 32_000], 1152)
@@ -299,7 +301,9 @@ fn mp3(b: &[u8]) -> Option<u64> {
     let mut i = 0;
     if b.starts_with(b"ID3") {
         let s = b.get(6..10)?;
-        let size = s.iter().fold(0usize, |a, &c| (a << 7) | (c & 0x7F) as usize);
+        let size = s
+            .iter()
+            .fold(0usize, |a, &c| (a << 7) | (c & 0x7F) as usize);
         i = 10 + size;
     }
     // The first frame: a Xing/Info header gives the frame count (VBR);

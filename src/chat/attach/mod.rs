@@ -145,7 +145,9 @@ impl Attachment {
         Attachment {
             name: name.to_string(),
             source: name.to_string(),
-            text: Some(format!("(the attachment {name} could not be read back: {why})")),
+            text: Some(format!(
+                "(the attachment {name} could not be read back: {why})"
+            )),
             mime: None,
             ..Attachment::url_of(stored, Kind::Text)
         }
@@ -175,10 +177,7 @@ impl Attachment {
             }
             Kind::Audio(_) => {
                 let n = per_second(self.duration_ms, AUDIO_TOKENS_PER_S);
-                Tokens {
-                    audio: n,
-                    ..one(n)
-                }
+                Tokens { audio: n, ..one(n) }
             }
             Kind::Video => one(per_second(self.duration_ms, VIDEO_TOKENS_PER_S)),
             Kind::Text => one(estimate_tokens(&self.wrapped_text())),
@@ -227,7 +226,8 @@ impl Attachment {
             }
         }
         let t = self.tokens();
-        let unknown = matches!(self.kind, Kind::Audio(_) | Kind::Video) && self.duration_ms.is_none();
+        let unknown =
+            matches!(self.kind, Kind::Audio(_) | Kind::Video) && self.duration_ms.is_none();
         add(if unknown {
             "? tok".into()
         } else if t.low == t.high {
@@ -427,8 +427,13 @@ fn from_url(arg: &str) -> Result<Attachment, String> {
         .split_once("://")
         .map_or("", |(_, r)| r.split('/').next().unwrap_or(""))
         .to_ascii_lowercase();
-    let youtube = ["youtube.com", "www.youtube.com", "youtu.be", "m.youtube.com"]
-        .contains(&host.as_str());
+    let youtube = [
+        "youtube.com",
+        "www.youtube.com",
+        "youtu.be",
+        "m.youtube.com",
+    ]
+    .contains(&host.as_str());
     if youtube {
         return Ok(Attachment::url_of(arg, Kind::Video));
     }
@@ -439,7 +444,7 @@ fn from_url(arg: &str) -> Result<Attachment, String> {
         Some(k) if k.contains("video") => Err(format!(
             "{shown}: Gemini ignores video links other than YouTube's; download it and attach the file"
         )),
-        Some(k) if k == "a PDF" => Ok(Attachment::url_of(arg, Kind::Pdf)),
+        Some("a PDF") => Ok(Attachment::url_of(arg, Kind::Pdf)),
         _ => Ok(Attachment::url_of(arg, Kind::Image)),
     }
 }
@@ -597,10 +602,8 @@ pub fn from_bytes(source: &str, bytes: &[u8], ext: &str) -> Result<Attachment, S
                 ));
             }
             if len > MAX_TEXT_BYTES {
-                return Err(over(&shown, len, MAX_TEXT_BYTES, "a text file").replace(
-                    " MB limit",
-                    " MB limit (it goes in the prompt as text)",
-                ));
+                return Err(over(&shown, len, MAX_TEXT_BYTES, "a text file")
+                    .replace(" MB limit", " MB limit (it goes in the prompt as text)"));
             }
             Ok(Attachment {
                 kind: Kind::Text,

@@ -118,7 +118,10 @@ pub fn picker(f: &mut Frame, app: &App, theme: &Theme, p: &PickerState, area: Re
                 per_million(pr.completion),
                 format!(
                     "≈{}",
-                    format_usd(app.send_estimate(m).unwrap_or_else(|| pr.input_cost(ctx_tokens, ctx_images)))
+                    format_usd(
+                        app.send_estimate(m)
+                            .unwrap_or_else(|| pr.input_cost(ctx_tokens, ctx_images))
+                    )
                 ),
             ),
             None => ("?".into(), "?".into(), "?".into()),
