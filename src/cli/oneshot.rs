@@ -173,6 +173,21 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
         }
     }
     let code = exit_code(&answer);
+    // A video the provider never read (HTTP 200, `video_tokens` 0).
+    let video_ignored = images
+        .iter()
+        .any(|a| a.kind == crate::chat::attach::Kind::Video)
+        && answer
+            .usage
+            .as_ref()
+            .and_then(|u| u.prompt_tokens_details.as_ref())
+            .and_then(|d| d.video_tokens)
+            == Some(0);
+    if video_ignored && !cli.json {
+        eprintln!(
+            "orchat: the provider ignored the video (0 video tokens): the answer did not see it"
+        );
+    }
     if cli.json {
         let usage = answer.usage.as_ref();
         let obj = json!({
@@ -188,6 +203,7 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
             "error_kind": answer.failure.as_ref().map(|e| e.kind()),
             "images": saved.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
             "attachments": crate::chat::request::attachments_json(&images),
+            "video_ignored": video_ignored.then_some(true),
             "usage": usage.map(|u| json!({
                 "prompt_tokens": u.prompt_tokens,
                 "completion_tokens": u.completion_tokens,

@@ -264,7 +264,8 @@ fn markdown_message(out: &mut String, t: &SavedTree<'_>, seq: u32, level: &str) 
                 let _ = writeln!(out);
                 let _ = writeln!(out, "Attached:");
                 for a in &m.attachments {
-                    let _ = writeln!(out, "- [{a}]({})", link_target(a));
+                    let (name, target) = attachment_link(a);
+                    let _ = writeln!(out, "- [{name}]({})", link_target(&target));
                 }
             }
         }
@@ -438,6 +439,21 @@ pub fn transcript(meta: &ConversationMeta, msgs: &[StoredMessage]) -> String {
     out
 }
 
+/// An attachment as saved (`sha256:<hex>/<name>`, a URL or an old path):
+/// its name, and where its bytes are (the copy kept in the data
+/// directory's `attachments/`).
+fn attachment_link(stored: &str) -> (String, String) {
+    match crate::chat::attach::parse_ref(stored) {
+        Some((digest, name)) => {
+            let target = crate::paths::data_dir()
+                .map(|d| d.join("attachments").join(digest).display().to_string())
+                .unwrap_or_else(|| format!("attachments/{digest}"));
+            (name.to_string(), target)
+        }
+        None => (stored.to_string(), stored.to_string()),
+    }
+}
+
 /// A message's reasoning, text, attachments, images and error, indented.
 fn transcript_body(out: &mut String, m: &StoredMessage) {
     if !m.reasoning.trim().is_empty() {
@@ -449,7 +465,7 @@ fn transcript_body(out: &mut String, m: &StoredMessage) {
         let _ = writeln!(out, "  {l}");
     }
     for a in &m.attachments {
-        let _ = writeln!(out, "  [attached {a}]");
+        let _ = writeln!(out, "  [attached {}]", attachment_link(a).0);
     }
     for p in &m.image_paths {
         let _ = writeln!(out, "  [image {p}]");
