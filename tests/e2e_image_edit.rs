@@ -99,3 +99,54 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     out.sort();
     out
 }
+
+#[test]
+fn a_reopened_conversation_sends_its_pdf_and_image_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let pdf = files.path().join("report.pdf");
+    std::fs::write(&pdf, common::media::pdf(2)).unwrap();
+    let png = files.path().join("chart.png");
+    std::fs::write(
+        &png,
+        orchat::term::clipboard::png_of_rgba(8, 6, &[120u8; 8 * 6 * 4]).unwrap(),
+    )
+    .unwrap();
+    let local = Local::start(ServerOptions::default());
+    let args = format!(
+        "--base-url {} -m google/gemini-2.5-flash --attach {} --attach {}",
+        local.url(),
+        pdf.display(),
+        png.display()
+    );
+    let env = "OPENAI_API_KEY=sk-test-reload";
+    let t = Tmux::start(&orchat_cmd(dir.path(), env, &args), 100, 30);
+    t.wait_for("the chips", |s| {
+        s.contains("📎1 report.pdf · 2 pages") && s.contains("📎2 chart.png")
+    });
+    t.text("compare them");
+    t.keys(&["Enter"]);
+    t.wait_for("the answer", |s| {
+        s.contains("I read a PDF (report.pdf, 2 pages)") && !s.contains("streaming…")
+    });
+    t.keys(&["C-d"]);
+    t.wait_for("quit", |s| s.contains("[exited"));
+    // The files are gone from where they were: the kept copies are sent.
+    drop(files);
+    let cont = format!("--base-url {} --continue", local.url());
+    let t2 = Tmux::start(&orchat_cmd(dir.path(), env, &cont), 100, 30);
+    t2.wait_for("the conversation back", |s| s.contains("compare them"));
+    t2.text("and again");
+    t2.keys(&["Enter"]);
+    t2.wait_for("the second answer", |s| {
+        s.split_once("and again")
+            .is_some_and(|(_, a)| a.contains("reported"))
+            && !s.contains("streaming…")
+    });
+    let got = local.server.received();
+    assert_eq!(got.len(), 2);
+    let first = &got[0].body["messages"][0];
+    assert_eq!(first["content"][1]["type"], "file");
+    assert_eq!(first["content"][2]["type"], "image_url");
+    assert_eq!(&got[1].body["messages"][0], first, "byte-identical parts");
+}
