@@ -467,6 +467,8 @@ fn expected_n() -> Vec<StreamEvent> {
         },
         content("Paris"),
         content(" is"),
+        // Perplexity's source, on the delta: kept (issue 23).
+        StreamEvent::Annotations(vec![annotation("https://example.com", "", None)]),
         content(" the capital of France."),
         finish("stop", None),
         StreamEvent::Done,
@@ -527,6 +529,74 @@ fn expected_q() -> Vec<StreamEvent> {
     ]
 }
 
+/// A web search's stream (PROTOCOL-MEDIA.md §5.3): a keep-alive, sources
+/// in annotation-only deltas before any text (offsets 0, a title empty),
+/// one on the choice, the text, usage with the search's counters.
+const R: &str = ": OPENROUTER PROCESSING\n\n\
+data: {\"id\":\"gen-w\",\"model\":\"google/gemini-2.5-flash\",\"provider\":\"Google AI Studio\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\",\"role\":\"assistant\",\"annotations\":[{\"type\":\"url_citation\",\"url_citation\":{\"url\":\"https://www.rust-lang.org/\",\"title\":\"Rust Programming Language\",\"start_index\":0,\"end_index\":0,\"content\":\"A language empowering everyone\"}}]},\"finish_reason\":null}]}\n\n\
+data: {\"id\":\"gen-w\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\"},\"annotations\":[{\"type\":\"url_citation\",\"url_citation\":{\"url\":\"https://blog.rust-lang.org/releases/\",\"title\":\"\",\"start_index\":0,\"end_index\":0}}],\"finish_reason\":null}]}\n\n\
+data: {\"id\":\"gen-w\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"See [rust-lang.org](https://blog.rust-lang.org/releases/).\"},\"finish_reason\":\"stop\"}]}\n\n\
+data: {\"id\":\"gen-w\",\"choices\":[],\"usage\":{\"prompt_tokens\":2310,\"completion_tokens\":60,\"total_tokens\":2370,\"cost\":0.007843,\"cost_details\":{\"upstream_inference_prompt_cost\":0.000693,\"upstream_inference_completions_cost\":0.00015},\"server_tool_use_details\":{\"web_search_requests\":1,\"tool_calls_requested\":1,\"tool_calls_executed\":1}}}\n\n\
+data: [DONE]\n\n";
+
+fn annotation(url: &str, title: &str, content: Option<&str>) -> serde_json::Value {
+    let mut c = serde_json::json!({"url": url, "title": title, "start_index": 0, "end_index": 0});
+    if let Some(t) = content {
+        c["content"] = serde_json::json!(t);
+    }
+    serde_json::json!({"type": "url_citation", "url_citation": c})
+}
+
+fn expected_r() -> Vec<StreamEvent> {
+    vec![
+        meta("gen-w", "google/gemini-2.5-flash", "Google AI Studio"),
+        StreamEvent::Annotations(vec![annotation(
+            "https://www.rust-lang.org/",
+            "Rust Programming Language",
+            Some("A language empowering everyone"),
+        )]),
+        StreamEvent::Annotations(vec![annotation(
+            "https://blog.rust-lang.org/releases/",
+            "",
+            None,
+        )]),
+        content("See [rust-lang.org](https://blog.rust-lang.org/releases/)."),
+        finish("stop", None),
+        StreamEvent::Usage(Usage {
+            prompt_tokens: 2310,
+            completion_tokens: 60,
+            total_tokens: 2370,
+            cost: Some(WireDecimal(dec("0.007843"))),
+            cost_details: Some(orchat::api::types::CostDetails {
+                upstream_inference_cost: None,
+                upstream_inference_prompt_cost: Some(WireDecimal(dec("0.000693"))),
+                upstream_inference_completions_cost: Some(WireDecimal(dec("0.00015"))),
+            }),
+            server_tool_use_details: Some(orchat::api::types::ServerToolUse {
+                web_search_requests: 1,
+            }),
+            ..Default::default()
+        }),
+        StreamEvent::Done,
+    ]
+}
+
+/// A whole answer with its sources on the message (§5.2).
+const S: &str = "{\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Ruby 3.4.\",\"annotations\":[{\"type\":\"url_citation\",\"url_citation\":{\"url\":\"https://www.ruby-lang.org/en/downloads/\",\"title\":\"Download Ruby | Ruby\",\"start_index\":0,\"end_index\":9}}]},\"finish_reason\":\"stop\"}]}";
+
+fn expected_s() -> Vec<StreamEvent> {
+    vec![
+        content("Ruby 3.4."),
+        StreamEvent::Annotations(vec![
+            serde_json::json!({"type": "url_citation", "url_citation": {
+            "url": "https://www.ruby-lang.org/en/downloads/", "title": "Download Ruby | Ruby",
+            "start_index": 0, "end_index": 9}}),
+        ]),
+        finish("stop", None),
+        StreamEvent::Done,
+    ]
+}
+
 fn all_transcripts() -> Vec<(&'static str, String, Vec<StreamEvent>)> {
     let (img_text, img_expected) = image_in_text();
     vec![
@@ -552,6 +622,9 @@ fn all_transcripts() -> Vec<(&'static str, String, Vec<StreamEvent>)> {
         ("O-think-tags", O.to_string(), expected_o()),
         ("P-error-event-text", P.to_string(), expected_p()),
         ("Q-error-event-plain", Q.to_string(), expected_q()),
+        ("R-web-search", R.to_string(), expected_r()),
+        ("R-web-search-crlf", R.replace('\n', "\r\n"), expected_r()),
+        ("S-whole-with-sources", S.to_string(), expected_s()),
         ("A", A.to_string(), expected_a()),
         ("B", B.to_string(), expected_b()),
         ("C", C.to_string(), expected_c()),

@@ -70,10 +70,10 @@ fn draw_then_make_it_blue_sends_the_picture_back() {
         std::fs::read(&files[1]).unwrap()
     );
     t.keys(&["C-Home"]);
-    let top = t.wait_for("the first picture drawn", |s| {
-        s.contains("▀") || s.contains("▄")
+    // The top of the conversation: the first prompt and its picture.
+    t.wait_for("the first picture drawn", |s| {
+        s.contains("draw a cat") && (s.contains("▀") || s.contains("▄"))
     });
-    assert!(top.contains("draw a cat"), "{top}");
     t.keys(&["C-d"]);
     t.wait_for("quit", |s| s.contains("[exited"));
     // Reopened: both pictures are there again.

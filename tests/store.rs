@@ -83,6 +83,16 @@ fn full_conversation(id: &str) -> Vec<StoredMessage> {
         images_in: Some(2),
         parent: Some(0),
         ask: Some(1),
+        sources: vec![orchat::chat::sources::Source {
+            url: "https://www.rust-lang.org/".into(),
+            title: "Rust".into(),
+            content: "A language".into(),
+            start: Some(3),
+            end: Some(9),
+        }],
+        file_annotations: vec![serde_json::json!({"type": "file", "file": {"hash": "ab"}})],
+        web: true,
+        search_usd: Some(Decimal::from_str("0.007").unwrap()),
     };
     let stopped = StoredMessage {
         conversation_id: id.into(),

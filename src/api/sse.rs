@@ -49,6 +49,9 @@ pub enum StreamEvent {
     ReasoningDetails(Vec<serde_json::Value>),
     /// A generated image as a complete data URL.
     Image(String),
+    /// Annotations as sent (`url_citation` sources, `file` parses), from a
+    /// delta, a choice or a whole message (PROTOCOL-MEDIA.md §5.3).
+    Annotations(Vec<serde_json::Value>),
     /// Usage may come on any chunk; the last one wins.
     Usage(Usage),
     /// The first non-null finish reason; later ones are ignored.

@@ -87,6 +87,10 @@ pub struct Message {
     /// to the same model family, as OpenRouter asks for Gemini.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reasoning_details: Option<Vec<Value>>,
+    /// An answer's file annotations, sent back so OpenRouter does not parse
+    /// (and bill) the PDF again (PROTOCOL-MEDIA.md §1.3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub annotations: Option<Vec<Value>>,
 }
 
 impl Message {
@@ -95,6 +99,7 @@ impl Message {
             role,
             content: Content::Text(text.into()),
             reasoning_details: None,
+            annotations: None,
         }
     }
 
@@ -124,6 +129,7 @@ impl Message {
             role: Role::User,
             content: Content::Parts(all),
             reasoning_details: None,
+            annotations: None,
         }
     }
 }
@@ -196,6 +202,12 @@ pub struct ChatRequest {
     pub modalities: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub provider: Option<ProviderPrefs>,
+    /// Server tools: `openrouter:web_search` (PROTOCOL-MEDIA.md §5.1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tools: Option<Vec<Value>>,
+    /// The older plugins: `{"id":"web",…}` (PROTOCOL-MEDIA.md §5.1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plugins: Option<Vec<Value>>,
 }
 
 /// Parses a decimal as the wire writes it: `"0.00000125"`, `1.66e-5`, `-1`.
@@ -327,6 +339,21 @@ pub struct Usage {
     pub is_byok: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost_details: Option<CostDetails>,
+    /// Server tools run for the answer (`server_tool_use_details`, or the
+    /// docs' `server_tool_use`: PROTOCOL-MEDIA.md §6.1).
+    #[serde(
+        default,
+        alias = "server_tool_use",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub server_tool_use_details: Option<ServerToolUse>,
+}
+
+/// How many web searches a request ran (PROTOCOL-MEDIA.md §6.1).
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+pub struct ServerToolUse {
+    #[serde(default, deserialize_with = "null_as_zero")]
+    pub web_search_requests: u64,
 }
 
 /// What the upstream provider's inference cost, as OpenRouter reports it
@@ -544,6 +571,10 @@ pub struct Delta {
     /// OpenAI's refusal text: shown as the answer.
     #[serde(default, deserialize_with = "lenient_opt_string")]
     pub refusal: Option<String>,
+    /// Sources (`url_citation`) and parsed files (`file`), an open union
+    /// read as it comes (PROTOCOL-MEDIA.md §1.3, §5.2–5.3).
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub annotations: Vec<Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
@@ -559,6 +590,9 @@ pub struct Choice {
     pub native_finish_reason: Option<String>,
     #[serde(default)]
     pub error: Option<ErrorField>,
+    /// Some upstreams put annotations on the choice (PROTOCOL-MEDIA.md §5.3).
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub annotations: Vec<Value>,
 }
 
 /// AI/ML API reports cost as `meta.usage.usd_spent` (PROTOCOL.md §6).

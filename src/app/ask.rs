@@ -291,11 +291,13 @@ pub(super) fn ask(app: &mut App, prompt: NodeId, models: Vec<String>, fx: &mut F
         .zip(&per_model)
         .map(|(m, (_, edit))| {
             let more = u64::from(*edit);
-            Answer::new(
+            let mut a = Answer::new(
                 m,
                 prompt_estimate + more * crate::chat::pricing::IMAGE_INPUT_TOKENS,
                 images_in + more,
-            )
+            );
+            a.web = settings.web.is_some();
+            a
         })
         .collect();
     let (now, epoch) = (app.env.now_ms, app.epoch_ms());
@@ -611,10 +613,15 @@ fn charge(app: &mut App, id: NodeId, fx: &mut Fx) {
 pub(super) fn charge_for(app: &App, answer: &Answer, turn: u64, started_ms: u64) -> Charge {
     let catalog = &app.env.catalog;
     let c = answer.cost(catalog);
+    // Our prices for the tokens, plus the search's fee: what a reported
+    // cost is compared with (the gap is then only about prices).
     let computed = answer.usage.as_ref().and_then(|u| {
-        catalog
-            .pricing(answer.model())
-            .map(|p| p.compute(u, answer.images_in))
+        catalog.pricing(answer.model()).map(|p| {
+            crate::chat::pricing::sat_add(
+                p.compute(u, answer.images_in),
+                answer.search_fee().unwrap_or_default(),
+            )
+        })
     });
     let base = app.env.clock_base_ms;
     Charge {
@@ -622,6 +629,7 @@ pub(super) fn charge_for(app: &App, answer: &Answer, turn: u64, started_ms: u64)
         conversation_id: app.conversation.id.clone(),
         generation_id: answer.generation_id.clone(),
         created_ms: app.epoch_ms(),
+        search: answer.search_fee(),
         ..Charge::of_turn(&TurnCharge {
             model: answer.model(),
             cost: c,

@@ -14,6 +14,9 @@ pub struct Chat {
     /// The model `/title` asks (the config's `title_model`), else the
     /// current one.
     pub title_model: Option<String>,
+    /// How web search is asked for when it is on (the config's `[web]`);
+    /// `settings.web` is it while on.
+    pub web_setup: crate::chat::request::WebSearch,
     /// The models marked to compare (2 to 4), remembered for `/compare`.
     pub marked: Vec<String>,
     /// Compare mode: each prompt goes to every marked model.
@@ -48,6 +51,7 @@ impl Chat {
             system: None,
             presets: Default::default(),
             title_model: None,
+            web_setup: Default::default(),
             marked: Vec::new(),
             comparing: false,
             offer: None,

@@ -77,6 +77,7 @@ pub(super) fn run(app: &mut App, line: &str, fx: &mut Fx) {
         Command::Attach if arg.is_empty() => panels::open_attach(app),
         Command::Attach => fx.push(Effect::LoadAttachment(arg.to_string())),
         Command::Paste => fx.push(Effect::PasteClipboard),
+        Command::Web => web(app, arg),
         Command::Detach => {
             let a = &mut app.composer.attachments;
             app.screen.flash = Some(if arg.is_empty() {
@@ -149,6 +150,36 @@ fn edit(app: &mut App) {
         "editing the last prompt: sent, it starts a new branch beside it ({} walks back)",
         app.key_label(Action::PrevSibling)
     ));
+}
+
+/// `/web on|off`: web search on the next prompts, where the provider has
+/// it (OpenRouter); elsewhere it says so and changes nothing.
+fn web(app: &mut App, arg: &str) {
+    let on = match arg.trim().to_ascii_lowercase().as_str() {
+        "on" | "" if app.chat.settings.web.is_none() => true,
+        "on" => true,
+        "off" | "" => false,
+        other => {
+            app.screen.flash = Some(format!("/web on or /web off, not '{other}'"));
+            return;
+        }
+    };
+    if on && !app.env.openrouter {
+        app.screen.flash = Some(format!(
+            "{} has no web search (OpenRouter has); nothing changed",
+            app.env.provider_label
+        ));
+        return;
+    }
+    app.chat.settings.web = on.then(|| app.chat.web_setup.clone());
+    app.screen.flash = Some(if on {
+        format!(
+            "web search on: each prompt searches (about {} a search, listed apart); /web off stops",
+            crate::chat::pricing::format_usd(app.chat.web_setup.fee())
+        )
+    } else {
+        "web search off".into()
+    });
 }
 
 fn preset(app: &mut App, name: &str, fx: &mut Fx) {

@@ -104,12 +104,18 @@ impl App {
             .iter()
             .map(|a| a.tokens().audio)
             .sum();
-        Some(
-            model
-                .pricing
-                .as_ref()?
-                .input_cost_with_audio(tokens, images, audio),
-        )
+        let pricing = model.pricing.as_ref()?;
+        let cost = pricing.input_cost_with_audio(tokens, images, audio);
+        // A search: its fee, and the results it adds to the prompt
+        // (PROTOCOL-MEDIA.md §5.4).
+        Some(match &self.chat.settings.web {
+            Some(w) => {
+                cost + w.fee()
+                    + rust_decimal::Decimal::from(crate::chat::request::SEARCH_PROMPT_TOKENS)
+                        * pricing.prompt
+            }
+            None => cost,
+        })
     }
 
     /// The messages sent for the next request: the system prompt, then the
@@ -200,6 +206,11 @@ impl App {
             answer.text.clone()
         };
         let mut m = Message::text(Role::Assistant, text);
+        // OpenRouter's parse of a PDF goes back with the answer, so the PDF
+        // is not parsed (and paid for) again (PROTOCOL-MEDIA.md §1.3).
+        if self.env.openrouter && !answer.file_annotations.is_empty() {
+            m.annotations = Some(answer.file_annotations.clone());
+        }
         // OpenRouter asks for Gemini's reasoning back, unmodified, on later
         // turns to the same family; others never see it.
         if self.env.openrouter

@@ -53,6 +53,7 @@ impl App {
         self.wallet.budget.per_day = day;
         self.chat.presets = cfg.presets.clone();
         self.chat.title_model.clone_from(&cfg.title_model);
+        self.chat.web_setup = cfg.web.clone();
     }
 
     /// The keys in force, and the input box's hint that names them.

@@ -56,6 +56,7 @@ pub(super) fn ask_title(app: &mut App, fx: &mut Fx) {
         reasoning,
         fallbacks: Vec::new(),
         stream: false,
+        web: None,
     };
     let messages = vec![
         Message::text(Role::System, ASK.to_string()),

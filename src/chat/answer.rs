@@ -127,6 +127,20 @@ pub struct Answer {
     /// Where the generated images were saved (or why one could not be).
     #[serde(default)]
     pub image_paths: Vec<Result<String, String>>,
+    /// Its sources (`url_citation` annotations), once per URL.
+    #[serde(default)]
+    pub sources: Vec<crate::chat::sources::Source>,
+    /// OpenRouter's parses of attached PDFs (`file` annotations), sent back
+    /// with the answer so they are not parsed and paid for again.
+    #[serde(default)]
+    pub file_annotations: Vec<serde_json::Value>,
+    /// Web search was asked for (`/web on`, `--web`).
+    #[serde(default)]
+    pub web: bool,
+    /// What its searches cost, as saved (a reloaded answer has no
+    /// `cost_details` to split).
+    #[serde(default)]
+    pub search_saved: Option<rust_decimal::Decimal>,
     pub usage: Option<Usage>,
     pub finish_reason: Option<String>,
     /// The provider's own finish reason (Gemini's `MAX_TOKENS`, `SAFETY`).
@@ -187,6 +201,9 @@ impl Answer {
             }
             StreamEvent::ReasoningDetails(d) => merge_details(&mut self.reasoning_details, d),
             StreamEvent::Image(url) => self.images.push(url.clone()),
+            StreamEvent::Annotations(a) => {
+                crate::chat::sources::merge(&mut self.sources, &mut self.file_annotations, a)
+            }
             StreamEvent::Usage(u) => self.usage = Some(u.clone()),
             StreamEvent::Finish { reason, native } => {
                 self.finish_reason = Some(reason.clone());
@@ -378,12 +395,33 @@ impl Answer {
         let pricing = catalog
             .pricing(self.model())
             .or_else(|| catalog.pricing(&self.model_requested));
-        Cost::settle(
+        let cost = Cost::settle(
             self.usage.as_ref(),
             pricing,
             self.images_in,
             &self.estimate(),
-        )
+        );
+        // A reported cost has the search in it; one computed or estimated
+        // from tokens does not.
+        use crate::chat::pricing::CostKind;
+        match (cost.kind, self.search_fee()) {
+            (CostKind::Computed | CostKind::Estimated, Some(fee)) => {
+                Cost::new(crate::chat::pricing::sat_add(cost.usd, fee), cost.kind)
+            }
+            _ => cost,
+        }
+    }
+
+    /// What its web searches cost apart from the tokens (USD): split from
+    /// the reported cost, or counted at the usual fee (PROTOCOL-MEDIA.md
+    /// §6.2); before usage arrives, one search's fee when one was asked.
+    pub fn search_fee(&self) -> Option<rust_decimal::Decimal> {
+        let fee = crate::chat::request::WebSearch::default().fee();
+        match (&self.usage, self.search_saved) {
+            (_, Some(saved)) => Some(saved),
+            (Some(u), None) => crate::chat::sources::search_fee(u, fee, self.web),
+            (None, None) => self.web.then_some(fee),
+        }
     }
 
     /// Whether the provider's usage for this answer is in.

@@ -8,3 +8,4 @@ pub mod catalog;
 pub mod images;
 pub mod pricing;
 pub mod request;
+pub mod sources;

@@ -308,6 +308,9 @@ pub struct Subtotal {
     /// What those settled turns had been estimated at.
     #[serde(default)]
     pub settled_estimate: Decimal,
+    /// Of `cost`, what web searches cost (PROTOCOL-MEDIA.md §6.2).
+    #[serde(default)]
+    pub search: Decimal,
 }
 
 /// How a billed request ended, as its charge records it.
@@ -348,6 +351,9 @@ pub struct Charge {
     pub outcome: Outcome,
     /// When the request was billed (epoch ms).
     pub created_ms: u64,
+    /// Of `cost`, what web searches cost (USD; PROTOCOL-MEDIA.md §6.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search: Option<Decimal>,
 }
 
 impl Charge {
@@ -424,6 +430,9 @@ impl Ledger {
         s.reasoning_tokens = s.reasoning_tokens.saturating_add(c.reasoning_tokens);
         s.image_tokens = s.image_tokens.saturating_add(c.image_tokens);
         s.cost = sat_add(s.cost, c.cost.usd);
+        if let Some(fee) = c.search.filter(|_| c.cost.kind != CostKind::NotBilled) {
+            s.search = sat_add(s.search, fee);
+        }
         match c.cost.kind {
             CostKind::Estimated => s.estimated = sat_add(s.estimated, c.cost.usd),
             CostKind::Reported | CostKind::Byok => {

@@ -71,6 +71,100 @@ pub struct Settings {
     pub reasoning: ReasoningSetting,
     pub fallbacks: Vec<String>,
     pub stream: bool,
+    /// Web search on the next requests (`/web on`, `--web`), as set.
+    pub web: Option<WebSearch>,
+}
+
+/// How web search is asked for (PROTOCOL-MEDIA.md §5.1): the server tool
+/// OpenRouter documents now, or the older web plugin; the config's
+/// `[web]` table sets the rest.
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebSearch {
+    /// `tool` (`openrouter:web_search`, the default) or `plugin`
+    /// (`plugins:[{"id":"web"}]`).
+    pub form: WebForm,
+    /// Results a search returns (1–25; the server's default is 5).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_results: Option<u32>,
+    /// `auto`, `native`, `exa`, `firecrawl`, `parallel`, `perplexity`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub engine: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub include_domains: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exclude_domains: Vec<String>,
+    /// USD a search, for estimates before sending (the 2026-08 Exa price,
+    /// PROTOCOL-MEDIA.md §5.4); what is billed comes from `usage.cost`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price_per_search: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WebForm {
+    #[default]
+    Tool,
+    Plugin,
+}
+
+/// What a search is assumed to cost before it is sent (USD), and the
+/// prompt tokens its results add (PROTOCOL-MEDIA.md §5.4: ~2–8K; 2,300 seen
+/// with one Exa search).
+pub const SEARCH_FEE: &str = "0.007";
+pub const SEARCH_PROMPT_TOKENS: u64 = 2_300;
+
+impl WebSearch {
+    pub fn fee(&self) -> rust_decimal::Decimal {
+        self.price_per_search
+            .as_deref()
+            .and_then(crate::chat::pricing::parse_decimal)
+            .or_else(|| crate::chat::pricing::parse_decimal(SEARCH_FEE))
+            .unwrap_or_default()
+    }
+
+    /// The request's `tools` or `plugins` entry.
+    fn wire(
+        &self,
+    ) -> (
+        Option<Vec<serde_json::Value>>,
+        Option<Vec<serde_json::Value>>,
+    ) {
+        use serde_json::{Map, Value, json};
+        let mut p = Map::new();
+        if let Some(n) = self.max_results {
+            p.insert("max_results".into(), json!(n));
+        }
+        if let Some(e) = &self.engine {
+            p.insert("engine".into(), json!(e));
+        }
+        match self.form {
+            WebForm::Tool => {
+                if !self.include_domains.is_empty() {
+                    p.insert("allowed_domains".into(), json!(self.include_domains));
+                }
+                if !self.exclude_domains.is_empty() {
+                    p.insert("excluded_domains".into(), json!(self.exclude_domains));
+                }
+                let mut tool = Map::new();
+                tool.insert("type".into(), json!("openrouter:web_search"));
+                if !p.is_empty() {
+                    tool.insert("parameters".into(), Value::Object(p));
+                }
+                (Some(vec![Value::Object(tool)]), None)
+            }
+            WebForm::Plugin => {
+                if !self.include_domains.is_empty() {
+                    p.insert("include_domains".into(), json!(self.include_domains));
+                }
+                if !self.exclude_domains.is_empty() {
+                    p.insert("exclude_domains".into(), json!(self.exclude_domains));
+                }
+                p.insert("id".into(), json!("web"));
+                (None, Some(vec![Value::Object(p)]))
+            }
+        }
+    }
 }
 
 /// The request for `messages` on `model`. Thinking models get a generous
@@ -82,6 +176,7 @@ pub fn build(
     s: &Settings,
 ) -> ChatRequest {
     let outputs_images = model.is_some_and(Model::outputs_images);
+    let (tools, plugins) = s.web.as_ref().map(WebSearch::wire).unwrap_or_default();
     let max_tokens = s.max_tokens.or_else(|| {
         let m = model?;
         m.is_thinking()
@@ -106,6 +201,8 @@ pub fn build(
         reasoning_effort: None,
         modalities: outputs_images.then(|| vec!["image".into(), "text".into()]),
         provider: None,
+        tools,
+        plugins,
     }
 }
 

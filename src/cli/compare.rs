@@ -90,7 +90,15 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
         // Each answer is its model's: no fallbacks.
         fallbacks: Vec::new(),
         stream: !cli.no_stream,
+        web: cli.web.then(|| cfg.web.clone()),
     };
+    if cli.web && conn.client.config().provider.kind != crate::api::ProviderKind::OpenRouter {
+        eprintln!(
+            "orchat: {} has no web search; --web needs OpenRouter (nothing was sent)",
+            conn.client.config().provider.name
+        );
+        return EXIT_USAGE;
+    }
     if let Some(why) = &conn.demo_reason
         && !cli.json
     {
@@ -110,6 +118,7 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
                 .filter(|a| a.kind == crate::chat::attach::Kind::Image)
                 .count() as u64,
         );
+        answer.web = cli.web;
         let mut events = conn.client.send(req);
         async move {
             let start = Instant::now();
@@ -167,6 +176,17 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
             }
             if let Some(err) = &a.error {
                 text.push_str(&format!("({}: {})\n", a.status.label(), sanitize(err)));
+            }
+            if !a.sources.is_empty() {
+                text.push_str("\nSources:\n");
+                for (n, s) in a.sources.iter().enumerate() {
+                    text.push_str(&format!(
+                        "[{}] {} — {}\n",
+                        n + 1,
+                        sanitize(&s.label()),
+                        sanitize(&s.url)
+                    ));
+                }
             }
             text.push('\n');
         }
@@ -305,5 +325,7 @@ fn as_json(t: &Timed, catalog: &Catalog) -> serde_json::Value {
             "usd": cost.usd.normalize().to_string(),
             "kind": cost.kind.label(),
         },
+        "sources": a.sources,
+        "search_usd": a.search_fee().map(|d| d.normalize().to_string()),
     })
 }

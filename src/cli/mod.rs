@@ -65,6 +65,11 @@ pub struct Cli {
     #[arg(long = "attach", visible_alias = "image", value_name = "PATH_OR_URL")]
     pub images: Vec<String>,
 
+    /// Search the web for this prompt (OpenRouter's web search; its sources
+    /// are listed after the answer and its fee apart).
+    #[arg(long = "web")]
+    pub web: bool,
+
     /// System prompt.
     #[arg(long = "system", value_name = "TEXT")]
     pub system: Option<String>,

@@ -46,7 +46,15 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
         reasoning: cfg.reasoning_setting().unwrap_or(ReasoningSetting::Default),
         fallbacks: cfg.fallback_models.clone(),
         stream: !cli.no_stream,
+        web: cli.web.then(|| cfg.web.clone()),
     };
+    if cli.web && conn.client.config().provider.kind != crate::api::ProviderKind::OpenRouter {
+        eprintln!(
+            "orchat: {} has no web search; --web needs OpenRouter (nothing was sent)",
+            conn.client.config().provider.name
+        );
+        return EXIT_USAGE;
+    }
     let (messages, prompt_estimate) =
         crate::chat::request::one_shot(cfg.system_prompt.as_deref(), prompt, &images);
     // A request sure to fail is not sent, nor paid for.
@@ -74,6 +82,7 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
             .filter(|a| a.kind == crate::chat::attach::Kind::Image)
             .count() as u64,
     );
+    answer.web = cli.web;
     let mut out = std::io::stdout().lock();
     let mut events = conn.client.send(req);
     // The reader went away (`| head -c 10`): the first failed write stops
@@ -148,6 +157,19 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
     if !cli.json && !answer.text.is_empty() && !answer.text.ends_with('\n') {
         let _ = writeln!(out);
     }
+    // Its sources, after the answer: numbered, the title (or host), the URL.
+    if !cli.json && !answer.sources.is_empty() {
+        let _ = writeln!(out, "\nSources:");
+        for (i, s) in answer.sources.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "[{}] {} — {}",
+                i + 1,
+                sanitize(&s.label()),
+                sanitize(&s.url)
+            );
+        }
+    }
     let _ = out.flush();
     drop(out);
 
@@ -203,6 +225,8 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
             "error_kind": answer.failure.as_ref().map(|e| e.kind()),
             "images": saved.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
             "attachments": crate::chat::request::attachments_json(&images),
+            "sources": answer.sources,
+            "search_usd": answer.search_fee().map(|d| d.normalize().to_string()),
             "video_ignored": video_ignored.then_some(true),
             "usage": usage.map(|u| json!({
                 "prompt_tokens": u.prompt_tokens,
@@ -293,6 +317,11 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
                 format_usd(e)
             ),
             (k, _) => format!("{} ({})", format_usd(cost.usd), k.label()),
+        };
+        // The search's fee, apart (it is inside the cost).
+        let money = match answer.search_fee() {
+            Some(fee) => format!("{money}, of it web search {}", format_usd(fee)),
+            None => money,
         };
         eprintln!(
             "{} · {approx}{pin} in / {approx_out}{pout} out tokens · {money}",

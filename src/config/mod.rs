@@ -105,6 +105,9 @@ pub struct Config {
     /// first byte, and between bytes).
     pub idle_timeout: u64,
     pub budget: Budget,
+    /// Web search when it is on (`/web on`, `--web`): its form, results,
+    /// engine and domains (`[web]`).
+    pub web: crate::chat::request::WebSearch,
     /// Action name -> key chord ("ctrl+p", "f1", "alt+enter"), or a
     /// screen's name -> its own table of them (`[keys.picker]`); see `keys`.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -133,6 +136,7 @@ impl Default for Config {
             allow_insecure_http: false,
             idle_timeout: 120,
             budget: Budget::default(),
+            web: Default::default(),
             keys: BTreeMap::new(),
             paths: Paths::default(),
             providers: BTreeMap::new(),

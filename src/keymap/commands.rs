@@ -11,6 +11,7 @@ pub enum Command {
     Reasoning,
     Attach,
     Paste,
+    Web,
     Detach,
     Sessions,
     Budget,
@@ -88,6 +89,12 @@ pub const COMMANDS: &[Spec] = &[
         &["/attach"],
         "/attach [PATH|URL]",
         "attach a file to the next message: an image, a PDF, audio, video or text (the prompt without one)",
+    ),
+    c(
+        Command::Web,
+        &["/web"],
+        "/web on|off",
+        "search the web for the next prompts (OpenRouter): sources listed under the answer, the search's fee apart",
     ),
     c(
         Command::Paste,

@@ -148,6 +148,26 @@ pub enum Fault {
     /// HTTP 200, the video silently ignored: `video_tokens` 0
     /// (`video-ignored`, §1.1).
     VideoIgnored,
+    /// Where a search's sources come (PROTOCOL-MEDIA.md §5.2–5.3), asked
+    /// for or not: `web-early` (annotation-only deltas before the text,
+    /// offsets 0, one title empty, one URL twice: Exa's), `web-late` (on
+    /// the last text delta), `web-choice` (on the choice, beside the
+    /// delta), `web-native` (one, real offsets, no content, a $0.01 native
+    /// fee counted only as `web_search_requests`). A request asking for
+    /// web search gets `web-early` unless another is written.
+    Web(WebShape),
+    /// OpenRouter's parse of an attached PDF: a `file` annotation with the
+    /// answer (`pdf-annotations`, §1.3).
+    PdfAnnotations,
+}
+
+/// Where the local server puts a search's sources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebShape {
+    Early,
+    Late,
+    Choice,
+    Native,
 }
 
 /// The data of an `event: error`.
@@ -275,6 +295,11 @@ impl Fault {
             "no-endpoint" => Fault::NoEndpointFor(arg.unwrap_or("audio").to_string()),
             "payload-limit" => Fault::PayloadLimit,
             "video-ignored" => Fault::VideoIgnored,
+            "web-early" => Fault::Web(WebShape::Early),
+            "web-late" => Fault::Web(WebShape::Late),
+            "web-choice" => Fault::Web(WebShape::Choice),
+            "web-native" => Fault::Web(WebShape::Native),
+            "pdf-annotations" => Fault::PdfAnnotations,
             name if super::compress::Coding::parse(name).is_some() => {
                 Fault::Compressed(super::compress::Coding::parse(name)?)
             }
@@ -383,6 +408,8 @@ pub struct Plan {
     pub byok: bool,
     pub hidden_reasoning: bool,
     pub video_ignored: bool,
+    pub web: Option<WebShape>,
+    pub pdf_annotations: bool,
 }
 
 impl Plan {
@@ -403,6 +430,8 @@ impl Plan {
                 | Fault::NoEndpointFor(_)
                 | Fault::PayloadLimit => p.status = Some(f.clone()),
                 Fault::VideoIgnored => p.video_ignored = true,
+                Fault::Web(w) => p.web = Some(*w),
+                Fault::PdfAnnotations => p.pdf_annotations = true,
                 Fault::GoogleFlatInStream => p.stream_error = Some(StreamError::GoogleFlat),
                 Fault::BareErrorLine => p.stream_error = Some(StreamError::Bare),
                 Fault::ErrorMidStream { after, code } => p.error_after = Some((*after, *code)),

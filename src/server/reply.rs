@@ -28,6 +28,58 @@ pub struct Reply {
     /// What the answer cost, whatever the dialect says of it.
     billed: Option<WireDecimal>,
     pub(super) plan: Plan,
+    /// A search's sources and where they go, and PDF parses.
+    pub(super) annotations: Vec<Value>,
+    pub(super) web: Option<super::faults::WebShape>,
+    pub(super) file_annotations: Vec<Value>,
+}
+
+/// Whether the request asks for web search: the server tool or the plugin
+/// (PROTOCOL-MEDIA.md §5.1).
+fn asks_web(req: &ChatRequest) -> bool {
+    let tool = req
+        .tools
+        .iter()
+        .flatten()
+        .any(|t| t.get("type").and_then(Value::as_str) == Some("openrouter:web_search"));
+    let plugin = req
+        .plugins
+        .iter()
+        .flatten()
+        .any(|p| p.get("id").and_then(Value::as_str) == Some("web"));
+    tool || plugin
+}
+
+/// The sources a scripted search finds, as Exa gives them (offsets 0, a
+/// title left empty, one URL twice) or as a native search does (one, with
+/// the offsets of the text it cites).
+fn web_annotations(shape: super::faults::WebShape, text: &str) -> Vec<Value> {
+    use super::faults::WebShape;
+    let cite = |url: &str, title: &str, content: &str| {
+        json!({"type": "url_citation", "url_citation": {
+            "url": url, "title": title, "start_index": 0, "end_index": 0, "content": content}})
+    };
+    match shape {
+        WebShape::Native => {
+            let end = text.chars().take(40).count();
+            vec![json!({"type": "url_citation", "url_citation": {
+                "url": "https://www.ruby-lang.org/en/downloads/", "title": "Download Ruby | Ruby",
+                "start_index": 0, "end_index": end}})]
+        }
+        _ => vec![
+            cite(
+                "https://www.rust-lang.org/",
+                "Rust Programming Language",
+                "A language empowering everyone to build reliable and efficient software.\n[...]\nRust 1.91 is the latest stable release, with faster builds and new lints.",
+            ),
+            cite(
+                "https://blog.rust-lang.org/releases/",
+                "",
+                "Announcing Rust 1.91.0 | The Rust Programming Language Blog. The Rust team is happy to announce a new version of Rust.",
+            ),
+            cite("https://www.rust-lang.org/", "", ""),
+        ],
+    }
 }
 
 impl Reply {
@@ -184,6 +236,73 @@ impl Reply {
             // Counted and billed, never shown.
             reasoning.clear();
         }
+        // A search: its sources, the results in the prompt, its fee in the
+        // cost beside the model's (PROTOCOL-MEDIA.md §5.4, §6.1-6.2).
+        let web = plan
+            .web
+            .or(asks_web(req).then_some(super::faults::WebShape::Early));
+        let mut annotations = Vec::new();
+        if let Some(shape) = web {
+            annotations = web_annotations(shape, &content.concat());
+            let (fee, extra_prompt) = match shape {
+                super::faults::WebShape::Native => ("0.01", 0),
+                _ => ("0.007", 2_300u64),
+            };
+            let asked = asks_web(req);
+            if asked {
+                usage.prompt_tokens += extra_prompt;
+                usage.total_tokens += extra_prompt;
+                usage.server_tool_use_details = Some(crate::api::types::ServerToolUse {
+                    web_search_requests: 1,
+                });
+                if dialect == super::Dialect::OpenRouter && !plan.byok {
+                    let p = model.pricing.as_ref();
+                    let prompt_cost =
+                        p.map(|p| p.prompt * rust_decimal::Decimal::from(usage.prompt_tokens));
+                    let model_cost = p.map(|p| p.compute(&usage, ask.images_in));
+                    let fee: rust_decimal::Decimal = fee.parse().expect("a fee");
+                    if let (Some(pc), Some(mc)) = (prompt_cost, model_cost) {
+                        usage.cost = Some(WireDecimal(mc + fee));
+                        usage.cost_details = Some(crate::api::types::CostDetails {
+                            upstream_inference_cost: None,
+                            upstream_inference_prompt_cost: Some(WireDecimal(pc)),
+                            upstream_inference_completions_cost: Some(WireDecimal(mc - pc)),
+                        });
+                    }
+                }
+            }
+        }
+        let billed = match (&usage.cost, dialect) {
+            (Some(c), super::Dialect::OpenRouter) => Some(*c),
+            _ => billed,
+        };
+        // OpenRouter's parse of an attached PDF (not for a native reader,
+        // but scripted here for any).
+        let file_annotations = if plan.pdf_annotations {
+            req.messages
+                .iter()
+                .filter_map(|m| match &m.content {
+                    crate::api::types::Content::Parts(p) => Some(p),
+                    _ => None,
+                })
+                .flatten()
+                .filter_map(|p| match p {
+                    crate::api::types::ContentPart::File { file } => Some(json!({
+                        "type": "file",
+                        "file": {
+                            "hash": crate::chat::attach::digest(file.file_data.as_bytes()),
+                            "name": file.filename,
+                            "content": [{"type": "text", "text": "<file name=\"report.pdf\">"},
+                                        {"type": "text", "text": "# Parsed text of the PDF"},
+                                        {"type": "text", "text": "</file>"}],
+                        }
+                    })),
+                    _ => None,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         Reply {
             id,
             created,
@@ -196,6 +315,9 @@ impl Reply {
             meta,
             billed,
             plan,
+            annotations,
+            web,
+            file_annotations,
         }
     }
 

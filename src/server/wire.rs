@@ -164,6 +164,15 @@ impl Reply {
                 }
             }
         }
+        let notes: Vec<Value> = self
+            .file_annotations
+            .iter()
+            .chain(&self.annotations)
+            .cloned()
+            .collect();
+        if !notes.is_empty() {
+            m["annotations"] = json!(notes);
+        }
         if !self.images.is_empty() {
             match self.plan.image {
                 ImageShape::Images => {
@@ -359,6 +368,16 @@ async fn write_stream(
         let delta = json!({"role": "assistant", "content": "", "reasoning_details": [sealed]});
         send(Bytes::from(reply.chunk(OutDelta::Other(delta), false))).await?;
     }
+    // Sources before the text, one a chunk (Exa's), and PDF parses.
+    let early = matches!(reply.web, Some(super::faults::WebShape::Early));
+    for a in reply
+        .file_annotations
+        .iter()
+        .chain(reply.annotations.iter().filter(|_| early))
+    {
+        let delta = json!({"role": "assistant", "content": "", "annotations": [a]});
+        send(Bytes::from(reply.chunk(OutDelta::Other(delta), false))).await?;
+    }
     // The whole message so far, for `delta-and-message`.
     let mut so_far = String::new();
     for (i, piece) in reply.content.iter().enumerate() {
@@ -425,11 +444,32 @@ async fn write_stream(
     for d in reply.image_deltas() {
         send(Bytes::from(reply.chunk(OutDelta::Other(d), false))).await?;
     }
-    let last = OutDelta::Text {
-        role: "assistant",
-        content: "",
-    };
-    send(Bytes::from(reply.chunk(last, true))).await?;
+    use super::faults::WebShape;
+    match reply.web {
+        Some(WebShape::Late) => {
+            let delta =
+                json!({"role": "assistant", "content": "", "annotations": reply.annotations});
+            send(Bytes::from(reply.chunk(OutDelta::Other(delta), false))).await?;
+        }
+        Some(WebShape::Choice) => {
+            let c = json!({"id": reply.id, "object": "chat.completion.chunk", "created": reply.created,
+                "model": reply.model, "choices": [{"index": 0, "delta": {"content": ""},
+                "annotations": reply.annotations, "finish_reason": null}]});
+            send(Bytes::from(format!("data: {c}\n\n"))).await?;
+        }
+        _ => {}
+    }
+    if let Some(WebShape::Native) = reply.web {
+        // In the last chunk, with the finish reason.
+        let delta = json!({"role": "assistant", "content": "", "annotations": reply.annotations});
+        send(Bytes::from(reply.chunk(OutDelta::Other(delta), true))).await?;
+    } else {
+        let last = OutDelta::Text {
+            role: "assistant",
+            content: "",
+        };
+        send(Bytes::from(reply.chunk(last, true))).await?;
+    }
     if !plan.no_usage {
         send(Bytes::from(reply.usage_chunk())).await?;
     }

@@ -151,6 +151,9 @@ pub fn answer_label(m: &StoredMessage) -> String {
         let kind = m.cost_kind.map_or("", |k| k.label());
         parts.push(format!("{} {kind}", usd(c)).trim_end().to_string());
     }
+    if let Some(fee) = m.search_usd {
+        parts.push(format!("web {}", usd(fee)));
+    }
     if let Some(s) = m.status.filter(|s| !matches!(s, Status::Complete)) {
         parts.push(status_word(s).to_string());
     }
@@ -302,6 +305,15 @@ fn markdown_answer(out: &mut String, m: &StoredMessage, level: &str) {
     for p in &m.image_paths {
         let _ = writeln!(out);
         let _ = writeln!(out, "![image]({})", link_target(p));
+    }
+    if !m.sources.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "Sources:");
+        let _ = writeln!(out);
+        for (i, s) in m.sources.iter().enumerate() {
+            let title = s.label().replace(['[', ']'], "");
+            let _ = writeln!(out, "{}. [{title}]({})", i + 1, link_target(&s.url));
+        }
     }
     if let Some(e) = &m.error {
         let _ = writeln!(out);

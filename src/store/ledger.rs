@@ -14,7 +14,7 @@ use crate::chat::pricing::{Charge, Cost, CostKind};
 
 const CHARGE_SELECT: &str = "SELECT id, conversation_id, model, cost, cost_kind, prompt_tokens,
     completion_tokens, reasoning_tokens, image_tokens, images_in, computed, estimate,
-    generation_id, outcome, created_ms FROM charges";
+    generation_id, outcome, created_ms, search_usd FROM charges";
 
 fn decimal(s: Option<String>) -> Option<Decimal> {
     s.and_then(|s| crate::chat::pricing::parse_decimal(&s))
@@ -39,6 +39,7 @@ fn charge_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Charge> {
         generation_id: r.get(12)?,
         outcome: parse_enum(r.get(13)?).unwrap_or_default(),
         created_ms: get_u64(r, 14)?,
+        search: decimal(r.get(15)?),
     })
 }
 
@@ -64,8 +65,8 @@ pub(super) fn put(tx: &Transaction<'_>, c: &Charge) -> rusqlite::Result<()> {
     tx.execute(
         "INSERT INTO charges (id, conversation_id, model, cost, cost_kind, prompt_tokens,
              completion_tokens, reasoning_tokens, image_tokens, images_in, computed,
-             estimate, generation_id, outcome, created_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+             estimate, generation_id, outcome, created_ms, search_usd)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
          ON CONFLICT (id) DO UPDATE SET
              model = excluded.model, cost = excluded.cost, cost_kind = excluded.cost_kind,
              prompt_tokens = excluded.prompt_tokens,
@@ -73,7 +74,8 @@ pub(super) fn put(tx: &Transaction<'_>, c: &Charge) -> rusqlite::Result<()> {
              reasoning_tokens = excluded.reasoning_tokens,
              image_tokens = excluded.image_tokens, images_in = excluded.images_in,
              computed = excluded.computed, estimate = excluded.estimate,
-             generation_id = excluded.generation_id, outcome = excluded.outcome",
+             generation_id = excluded.generation_id, outcome = excluded.outcome,
+             search_usd = excluded.search_usd",
         params![
             c.id,
             c.conversation_id,
@@ -90,6 +92,7 @@ pub(super) fn put(tx: &Transaction<'_>, c: &Charge) -> rusqlite::Result<()> {
             c.generation_id,
             enum_name(&Some(c.outcome)),
             i64_of(c.created_ms),
+            c.search.map(|d| d.to_string()),
         ],
     )?;
     Ok(())

@@ -32,7 +32,8 @@ pub(super) const MESSAGE_SELECT: &str =
         model_requested, model_reported, provider,
         prompt_tokens, completion_tokens, reasoning_tokens, image_tokens,
         cost, cost_kind, generation_id, status, finish_reason, error, created_ms, finished_ms,
-        reasoning_details, round, prompt_estimate, images_in, parent, ask, ttft_ms
+        reasoning_details, round, prompt_estimate, images_in, parent, ask, ttft_ms,
+        sources, file_annotations, web, search_usd
  FROM messages";
 
 pub(super) fn get_u64(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<u64> {
@@ -97,6 +98,12 @@ pub(super) fn message_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored
         images_in: get_opt_u64(r, 25)?,
         parent: get_opt_u32(r, 26)?,
         ask: get_opt_u32(r, 27)?,
+        sources: serde_json::from_str(&r.get::<_, String>(29)?).unwrap_or_default(),
+        file_annotations: serde_json::from_str(&r.get::<_, String>(30)?).unwrap_or_default(),
+        web: r.get::<_, i64>(31)? != 0,
+        search_usd: r
+            .get::<_, Option<String>>(32)?
+            .and_then(|s| crate::chat::pricing::parse_decimal(&s)),
     })
 }
 
@@ -112,9 +119,10 @@ pub(super) fn upsert(tx: &Transaction<'_>, m: &StoredMessage) -> rusqlite::Resul
              prompt_tokens, completion_tokens, reasoning_tokens, image_tokens,
              cost, cost_kind, generation_id, status, finish_reason, error,
              created_ms, finished_ms, reasoning_details, round, prompt_estimate, images_in,
-             parent, ask, ttft_ms)
+             parent, ask, ttft_ms, sources, file_annotations, web, search_usd)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                 ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)
+                 ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31,
+                 ?32, ?33)
          ON CONFLICT (conversation_id, seq) DO UPDATE SET
              role = excluded.role, text = excluded.text,
              attachments = excluded.attachments, image_paths = excluded.image_paths,
@@ -130,7 +138,9 @@ pub(super) fn upsert(tx: &Transaction<'_>, m: &StoredMessage) -> rusqlite::Resul
              finished_ms = excluded.finished_ms,
              reasoning_details = excluded.reasoning_details, round = excluded.round,
              prompt_estimate = excluded.prompt_estimate, images_in = excluded.images_in,
-             parent = excluded.parent, ask = excluded.ask, ttft_ms = excluded.ttft_ms",
+             parent = excluded.parent, ask = excluded.ask, ttft_ms = excluded.ttft_ms,
+             sources = excluded.sources, file_annotations = excluded.file_annotations,
+             web = excluded.web, search_usd = excluded.search_usd",
         params![
             m.conversation_id,
             m.seq as i64,
@@ -161,6 +171,10 @@ pub(super) fn upsert(tx: &Transaction<'_>, m: &StoredMessage) -> rusqlite::Resul
             m.parent.map(i64::from),
             m.ask.map(i64::from),
             opt_i64(m.ttft_ms),
+            serde_json::to_string(&m.sources).unwrap_or_else(|_| "[]".into()),
+            serde_json::to_string(&m.file_annotations).unwrap_or_else(|_| "[]".into()),
+            i64::from(m.web),
+            m.search_usd.map(|d| d.to_string()),
         ],
     )?;
     Ok(())

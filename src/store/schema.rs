@@ -22,7 +22,7 @@ const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
 /// Migrations, in order. `MIGRATIONS[i]` takes the schema from version `i`
 /// to `i + 1`.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
 
 /// Version 1, the first release. Costs are TEXT so decimals stay exact;
 /// lists (attachments, image paths, models) are JSON arrays. The per-
@@ -176,6 +176,18 @@ UPDATE conversations SET current_seq =
     (SELECT max(seq) FROM messages m WHERE m.conversation_id = conversations.id);
 "#;
 
+/// Version 6: an answer's sources (`url_citation` annotations, JSON), its
+/// file annotations (OpenRouter's PDF parses, sent back with it), whether
+/// web search was asked and what the search cost apart from the tokens
+/// (USD, exact), in the message and in the ledger.
+const V6: &str = r#"
+ALTER TABLE messages ADD COLUMN sources TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE messages ADD COLUMN file_annotations TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE messages ADD COLUMN web INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN search_usd TEXT;
+ALTER TABLE charges ADD COLUMN search_usd TEXT;
+"#;
+
 /// The schema version this build writes.
 pub fn latest() -> u32 {
     MIGRATIONS.len() as u32
@@ -265,12 +277,14 @@ pub fn migrate(conn: &mut Connection, path: &Path) -> Result<u32, StoreError> {
             version: current,
         });
     }
-    for (i, step) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+    for step in MIGRATIONS.iter().skip(current as usize) {
         tx.execute_batch(step).map_err(err)?;
-        // V5's data step: rounds saved in one row become sibling answers.
-        if i == 4 {
-            super::tree::migrate_rounds(&tx).map_err(err)?;
-        }
+    }
+    // V5's data step: rounds saved in one row become sibling answers. It
+    // reads and writes rows as this build does, so it runs once every
+    // column exists.
+    if current < 5 {
+        super::tree::migrate_rounds(&tx).map_err(err)?;
     }
     tx.pragma_update(None, "application_id", APPLICATION_ID)
         .map_err(err)?;

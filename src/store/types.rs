@@ -116,6 +116,22 @@ pub struct StoredMessage {
     /// them; a single answer has its own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ask: Option<u32>,
+    /// An answer's sources (schema V6).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<crate::chat::sources::Source>,
+    /// OpenRouter's parses of its PDFs, sent back with it (schema V6).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub file_annotations: Vec<serde_json::Value>,
+    /// Web search was asked for (schema V6).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub web: bool,
+    /// What its searches cost apart from the tokens (USD; schema V6).
+    #[serde(
+        default,
+        with = "rust_decimal::serde::str_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub search_usd: Option<rust_decimal::Decimal>,
 }
 
 /// The answers of a comparison round, as saved (PROTOCOL-independent:
@@ -212,6 +228,10 @@ impl StoredMessage {
             images_in: Some(answer.images_in),
             parent: None,
             ask: None,
+            sources: answer.sources.clone(),
+            file_annotations: answer.file_annotations.clone(),
+            web: answer.web,
+            search_usd: answer.search_fee(),
         }
     }
 
@@ -236,6 +256,7 @@ impl StoredMessage {
             image_tokens: self.image_tokens.unwrap_or(0),
             generation_id: self.generation_id.clone(),
             created_ms: self.finished_ms.unwrap_or(self.created_ms),
+            search: self.search_usd,
             ..Default::default()
         })
     }
@@ -298,6 +319,10 @@ impl StoredMessage {
             reasoning: self.reasoning.clone(),
             reasoning_details: self.reasoning_details.clone(),
             image_paths: self.image_paths.iter().cloned().map(Ok).collect(),
+            sources: self.sources.clone(),
+            file_annotations: self.file_annotations.clone(),
+            web: self.web,
+            search_saved: self.search_usd,
             usage,
             finish_reason: self.finish_reason.clone(),
             status,

@@ -152,6 +152,7 @@ pub(super) fn answer_body(
         };
         out.extend(wrap_plain(&saved, theme.dim, width, ""));
     }
+    sources_lines(&answer.sources, theme, width, out);
     match answer.status {
         Status::Complete | Status::Waiting => {}
         Status::Streaming => {
@@ -229,6 +230,41 @@ fn waiting_line(app: &App, theme: &Theme, reply: &Reply, column: bool) -> Line<'
         ),
         theme.dim,
     ))
+}
+
+/// An answer's sources, numbered: the title (or the host), the URL, and
+/// the first words of what was cited, folded onto one line.
+fn sources_lines(
+    sources: &[crate::chat::sources::Source],
+    theme: &Theme,
+    width: u16,
+    out: &mut Out,
+) {
+    if sources.is_empty() {
+        return;
+    }
+    out.push(Line::default());
+    out.push(Line::from(Span::styled("  Sources", theme.notice)));
+    for (i, s) in sources.iter().enumerate() {
+        // Up to 99 sources line up under their titles.
+        let pad: &'static str = if i + 1 < 10 { "     " } else { "      " };
+        out.extend(wrap_plain(
+            &format!("{}. {}", i + 1, s.label()),
+            theme.notice,
+            width,
+            "  ",
+        ));
+        out.extend(wrap_plain(&s.url, theme.dim, width, pad));
+        let snippet = s.snippet(14);
+        if !snippet.is_empty() {
+            out.extend(wrap_plain(
+                &format!("“{snippet}”"),
+                theme.reasoning,
+                width,
+                pad,
+            ));
+        }
+    }
 }
 
 /// Silence after the answer began: a stream that has stopped talking says
@@ -321,6 +357,14 @@ pub(super) fn assistant_header(
             ));
         }
         Some(c) => spans.push(Span::styled(format!(" · {}", cost_label(c)), theme.money)),
+    }
+    // What the web search cost, apart (it is inside the cost above).
+    if let Some(fee) = a.search_fee() {
+        let est = if a.usage.is_none() { "≈" } else { "" };
+        spans.push(Span::styled(
+            format!(" · web {est}{}", format_usd(fee)),
+            theme.money,
+        ));
     }
     fit_header(spans, usize::from(width))
 }

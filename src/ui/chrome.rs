@@ -98,6 +98,10 @@ pub(super) fn status(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             theme.warn.patch(bar),
         ));
     }
+    if app.chat.settings.web.is_some() {
+        // Each prompt searches the web, and pays for it.
+        tail.push(Span::styled("│ web ".to_string(), theme.warn.patch(bar)));
+    }
     if let Some(state) = app.env.saving.status() {
         // A user who thinks they are saving when they are not loses work.
         // The cost panel has the whole reason.

@@ -116,17 +116,27 @@ impl ChunkInterpreter {
             self.end(out);
             out.push(StreamEvent::ProviderError(err));
         }
-        for choice in chunk.choices {
+        for mut choice in chunk.choices {
+            if !choice.annotations.is_empty() {
+                out.push(StreamEvent::Annotations(std::mem::take(
+                    &mut choice.annotations,
+                )));
+            }
             if let Some(d) = choice.delta {
                 self.saw_delta = true;
                 self.delta(d, out);
             }
-            // A whole message is the text only when no delta ever came.
-            if let Some(m) = choice.message
-                && !self.saw_delta
-            {
-                let m = self.new_in_message(m);
-                self.delta(m, out);
+            // A whole message is the text only when no delta ever came;
+            // its annotations count either way (repeats are merged by URL).
+            match choice.message {
+                Some(m) if !self.saw_delta => {
+                    let m = self.new_in_message(m);
+                    self.delta(m, out);
+                }
+                Some(m) if !m.annotations.is_empty() => {
+                    out.push(StreamEvent::Annotations(m.annotations));
+                }
+                _ => {}
             }
             if let Some(err) = choice.error {
                 self.end(out);
@@ -225,6 +235,9 @@ impl ChunkInterpreter {
             if let Some(u) = img.image_url.filter(|u| !u.0.is_empty()) {
                 out.push(StreamEvent::Image(u.0));
             }
+        }
+        if !d.annotations.is_empty() {
+            out.push(StreamEvent::Annotations(d.annotations));
         }
     }
 

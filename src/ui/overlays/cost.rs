@@ -32,7 +32,7 @@ fn cost_columns(ledger: &crate::chat::pricing::Ledger, vendor: Option<&str>) -> 
         Some(v) => format!("model ({v}…)"),
         None => "model".to_string(),
     };
-    let mut cols = [
+    let mut cols = vec![
         Column::new(&model_header, 9).flex().min_width(18),
         Column::new("turns", 6).right(),
         Column::new("in", 5).right(),
@@ -43,7 +43,15 @@ fn cost_columns(ledger: &crate::chat::pricing::Ledger, vendor: Option<&str>) -> 
         Column::new("cost", 11).right(),
         Column::new("estimated", 7).right(),
     ];
-    let mut push = |cells: [String; 9]| {
+    // Web searches, apart (their fee is inside the cost): only once one ran.
+    let searched = ledger.by_model.values().any(|s| !s.search.is_zero());
+    if searched {
+        cols.insert(8, Column::new("search", 10).right());
+    }
+    let mut push = |mut cells: Vec<String>, search: String| {
+        if searched {
+            cells.insert(8, search);
+        }
         for (c, v) in cols.iter_mut().zip(cells) {
             c.cells.push(v);
         }
@@ -55,33 +63,49 @@ fn cost_columns(ledger: &crate::chat::pricing::Ledger, vendor: Option<&str>) -> 
             format!("≈{}", format_usd(d))
         }
     };
+    let fee = |d: Decimal| {
+        if d.is_zero() {
+            String::new()
+        } else {
+            format_usd(d)
+        }
+    };
     for (model, s) in &ledger.by_model {
         let shown = vendor.and_then(|v| model.strip_prefix(v)).unwrap_or(model);
-        push([
-            sanitize(shown).into_owned(),
-            s.turns.to_string(),
-            short_count(s.prompt_tokens),
-            short_count(s.completion_tokens),
-            short_count(s.reasoning_tokens),
-            s.images_in.to_string(),
-            short_count(s.image_tokens),
-            cost_cell(s.cost, s.unknown, s.turns),
-            approx(s.estimated),
-        ]);
+        push(
+            vec![
+                sanitize(shown).into_owned(),
+                s.turns.to_string(),
+                short_count(s.prompt_tokens),
+                short_count(s.completion_tokens),
+                short_count(s.reasoning_tokens),
+                s.images_in.to_string(),
+                short_count(s.image_tokens),
+                cost_cell(s.cost, s.unknown, s.turns),
+                approx(s.estimated),
+            ],
+            fee(s.search),
+        );
     }
     let turns: u32 = ledger.by_model.values().map(|s| s.turns).sum();
-    push([
-        "total".into(),
-        turns.to_string(),
-        String::new(),
-        String::new(),
-        String::new(),
-        String::new(),
-        String::new(),
-        cost_cell(ledger.total(), ledger.unknown(), turns),
-        approx(ledger.estimated()),
-    ]);
-    cols.into()
+    let search = ledger.by_model.values().fold(Decimal::ZERO, |a, s| {
+        crate::chat::pricing::sat_add(a, s.search)
+    });
+    push(
+        vec![
+            "total".into(),
+            turns.to_string(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            cost_cell(ledger.total(), ledger.unknown(), turns),
+            approx(ledger.estimated()),
+        ],
+        fee(search),
+    );
+    cols
 }
 
 pub fn cost(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
