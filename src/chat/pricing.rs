@@ -53,6 +53,15 @@ impl Pricing {
         Decimal::from(prompt_tokens) * self.prompt + Decimal::from(images) * self.image
     }
 
+    /// What reading `cached` prompt tokens from the cache saved against
+    /// the full prompt price (USD); zero when the model has no cache price.
+    pub fn cache_saving(&self, cached: u64) -> Decimal {
+        match self.input_cache_read {
+            Some(read) if read < self.prompt => Decimal::from(cached) * (self.prompt - read),
+            _ => Decimal::ZERO,
+        }
+    }
+
     /// `input_cost` where `audio` of the prompt tokens are audio, at the
     /// audio rate when the model has one (PROTOCOL-MEDIA.md §3:
     /// `(tokens − audio)·prompt + audio·audio`).
@@ -311,6 +320,9 @@ pub struct Subtotal {
     /// Of `cost`, what web searches cost (PROTOCOL-MEDIA.md §6.2).
     #[serde(default)]
     pub search: Decimal,
+    /// Prompt tokens read from the provider's cache.
+    #[serde(default)]
+    pub cached_tokens: u64,
 }
 
 /// How a billed request ended, as its charge records it.
@@ -354,6 +366,10 @@ pub struct Charge {
     /// Of `cost`, what web searches cost (USD; PROTOCOL-MEDIA.md §6.2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search: Option<Decimal>,
+    /// Prompt tokens read from the provider's cache
+    /// (`prompt_tokens_details.cached_tokens`).
+    #[serde(default)]
+    pub cached_tokens: u64,
 }
 
 impl Charge {
@@ -384,6 +400,7 @@ impl Charge {
             image_tokens: image,
             images_in: e.images_in,
             computed: t.computed,
+            cached_tokens: t.usage.map_or(0, |u| u.cached_tokens().min(u.prompt_tokens)),
             ..Charge::default()
         }
     }
@@ -430,6 +447,7 @@ impl Ledger {
         s.reasoning_tokens = s.reasoning_tokens.saturating_add(c.reasoning_tokens);
         s.image_tokens = s.image_tokens.saturating_add(c.image_tokens);
         s.cost = sat_add(s.cost, c.cost.usd);
+        s.cached_tokens = s.cached_tokens.saturating_add(c.cached_tokens);
         if let Some(fee) = c.search.filter(|_| c.cost.kind != CostKind::NotBilled) {
             s.search = sat_add(s.search, fee);
         }

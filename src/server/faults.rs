@@ -159,6 +159,10 @@ pub enum Fault {
     /// OpenRouter's parse of an attached PDF: a `file` annotation with the
     /// answer (`pdf-annotations`, §1.3).
     PdfAnnotations,
+    /// This many prompt tokens read from the provider's cache
+    /// (`prompt_tokens_details.cached_tokens`, at most the prompt), billed
+    /// at the cache-read price (`cached:N`).
+    Cached(u64),
 }
 
 /// Where the local server puts a search's sources.
@@ -300,6 +304,7 @@ impl Fault {
             "web-choice" => Fault::Web(WebShape::Choice),
             "web-native" => Fault::Web(WebShape::Native),
             "pdf-annotations" => Fault::PdfAnnotations,
+            "cached" => Fault::Cached(num(arg, 1000) as u64),
             name if super::compress::Coding::parse(name).is_some() => {
                 Fault::Compressed(super::compress::Coding::parse(name)?)
             }
@@ -410,6 +415,7 @@ pub struct Plan {
     pub video_ignored: bool,
     pub web: Option<WebShape>,
     pub pdf_annotations: bool,
+    pub cached: Option<u64>,
 }
 
 impl Plan {
@@ -432,6 +438,7 @@ impl Plan {
                 Fault::VideoIgnored => p.video_ignored = true,
                 Fault::Web(w) => p.web = Some(*w),
                 Fault::PdfAnnotations => p.pdf_annotations = true,
+                Fault::Cached(n) => p.cached = Some(*n),
                 Fault::GoogleFlatInStream => p.stream_error = Some(StreamError::GoogleFlat),
                 Fault::BareErrorLine => p.stream_error = Some(StreamError::Bare),
                 Fault::ErrorMidStream { after, code } => p.error_after = Some((*after, *code)),

@@ -184,7 +184,7 @@ impl Reply {
             total_tokens: prompt_tokens + completion_tokens,
             cost: None,
             prompt_tokens_details: Some(PromptTokensDetails {
-                cached_tokens: 0,
+                cached_tokens: plan.cached.unwrap_or(0).min(prompt_tokens),
                 audio_tokens: Some(ask.audio_tokens),
                 video_tokens: Some(if ignores_video { 0 } else { ask.video_tokens }),
             }),

@@ -14,7 +14,7 @@ use crate::chat::pricing::{Charge, Cost, CostKind};
 
 const CHARGE_SELECT: &str = "SELECT id, conversation_id, model, cost, cost_kind, prompt_tokens,
     completion_tokens, reasoning_tokens, image_tokens, images_in, computed, estimate,
-    generation_id, outcome, created_ms, search_usd FROM charges";
+    generation_id, outcome, created_ms, search_usd, cached_tokens FROM charges";
 
 fn decimal(s: Option<String>) -> Option<Decimal> {
     s.and_then(|s| crate::chat::pricing::parse_decimal(&s))
@@ -40,6 +40,7 @@ fn charge_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Charge> {
         outcome: parse_enum(r.get(13)?).unwrap_or_default(),
         created_ms: get_u64(r, 14)?,
         search: decimal(r.get(15)?),
+        cached_tokens: get_u64(r, 16)?,
     })
 }
 
@@ -65,8 +66,8 @@ pub(super) fn put(tx: &Transaction<'_>, c: &Charge) -> rusqlite::Result<()> {
     tx.execute(
         "INSERT INTO charges (id, conversation_id, model, cost, cost_kind, prompt_tokens,
              completion_tokens, reasoning_tokens, image_tokens, images_in, computed,
-             estimate, generation_id, outcome, created_ms, search_usd)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+             estimate, generation_id, outcome, created_ms, search_usd, cached_tokens)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
          ON CONFLICT (id) DO UPDATE SET
              model = excluded.model, cost = excluded.cost, cost_kind = excluded.cost_kind,
              prompt_tokens = excluded.prompt_tokens,
@@ -75,7 +76,7 @@ pub(super) fn put(tx: &Transaction<'_>, c: &Charge) -> rusqlite::Result<()> {
              image_tokens = excluded.image_tokens, images_in = excluded.images_in,
              computed = excluded.computed, estimate = excluded.estimate,
              generation_id = excluded.generation_id, outcome = excluded.outcome,
-             search_usd = excluded.search_usd",
+             search_usd = excluded.search_usd, cached_tokens = excluded.cached_tokens",
         params![
             c.id,
             c.conversation_id,
@@ -93,6 +94,7 @@ pub(super) fn put(tx: &Transaction<'_>, c: &Charge) -> rusqlite::Result<()> {
             enum_name(&Some(c.outcome)),
             i64_of(c.created_ms),
             c.search.map(|d| d.to_string()),
+            i64_of(c.cached_tokens),
         ],
     )?;
     Ok(())

@@ -179,13 +179,15 @@ UPDATE conversations SET current_seq =
 /// Version 6: an answer's sources (`url_citation` annotations, JSON), its
 /// file annotations (OpenRouter's PDF parses, sent back with it), whether
 /// web search was asked and what the search cost apart from the tokens
-/// (USD, exact), in the message and in the ledger.
+/// (USD, exact), in the message and in the ledger; and a charge's prompt
+/// tokens read from the provider's cache.
 const V6: &str = r#"
 ALTER TABLE messages ADD COLUMN sources TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE messages ADD COLUMN file_annotations TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE messages ADD COLUMN web INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE messages ADD COLUMN search_usd TEXT;
 ALTER TABLE charges ADD COLUMN search_usd TEXT;
+ALTER TABLE charges ADD COLUMN cached_tokens INTEGER NOT NULL DEFAULT 0;
 "#;
 
 /// The schema version this build writes.

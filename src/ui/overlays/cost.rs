@@ -27,7 +27,11 @@ fn cost_cell(cost: Decimal, unknown: u32, turns: u32) -> String {
 }
 
 /// The cost panel's columns, with `vendor` left out of the model ids.
-fn cost_columns(ledger: &crate::chat::pricing::Ledger, vendor: Option<&str>) -> Vec<Column> {
+fn cost_columns(
+    ledger: &crate::chat::pricing::Ledger,
+    vendor: Option<&str>,
+    catalog: &crate::chat::catalog::Catalog,
+) -> Vec<Column> {
     let model_header = match vendor {
         Some(v) => format!("model ({v}…)"),
         None => "model".to_string(),
@@ -48,9 +52,20 @@ fn cost_columns(ledger: &crate::chat::pricing::Ledger, vendor: Option<&str>) -> 
     if searched {
         cols.insert(8, Column::new("search", 10).right());
     }
-    let mut push = |mut cells: Vec<String>, search: String| {
+    // Prompt tokens read from the provider's cache and what that saved
+    // against the full prompt price: only once there were some.
+    let cached = ledger.by_model.values().any(|s| s.cached_tokens > 0);
+    if cached {
+        cols.insert(3, Column::new("cached", 4).right());
+        cols.push(Column::new("cache saved", 5).right());
+    }
+    let mut push = |mut cells: Vec<String>, search: String, cache: (String, String)| {
         if searched {
             cells.insert(8, search);
+        }
+        if cached {
+            cells.insert(3, cache.0);
+            cells.push(cache.1);
         }
         for (c, v) in cols.iter_mut().zip(cells) {
             c.cells.push(v);
@@ -70,6 +85,7 @@ fn cost_columns(ledger: &crate::chat::pricing::Ledger, vendor: Option<&str>) -> 
             format_usd(d)
         }
     };
+    let mut saved = Decimal::ZERO;
     for (model, s) in &ledger.by_model {
         let shown = vendor.and_then(|v| model.strip_prefix(v)).unwrap_or(model);
         push(
@@ -85,6 +101,18 @@ fn cost_columns(ledger: &crate::chat::pricing::Ledger, vendor: Option<&str>) -> 
                 approx(s.estimated),
             ],
             fee(s.search),
+            (
+                short_count(s.cached_tokens),
+                fee(catalog
+                    .pricing(model)
+                    .map_or(Decimal::ZERO, |p| p.cache_saving(s.cached_tokens))),
+            ),
+        );
+        saved = crate::chat::pricing::sat_add(
+            saved,
+            catalog
+                .pricing(model)
+                .map_or(Decimal::ZERO, |p| p.cache_saving(s.cached_tokens)),
         );
     }
     let turns: u32 = ledger.by_model.values().map(|s| s.turns).sum();
@@ -104,6 +132,10 @@ fn cost_columns(ledger: &crate::chat::pricing::Ledger, vendor: Option<&str>) -> 
             approx(ledger.estimated()),
         ],
         fee(search),
+        (
+            short_count(ledger.by_model.values().map(|s| s.cached_tokens).sum()),
+            fee(saved),
+        ),
     );
     cols
 }
@@ -132,11 +164,11 @@ pub fn cost(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let inner = open_box(f, r, area, &title, theme);
     // Whole ids where there is room; the shared `google/` goes when the ids
     // would be cut.
-    let full = cost_columns(ledger, None);
+    let full = cost_columns(ledger, None, &app.env.catalog);
     let vendor = common_vendor(ledger.by_model.keys().map(String::as_str));
     let cols = match columns::fit(full.clone(), inner.width as usize, 1).first() {
         Some((c, w)) if *w < c.natural() && vendor.is_some() => {
-            cost_columns(ledger, vendor.as_deref())
+            cost_columns(ledger, vendor.as_deref(), &app.env.catalog)
         }
         _ => full,
     };
@@ -184,6 +216,23 @@ fn foot_lines(app: &App) -> Vec<String> {
         .sum();
     let unpriced = ledger.by_model.values().any(|s| s.reported_unpriced > 0);
     let mut foot_lines = Vec::new();
+    // Cache hits in one line too, for a panel too narrow for their columns.
+    let cached: u64 = ledger.by_model.values().map(|s| s.cached_tokens).sum();
+    if cached > 0 {
+        let saved = ledger.by_model.iter().fold(Decimal::ZERO, |a, (m, s)| {
+            crate::chat::pricing::sat_add(
+                a,
+                app.env
+                    .catalog
+                    .pricing(m)
+                    .map_or(Decimal::ZERO, |p| p.cache_saving(s.cached_tokens)),
+            )
+        });
+        foot_lines.push(format!(
+            "cache: {cached} prompt tokens read from the provider's cache saved {}",
+            format_usd(saved)
+        ));
+    }
     // Every branch is billed; the path on screen is one of them.
     let branches = app
         .conversation
