@@ -15,7 +15,10 @@ async fn the_cost_panel_shows_cache_hits_and_what_they_saved() {
     assert_eq!(s.cached_tokens, 10);
     d.submit("/cost");
     let panel = screen(&d.app, 120, 40);
-    assert!(panel.contains("cached") && panel.contains("cache saved"), "{panel}");
+    assert!(
+        panel.contains("cached") && panel.contains("cache saved"),
+        "{panel}"
+    );
     // 10 tokens at $0.075/M instead of $0.30/M: $0.00000225 saved.
     assert!(panel.contains("$0.00000225"), "{panel}");
     insta::assert_snapshot!("cost_panel_cache_60x20", screen(&d.app, 60, 20));
@@ -26,4 +29,139 @@ async fn the_cost_panel_shows_cache_hits_and_what_they_saved() {
     fresh.until_idle().await;
     fresh.submit("/cost");
     assert!(!screen(&fresh.app, 120, 40).contains("cache saved"));
+}
+
+const ROLES: &str = r#"
+[presets]
+terse = "Answer in one line."
+
+[roles.reviewer]
+system_prompt = "Review the code I paste: bugs first."
+model = "google/gemini-2.5-pro"
+reasoning = "low"
+temperature = 0.2
+
+[roles.poet]
+system_prompt = "Answer in verse."
+"#;
+
+fn roles_config() -> orchat::config::Config {
+    orchat::config::Config::parse_str(ROLES, std::path::Path::new("config.toml")).unwrap()
+}
+
+#[tokio::test]
+async fn a_role_sets_prompt_model_reasoning_and_temperature() {
+    let mut d = Driver::new(ServerOptions::default()).await;
+    d.app.configure(&roles_config());
+    // Tab completes the role's name.
+    common::type_text(&mut d.app, "/role rev");
+    d.send(common::key(crossterm::event::KeyCode::Tab));
+    assert_eq!(d.app.draft(), "/role reviewer");
+    d.send(common::key(crossterm::event::KeyCode::Enter));
+    assert_eq!(d.app.chat.role.as_deref(), Some("reviewer"));
+    let s = screen(&d.app, 120, 40);
+    assert!(s.contains("│ role reviewer"), "{s}");
+    assert!(
+        s.contains("role reviewer · model google/gemini-2.5-pro · reasoning low · temperature 0.2"),
+        "{s}"
+    );
+    d.submit("fn main() { let x = 1 }");
+    d.until_idle().await;
+    let body = &d.server.received()[0].body;
+    assert_eq!(body["model"], "google/gemini-2.5-pro");
+    assert_eq!(
+        body["messages"][0]["content"],
+        "Review the code I paste: bugs first."
+    );
+    assert_eq!(body["reasoning"]["effort"], "low");
+    assert!((body["temperature"].as_f64().unwrap() - 0.2).abs() < 1e-6);
+    // A role that sets less keeps the rest.
+    d.submit("/role poet");
+    d.submit("a poem");
+    d.until_idle().await;
+    let body = &d.server.received()[1].body;
+    assert_eq!(body["model"], "google/gemini-2.5-pro");
+    assert_eq!(body["messages"][0]["content"], "Answer in verse.");
+    // An unknown role: said, nothing changed; presets still work.
+    d.submit("/role nobody");
+    assert!(
+        d.app
+            .screen
+            .flash
+            .as_deref()
+            .unwrap()
+            .contains("no role 'nobody'; roles: poet, reviewer"),
+        "{:?}",
+        d.app.screen.flash
+    );
+    assert_eq!(d.app.chat.role.as_deref(), Some("poet"));
+    common::type_text(&mut d.app, "/preset te");
+    d.send(common::key(crossterm::event::KeyCode::Tab));
+    assert_eq!(d.app.draft(), "/preset terse");
+    d.send(common::key(crossterm::event::KeyCode::Enter));
+    assert_eq!(d.app.chat.system.as_deref(), Some("Answer in one line."));
+}
+
+#[test]
+fn role_flag_sets_the_one_shot_request() {
+    use common::oneshot::{Local, orchat, run, stderr};
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(&cfg, ROLES).unwrap();
+    let local = Local::start(ServerOptions::default());
+    let out = run(orchat(&dir)
+        .args([
+            "--config",
+            cfg.to_str().unwrap(),
+            "--base-url",
+            &local.url(),
+        ])
+        .args(["--role", "reviewer", "-p", "check this"])
+        .env("OPENAI_API_KEY", "sk-test"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let body = &local.server.received()[0].body;
+    assert_eq!(body["model"], "google/gemini-2.5-pro");
+    assert_eq!(
+        body["messages"][0]["content"],
+        "Review the code I paste: bugs first."
+    );
+    // -m still wins over the role's model.
+    let out = run(orchat(&dir)
+        .args([
+            "--config",
+            cfg.to_str().unwrap(),
+            "--base-url",
+            &local.url(),
+        ])
+        .args([
+            "--role",
+            "reviewer",
+            "-m",
+            "google/gemini-2.5-flash",
+            "-p",
+            "check",
+        ])
+        .env("OPENAI_API_KEY", "sk-test"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        local.server.received()[1].body["model"],
+        "google/gemini-2.5-flash"
+    );
+    // An unknown role: one line, nothing sent.
+    let out = run(orchat(&dir)
+        .args([
+            "--config",
+            cfg.to_str().unwrap(),
+            "--base-url",
+            &local.url(),
+        ])
+        .args(["--role", "ghost", "-p", "x"])
+        .env("OPENAI_API_KEY", "sk-test"));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no role 'ghost'; roles: poet, reviewer"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(local.server.received().len(), 2);
 }

@@ -14,6 +14,9 @@ pub struct Chat {
     /// The model `/title` asks (the config's `title_model`), else the
     /// current one.
     pub title_model: Option<String>,
+    /// The config's roles, and the one in use (named in the status bar).
+    pub roles: std::collections::BTreeMap<String, crate::config::RoleSpec>,
+    pub role: Option<String>,
     /// How web search is asked for when it is on (the config's `[web]`);
     /// `settings.web` is it while on.
     pub web_setup: crate::chat::request::WebSearch,
@@ -52,6 +55,8 @@ impl Chat {
             presets: Default::default(),
             title_model: None,
             web_setup: Default::default(),
+            roles: Default::default(),
+            role: None,
             marked: Vec::new(),
             comparing: false,
             offer: None,

@@ -78,6 +78,7 @@ pub(super) fn run(app: &mut App, line: &str, fx: &mut Fx) {
         Command::Attach => fx.push(Effect::LoadAttachment(arg.to_string())),
         Command::Paste => fx.push(Effect::PasteClipboard),
         Command::Web => web(app, arg),
+        Command::Role => role(app, arg, fx),
         Command::Detach => {
             let a = &mut app.composer.attachments;
             app.screen.flash = Some(if arg.is_empty() {
@@ -150,6 +151,55 @@ fn edit(app: &mut App) {
         "editing the last prompt: sent, it starts a new branch beside it ({} walks back)",
         app.key_label(Action::PrevSibling)
     ));
+}
+
+/// `/role NAME`: the role's system prompt, model, reasoning and
+/// temperature at once (what it leaves out stays); said in the
+/// conversation, named in the status bar.
+pub(super) fn role(app: &mut App, name: &str, fx: &mut Fx) {
+    let name = name.trim();
+    let Some(spec) = app.chat.roles.get(name).cloned() else {
+        let known: Vec<&str> = app.chat.roles.keys().map(String::as_str).collect();
+        app.screen.flash = Some(if known.is_empty() {
+            "no roles yet: add [roles.NAME] to the config (system_prompt, model, reasoning, temperature)".into()
+        } else {
+            format!("no role '{name}'; roles: {}", known.join(", "))
+        });
+        return;
+    };
+    if let Some(r) = &spec.reasoning {
+        match ReasoningSetting::parse(r) {
+            Ok(r) => app.chat.settings.reasoning = r,
+            Err(e) => {
+                app.screen.flash = Some(format!("role {name}: {e}; nothing changed"));
+                return;
+            }
+        }
+    }
+    if let Some(t) = spec.temperature {
+        app.chat.settings.temperature = Some(t as f32);
+    }
+    if let Some(p) = &spec.system_prompt {
+        app.chat.system = (!p.trim().is_empty()).then(|| p.clone());
+    }
+    if let Some(m) = &spec.model {
+        super::model::use_model(app, m);
+    }
+    app.chat.role = Some(name.to_string());
+    let mut said = vec![format!("role {name}")];
+    if let Some(m) = &spec.model {
+        said.push(format!("model {m}"));
+    }
+    if spec.reasoning.is_some() {
+        said.push(format!("reasoning {}", app.chat.settings.reasoning.label()));
+    }
+    if let Some(t) = spec.temperature {
+        said.push(format!("temperature {t}"));
+    }
+    if let Some(p) = &spec.system_prompt {
+        said.push(format!("system prompt: {}", crate::text::preview(p, 50)));
+    }
+    persist::note(app, Note::notice(said.join(" · ")), fx);
 }
 
 /// `/web on|off`: web search on the next prompts, where the provider has

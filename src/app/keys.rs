@@ -164,6 +164,30 @@ pub(super) fn chat_text(app: &mut App, k: KeyEvent) {
 /// Tab on a `/command` being typed completes it (or lists the candidates).
 fn complete_command(app: &mut App) -> bool {
     let draft = app.draft();
+    // `/role NA` and `/preset NA`: the config's names.
+    for (cmd, names) in [
+        ("/role ", app.chat.roles.keys().cloned().collect::<Vec<_>>()),
+        ("/preset ", app.chat.presets.keys().cloned().collect()),
+    ] {
+        if let Some(part) = draft.strip_prefix(cmd)
+            && !part.contains(char::is_whitespace)
+        {
+            let hits: Vec<&String> = names.iter().filter(|n| n.starts_with(part)).collect();
+            match hits.as_slice() {
+                [] => app.screen.flash = Some(format!("no {}starts with {part}", &cmd[1..])),
+                [one] => app.composer.set(&format!("{cmd}{one}")),
+                many => {
+                    app.screen.flash = Some(
+                        many.iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(" · "),
+                    )
+                }
+            }
+            return true;
+        }
+    }
     if !draft.starts_with('/') || draft.contains(char::is_whitespace) {
         return false;
     }

@@ -54,6 +54,7 @@ impl App {
         self.chat.presets = cfg.presets.clone();
         self.chat.title_model.clone_from(&cfg.title_model);
         self.chat.web_setup = cfg.web.clone();
+        self.chat.roles = cfg.roles.clone();
     }
 
     /// The keys in force, and the input box's hint that names them.

@@ -400,7 +400,9 @@ impl Charge {
             image_tokens: image,
             images_in: e.images_in,
             computed: t.computed,
-            cached_tokens: t.usage.map_or(0, |u| u.cached_tokens().min(u.prompt_tokens)),
+            cached_tokens: t
+                .usage
+                .map_or(0, |u| u.cached_tokens().min(u.prompt_tokens)),
             ..Charge::default()
         }
     }

@@ -21,6 +21,9 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: Connection) -> i32 {
     }
     let mut app = App::new(conn.catalog.clone(), &conn.provider_label(), &conn.model);
     app.configure(cfg);
+    // `--role`: its settings are in the configuration already; its name
+    // goes in the status bar.
+    app.chat.role = cli.role.clone();
     // Dates in the user's time zone (tests keep App::new's UTC).
     app.env.tz = crate::time::system_zone();
     app.env.idle_timeout_s = conn.client.config().idle_timeout.as_secs();

@@ -65,6 +65,11 @@ pub struct Cli {
     #[arg(long = "attach", visible_alias = "image", value_name = "PATH_OR_URL")]
     pub images: Vec<String>,
 
+    /// Use a role from the config's `[roles]`: its system prompt, model,
+    /// reasoning and temperature (other flags still win).
+    #[arg(long = "role", value_name = "NAME")]
+    pub role: Option<String>,
+
     /// Search the web for this prompt (OpenRouter's web search; its sources
     /// are listed after the answer and its fee apart).
     #[arg(long = "web")]
@@ -192,6 +197,7 @@ impl From<&Cli> for crate::config::Flags {
     /// The flags layer of the configuration: what the command line sets.
     fn from(cli: &Cli) -> Self {
         crate::config::Flags {
+            role: cli.role.clone(),
             model: cli.model.clone(),
             provider: cli.provider.clone(),
             fallback_models: cli.fallback.clone(),

@@ -410,6 +410,33 @@ impl Config {
     /// The flags layer: whatever the command line set wins.
     pub fn apply_flags(&mut self, flags: &Flags) -> Result<(), ConfigError> {
         let err = |flag: &str, m: String| ConfigError::plain(flag, None, m);
+        if let Some(name) = &flags.role {
+            let spec = self.roles.get(name).cloned().ok_or_else(|| {
+                let known: Vec<&str> = self.roles.keys().map(String::as_str).collect();
+                err(
+                    "--role",
+                    if known.is_empty() {
+                        format!("no role '{name}': the config has no [roles]")
+                    } else {
+                        format!("no role '{name}'; roles: {}", known.join(", "))
+                    },
+                )
+            })?;
+            if let Some(m) = spec.model {
+                self.model = m;
+                self.model_chosen = true;
+            }
+            if let Some(r) = spec.reasoning {
+                check_reasoning(&r).map_err(|m| err("--role", m))?;
+                self.reasoning = Some(r);
+            }
+            if let Some(t) = spec.temperature {
+                self.temperature = Some(t);
+            }
+            if let Some(p) = spec.system_prompt {
+                self.system_prompt = Some(p);
+            }
+        }
         if let Some(m) = &flags.model {
             self.model = m.clone();
             self.model_chosen = true;
@@ -480,6 +507,8 @@ pub(super) fn keys_of(e: &toml::de::Error) -> Option<String> {
 /// The command line's share of the configuration (the last layer).
 #[derive(Debug, Clone, Default)]
 pub struct Flags {
+    /// `--role NAME`: the role's settings, under every other flag.
+    pub role: Option<String>,
     pub model: Option<String>,
     pub provider: Option<String>,
     pub fallback_models: Vec<String>,

@@ -94,6 +94,10 @@ pub struct Config {
     /// Named system prompts: name -> text.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub presets: BTreeMap<String, String>,
+    /// Named roles: a system prompt with a model, reasoning and temperature
+    /// (`[roles.NAME]`; `/role NAME`, `--role NAME`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub roles: BTreeMap<String, RoleSpec>,
     /// "dark", "light" or the name of a `[themes.NAME]` table.
     pub theme: String,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -130,6 +134,7 @@ impl Default for Config {
             system_prompt: None,
             title_model: None,
             presets: BTreeMap::new(),
+            roles: BTreeMap::new(),
             theme: DEFAULT_THEME.to_string(),
             themes: BTreeMap::new(),
             mouse: true,
@@ -142,6 +147,22 @@ impl Default for Config {
             providers: BTreeMap::new(),
         }
     }
+}
+
+/// A role: what `/role NAME` sets at once. Every key is optional; what a
+/// role leaves out stays as it was.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RoleSpec {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub system_prompt: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// As `reasoning`: "off", "low", "medium", "high" or a token budget.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reasoning: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<f64>,
 }
 
 /// Spending caps in USD, exact decimals. `None` means no cap.

@@ -12,6 +12,7 @@ pub enum Command {
     Attach,
     Paste,
     Web,
+    Role,
     Detach,
     Sessions,
     Budget,
@@ -89,6 +90,12 @@ pub const COMMANDS: &[Spec] = &[
         &["/attach"],
         "/attach [PATH|URL]",
         "attach a file to the next message: an image, a PDF, audio, video or text (the prompt without one)",
+    ),
+    c(
+        Command::Role,
+        &["/role"],
+        "/role NAME",
+        "use a role from the config's [roles]: its system prompt, model, reasoning and temperature (Tab completes the name)",
     ),
     c(
         Command::Web,

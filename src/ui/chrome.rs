@@ -98,6 +98,12 @@ pub(super) fn status(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             theme.warn.patch(bar),
         ));
     }
+    if let Some(role) = &app.chat.role {
+        tail.push(Span::styled(
+            format!("│ role {} ", crate::text::sanitize(role)),
+            theme.dim.patch(bar),
+        ));
+    }
     if app.chat.settings.web.is_some() {
         // Each prompt searches the web, and pays for it.
         tail.push(Span::styled("│ web ".to_string(), theme.warn.patch(bar)));
