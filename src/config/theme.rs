@@ -242,6 +242,7 @@ impl Theme {
             list_marker: s,
             table_border: s,
             rule: s,
+            math: s.add_modifier(Modifier::ITALIC),
             highlight: false,
         }
     }

@@ -95,7 +95,7 @@ pub const COMMANDS: &[Spec] = &[
         Command::Role,
         &["/role"],
         "/role NAME",
-        "use a role from the config's [roles]: its system prompt, model, reasoning and temperature (Tab completes the name)",
+        "use a role from the config's [roles]: its system prompt, model, reasoning and temperature (its name completes like a command)",
     ),
     c(
         Command::Web,

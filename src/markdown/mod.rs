@@ -17,6 +17,7 @@
 mod code;
 mod highlight;
 mod incremental;
+pub mod math;
 mod render;
 mod table;
 #[cfg(test)]
@@ -50,6 +51,8 @@ pub struct MdStyles {
     pub list_marker: Style,
     pub table_border: Style,
     pub rule: Style,
+    /// Math (`$…$`, `\(…\)`, display math), drawn in Unicode.
+    pub math: Style,
     /// Syntax-highlight fenced code (off when colour is off).
     pub highlight: bool,
 }
@@ -70,6 +73,7 @@ impl Default for MdStyles {
             list_marker: Style::new().fg(Color::Cyan),
             table_border: Style::new().fg(Color::DarkGray),
             rule: Style::new().fg(Color::DarkGray),
+            math: Style::new().fg(Color::Magenta),
             highlight: true,
         }
     }
@@ -96,6 +100,11 @@ fn render_with(
     let mut opts = Options::empty();
     opts.insert(Options::ENABLE_TABLES);
     opts.insert(Options::ENABLE_STRIKETHROUGH);
+    // Math is never touched by markdown's escapes: `\(…\)` and `\[…\]`
+    // become `$…$` and `$$…$$` for the parser, offsets mapped back.
+    opts.insert(Options::ENABLE_MATH);
+    let (converted, removed) = math::dollar_delimiters(text);
+    let text: &str = &converted;
     let mut r = Renderer::new(usize::from(width), styles);
     let end = text.trim_end().len();
     let mut depth = 0usize;
@@ -106,7 +115,7 @@ fn render_with(
             && r.at_top_level()
             && safe_cut(text, range.start)
         {
-            cuts.push((range.start, r.out.len()));
+            cuts.push((math::original_offset(&removed, range.start), r.out.len()));
         }
         match &ev {
             Event::Start(_) => depth += 1,

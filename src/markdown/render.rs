@@ -122,9 +122,34 @@ impl<'s> Renderer<'s> {
                 self.note_link_text(&t);
                 self.push_span(expand_tabs(&t).into_owned(), style);
             }
-            Event::InlineMath(t) | Event::DisplayMath(t) | Event::InlineHtml(t) => {
-                self.push_text(&t)
+            Event::InlineMath(t) => {
+                // Drawn in Unicode, or kept as its source when it cannot be.
+                let shown = super::math::to_unicode(&t).unwrap_or_else(|| format!("${t}$"));
+                let style = self.inline_style().patch(self.st.math);
+                self.push_span(shown, style);
             }
+            Event::DisplayMath(t) => {
+                // On its own lines, indented: each line of the formula.
+                self.flush_inline();
+                let shown = super::math::to_unicode(&t)
+                    .map_or_else(|| format!("$${}$$", t.trim()), |s| s.replace("; ", "\n"));
+                let style = self.st.math;
+                let (_, w) = self.layout();
+                // Indented by four where there is room; wrapped to the width.
+                let indent = if w > 8 { 4 } else { 0 };
+                let mut lines: Vec<Vec<Span<'static>>> = Vec::new();
+                for l in shown.lines() {
+                    let line = ratatui::text::Line::from(Span::styled(l.trim().to_string(), style));
+                    for wrapped in super::wrap::wrap_line(line, (w - indent).max(1) as u16) {
+                        let mut spans = vec![Span::raw(" ".repeat(indent))];
+                        spans.extend(wrapped.spans);
+                        lines.push(spans);
+                    }
+                }
+                self.emit(lines);
+                self.pending_blank = true;
+            }
+            Event::InlineHtml(t) => self.push_text(&t),
             Event::Html(t) => self.push_multiline(&t),
             Event::FootnoteReference(t) => self.push_text(&format!("[^{t}]")),
             Event::SoftBreak => self.push_text(" "),
