@@ -165,3 +165,83 @@ fn role_flag_sets_the_one_shot_request() {
     );
     assert_eq!(local.server.received().len(), 2);
 }
+
+#[tokio::test]
+async fn bang_command_asks_then_attaches_its_output() {
+    let mut d = Driver::new(ServerOptions::default()).await;
+    d.submit("!printf 'one\\ntwo\\n'; exit 3");
+    assert!(matches!(
+        d.app.screen.mode,
+        orchat::app::Mode::ConfirmCommand { .. }
+    ));
+    insta::assert_snapshot!("confirm_command_80x24", screen(&d.app, 80, 24));
+    // No: nothing runs, the command is back in the box.
+    d.send(common::key(crossterm::event::KeyCode::Char('n')));
+    assert_eq!(d.app.draft(), "!printf 'one\\ntwo\\n'; exit 3");
+    d.send(common::key(crossterm::event::KeyCode::Enter));
+    d.send(common::key(crossterm::event::KeyCode::Char('y')));
+    d.until(|a| !a.composer.attachments.is_empty()).await;
+    let a = &d.app.composer.attachments[0];
+    assert_eq!(a.kind, orchat::chat::attach::Kind::Text);
+    assert_eq!(
+        a.text.as_deref(),
+        Some("$ printf 'one\\ntwo\\n'; exit 3\none\ntwo\n[exit status 3]")
+    );
+    assert!(
+        a.label().starts_with("!printf 'one\\ntwo\\n'; exit 3 · "),
+        "{}",
+        a.label()
+    );
+    assert!(a.label().contains("tok"), "{}", a.label());
+    d.submit("what did it print?");
+    d.until_idle().await;
+    let parts = &d.server.received()[0].body["messages"][0]["content"];
+    assert_eq!(
+        parts[1]["text"],
+        "<file name=\"!printf 'one\\ntwo\\n'; exit 3\">\n$ printf 'one\\ntwo\\n'; exit 3\none\ntwo\n[exit status 3]\n</file>"
+    );
+}
+
+#[test]
+fn a_command_is_bounded_in_time_and_output() {
+    use std::time::Duration;
+    let out = orchat::runtime::run_command("yes orchat", Duration::from_secs(5), 1024);
+    assert!(
+        out.ends_with("[output cut at 1 KB]\n[ended by a signal]")
+            || out.contains("[output cut at 1 KB]"),
+        "{out}"
+    );
+    assert!(out.len() < 1200);
+    let out = orchat::runtime::run_command("sleep 5", Duration::from_millis(300), 1024);
+    assert_eq!(out, "[stopped after 0 s]");
+    let out = orchat::runtime::run_command("echo err >&2", Duration::from_secs(5), 1024);
+    assert_eq!(out, "err\n[exit status 0]");
+}
+
+#[tokio::test]
+async fn at_completes_paths_and_attaches_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("notes")).unwrap();
+    std::fs::write(dir.path().join("notes/todo.md"), "- write tests\n").unwrap();
+    std::fs::write(dir.path().join("notes/done.md"), "- nothing\n").unwrap();
+    let base = dir.path().display().to_string();
+    let mut d = Driver::new(ServerOptions::default()).await;
+    d.type_text(&format!("look at @{base}/no"));
+    d.send(common::key(crossterm::event::KeyCode::Tab));
+    d.until(|a| a.draft().ends_with("/notes/")).await;
+    assert_eq!(d.app.draft(), format!("look at @{base}/notes/"));
+    // Two files: listed, nothing attached yet.
+    d.send(common::key(crossterm::event::KeyCode::Tab));
+    d.until(|a| a.screen.flash.as_deref() == Some("done.md · todo.md"))
+        .await;
+    d.type_text("t");
+    d.send(common::key(crossterm::event::KeyCode::Tab));
+    d.until(|a| !a.composer.attachments.is_empty()).await;
+    assert_eq!(d.app.draft(), "look at");
+    assert_eq!(d.app.composer.attachments[0].short_name(), "todo.md");
+    // Nothing matches: said.
+    d.type_text(" @/no/such/pla");
+    d.send(common::key(crossterm::event::KeyCode::Tab));
+    d.until(|a| a.screen.flash.as_deref() == Some("no file matches @/no/such/pla"))
+        .await;
+}

@@ -67,6 +67,24 @@ fn kill_9_mid_answer_keeps_it_interrupted_and_billed_and_continue_shows_it() {
     let dir = tempfile::tempdir().unwrap();
     let t = Tmux::start(&orchat_cmd(dir.path(), "--demo"), 100, 30);
     slow_answer(&t);
+    // The final state before the kill: a checkpoint with some of the
+    // answer is in the database (on a busy machine it may take longer than
+    // the wait above).
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let saved = std::panic::catch_unwind(|| last_conversation(dir.path()))
+            .ok()
+            .and_then(|m| m.get(1).map(|a| a.text.split_whitespace().count()))
+            .unwrap_or(0);
+        if saved > 10 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no checkpoint of the answer within 30 s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
     signal(&orchat_pid(&t), "-9");
     t.wait_for("the kill", |s| s.contains("[exited"));
     drop(t);

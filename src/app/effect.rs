@@ -52,6 +52,11 @@ pub enum Effect {
     },
     /// Read and check an image file (or take a URL) to attach.
     LoadAttachment(String),
+    /// `!command`: run with the shell, bounded in time and output; its
+    /// output comes back as a text attachment (`Msg::Attached`).
+    RunCommand(String),
+    /// `@partial` and Tab: the paths it could be (`Msg::PathsFound`).
+    CompletePath(String),
     /// Read the clipboard: an image is attached (`Msg::Attached`), text
     /// pasted (`Msg::Paste`).
     PasteClipboard,

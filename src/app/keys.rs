@@ -76,6 +76,11 @@ pub(super) fn chat_action(app: &mut App, a: Action, key: Option<KeyEvent>, fx: &
         Action::CopyCode => copy_code(app, fx),
         Action::EditInEditor => fx.push(Effect::Edit(app.draft())),
         Action::FocusConversation if complete_command(app) => {}
+        Action::FocusConversation if at_token(app).is_some() => {
+            // `@path` and Tab: the runtime looks for what it could be.
+            let partial = at_token(app).unwrap_or_default();
+            fx.push(Effect::CompletePath(partial));
+        }
         Action::FocusConversation if app.conversation.open_ask().is_some() => focus_columns(app),
         Action::FocusConversation => focus(app),
         Action::OpenImage => match latest_image(app) {
@@ -93,6 +98,16 @@ pub(super) fn chat_action(app: &mut App, a: Action, key: Option<KeyEvent>, fx: &
 pub(super) fn send(app: &mut App, fx: &mut Fx) {
     let draft = app.draft();
     let trimmed = draft.trim();
+    // `!command`: asked first, then its output attached (never sent as is).
+    if let Some(cmd) = trimmed.strip_prefix('!').map(str::trim)
+        && !cmd.is_empty()
+        && !cmd.contains('\n')
+    {
+        let command = cmd.to_string();
+        app.composer.set("");
+        app.screen.mode = Mode::ConfirmCommand { command };
+        return;
+    }
     if trimmed.starts_with('/') && !trimmed.starts_with("//") {
         let line = trimmed.to_string();
         app.composer.set("");
@@ -158,6 +173,57 @@ pub(super) fn chat_text(app: &mut App, k: KeyEvent) {
         app.composer.input.insert_str(shown);
     } else {
         app.composer.input.input(k);
+    }
+}
+
+/// The `@path` being typed at the end of the draft (without the `@`).
+fn at_token(app: &App) -> Option<String> {
+    let draft = app.draft();
+    if draft.ends_with(char::is_whitespace) {
+        return None;
+    }
+    let last = draft.rsplit(char::is_whitespace).next()?;
+    last.strip_prefix('@').map(str::to_string)
+}
+
+/// What `@partial` completes to: one file is attached (and leaves the
+/// box), one folder opens for the next Tab, several share what they can
+/// and are listed.
+pub(super) fn paths_found(app: &mut App, partial: &str, found: Vec<String>, fx: &mut Fx) {
+    if at_token(app).as_deref() != Some(partial) {
+        return; // typed on meanwhile
+    }
+    let draft = app.draft();
+    let head = &draft[..draft.len() - partial.len() - 1];
+    match found.as_slice() {
+        [] => app.screen.flash = Some(format!("no file matches @{partial}")),
+        [one] if !one.ends_with('/') => {
+            app.composer.set(head.trim_end());
+            fx.push(Effect::LoadAttachment(one.clone()));
+        }
+        [one] => app.composer.set(&format!("{head}@{one}")),
+        many => {
+            let mut common = many[0].clone();
+            for m in &many[1..] {
+                while !m.starts_with(&common) {
+                    common.pop();
+                }
+            }
+            if common.len() > partial.len() {
+                app.composer.set(&format!("{head}@{common}"));
+            }
+            let names: Vec<&str> = many
+                .iter()
+                .take(12)
+                .map(|m| m.trim_end_matches('/').rsplit('/').next().unwrap_or(m))
+                .collect();
+            let more = many.len().saturating_sub(12);
+            app.screen.flash = Some(if more > 0 {
+                format!("{} · +{more} more", names.join(" · "))
+            } else {
+                names.join(" · ")
+            });
+        }
     }
 }
 

@@ -17,6 +17,9 @@ pub enum Msg {
     Paste(String),
     /// A pasted line names an existing file (its path as pasted).
     PathPasted(String),
+    /// What `@partial` could complete to: (the partial, the candidates;
+    /// a directory ends in `/`).
+    PathsFound(String, Vec<String>),
     /// Mouse wheel: positive scrolls down.
     Scroll(i32),
     Resize,

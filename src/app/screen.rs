@@ -38,6 +38,10 @@ pub enum Mode {
     },
     /// The whole tree (`/tree`).
     Tree(TreeState),
+    /// `!command`: run it and attach its output (y/n)?
+    ConfirmCommand {
+        command: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]

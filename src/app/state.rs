@@ -93,7 +93,8 @@ impl App {
             Mode::ConfirmQuit
             | Mode::ConfirmSend { .. }
             | Mode::ConfirmContext { .. }
-            | Mode::ConfirmRescue => Context::Confirm,
+            | Mode::ConfirmRescue
+            | Mode::ConfirmCommand { .. } => Context::Confirm,
         }
     }
 

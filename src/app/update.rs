@@ -33,6 +33,7 @@ fn handle(app: &mut App, msg: Msg, fx: &mut Fx) {
         Msg::Resize => {}
         Msg::Scroll(n) => app.screen.scroll.lines += i64::from(n) * 3,
         Msg::Paste(text) => keys::paste(app, &text, fx),
+        Msg::PathsFound(partial, found) => keys::paths_found(app, &partial, found, fx),
         Msg::PathPasted(path) => {
             let accept = app.key_label(Action::AcceptOffer);
             app.screen.flash = Some(format!(
@@ -227,6 +228,15 @@ fn confirm(app: &mut App, a: Action, fx: &mut Fx) {
         },
         Mode::Sessions(s) => sessions::confirm_delete(app, s, a == Action::Yes, fx),
         Mode::ConfirmRescue => saving::rescue(app, a == Action::Yes, fx),
+        Mode::ConfirmCommand { command } => {
+            if a == Action::Yes {
+                app.screen.flash = Some(format!("running {}…", crate::text::preview(&command, 40)));
+                fx.push(super::effect::Effect::RunCommand(command));
+            } else {
+                app.composer.set(&format!("!{command}"));
+                app.screen.flash = Some("not run; the command is back in the box".into());
+            }
+        }
         other => app.screen.mode = other,
     }
 }

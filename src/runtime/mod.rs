@@ -29,7 +29,7 @@ use crate::store::Store;
 use crate::ui::View;
 
 pub use crate::term::screen::{Screen, backend_error};
-pub use effects::{Effects, LoopRequest, load_session, save_images};
+pub use effects::{Effects, LoopRequest, complete_path, load_session, run_command, save_images};
 
 const FRAME: Duration = Duration::from_millis(16);
 /// The shortest gap between frames that only show more of a stream: 15 a

@@ -58,6 +58,7 @@ pub fn draw(f: &mut Frame, app: &App, view: &mut View, theme: &Theme) {
         Mode::Help => overlays::help(f, app, theme, area),
         Mode::ConfirmQuit => overlays::confirm_quit(f, app, theme, area),
         Mode::ConfirmSend { reason } => overlays::confirm_send(f, app, theme, reason, area),
+        Mode::ConfirmCommand { command } => overlays::confirm_command(f, app, theme, command, area),
         Mode::ConfirmContext {
             needed,
             window,

@@ -30,22 +30,32 @@ impl Tmux {
         let script = format!(
             "{cmd}; echo \"[exited $?]\"; stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon' | sed 's/^/TTY:/'; sleep 60"
         );
-        let ok = Command::new("tmux")
-            .args([
-                "new-session",
-                "-d",
-                "-s",
-                &session,
-                "-x",
-                &cols.to_string(),
-                "-y",
-                &rows.to_string(),
-                &script,
-            ])
-            .status()
-            .expect("tmux runs (CI installs it)")
-            .success();
-        assert!(ok, "tmux new-session failed");
+        // A tmux server still shutting down (another test's sessions
+        // ending) can refuse a new session for a moment: try again.
+        let mut tries = 0;
+        let ok = loop {
+            let ok = Command::new("tmux")
+                .args([
+                    "new-session",
+                    "-d",
+                    "-s",
+                    &session,
+                    "-x",
+                    &cols.to_string(),
+                    "-y",
+                    &rows.to_string(),
+                    &script,
+                ])
+                .status()
+                .expect("tmux runs (CI installs it)")
+                .success();
+            tries += 1;
+            if ok || tries == 5 {
+                break ok;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(300));
+        };
+        assert!(ok, "tmux new-session failed {tries} times");
         Tmux { session }
     }
 

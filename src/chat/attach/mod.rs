@@ -188,13 +188,7 @@ impl Attachment {
     /// what it adds, e.g. `report.pdf · 3 pages · ≈774–3.9k tok`,
     /// `memo.wav · 4.3 s · ≈139 tok`.
     pub fn label(&self) -> String {
-        let name = if self.bytes.is_some() {
-            Path::new(&self.name)
-                .file_name()
-                .map_or(self.name.clone(), |n| n.to_string_lossy().into_owned())
-        } else {
-            self.name.clone()
-        };
+        let name = self.short_name();
         let mut s = crate::text::preview(&name, 40);
         let mut add = |x: String| {
             s.push_str(" · ");
@@ -238,12 +232,21 @@ impl Attachment {
         s
     }
 
+    /// A local file's name without its folders; a URL or a command's
+    /// output (`!ls -la /tmp`) as it is.
+    pub fn short_name(&self) -> String {
+        if self.bytes.is_none() || self.name.starts_with('!') {
+            return self.name.clone();
+        }
+        Path::new(&self.name)
+            .file_name()
+            .map_or(self.name.clone(), |n| n.to_string_lossy().into_owned())
+    }
+
     /// The text part of a text file: named, so the model can tell the
     /// file from the instruction (PROTOCOL-MEDIA.md §1.6).
     fn wrapped_text(&self) -> String {
-        let name = Path::new(&self.name)
-            .file_name()
-            .map_or(self.name.clone(), |n| n.to_string_lossy().into_owned());
+        let name = self.short_name();
         format!(
             "<file name=\"{}\">\n{}\n</file>",
             name.replace('"', "'"),
@@ -613,6 +616,26 @@ pub fn from_bytes(source: &str, bytes: &[u8], ext: &str) -> Result<Attachment, S
                 ..base
             })
         }
+    }
+}
+
+/// `!command`'s output as a text attachment named after the command: its
+/// text part says what ran.
+pub fn command_output(command: &str, output: &str) -> Attachment {
+    let text = format!("$ {command}\n{output}");
+    let name = format!("!{}", crate::text::preview(command, 30));
+    Attachment {
+        source: name.clone(),
+        name,
+        kind: Kind::Text,
+        url: String::new(),
+        bytes: Some(text.len() as u64),
+        digest: Some(digest(text.as_bytes())),
+        text: Some(text),
+        mime: Some("text/plain"),
+        dims: None,
+        pages: None,
+        duration_ms: None,
     }
 }
 

@@ -30,6 +30,30 @@ pub fn confirm_send(f: &mut Frame, app: &App, theme: &Theme, reason: &str, area:
     );
 }
 
+/// `!command`: run it and attach its output?
+pub fn confirm_command(f: &mut Frame, app: &App, theme: &Theme, command: &str, area: Rect) {
+    let r = centered(area, 70, 30, 30, 7);
+    let r = Rect {
+        height: r.height.min(7),
+        ..r
+    };
+    let inner = open_box(f, r, area, " run a command ", theme);
+    let lines = vec![
+        Line::from(Span::styled(
+            format!("$ {}", crate::text::sanitize(command)),
+            theme.warn,
+        )),
+        Line::from(
+            "Runs in your shell here; its output (at most 256 KB, with its exit status) is attached to the next message.",
+        ),
+        Line::from(format!("Run it?  {}", yes_no(app))),
+    ];
+    f.render_widget(
+        Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: true }),
+        inner,
+    );
+}
+
 /// The conversation no longer fits the model's window: what to do.
 pub fn confirm_context(
     f: &mut Frame,

@@ -10,7 +10,7 @@ mod picker;
 mod sessions;
 mod tree;
 
-pub use confirm::{confirm_context, confirm_quit, confirm_rescue, confirm_send};
+pub use confirm::{confirm_command, confirm_context, confirm_quit, confirm_rescue, confirm_send};
 pub use cost::cost;
 pub use help::help;
 pub use picker::picker;
