@@ -30,27 +30,51 @@ impl Connection {
     }
 }
 
-/// The key, from the first of: --api-key-file, --api-key-env, the config's
-/// `api_key_cmd` or key variable for the provider.
+/// The key and where it came from, from the first of: --api-key-file,
+/// --api-key-env, the provider's key variable, the system keyring, the
+/// config's `api_key_cmd`. `Ok(None)`: no key anywhere.
 pub fn resolve_key(
     cli: &Cli,
     cfg: &Config,
     provider_name: &str,
     provider: &Provider,
-) -> Result<Option<ApiKey>, String> {
+    keyring: &dyn crate::config::keyring::KeyStore,
+) -> Result<Option<(ApiKey, String)>, String> {
     if let Some(path) = &cli.api_key_file {
-        return key_file(path).map(Some);
+        return key_file(path).map(|k| Some((k, "--api-key-file".to_string())));
     }
     if let Some(var) = &cli.api_key_env {
         let value = std::env::var_os(var).unwrap_or_default();
         let key = ApiKey::parse(&value.to_string_lossy(), var)?
             .ok_or_else(|| format!("the environment variable {var} is not set"))?;
-        return Ok(Some(key));
+        return Ok(Some((key, var.clone())));
+    }
+    // The provider's variable (a configured provider's, or the built-in one's).
+    let p = cfg
+        .provider_for(provider_name)
+        .unwrap_or_else(|_| provider.clone());
+    if let Some(k) = p.key_from_env()? {
+        return Ok(Some((k, p.key_env.clone().unwrap_or_default())));
+    }
+    // The keyring: a service that is not running finds nothing.
+    let entry = if provider_name.is_empty() {
+        "custom"
+    } else {
+        provider_name
+    };
+    match keyring.get(entry) {
+        Ok(Some(k)) => {
+            let key =
+                ApiKey::parse(&k, "the keyring's key")?.ok_or("the keyring's key is empty")?;
+            return Ok(Some((key, "the system keyring".to_string())));
+        }
+        Ok(None) => {}
+        Err(e) => tracing::info!("keyring: {e}"),
     }
     if cfg.providers.contains_key(provider_name) {
-        return cfg.resolve_key(provider_name).map(|k| k.map(|(k, _)| k));
+        return cfg.resolve_key(provider_name);
     }
-    provider.key_from_env()
+    Ok(None)
 }
 
 /// The most of a key file read: a key is one short line (`/dev/zero` or a
@@ -118,12 +142,15 @@ pub async fn connect(cli: &Cli, cfg: &Config) -> Result<Connection, String> {
             None => (String::new(), Provider::custom(url)),
         };
         p.base_url = url.trim_end_matches('/').to_string();
-        let key = resolve_key(cli, cfg, &name, &p)?;
+        let key = resolve_key(cli, cfg, &name, &p, &crate::config::keyring::SystemKeyring)?
+            .map(|(k, _)| k);
         (Some(p), key, None)
     } else {
         let name = cfg.provider.clone();
         let p = cfg.provider_for(&name)?;
-        match resolve_key(cli, cfg, &name, &p)? {
+        match resolve_key(cli, cfg, &name, &p, &crate::config::keyring::SystemKeyring)?
+            .map(|(k, _)| k)
+        {
             Some(k) => (Some(p), Some(k), None),
             // A local server (llama.cpp, Ollama) needs no key.
             None if p.kind == crate::api::ProviderKind::Custom => (Some(p), None, None),

@@ -4,6 +4,7 @@ pub mod compare;
 pub mod connect;
 pub mod doctor;
 pub mod fullscreen;
+pub mod key;
 pub mod logging;
 pub mod oneshot;
 pub mod sessions;
@@ -169,6 +170,13 @@ pub enum Command {
     },
     /// Check the configuration, the key and the provider, one line each.
     Doctor,
+    /// Keys in the system keyring: `orchat key set` (the key read from
+    /// stdin, not echoed) or `orchat key delete`, for --provider NAME (the
+    /// configured provider by default).
+    Key {
+        #[command(subcommand)]
+        cmd: KeyCommand,
+    },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions { shell: clap_complete::Shell },
     /// Print the man page (roff).
@@ -191,6 +199,31 @@ pub enum Command {
         #[arg(long)]
         plain: bool,
     },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum KeyCommand {
+    /// Save a key for the provider in the system keyring.
+    Set {
+        /// openrouter, aimlapi, google or a configured provider (default:
+        /// the configured one).
+        #[arg(long)]
+        provider: Option<String>,
+    },
+    /// Remove the provider's key from the system keyring.
+    Delete {
+        #[arg(long)]
+        provider: Option<String>,
+    },
+}
+
+impl KeyCommand {
+    /// The provider it names, if it names one.
+    pub fn provider(&self) -> Option<&str> {
+        match self {
+            KeyCommand::Set { provider } | KeyCommand::Delete { provider } => provider.as_deref(),
+        }
+    }
 }
 
 impl From<&Cli> for crate::config::Flags {

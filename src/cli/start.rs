@@ -28,6 +28,24 @@ pub fn main(cli: Cli) -> i32 {
                 }
             };
         }
+        Some(Command::Key { cmd }) => {
+            let provider = match cmd.provider().map(str::to_string).or(cli.provider.clone()) {
+                Some(p) => p,
+                None => match load_config(&cli) {
+                    Ok(c) => c.provider.clone(),
+                    Err(e) => {
+                        eprintln!("orchat: {e}");
+                        return EXIT_USAGE;
+                    }
+                },
+            };
+            return super::key::run(
+                cmd.clone(),
+                &provider,
+                &crate::config::keyring::SystemKeyring,
+                &mut std::io::stdin().lock(),
+            );
+        }
         Some(Command::Config { cmd }) => {
             return crate::config::config_command(
                 *cmd,
@@ -139,15 +157,20 @@ async fn doctor(cli: &Cli, cfg: &Config, conn: &super::connect::Connection) -> i
     let report = crate::config::doctor_report(cli.config.as_deref());
     let source = if conn.demo.is_some() {
         None
-    } else if cli.api_key_file.is_some() {
-        Some("--api-key-file".to_string())
-    } else if let Some(v) = &cli.api_key_env {
-        Some(v.clone())
     } else {
-        cfg.resolve_key(&cfg.provider)
+        let name = cli.provider.clone().unwrap_or_else(|| cfg.provider.clone());
+        cfg.provider_for(&name).ok().and_then(|p| {
+            super::connect::resolve_key(
+                cli,
+                cfg,
+                &name,
+                &p,
+                &crate::config::keyring::SystemKeyring,
+            )
             .ok()
             .flatten()
             .map(|(_, src)| src)
+        })
     };
     if let Some(why) = &conn.demo_reason {
         println!("warn {why}: orchat runs in demo mode against its built-in server");

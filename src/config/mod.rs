@@ -21,6 +21,7 @@
 
 mod command;
 mod errors;
+pub mod keyring;
 mod keys;
 mod load;
 mod secrets;

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 pub fn orchat_cmd(dir: &std::path::Path, env: &str, args: &str) -> String {
     let d = dir.display();
     format!(
-        "env -u OPENROUTER_API_KEY {env} ORCHAT_DATA_DIR={d}/data ORCHAT_CACHE_DIR={d}/cache ORCHAT_STATE_DIR={d}/state {} {args}",
+        "env -u OPENROUTER_API_KEY {env} ORCHAT_KEYRING=off ORCHAT_DATA_DIR={d}/data ORCHAT_CACHE_DIR={d}/cache ORCHAT_STATE_DIR={d}/state {} {args}",
         env!("CARGO_BIN_EXE_orchat")
     )
 }
