@@ -13,84 +13,34 @@ use crate::config::Config;
 use crate::paths::Dirs;
 use crate::store::Store;
 
+/// The app as the command line and the configuration set it up, with
+/// its store, directories and the messages it starts with; or the exit
+/// code when it cannot start (shared with `--plain`).
+pub struct Prepared {
+    pub app: App,
+    pub store: Option<Store>,
+    pub dirs: Dirs,
+    pub initial: Vec<crate::app::Msg>,
+}
+
 /// Runs the app until the user quits; returns the exit code.
 pub async fn run(cli: &Cli, cfg: &Config, conn: Connection) -> i32 {
     if !std::io::stdout().is_terminal() {
-        eprintln!("orchat: the full-screen app needs a terminal; use -p \"prompt\" for one answer");
+        eprintln!(
+            "orchat: the full-screen app needs a terminal; use -p \"prompt\" for one answer, or --plain"
+        );
         return EXIT_USAGE;
     }
-    let mut app = App::new(conn.catalog.clone(), &conn.provider_label(), &conn.model);
-    app.configure(cfg);
-    // `--role`: its settings are in the configuration already; its name
-    // goes in the status bar.
-    app.chat.role = cli.role.clone();
-    // Dates in the user's time zone (tests keep App::new's UTC).
-    app.env.tz = crate::time::system_zone();
-    app.env.idle_timeout_s = conn.client.config().idle_timeout.as_secs();
-    app.env
-        .key_env
-        .clone_from(&conn.client.config().provider.key_env);
-    app.env.openrouter = conn.client.config().provider.kind == crate::api::ProviderKind::OpenRouter;
-    // --no-stream asks for whole answers here too (the waiting line shows
-    // until one comes).
-    app.chat.settings.stream = !cli.no_stream;
-    // `--compare a,b` opens in compare mode.
-    if !cli.compare.is_empty() {
-        match super::compare::resolve(&app.env.catalog, &cli.compare) {
-            Ok(models) => {
-                app.chat.marked = models;
-                app.chat.comparing = true;
-            }
-            Err(e) => {
-                eprintln!("orchat: {e}");
-                return EXIT_USAGE;
-            }
-        }
-    }
-    let theme = cfg.effective_theme(cli.no_color);
-    let dirs = cfg.dirs();
-    let store = match open_store(&dirs) {
-        Ok(s) => {
-            app.env.saving = s.state();
-            Some(s)
-        }
-        Err(e) => {
-            tracing::warn!("saving off: {e}");
-            app.env.saving = crate::store::SaveState::Off { reason: e };
-            None
-        }
+    let Prepared {
+        app,
+        store,
+        dirs,
+        initial,
+    } = match prepare(cli, cfg, &conn) {
+        Ok(p) => p,
+        Err(code) => return code,
     };
-    app.conversation.id = crate::store::new_id();
-    if let Some(code) = resume(cli, store.as_ref(), &mut app) {
-        return code;
-    }
-    // A reopened conversation goes on with its last model, unless -m says
-    // otherwise: then it switches, and says so.
-    let mut initial = Vec::new();
-    if (cli.continue_last || cli.session.is_some())
-        && let Some(m) = &cli.model
-    {
-        initial.push(crate::app::Msg::UseModel(m.clone()));
-    }
-    // `--attach`: in the box, as /attach puts them (refusals shown in the
-    // conversation).
-    let kept_in = crate::paths::Dirs::platform().attachments();
-    for arg in &cli.images {
-        let loaded = crate::chat::attach::load(arg);
-        if let (Ok(a), Some(dir)) = (&loaded, kept_in.as_deref()) {
-            let _ = crate::chat::attach::keep(dir, a);
-        }
-        initial.push(crate::app::Msg::Attached(loaded));
-    }
-    if let Some(s) = &store {
-        // Today's spend so far (UTC day), for the daily budget, and today's
-        // requests to `:free` models.
-        let now = crate::store::now_ms();
-        let midnight = now / 86_400_000 * 86_400_000;
-        app.wallet.budget.spent_before = s.spent_since(midnight).unwrap_or_default();
-        app.wallet.free_day = crate::store::utc_day(now);
-        app.wallet.free_today = s.free_requests(&app.wallet.free_day).unwrap_or_default();
-    }
+    let theme = cfg.effective_theme(cli.no_color);
     let client = conn.client.clone();
     let opts = crate::runtime::RunOptions {
         theme,
@@ -119,6 +69,89 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: Connection) -> i32 {
             EXIT_FAILED
         }
     }
+}
+
+/// Sets the app up from the command line and the configuration: its
+/// settings, the store (a failure turns saving off), a reopened
+/// conversation, `-m` after `--continue`, `--attach`, today's spend.
+pub fn prepare(cli: &Cli, cfg: &Config, conn: &Connection) -> Result<Prepared, i32> {
+    let mut app = App::new(conn.catalog.clone(), &conn.provider_label(), &conn.model);
+    app.configure(cfg);
+    // `--role`: its settings are in the configuration already; its name
+    // goes in the status bar.
+    app.chat.role = cli.role.clone();
+    // Dates in the user's time zone (tests keep App::new's UTC).
+    app.env.tz = crate::time::system_zone();
+    app.env.idle_timeout_s = conn.client.config().idle_timeout.as_secs();
+    app.env
+        .key_env
+        .clone_from(&conn.client.config().provider.key_env);
+    app.env.openrouter = conn.client.config().provider.kind == crate::api::ProviderKind::OpenRouter;
+    // --no-stream asks for whole answers here too (the waiting line shows
+    // until one comes).
+    app.chat.settings.stream = !cli.no_stream;
+    // `--compare a,b` opens in compare mode.
+    if !cli.compare.is_empty() {
+        match super::compare::resolve(&app.env.catalog, &cli.compare) {
+            Ok(models) => {
+                app.chat.marked = models;
+                app.chat.comparing = true;
+            }
+            Err(e) => {
+                eprintln!("orchat: {e}");
+                return Err(EXIT_USAGE);
+            }
+        }
+    }
+    let dirs = cfg.dirs();
+    let store = match open_store(&dirs) {
+        Ok(s) => {
+            app.env.saving = s.state();
+            Some(s)
+        }
+        Err(e) => {
+            tracing::warn!("saving off: {e}");
+            app.env.saving = crate::store::SaveState::Off { reason: e };
+            None
+        }
+    };
+    app.conversation.id = crate::store::new_id();
+    if let Some(code) = resume(cli, store.as_ref(), &mut app) {
+        return Err(code);
+    }
+    // A reopened conversation goes on with its last model, unless -m says
+    // otherwise: then it switches, and says so.
+    let mut initial = Vec::new();
+    if (cli.continue_last || cli.session.is_some())
+        && let Some(m) = &cli.model
+    {
+        initial.push(crate::app::Msg::UseModel(m.clone()));
+    }
+    // `--attach`: in the box, as /attach puts them (refusals shown in the
+    // conversation).
+    let kept_in = crate::paths::Dirs::platform().attachments();
+    for arg in &cli.images {
+        let loaded = crate::chat::attach::load(arg);
+        if let (Ok(a), Some(dir)) = (&loaded, kept_in.as_deref()) {
+            let _ = crate::chat::attach::keep(dir, a);
+        }
+        initial.push(crate::app::Msg::Attached(loaded));
+    }
+    if let Some(s) = &store {
+        // Today's spend so far (UTC day), for the daily budget, and today's
+        // requests to `:free` models.
+        let now = crate::store::now_ms();
+        let midnight = now / 86_400_000 * 86_400_000;
+        app.wallet.budget.spent_before = s.spent_since(midnight).unwrap_or_default();
+        app.wallet.free_day = crate::store::utc_day(now);
+        app.wallet.free_today = s.free_requests(&app.wallet.free_day).unwrap_or_default();
+    }
+    Ok(Prepared {
+        app,
+        store,
+        dirs,
+        initial,
+    })
 }
 
 /// Opens the session store, read-only when it cannot be written (saved

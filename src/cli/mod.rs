@@ -7,6 +7,7 @@ pub mod fullscreen;
 pub mod key;
 pub mod logging;
 pub mod oneshot;
+pub mod plain;
 pub mod sessions;
 pub mod shell;
 pub mod start;
@@ -140,6 +141,13 @@ pub struct Cli {
     /// No colours (also NO_COLOR).
     #[arg(long = "no-color")]
     pub no_color: bool,
+
+    /// Line by line, without a screen (screen readers, Emacs shells, logs):
+    /// the answer appended as plain text, then a line with its model,
+    /// tokens, cost and how it ended. Also when stdout is not a terminal in
+    /// interactive use, or TERM=dumb.
+    #[arg(long = "plain")]
+    pub plain: bool,
 
     /// Leave the mouse to the terminal (native text selection; no wheel scrolling).
     #[arg(long = "no-mouse")]

@@ -125,7 +125,15 @@ async fn run(cli: Cli, cfg: Config) -> i32 {
     {
         return serve(*pace, *free_per_minute, *plain).await;
     }
-    let prompt = if matches!(cli.command, Some(Command::Doctor)) {
+    // Line by line: asked for, or no screen to draw on in interactive use
+    // (stdin a terminal, stdout not; or TERM=dumb).
+    let plain = cli.prompt.is_none()
+        && cli.command.is_none()
+        && (cli.plain
+            || (std::io::IsTerminal::is_terminal(&std::io::stdin())
+                && (!std::io::IsTerminal::is_terminal(&std::io::stdout())
+                    || std::env::var("TERM").is_ok_and(|t| t == "dumb"))));
+    let prompt = if matches!(cli.command, Some(Command::Doctor)) || plain {
         None
     } else {
         match one_shot_prompt(&cli) {
@@ -149,6 +157,7 @@ async fn run(cli: Cli, cfg: Config) -> i32 {
     match prompt {
         Some(p) if !cli.compare.is_empty() => super::compare::run(&cli, &cfg, &conn, p).await,
         Some(p) => super::oneshot::run(&cli, &cfg, &conn, p).await,
+        None if plain => super::plain::run(&cli, &cfg, conn).await,
         None => super::fullscreen::run(&cli, &cfg, conn).await,
     }
 }
@@ -160,16 +169,10 @@ async fn doctor(cli: &Cli, cfg: &Config, conn: &super::connect::Connection) -> i
     } else {
         let name = cli.provider.clone().unwrap_or_else(|| cfg.provider.clone());
         cfg.provider_for(&name).ok().and_then(|p| {
-            super::connect::resolve_key(
-                cli,
-                cfg,
-                &name,
-                &p,
-                &crate::config::keyring::SystemKeyring,
-            )
-            .ok()
-            .flatten()
-            .map(|(_, src)| src)
+            super::connect::resolve_key(cli, cfg, &name, &p, &crate::config::keyring::SystemKeyring)
+                .ok()
+                .flatten()
+                .map(|(_, src)| src)
         })
     };
     if let Some(why) = &conn.demo_reason {

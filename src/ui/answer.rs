@@ -289,7 +289,7 @@ fn silence_line(app: &App, reply: &Reply, theme: &Theme) -> Option<Line<'static>
     })
 }
 
-pub(super) fn cost_label(cost: Cost) -> String {
+pub fn cost_label(cost: Cost) -> String {
     match cost.kind {
         CostKind::Estimated => format!("≈{} estimated", format_usd(cost.usd)),
         CostKind::Unknown => "cost unknown (no price known)".to_string(),

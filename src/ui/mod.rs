@@ -13,6 +13,7 @@ pub mod paint;
 mod rendered;
 pub mod view;
 
+pub use answer::cost_label;
 pub use paint::{draw_lines, short_count};
 pub use view::View;
 
