@@ -392,3 +392,75 @@ mod tests {
         assert!(lines[0].spans.iter().all(|s| s.style == st.code_block));
     }
 }
+
+/// Snippets that walk the common grammars through their usual contexts
+/// (comments, strings, numbers, keywords, functions, attributes).
+const WARM: &[(&str, &str)] = &[
+    (
+        "rust",
+        "// c\n#[derive(Debug)]\npub struct S<'a> { x: &'a str }\nfn main() { let v = vec![1, 2.0]; println!(\"{v:?} {}\", 'c'); }\n",
+    ),
+    (
+        "py",
+        "# c\n@dec\ndef f(x: int) -> str:\n    return f\"{x}\" + 'a' + \"\"\"doc\"\"\" if x else None\n",
+    ),
+    (
+        "json",
+        "{\"a\": [1, 2.5, true, null, \"s\"], \"b\": {\"c\": -1e3}}\n",
+    ),
+    (
+        "js",
+        "// c\nconst f = async (x) => { return `t${x}` + 'a' + /re/g.test(x); };\nclass A extends B {}\n",
+    ),
+    (
+        "sh",
+        "# c\nfor f in *.txt; do echo \"$f\" | grep -q 'x' && exit 1; done\n",
+    ),
+    (
+        "go",
+        "// c\npackage main\nfunc main() { s := \"x\"; fmt.Println(s, 1) }\n",
+    ),
+    (
+        "c",
+        "/* c */\n#include <stdio.h>\nint main(void) { printf(\"%d\", 1); return 0; }\n",
+    ),
+    (
+        "cpp",
+        "// c\ntemplate<class T> auto f(T x) -> T { return std::move(x); }\n",
+    ),
+    (
+        "java",
+        "// c\npublic class A { public static void main(String[] a) { System.out.println(\"x\"); } }\n",
+    ),
+    (
+        "html",
+        "<!-- c --><div class=\"a\"><script>var x = 1;</script></div>\n",
+    ),
+    (
+        "css",
+        "/* c */ .a > b:hover { color: #fff; margin: 0 1px; }\n",
+    ),
+    (
+        "sql",
+        "-- c\nSELECT a, COUNT(*) FROM t WHERE b = 'x' GROUP BY a;\n",
+    ),
+    ("yaml", "# c\na: [1, 'x']\nb:\n  - c: true\n"),
+    ("md", "# T\n*a* **b** `c` [d](e)\n"),
+];
+
+/// Compiles what highlighting the common languages needs, by
+/// highlighting a snippet of each (the grammars are shared: what is
+/// compiled here is compiled for the renderer too). Runs once, off the
+/// stream path, after the first frame.
+pub fn warm_highlighting() {
+    let (ss, theme) = syntax_assets();
+    for (lang, code) in WARM {
+        let Some(syntax) = ss.find_syntax_by_token(lang) else {
+            continue;
+        };
+        let mut h = HighlightLines::new(syntax, theme);
+        for line in LinesWithEndings::from(code) {
+            let _ = catch_unwind(AssertUnwindSafe(|| h.highlight_line(line, ss)));
+        }
+    }
+}

@@ -25,6 +25,7 @@ mod tests;
 mod wrap;
 
 pub use code::{code_blocks, next_index};
+pub use highlight::warm_highlighting;
 pub use incremental::Incremental;
 pub use wrap::wrap_line;
 

@@ -195,6 +195,7 @@ pub async fn run<B: Backend>(
     let mut last_draw = Instant::now() - FRAME;
     // An answer ended since the last frame: memory is given back after it.
     let mut answer_ended = false;
+    let mut warmed = false;
     loop {
         let mut asked = LoopRequest::default();
         if dirty && last_draw.elapsed() >= interval {
@@ -219,6 +220,14 @@ pub async fn run<B: Backend>(
             }
             if panic_after_first_frame {
                 panic!("ORCHAT_TEST_PANIC is set");
+            }
+            // Once the first frame is up, the grammars code blocks need
+            // are compiled off the stream path (syntect compiles a
+            // grammar's regexes at first use: during an answer, that is a
+            // stall).
+            if !warmed {
+                warmed = true;
+                tokio::task::spawn_blocking(crate::markdown::warm_highlighting);
             }
         }
         let deadline = if dirty {
