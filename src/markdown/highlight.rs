@@ -331,68 +331,6 @@ fn highlight(lang: &str, code: &str, base: Style, tail: bool) -> Highlighted {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::markdown::render;
-    use crate::markdown::tests::{assert_fits, plain};
-
-    /// Highlighting resumed from the cache, at every possible streaming cut,
-    /// must equal highlighting the same text from scratch.
-    #[test]
-    fn cached_highlighting_matches_uncached() {
-        let code =
-            "fn main() {\n    let s = \"a\\\"b\n c\"; /* multi\n line */\n    x(1);\n}\n// end";
-        let base = Style::new().fg(Color::Gray);
-        let (ss, theme) = syntax_assets();
-        let syntax = ss.find_syntax_by_token("rust").unwrap();
-        let flatten = |(head, last): Highlighted| {
-            let mut v: Vec<Vec<Span<'static>>> = head.to_vec();
-            v.extend(last);
-            v
-        };
-        for tail in [true, false] {
-            for (cut, _) in code.char_indices().chain([(code.len(), ' ')]) {
-                let text = &code[..cut];
-                let got = flatten(highlight("rust", text, base, tail));
-                let mut h = HighlightLines::new(syntax, theme);
-                let want: Vec<_> = text
-                    .split_inclusive('\n')
-                    .map(|l| highlight_one(&mut h, l, ss, base).unwrap())
-                    .chain(text.ends_with('\n').then(Vec::new))
-                    .collect();
-                let want = if text.is_empty() {
-                    vec![Vec::new()]
-                } else {
-                    want
-                };
-                assert_eq!(got, want, "cut at {cut}, tail {tail}");
-            }
-        }
-    }
-
-    #[test]
-    fn code_blocks_hard_break_with_gutter_and_colour() {
-        let st = MdStyles::default();
-        let md = "```rust\nlet x = 1; // abcdefghij\n\n  y\n```";
-        let lines = render(md, 12, &st);
-        assert_fits(&lines, 12, md);
-        assert_eq!(
-            plain(&lines),
-            ["▎let x = 1; ", "▎// abcdefgh", "▎ij", "▎", "▎  y"]
-        );
-        let has_rgb = lines
-            .iter()
-            .flat_map(|l| &l.spans)
-            .any(|s| matches!(s.style.fg, Some(Color::Rgb(..))));
-        assert!(has_rgb, "rust should be highlighted");
-
-        let lines = render("```nosuchlang\nlet x\n```", 20, &st);
-        assert_eq!(plain(&lines), ["▎let x"]);
-        assert!(lines[0].spans.iter().all(|s| s.style == st.code_block));
-    }
-}
-
 /// Snippets that walk the common grammars through their usual contexts
 /// (comments, strings, numbers, keywords, functions, attributes).
 const WARM: &[(&str, &str)] = &[
@@ -462,5 +400,67 @@ pub fn warm_highlighting() {
         for line in LinesWithEndings::from(code) {
             let _ = catch_unwind(AssertUnwindSafe(|| h.highlight_line(line, ss)));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::markdown::render;
+    use crate::markdown::tests::{assert_fits, plain};
+
+    /// Highlighting resumed from the cache, at every possible streaming cut,
+    /// must equal highlighting the same text from scratch.
+    #[test]
+    fn cached_highlighting_matches_uncached() {
+        let code =
+            "fn main() {\n    let s = \"a\\\"b\n c\"; /* multi\n line */\n    x(1);\n}\n// end";
+        let base = Style::new().fg(Color::Gray);
+        let (ss, theme) = syntax_assets();
+        let syntax = ss.find_syntax_by_token("rust").unwrap();
+        let flatten = |(head, last): Highlighted| {
+            let mut v: Vec<Vec<Span<'static>>> = head.to_vec();
+            v.extend(last);
+            v
+        };
+        for tail in [true, false] {
+            for (cut, _) in code.char_indices().chain([(code.len(), ' ')]) {
+                let text = &code[..cut];
+                let got = flatten(highlight("rust", text, base, tail));
+                let mut h = HighlightLines::new(syntax, theme);
+                let want: Vec<_> = text
+                    .split_inclusive('\n')
+                    .map(|l| highlight_one(&mut h, l, ss, base).unwrap())
+                    .chain(text.ends_with('\n').then(Vec::new))
+                    .collect();
+                let want = if text.is_empty() {
+                    vec![Vec::new()]
+                } else {
+                    want
+                };
+                assert_eq!(got, want, "cut at {cut}, tail {tail}");
+            }
+        }
+    }
+
+    #[test]
+    fn code_blocks_hard_break_with_gutter_and_colour() {
+        let st = MdStyles::default();
+        let md = "```rust\nlet x = 1; // abcdefghij\n\n  y\n```";
+        let lines = render(md, 12, &st);
+        assert_fits(&lines, 12, md);
+        assert_eq!(
+            plain(&lines),
+            ["▎let x = 1; ", "▎// abcdefgh", "▎ij", "▎", "▎  y"]
+        );
+        let has_rgb = lines
+            .iter()
+            .flat_map(|l| &l.spans)
+            .any(|s| matches!(s.style.fg, Some(Color::Rgb(..))));
+        assert!(has_rgb, "rust should be highlighted");
+
+        let lines = render("```nosuchlang\nlet x\n```", 20, &st);
+        assert_eq!(plain(&lines), ["▎let x"]);
+        assert!(lines[0].spans.iter().all(|s| s.style == st.code_block));
     }
 }
