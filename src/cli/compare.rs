@@ -92,11 +92,8 @@ pub async fn run(cli: &Cli, cfg: &Config, conn: &Connection, prompt: String) -> 
         stream: !cli.no_stream,
         web: cli.web.then(|| cfg.web.clone()),
     };
-    if cli.web && conn.client.config().provider.kind != crate::api::ProviderKind::OpenRouter {
-        eprintln!(
-            "orchat: {} has no web search; --web needs OpenRouter (nothing was sent)",
-            conn.client.config().provider.name
-        );
+    if let Some(why) = super::connect::web_refused(cli, conn) {
+        eprintln!("orchat: {why}");
         return EXIT_USAGE;
     }
     if let Some(why) = &conn.demo_reason

@@ -206,3 +206,15 @@ pub async fn connect(cli: &Cli, cfg: &Config) -> Result<Connection, String> {
         demo_reason,
     })
 }
+
+/// Why `--web` cannot be honoured here: only OpenRouter searches the web
+/// (PROTOCOL-MEDIA.md §5.1). `None` when it can, or was not asked.
+pub fn web_refused(cli: &Cli, conn: &Connection) -> Option<String> {
+    let p = &conn.client.config().provider;
+    (cli.web && p.kind != crate::api::ProviderKind::OpenRouter).then(|| {
+        format!(
+            "{} has no web search; --web needs OpenRouter (nothing was sent)",
+            p.name
+        )
+    })
+}
