@@ -294,3 +294,66 @@ async fn the_loop_ends_when_events_end_and_cancels_what_is_in_flight() {
     assert!(!last_answer(&app).text.is_empty());
     assert!(common::prompts(&app)[0].ends_with("wait"));
 }
+
+fn mouse(kind: crossterm::event::MouseEventKind, column: u16, row: u16) -> io::Result<Event> {
+    Ok(Event::Mouse(crossterm::event::MouseEvent {
+        kind,
+        column,
+        row,
+        modifiers: KeyModifiers::NONE,
+    }))
+}
+
+/// The row on screen holding `text`.
+fn row_of(f: &Frame, text: &str) -> u16 {
+    f.text.lines().position(|l| l.contains(text)).expect(text) as u16
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_mouse_selects_and_copies_while_the_wheel_scrolls() {
+    use crossterm::event::{MouseButton, MouseEventKind as K};
+    let app = with_app(
+        100,
+        30,
+        ServerOptions::default(),
+        async |r: &mut Running| {
+            r.type_text("hello");
+            r.press(KeyCode::Enter, KeyModifiers::NONE);
+            let f = r
+                .until("the answer", |f| {
+                    f.text.contains("reported") && f.text.contains("Enter send")
+                })
+                .await;
+            // Drag over the first words of a line of the answer, then release.
+            let y = row_of(&f, "local demo server");
+            let _ = r.keys.send(mouse(K::Down(MouseButton::Left), 2, y));
+            let _ = r.keys.send(mouse(K::Drag(MouseButton::Left), 10, y));
+            let _ = r.keys.send(mouse(K::Up(MouseButton::Left), 10, y));
+            r.until("the copy", |f| f.text.contains("copied the selection"))
+                .await;
+            // The wheel still scrolls (and the selection goes).
+            let _ = r.keys.send(mouse(K::ScrollUp, 20, 5));
+            r.frames_within(100).await;
+            // A double click on a word copies the word.
+            let f = r.last.clone().unwrap();
+            let y = row_of(&f, "streams token by token");
+            let x = f
+                .text
+                .lines()
+                .nth(y as usize)
+                .unwrap()
+                .find("token")
+                .unwrap() as u16;
+            for _ in 0..2 {
+                let _ = r.keys.send(mouse(K::Down(MouseButton::Left), x + 1, y));
+                let _ = r.keys.send(mouse(K::Up(MouseButton::Left), x + 1, y));
+            }
+            r.frames_within(200).await;
+            r.press(KeyCode::Char('d'), KeyModifiers::CONTROL);
+        },
+    )
+    .await;
+    let sel = app.screen.selection.expect("the double click's selection");
+    assert_eq!(sel.unit, orchat::app::SelectUnit::Word);
+    assert!(sel.copied);
+}

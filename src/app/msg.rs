@@ -15,6 +15,16 @@ pub enum Msg {
     /// A key already turned into what it does.
     Action(crate::keymap::Action),
     Paste(String),
+    /// The left button in the conversation pane (`pane`: its area as last
+    /// drawn, cells): pressed, dragged or released at `x`, `y`.
+    Mouse {
+        kind: MouseKind,
+        x: u16,
+        y: u16,
+        pane: ratatui::layout::Rect,
+    },
+    /// The text under a finished selection, as drawn (the view read it).
+    Selected(String),
     /// A pasted line names an existing file (its path as pasted).
     PathPasted(String),
     /// What `@partial` could complete to: (the partial, the candidates;
@@ -103,4 +113,12 @@ pub struct SessionItem {
     pub meta: crate::store::ConversationMeta,
     /// Where a search matched, when listing a search.
     pub snippet: Option<String>,
+}
+
+/// What the left mouse button did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MouseKind {
+    Down,
+    Drag,
+    Up,
 }

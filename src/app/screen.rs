@@ -44,6 +44,26 @@ pub enum Mode {
     },
 }
 
+/// A mouse selection in the conversation pane, in screen cells: from
+/// `anchor` to `head` in reading order, grown to whole words (a double
+/// click) or whole blocks (a triple click).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Selection {
+    pub anchor: (u16, u16),
+    pub head: (u16, u16),
+    pub unit: SelectUnit,
+    /// The button was released: the text is copied once the view has it.
+    pub done: bool,
+    pub copied: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SelectUnit {
+    Char,
+    Word,
+    Block,
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SessionsState {
     /// Full-text query typed so far (empty lists every conversation).
@@ -94,6 +114,11 @@ pub struct Screen {
     /// A one-line message in the status area (what just happened).
     pub flash: Option<String>,
     pub show_reasoning: bool,
+    /// The mouse selection, while there is one.
+    pub selection: Option<Selection>,
+    /// The last click (app clock ms, cell, how many in a row): a double
+    /// and a triple click.
+    pub last_click: Option<(u64, u16, u16, u8)>,
 }
 
 impl Default for Screen {
@@ -108,6 +133,8 @@ impl Default for Screen {
             column_scroll: ScrollRequest::default(),
             flash: None,
             show_reasoning: true,
+            selection: None,
+            last_click: None,
         }
     }
 }

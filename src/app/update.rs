@@ -31,7 +31,13 @@ fn handle(app: &mut App, msg: Msg, fx: &mut Fx) {
     match msg {
         Msg::Tick(ms) => app.env.now_ms = ms,
         Msg::Resize => {}
-        Msg::Scroll(n) => app.screen.scroll.lines += i64::from(n) * 3,
+        Msg::Scroll(n) => {
+            // The wheel scrolls; a selection, made on screen cells, goes.
+            app.screen.selection = None;
+            app.screen.scroll.lines += i64::from(n) * 3
+        }
+        Msg::Mouse { kind, x, y, pane } => super::select::mouse(app, kind, (x, y), pane),
+        Msg::Selected(text) => super::select::selected(app, text, fx),
         Msg::Paste(text) => keys::paste(app, &text, fx),
         Msg::PathsFound(partial, found) => keys::paths_found(app, &partial, found, fx),
         Msg::PathPasted(path) => {

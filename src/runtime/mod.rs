@@ -65,17 +65,31 @@ pub struct Ended {
     pub notes: Vec<String>,
 }
 
-/// A terminal event as the app's message (`None`: nothing it reads).
-fn to_msg(ev: Event) -> Option<Msg> {
+/// A terminal event as the app's message (`None`: nothing it reads);
+/// mouse buttons are read in the conversation pane as last drawn.
+fn to_msg(ev: Event, pane: ratatui::layout::Rect) -> Option<Msg> {
+    use crate::app::MouseKind;
+    use crossterm::event::MouseButton;
     match ev {
         Event::Key(k) if k.kind != KeyEventKind::Release => Some(Msg::Key(k)),
         Event::Paste(s) => Some(Msg::Paste(s)),
         Event::Resize(..) => Some(Msg::Resize),
-        Event::Mouse(m) => match m.kind {
-            MouseEventKind::ScrollUp => Some(Msg::Scroll(-1)),
-            MouseEventKind::ScrollDown => Some(Msg::Scroll(1)),
-            _ => None,
-        },
+        Event::Mouse(m) => {
+            let kind = match m.kind {
+                MouseEventKind::ScrollUp => return Some(Msg::Scroll(-1)),
+                MouseEventKind::ScrollDown => return Some(Msg::Scroll(1)),
+                MouseEventKind::Down(MouseButton::Left) => MouseKind::Down,
+                MouseEventKind::Drag(MouseButton::Left) => MouseKind::Drag,
+                MouseEventKind::Up(MouseButton::Left) => MouseKind::Up,
+                _ => return None,
+            };
+            Some(Msg::Mouse {
+                kind,
+                x: m.column,
+                y: m.row,
+                pane,
+            })
+        }
         _ => None,
     }
 }
@@ -210,6 +224,13 @@ pub async fn run<B: Backend>(
             let drawing = Instant::now();
             screen.draw(&app, &mut view, &theme)?;
             dirty = false;
+            // A finished selection: its text, as drawn, to be copied.
+            if app.screen.selection.is_some_and(|s| s.done && !s.copied)
+                && let Some(text) = view.selection_text.clone()
+            {
+                asked.merge(step(&mut app, &mut fx, start, Msg::Selected(text)));
+                dirty = true;
+            }
             last_draw = Instant::now();
             // A frame that took long (a huge answer still open) spaces out
             // the stream frames after it, so drawing never takes more than
@@ -243,7 +264,7 @@ pub async fn run<B: Backend>(
                     if let Event::Resize(w, h) = ev {
                         screen.resized(w, h)?;
                     }
-                    if let Some(msg) = to_msg(ev) {
+                    if let Some(msg) = to_msg(ev, view.pane) {
                         asked.merge(step(&mut app, &mut fx, start, msg));
                     }
                     dirty = true;

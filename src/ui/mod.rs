@@ -11,6 +11,7 @@ pub mod images;
 pub mod overlays;
 pub mod paint;
 mod rendered;
+mod selection;
 pub mod view;
 
 pub use answer::cost_label;
@@ -40,7 +41,11 @@ pub fn draw(f: &mut Frame, app: &App, view: &mut View, theme: &Theme) {
     chrome::status(f, app, theme, status);
     match app.conversation.open_ask() {
         Some(open) => compare::draw(f, app, view, theme, open, body),
-        None => conversation::draw(f, app, view, theme, body),
+        None => {
+            conversation::draw(f, app, view, theme, body);
+            view.pane = body;
+            view.selection_text = selection::paint(f.buffer_mut(), app, body);
+        }
     }
     chrome::chips(f, app, theme, chips);
     chrome::input(f, app, theme, input);

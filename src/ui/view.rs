@@ -56,6 +56,10 @@ pub struct View {
     bottom: Option<BottomMark>,
     /// This frame's pane moved up by whole lines since the last one.
     shift: Option<(ratatui::layout::Rect, u16)>,
+    /// The conversation pane as last drawn (mouse events are read in it).
+    pub pane: ratatui::layout::Rect,
+    /// The text under the mouse selection, as last drawn.
+    pub selection_text: Option<String>,
 }
 
 /// Where a bottom-following pane was: its area, how many items, which the

@@ -83,6 +83,25 @@ pub fn help(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         theme.dim,
     )));
     lines.extend(help_rows(&commands, theme.user_label, inner.width));
+    lines.push(Line::default());
+    lines.push(Line::from(Span::styled("the mouse:", theme.dim)));
+    let mouse: Vec<(String, &str)> = vec![
+        (
+            "drag".into(),
+            "selects text in the conversation; releasing copies it (past the top or bottom scrolls)",
+        ),
+        ("double click".into(), "selects a word and copies it"),
+        (
+            "triple click".into(),
+            "selects a paragraph or a whole code block and copies it",
+        ),
+        ("wheel".into(), "scrolls"),
+        (
+            "Shift+drag".into(),
+            "the terminal's own selection (or start orchat with --no-mouse)",
+        ),
+    ];
+    lines.extend(help_rows(&mouse, theme.assistant_label, inner.width));
     let max_scroll = lines.len().saturating_sub(inner.height as usize) as u16;
     f.render_widget(
         Paragraph::new(lines).scroll((app.screen.help_scroll.min(max_scroll), 0)),
