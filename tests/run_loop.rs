@@ -348,12 +348,28 @@ async fn the_mouse_selects_and_copies_while_the_wheel_scrolls() {
                 let _ = r.keys.send(mouse(K::Down(MouseButton::Left), x + 1, y));
                 let _ = r.keys.send(mouse(K::Up(MouseButton::Left), x + 1, y));
             }
-            r.frames_within(200).await;
+            r.until("the word copied", |f| {
+                f.text.contains("copied the selection (5 characters)")
+            })
+            .await;
+            // A triple click on the code block takes it whole.
+            let f = r.last.clone().unwrap();
+            let y = row_of(&f, "fn main()");
+            for _ in 0..3 {
+                let _ = r.keys.send(mouse(K::Down(MouseButton::Left), 6, y));
+                let _ = r.keys.send(mouse(K::Up(MouseButton::Left), 6, y));
+            }
+            // The block is copied: more than a word.
+            r.until("the block copied", |f| {
+                f.text.contains("copied the selection (")
+                    && !f.text.contains("copied the selection (5 characters)")
+            })
+            .await;
             r.press(KeyCode::Char('d'), KeyModifiers::CONTROL);
         },
     )
     .await;
-    let sel = app.screen.selection.expect("the double click's selection");
-    assert_eq!(sel.unit, orchat::app::SelectUnit::Word);
+    let sel = app.screen.selection.expect("the triple click's selection");
+    assert_eq!(sel.unit, orchat::app::SelectUnit::Block);
     assert!(sel.copied);
 }

@@ -96,8 +96,9 @@ pub(super) fn selected(app: &mut App, text: String, fx: &mut Fx) {
         return;
     }
     sel.copied = true;
+    let n = text.chars().count();
     fx.push(Effect::Copy {
         text,
-        what: "the selection".into(),
+        what: format!("the selection ({n} characters)"),
     });
 }
