@@ -347,6 +347,7 @@ fn a_read_only_database_is_read_and_new_conversations_run_without_saving() {
         s.contains("the database is read-only")
     });
     t.keys(&["Escape"]);
+    t.wait_for("the panel closed", |s| !s.contains("cost per model"));
     t.keys(&["C-d"]);
     t.wait_for("exit", |s| s.contains("[exited 0]"));
     assert_eq!(

@@ -209,6 +209,9 @@ fn what_was_billed_stays_billed_after_retry_quit_and_continue() {
     t.keys(&["C-o"]);
     let once = panel_total(&t.wait_for("the cost panel", |s| s.contains("cost per model")));
     t.keys(&["Escape"]);
+    // Closed before typing on: an Escape followed at once by `/` reads as
+    // Alt+/ in a terminal.
+    t.wait_for("the panel closed", |s| !s.contains("cost per model"));
     t.text("/retry");
     t.keys(&["Enter"]);
     // The retried answer is in once the panel counts two billed turns.
@@ -222,6 +225,7 @@ fn what_was_billed_stays_billed_after_retry_quit_and_continue() {
         }
         assert!(std::time::Instant::now() < deadline, "no retry:\n{s}");
         t.keys(&["Escape"]);
+        t.wait_for("the panel closed", |s| !s.contains("cost per model"));
         std::thread::sleep(std::time::Duration::from_millis(200));
     };
     let before = panel_total(&screen);
@@ -230,6 +234,7 @@ fn what_was_billed_stays_billed_after_retry_quit_and_continue() {
     let two: rust_decimal::Decimal = before.trim_start_matches('$').parse().unwrap();
     assert_eq!(two, one * rust_decimal::Decimal::from(2), "{screen}");
     t.keys(&["Escape"]);
+    t.wait_for("the panel closed", |s| !s.contains("cost per model"));
     t.keys(&["C-d"]);
     t.wait_for("orchat to quit", |s| s.contains("[exited 0]"));
     drop(t);

@@ -120,6 +120,8 @@ fn the_app_lists_the_servers_models_and_prices_none_of_them() {
     assert!(!s.contains("gemini"), "only the server's own models: {s}");
     assert!(!s.contains("ctx 0") && !s.contains(" 0 "), "{s}");
     t.keys(&["Escape"]);
+    // Closed before typing on (Esc and a key at once read as Alt+key).
+    t.wait_for("the picker closed", |s| !s.contains("Enter choose"));
     t.text("hello");
     t.keys(&["Enter"]);
     let s = t.wait_for("the answer", |s| {
