@@ -59,6 +59,9 @@ pub enum Fault {
     HugeLine(usize),
     /// An answer of this many tokens.
     LongAnswer(usize),
+    /// A realistic answer of about this many tokens, one an event
+    /// (`doc:N`, `server::doc`).
+    Doc(usize),
     /// Content laced with escape sequences and controls.
     Hostile,
     /// A stream request answered with one whole `chat.completion` JSON body,
@@ -251,6 +254,7 @@ impl Fault {
             "words" => Fault::WordsPerPiece(num(arg, 1).max(1)),
             "huge" => Fault::HugeLine(num(arg, 10 * 1024 * 1024)),
             "long" => Fault::LongAnswer(num(arg, 20_000)),
+            "doc" => Fault::Doc(num(arg, 2_000)),
             "hostile" => Fault::Hostile,
             "json-body" => Fault::JsonBody { sse_label: false },
             "json-body-sse" => Fault::JsonBody { sse_label: true },
@@ -388,6 +392,7 @@ pub struct Plan {
     pub words_per_piece: Option<usize>,
     pub huge: Option<usize>,
     pub long: Option<usize>,
+    pub doc: Option<usize>,
     pub hostile: bool,
     /// `Some(sse_label)`: a whole JSON body for a stream request.
     pub json_body: Option<bool>,
@@ -455,6 +460,7 @@ impl Plan {
                 Fault::WordsPerPiece(n) => p.words_per_piece = Some(*n),
                 Fault::HugeLine(n) => p.huge = Some(*n),
                 Fault::LongAnswer(n) => p.long = Some(*n),
+                Fault::Doc(n) => p.doc = Some(*n),
                 Fault::Hostile => p.hostile = true,
                 Fault::JsonBody { sse_label } => p.json_body = Some(*sse_label),
                 Fault::SseBody => p.sse_body = true,

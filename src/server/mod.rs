@@ -11,6 +11,7 @@ mod account;
 pub use account::Account;
 pub mod answer;
 pub mod compress;
+pub mod doc;
 mod errors;
 pub mod faults;
 mod misbehave;

@@ -104,7 +104,11 @@ impl Reply {
         if plan.empty {
             text = "\n\n   \n".to_string();
         }
-        let mut content = answer::pieces(&text, wpp);
+        let mut content = match plan.doc {
+            // Already one token a piece.
+            Some(n) => super::doc::doc_tokens(n),
+            None => answer::pieces(&text, wpp),
+        };
         if plan.crlf {
             content = crlf_pieces(&content);
         }
@@ -139,7 +143,7 @@ impl Reply {
         }
         // The token limit covers reasoning and text, as Gemini counts it.
         // The size faults (`huge`, `long`) stand for answers past any limit.
-        let sized = plan.huge.is_some() || plan.long.is_some();
+        let sized = plan.huge.is_some() || plan.long.is_some() || plan.doc.is_some();
         if let Some(budget) = req.max_tokens.map(u64::from).filter(|_| !sized) {
             let (r, left) = within(&reasoning, budget);
             let (c, _) = within(&content, left);
