@@ -30,7 +30,7 @@ pub fn doc_tokens(n: usize) -> Vec<String> {
 /// table (a blank line was last).
 fn closed(tokens: &[String]) -> bool {
     let text: String = tokens.concat();
-    text.matches("```").count() % 2 == 0 && text.ends_with("\n\n")
+    text.matches("```").count().is_multiple_of(2) && text.ends_with("\n\n")
 }
 
 /// Splits `text` into BPE-sized pieces: a word with its leading space, cut
@@ -81,7 +81,7 @@ mod tests {
         assert!(t.len() >= 2_000 && t.len() < 2_600, "{}", t.len());
         let text = t.concat();
         assert!(text.starts_with(TEMPLATE));
-        assert_eq!(text.matches("```").count() % 2, 0);
+        assert!(text.matches("```").count().is_multiple_of(2));
         let chars: usize = t.iter().map(|p| p.chars().count()).sum();
         let avg = chars as f64 / t.len() as f64;
         assert!(
