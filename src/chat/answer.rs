@@ -416,7 +416,8 @@ impl Answer {
     /// the reported cost, or counted at the usual fee (PROTOCOL-MEDIA.md
     /// §6.2); before usage arrives, one search's fee when one was asked.
     pub fn search_fee(&self) -> Option<rust_decimal::Decimal> {
-        let fee = crate::chat::request::WebSearch::default().fee();
+        // Drawn with every header each frame: a constant, no parsing.
+        let fee = crate::chat::request::SEARCH_FEE;
         match (&self.usage, self.search_saved) {
             (_, Some(saved)) => Some(saved),
             (Some(u), None) => crate::chat::sources::search_fee(u, fee, self.web),

@@ -111,7 +111,7 @@ pub enum WebForm {
 /// What a search is assumed to cost before it is sent (USD), and the
 /// prompt tokens its results add (PROTOCOL-MEDIA.md §5.4: ~2–8K; 2,300 seen
 /// with one Exa search).
-pub const SEARCH_FEE: &str = "0.007";
+pub const SEARCH_FEE: rust_decimal::Decimal = rust_decimal::Decimal::from_parts(7, 0, 0, false, 3);
 pub const SEARCH_PROMPT_TOKENS: u64 = 2_300;
 
 impl WebSearch {
@@ -119,8 +119,7 @@ impl WebSearch {
         self.price_per_search
             .as_deref()
             .and_then(crate::chat::pricing::parse_decimal)
-            .or_else(|| crate::chat::pricing::parse_decimal(SEARCH_FEE))
-            .unwrap_or_default()
+            .unwrap_or(SEARCH_FEE)
     }
 
     /// The request's `tools` or `plugins` entry.

@@ -12,6 +12,7 @@
 
 pub mod effects;
 mod memory;
+mod shell;
 
 use std::io;
 use std::time::{Duration, Instant};
@@ -29,7 +30,8 @@ use crate::store::Store;
 use crate::ui::View;
 
 pub use crate::term::screen::{Screen, backend_error};
-pub use effects::{Effects, LoopRequest, complete_path, load_session, run_command, save_images};
+pub use effects::{Effects, LoopRequest, load_session, save_images};
+pub use shell::{complete_path, run_command};
 
 const FRAME: Duration = Duration::from_millis(16);
 /// The shortest gap between frames that only show more of a stream: 15 a
