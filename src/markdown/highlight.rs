@@ -1,10 +1,11 @@
 //! Fenced code blocks: syntect's assets, the fence's language, highlighting
 //! cached across frames, and the block's lines with their gutter.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Arc, OnceLock};
 
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Span;
@@ -210,12 +211,17 @@ impl HighlightCache {
     }
 }
 
-fn highlight_cache() -> MutexGuard<'static, HighlightCache> {
-    static CACHE: OnceLock<Mutex<HighlightCache>> = OnceLock::new();
-    CACHE
-        .get_or_init(Mutex::default)
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
+thread_local! {
+    /// Per thread: oniguruma's parse states (kept to resume a growing block)
+    /// are not `Send`. The app renders on one thread, so this is one cache.
+    static CACHE: RefCell<HighlightCache> = RefCell::default();
+}
+
+/// Where a highlight starts: a finished block's cached lines, or the state
+/// to resume a growing one from (lines so far, states, bytes done).
+enum Start {
+    Hit(CodeLines),
+    Resume(Option<(CodeLines, HighlightState, ParseState, usize)>),
 }
 
 /// One `Vec<Span>` per source line (`\n` stripped), as `code.split('\n')`.
@@ -236,8 +242,7 @@ fn highlight(lang: &str, code: &str, base: Style, tail: bool) -> Highlighted {
     let split = code.rfind('\n').map_or(0, |i| i + 1);
     let (complete, partial) = code.split_at(split);
 
-    let start = {
-        let mut cache = highlight_cache();
+    let start = CACHE.with_borrow_mut(|cache| {
         cache.clock += 1;
         let now = cache.clock;
         if !tail
@@ -247,7 +252,7 @@ fn highlight(lang: &str, code: &str, base: Style, tail: bool) -> Highlighted {
             && e.code == code
         {
             e.used = now;
-            return (Arc::clone(&e.lines), None);
+            return Start::Hit(Arc::clone(&e.lines));
         }
         let best = cache
             .resumable
@@ -256,7 +261,7 @@ fn highlight(lang: &str, code: &str, base: Style, tail: bool) -> Highlighted {
             .filter(|(_, r)| r.lang == lang && r.base == base && complete.starts_with(&r.text))
             .max_by_key(|(_, r)| r.text.len())
             .map(|(i, _)| i);
-        match best {
+        Start::Resume(match best {
             // The growing block moves on to a new state: drop the old one.
             Some(i) if tail => {
                 let r = cache.resumable.swap_remove(i);
@@ -272,7 +277,11 @@ fn highlight(lang: &str, code: &str, base: Style, tail: bool) -> Highlighted {
                 ))
             }
             None => None,
-        }
+        })
+    });
+    let start = match start {
+        Start::Hit(lines) => return (lines, None),
+        Start::Resume(r) => r,
     };
 
     let (mut lines, mut h, done) = match start {
@@ -296,43 +305,47 @@ fn highlight(lang: &str, code: &str, base: Style, tail: bool) -> Highlighted {
         return plain_code(code, base);
     };
 
-    let mut cache = highlight_cache();
-    let used = cache.clock;
-    if tail {
-        cache.resumable.push(Resumable {
-            lang: lang.to_string(),
-            base,
-            text: complete.to_string(),
-            lines: Arc::clone(&lines),
-            hl,
-            parse,
-            used,
-        });
-        if cache.resumable.len() > RESUMABLE_SLOTS
-            && let Some(oldest) =
-                (0..cache.resumable.len()).min_by_key(|&i| cache.resumable[i].used)
-        {
-            cache.resumable.swap_remove(oldest);
-        }
-        (lines, Some(partial_spans))
-    } else {
-        Arc::make_mut(&mut lines).push(partial_spans);
-        cache.insert_exact(
-            key,
-            ExactEntry {
+    CACHE.with_borrow_mut(|cache| {
+        let used = cache.clock;
+        if tail {
+            cache.resumable.push(Resumable {
                 lang: lang.to_string(),
                 base,
-                code: code.to_string(),
+                text: complete.to_string(),
                 lines: Arc::clone(&lines),
+                hl,
+                parse,
                 used,
-            },
-        );
-        (lines, None)
-    }
+            });
+            if cache.resumable.len() > RESUMABLE_SLOTS
+                && let Some(oldest) =
+                    (0..cache.resumable.len()).min_by_key(|&i| cache.resumable[i].used)
+            {
+                cache.resumable.swap_remove(oldest);
+            }
+            (lines, Some(partial_spans))
+        } else {
+            Arc::make_mut(&mut lines).push(partial_spans);
+            cache.insert_exact(
+                key,
+                ExactEntry {
+                    lang: lang.to_string(),
+                    base,
+                    code: code.to_string(),
+                    lines: Arc::clone(&lines),
+                    used,
+                },
+            );
+            (lines, None)
+        }
+    })
 }
 
-/// Snippets that walk the common grammars through their usual contexts
-/// (comments, strings, numbers, keywords, functions, attributes).
+/// Snippets that walk the grammars of the languages answers show most
+/// through their usual contexts (comments, strings, numbers, keywords,
+/// functions, attributes). Each grammar warmed costs ~0.5-1 MiB resident
+/// (oniguruma's compiled regexes); another language compiles at its first
+/// block in 1-7 ms (BENCHMARKS.md, "Fast on real answers").
 const WARM: &[(&str, &str)] = &[
     (
         "rust",
@@ -354,36 +367,6 @@ const WARM: &[(&str, &str)] = &[
         "sh",
         "# c\nfor f in *.txt; do echo \"$f\" | grep -q 'x' && exit 1; done\n",
     ),
-    (
-        "go",
-        "// c\npackage main\nfunc main() { s := \"x\"; fmt.Println(s, 1) }\n",
-    ),
-    (
-        "c",
-        "/* c */\n#include <stdio.h>\nint main(void) { printf(\"%d\", 1); return 0; }\n",
-    ),
-    (
-        "cpp",
-        "// c\ntemplate<class T> auto f(T x) -> T { return std::move(x); }\n",
-    ),
-    (
-        "java",
-        "// c\npublic class A { public static void main(String[] a) { System.out.println(\"x\"); } }\n",
-    ),
-    (
-        "html",
-        "<!-- c --><div class=\"a\"><script>var x = 1;</script></div>\n",
-    ),
-    (
-        "css",
-        "/* c */ .a > b:hover { color: #fff; margin: 0 1px; }\n",
-    ),
-    (
-        "sql",
-        "-- c\nSELECT a, COUNT(*) FROM t WHERE b = 'x' GROUP BY a;\n",
-    ),
-    ("yaml", "# c\na: [1, 'x']\nb:\n  - c: true\n"),
-    ("md", "# T\n*a* **b** `c` [d](e)\n"),
 ];
 
 /// Compiles what highlighting the common languages needs, by
