@@ -238,7 +238,9 @@ pub async fn run<B: Backend>(
             // the stream frames after it, so drawing never takes more than
             // about a tenth of a core however big the answer grows.
             interval = STREAM_FRAME.max((last_draw - drawing) * 10);
-            if std::mem::take(&mut answer_ended) {
+            // An answer ended, or a conversation's rendered lines were
+            // dropped (`/clear`, another session): hand the pages back.
+            if std::mem::take(&mut answer_ended) | std::mem::take(&mut view.released) {
                 memory::give_back();
             }
             if panic_after_first_frame {

@@ -27,6 +27,7 @@ use crate::config::theme::Theme;
 /// Draws the whole screen for `app`; `view` keeps what the screen
 /// remembers between frames (scroll, caches).
 pub fn draw(f: &mut Frame, app: &App, view: &mut View, theme: &Theme) {
+    view.follow(&app.conversation.id, app.conversation.tree().len());
     let area = f.area();
     let input_lines = app.composer.input.lines().len().clamp(1, 6) as u16;
     let chips_height = chrome::chip_rows(app, area.width).len() as u16;

@@ -60,6 +60,11 @@ pub struct View {
     pub pane: ratatui::layout::Rect,
     /// The text under the mouse selection, as last drawn.
     pub selection_text: Option<String>,
+    /// The conversation the caches hold (its id and how many messages its
+    /// tree had): another one, or a tree that shrank (`/clear`), drops them.
+    drawn_for: (String, usize),
+    /// Set when the caches were dropped: the runtime gives the memory back.
+    pub released: bool,
 }
 
 /// Where a bottom-following pane was: its area, how many items, which the
@@ -75,6 +80,30 @@ struct BottomMark {
 impl View {
     pub fn new() -> View {
         View::default()
+    }
+
+    /// How many messages' rendered lines are kept (finished entries and
+    /// streaming answers): what a conversation holds beyond its text.
+    pub fn cached_entries(&self) -> usize {
+        self.cache.slots.iter().filter(|s| s.is_some()).count() + self.cache.live.len()
+    }
+
+    /// Keeps the caches only for the conversation `id` with `messages`
+    /// messages in its tree (an arena: it only grows while it is the same
+    /// conversation). A new or cleared conversation drops every rendered
+    /// line of the old one, and sets `released`.
+    pub(super) fn follow(&mut self, id: &str, messages: usize) {
+        let (was, had) = &self.drawn_for;
+        if was != id || messages < *had {
+            let dropped = !self.cache.slots.is_empty() || !self.cache.live.is_empty();
+            self.cache = Cache::default();
+            self.columns.clear();
+            self.bottom = None;
+            self.released |= dropped;
+            self.drawn_for = (id.to_string(), messages);
+        } else {
+            self.drawn_for.1 = messages;
+        }
     }
 
     /// How far the conversation pane moved up since the last frame, in
