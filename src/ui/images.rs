@@ -35,28 +35,35 @@ pub fn graphics_terminal() -> bool {
 }
 
 pub struct ImageCache {
-    picker: Picker,
+    /// Made at the first image: ratatui-image's half-block picker runs
+    /// `tmux set -p allow-passthrough on` when inside tmux, a process
+    /// start-up must not wait for (BENCHMARKS.md, "Fast on real answers").
+    picker: Option<Picker>,
     /// (data URL's address in memory is not stable; the key is turn and index) -> protocol.
     encoded: HashMap<(u64, usize, u16), Option<Rc<Protocol>>>,
 }
 
 impl Default for ImageCache {
+    /// Half-blocks, chosen at the first image drawn.
     fn default() -> Self {
-        ImageCache::new(Picker::halfblocks())
+        ImageCache {
+            picker: None,
+            encoded: HashMap::new(),
+        }
     }
 }
 
 impl ImageCache {
     pub fn new(picker: Picker) -> ImageCache {
         ImageCache {
-            picker,
+            picker: Some(picker),
             encoded: HashMap::new(),
         }
     }
 
     /// Uses a picker that knows the real terminal's protocol and font size.
     pub fn set_picker(&mut self, picker: Picker) {
-        self.picker = picker;
+        self.picker = Some(picker);
         self.encoded.clear();
     }
 
@@ -70,6 +77,7 @@ impl ImageCache {
                 let img = image::load_from_memory(&bytes).ok()?;
                 let size = Size::new(width.clamp(1, MAX_COLS), MAX_ROWS);
                 self.picker
+                    .get_or_insert_with(Picker::halfblocks)
                     .new_protocol(img, size, Resize::Fit(None))
                     .ok()
                     .map(Rc::new)
