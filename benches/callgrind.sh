@@ -26,6 +26,7 @@ MD=$(bench_bin markdown)
 COST=$(bench_bin cost)
 EVENT=$(bench_bin event)
 TREE=$(bench_bin tree)
+LONG=$(bench_bin long)
 
 # Instructions counted inside the measured function for one run.
 count() {
@@ -45,16 +46,20 @@ per() { awk -v a="$1" -v n="$2" 'BEGIN { printf "%\047.0f", a / n }'; }
     echo "### One delta and one frame (120x40), by history length"
     echo
     echo "The streaming answer holds about 2,000 tokens; 100 steps counted, per step shown."
+    echo "Workloads: doc (the realistic answer, one piece of about four characters a"
+    echo "delta) and words (the earlier answer, 1-12 words a delta)."
     echo
-    echo "| messages | delta (Ir) | frame (Ir) | delta + frame (Ir) | conversation pane alone (Ir) |"
-    echo "|---:|---:|---:|---:|---:|"
-    for n in 10 1000 100000; do
-        echo "callgrind: frame, $n messages" >&2
-        d=$(count "$FRAME" "delta:$n:100")
-        f=$(count "$FRAME" "frame:$n:100")
-        b=$(count "$FRAME" "both:$n:100")
-        p=$(count "$FRAME" "pane:$n:100")
-        echo "| $n | $(per "$d" 100) | $(per "$f" 100) | $(per "$b" 100) | $(per "$p" 100) |"
+    echo "| workload | messages | delta (Ir) | frame (Ir) | delta + frame (Ir) | conversation pane alone (Ir) |"
+    echo "|---|---:|---:|---:|---:|---:|"
+    for wl in doc words; do
+        for n in 10 1000 100000; do
+            echo "callgrind: frame, $wl, $n messages" >&2
+            d=$(count "$FRAME" "delta:$n:100:$wl")
+            f=$(count "$FRAME" "frame:$n:100:$wl")
+            b=$(count "$FRAME" "both:$n:100:$wl")
+            p=$(count "$FRAME" "pane:$n:100:$wl")
+            echo "| $wl | $n | $(per "$d" 100) | $(per "$f" 100) | $(per "$b" 100) | $(per "$p" 100) |"
+        done
     done
     echo
     echo "### Markdown of one frame at the end of a 20,000-token answer (118 columns)"
@@ -64,6 +69,19 @@ per() { awk -v a="$1" -v n="$2" 'BEGIN { printf "%\047.0f", a / n }'; }
     for m in scratch incremental; do
         echo "callgrind: markdown, $m" >&2
         echo "| $m | $(per "$(count "$MD" "$m:20")" 20) |"
+    done
+    echo
+    echo "### The session's first code block against its second (Rust, 118 columns)"
+    echo
+    echo "Rendered with the grammars warmed as the app warms them after its first"
+    echo "frame, and cold (nothing warmed: the grammar compiles in the block)."
+    echo
+    echo "| | first block (Ir) | second block (Ir) |"
+    echo "|---|---:|---:|"
+    for w in warm cold; do
+        echo "callgrind: markdown, code blocks, $w" >&2
+        sfx=$([ "$w" = cold ] && echo ":cold" || echo "")
+        echo "| $w | $(per "$(count "$MD" "codeblock:first$sfx")" 1) | $(per "$(count "$MD" "codeblock:second$sfx")" 1) |"
     done
     echo
     echo "### Cost meter per delta (fold the delta in, estimate, price, format)"
@@ -77,14 +95,18 @@ per() { awk -v a="$1" -v n="$2" 'BEGIN { printf "%\047.0f", a / n }'; }
     echo
     echo "### The per-event path, one token an SSE event (decode, update, meter)"
     echo
-    echo "A 2,000-token answer's events off the network (realistic reads), each"
+    echo "An answer's events off the network (realistic reads), each"
     echo "applied by \`update\` and the turn's live cost formatted; per event."
     echo
-    echo "| answer | events | Ir per event |"
-    echo "|---:|---:|---:|"
-    echo "callgrind: event, 2000 tokens" >&2
-    n=$(ORCHAT_CALLGRIND=2000 "$EVENT" | awk '{print $(NF-1)}')
-    echo "| 2000 tokens | $n | $(per "$(count "$EVENT" "2000")" "$n") |"
+    echo "| workload | answer | events | Ir per event |"
+    echo "|---|---:|---:|---:|"
+    for wl in doc words; do
+        for t in 2000 20000; do
+            echo "callgrind: event, $wl, $t tokens" >&2
+            n=$(ORCHAT_CALLGRIND="$t:$wl" "$EVENT" | awk '{print $(NF-1)}')
+            echo "| $wl | $t tokens | $n | $(per "$(count "$EVENT" "$t:$wl")" "$n") |"
+        done
+    done
     echo
     echo "### The conversation as a tree (120x40): 10 messages against 10,000 in 100 branches"
     echo
@@ -100,6 +122,21 @@ per() { awk -v a="$1" -v n="$2" 'BEGIN { printf "%\047.0f", a / n }'; }
         w=$(count "$TREE" "walk:$shape:100")
         label=$([ "$shape" = tree ] && echo "10,000 messages, 100 branches" || echo "10 messages")
         echo "| $label | $(per "$f" 100) | $(per "$w" 100) |"
+    done
+    echo
+    echo "### Long conversations: 1,000 answers of ~1,000 tokens (doc) against one"
+    echo
+    echo "From the bottom, 100 keys each with its frame (120x40), per step: PageUp and"
+    echo "PageDown in turn (the same two screens), and PageUp only (walking up"
+    echo "through the answers, each rendered when it first comes into view)."
+    echo
+    echo "| conversation | PageUp/PageDown + frame (Ir) | PageUp + frame (Ir) |"
+    echo "|---|---:|---:|"
+    for n in 1 1000; do
+        echo "callgrind: long, $n answers" >&2
+        bo=$(count "$LONG" "bounce:$n:100")
+        up=$(count "$LONG" "up:$n:100")
+        echo "| $n answer(s) | $(per "$bo" 100) | $(per "$up" 100) |"
     done
 } | tee "$TMP/report.md"
 mkdir -p "$(dirname "$OUT")"

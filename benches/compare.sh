@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Compare mode's cost: the release binary in tmux (120x40) with four
 # columns, each streaming a 1,000-token answer at 100 events a second from
-# the local server (`orchat serve`), one token per event by default. Reports
+# the local server (`orchat serve`), one token per event: the realistic doc
+# answer by default (WORKLOAD=flat: the one-paragraph answer). Reports
 # the client's CPU time over the round as a share of one core (schedstat of
 # every thread), its wall time and peak RSS; medians of REPEAT runs.
 #
 #   bash benches/compare.sh                 # ~1 minute
-#   WORDS=3 bash benches/compare.sh         # three words per event instead
+#   WORKLOAD=flat bash benches/compare.sh   # the one-paragraph answer
+#   WORDS=3 WORKLOAD=flat bash benches/compare.sh   # three words per event
 #   REPEAT=5 bash benches/compare.sh
 set -euo pipefail
 export LC_ALL=C
@@ -16,11 +18,17 @@ REPEAT=${REPEAT:-3}
 WORDS=${WORDS:-1}
 TOKENS=${TOKENS:-1000}
 PACE=${PACE:-100}
+WORKLOAD=${WORKLOAD:-doc}
 MODELS=${MODELS:-google/gemini-2.5-flash,google/gemini-2.5-pro,google/gemini-2.5-flash-lite,google/gemini-2.0-flash-001}
 log() { printf '%s\n' "$*" >&2; }
 
-cargo build --release --quiet --bin orchat
-BIN="$ROOT/target/release/orchat"
+# ORCHAT_BIN=path measures that binary as it is (no build).
+if [[ -n ${ORCHAT_BIN:-} ]]; then
+    BIN=$ORCHAT_BIN
+else
+    cargo build --release --quiet --bin orchat
+    BIN="$ROOT/target/release/orchat"
+fi
 TMP=$(mktemp -d /tmp/orchat-compare.XXXXXX)
 SOCK="orchat-compare-$$"
 T() { tmux -u -L "$SOCK" "$@"; }
@@ -49,13 +57,17 @@ cpu_ns() {
 results=()
 for run in $(seq "$REPEAT"); do
     T new-session -d -s "r$run" -x 120 -y 40 \
-        "exec env -i HOME=$TMP/home PATH=$PATH TERM=xterm-256color LANG=C.UTF-8 ORCHAT_DATA_DIR=$TMP/data ORCHAT_STATE_DIR=$TMP/state ORCHAT_CACHE_DIR=$TMP/cache $BIN --base-url $URL --compare $MODELS"
+        "exec env -i HOME=$TMP/home PATH=$PATH TERM=xterm-256color LANG=C.UTF-8 ORCHAT_DATA_DIR=$TMP/data ORCHAT_STATE_DIR=$TMP/state ORCHAT_CACHE_DIR=$TMP/cache $BIN --provider openrouter --base-url $URL --compare $MODELS"
     for _ in $(seq 200); do
         T capture-pane -p -t "r$run" | grep -q "Enter send" && break
         sleep 0.05
     done
     PID=$(T display -p -t "r$run" '#{pane_pid}')
-    T send-keys -t "r$run" -l -- "[[fault:long:$TOKENS]] [[fault:pace:$PACE]] [[fault:words:$WORDS]] go"
+    if [[ $WORKLOAD == doc ]]; then
+        T send-keys -t "r$run" -l -- "[[fault:doc:$TOKENS]] [[fault:pace:$PACE]] go"
+    else
+        T send-keys -t "r$run" -l -- "[[fault:long:$TOKENS]] [[fault:pace:$PACE]] [[fault:words:$WORDS]] go"
+    fi
     start_cpu=$(cpu_ns "$PID")
     start=${EPOCHREALTIME/./}
     T send-keys -t "r$run" Enter
@@ -79,9 +91,9 @@ for run in $(seq "$REPEAT"); do
     sleep 0.3
     T kill-session -t "r$run" 2>/dev/null || true
 done
-printf '%s\n' "${results[@]}" | sort -n | awk -v n="$REPEAT" -v words="$WORDS" -v tokens="$TOKENS" -v pace="$PACE" '
+printf '%s\n' "${results[@]}" | sort -n | awk -v n="$REPEAT" -v words="$WORDS" -v tokens="$TOKENS" -v pace="$PACE" -v wl="$WORKLOAD" '
     { a[NR] = $0 }
     END {
         split(a[int((n + 1) / 2)], m, " ")
-        printf "4 columns × %d tokens at %d events/s (%d word(s) an event): median %s%% of a core (wall %s ms, CPU %s ms, peak RSS %s MiB)\n", tokens, pace, words, m[1], m[2], m[3], m[4]
+        printf "4 columns × %d tokens (%s) at %d events/s (%d word(s) an event for flat): median %s%% of a core (wall %s ms, CPU %s ms, peak RSS %s MiB)\n", tokens, wl, pace, words, m[1], m[2], m[3], m[4]
     }'

@@ -13,14 +13,23 @@
 #   REPEAT=5 bash benches/e2e.sh   # more runs per scenario (medians reported)
 #   CLIENTS=orchat bash benches/e2e.sh
 #   CLIENTS="orchat aichat chabeau tenere oatmeal" bash benches/e2e.sh
+#   WORKLOADS=doc SCENARIOS="doc-2k" bash benches/e2e.sh   # a subset
 #
-# Scenarios (the server's fault directives, written into the prompt):
-#   burst-2k    [[fault:long:2000]]                   as fast as the server can
-#   burst-20k   [[fault:long:20000]]                  as fast as the server can
-#   paced-1k    [[fault:long:1000]] [[fault:pace:100]] 100 events a second
-# A "token" of the long answer is one word. The server sends one token an
-# SSE event ([[fault:words:1]]), as many providers do; WORDS=3 sends three
-# words an event (the earlier runs of this file).
+# Scenarios (the server's fault directives, written into the prompt), for
+# each workload in WORKLOADS (default "doc flat"):
+#   doc-2k      [[fault:doc:2000]]                    as fast as the server can
+#   doc-20k     [[fault:doc:20000]]                   as fast as the server can
+#   doc-paced   [[fault:doc:1000]] [[fault:pace:100]]  100 events a second
+#   flat-2k, flat-20k, flat-paced: the same with [[fault:long:N]], the
+#               one-paragraph answer of the runs before issue 25
+# The doc answer is what users stream: markdown with headings, nested lists,
+# a table, fenced Rust, Python and JSON, a very long line, CJK and emoji, in
+# pieces of about four characters (a word's space attached, punctuation and
+# line ends alone), one token an SSE event (src/server/doc.rs). A token of
+# the flat answer is one word; the server sends one token an event
+# ([[fault:words:1]]), WORDS=3 three words an event (the earlier runs).
+# MEM=1 (default) adds, for orchat, a 10 MB doc answer: resident memory
+# before it, after it and after /clear.
 #
 # Measured per run:
 #   wall        prompt sent (Enter) -> the end is on screen (polled capture-pane)
@@ -52,6 +61,8 @@ OUT_DIR="$ROOT/benches/results"
 OUT="$OUT_DIR/e2e-latest.md"
 MODEL=google/gemini-2.5-flash
 WORDS=${WORDS:-1}
+WORKLOADS=${WORKLOADS:-doc flat}
+MEM=${MEM:-1}
 
 log() { printf '%s\n' "$*" >&2; }
 
@@ -59,9 +70,14 @@ for tool in tmux cargo; do
     command -v "$tool" >/dev/null || { log "e2e: $tool is needed"; exit 2; }
 done
 
-log "e2e: building orchat (release)…"
-cargo build --release --quiet --bin orchat
-BIN="$ROOT/target/release/orchat"
+# ORCHAT_BIN=path measures that binary as it is (no build).
+if [[ -n ${ORCHAT_BIN:-} ]]; then
+    BIN=$ORCHAT_BIN
+else
+    log "e2e: building orchat (release)…"
+    cargo build --release --quiet --bin orchat
+    BIN="$ROOT/target/release/orchat"
+fi
 
 TMP=$(mktemp -d /tmp/orchat-e2e.XXXXXX)
 SOCK="orchat-e2e-$$"
@@ -164,7 +180,11 @@ orchat_env() {
     printf 'env -i HOME=%q PATH=%q TERM="$TERM" LANG=C.UTF-8 ORCHAT_DATA_DIR=%q ORCHAT_STATE_DIR=%q ORCHAT_CACHE_DIR=%q' \
         "$TMP/home" "$PATH" "$TMP/orchat-data" "$TMP/orchat-state" "$TMP/orchat-cache"
 }
-orchat_cmd() { printf 'exec %s %q --base-url %q -m %q' "$(orchat_env "$1")" "$BIN" "$URL" "$MODEL"; }
+# `--provider openrouter --base-url`: OpenRouter's dialect at the local
+# server, as an OpenRouter user runs it (the bundled catalog, refreshed after
+# the first frame). `--base-url` alone would be a plain server, whose own
+# /models and /props are asked before the first frame (issue 20).
+orchat_cmd() { printf 'exec %s %q --provider openrouter --base-url %q -m %q' "$(orchat_env "$1")" "$BIN" "$URL" "$MODEL"; }
 orchat_ready() { [[ $1 == *"Enter send"* ]]; }
 # Settled: the status bar's turn cost lost its ≈ and the input box is back.
 orchat_done() { [[ $1 == *"turn \$"* && $1 == *"┌ message "* ]]; }
@@ -201,7 +221,7 @@ last_line() {
 }
 aichat_ready() { last_line "$1"; [[ $1 == *".help"* && $LAST == ">" ]]; }
 # Done: the answer is on screen and the prompt is back after it.
-aichat_done() { last_line "$1"; [[ $1 == *"stream token"* && $LAST == ">" ]]; }
+aichat_done() { last_line "$1"; [[ $1 == *"$END_MARK"* && $LAST == ">" ]]; }
 aichat_quit() { T send-keys -t "$2" C-d; }
 
 # chabeau (permacommons/chabeau): OPENAI_BASE_URL and OPENAI_API_KEY, read
@@ -215,7 +235,7 @@ chabeau_cmd() {
 # The input box's title: "Alt+Enter=new line • Ctrl+C=quit" when idle,
 # "Esc=interrupt • Ctrl+R=retry" and a pulsing dot while an answer streams.
 chabeau_ready() { [[ $1 == *"Ctrl+C=quit"* ]]; }
-chabeau_done() { [[ $1 == *"stream token"* && $1 == *"Ctrl+C=quit"* ]]; }
+chabeau_done() { [[ $1 == *"$END_MARK"* && $1 == *"Ctrl+C=quit"* ]]; }
 chabeau_quit() { T send-keys -t "$2" C-c; }
 
 # tenere (pythops/tenere): a config file with the chatgpt backend's full
@@ -251,7 +271,7 @@ tenere_type() {
 tenere_done() {
     local -a rows
     local i n=0
-    [[ $1 == *"stream token"* ]] || return 1
+    [[ $1 == *"$END_MARK"* ]] || return 1
     mapfile -t rows <<<"$1"
     [[ -n ${rows[0]// /} ]] || return 1
     for ((i = 0; i < ${#rows[@]}; i++)); do [[ ${rows[i]} == "┏"* ]] && break; done
@@ -376,14 +396,22 @@ run_scenario() {
 median() { sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print a[(NR + 1) / 2]; else print int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
 
 declare -A RES
-# SCENARIOS="paced-1k" runs a subset; ONLY_SCENARIOS=1 skips start-up and idle.
-read -r -a SCEN_NAMES <<<"${SCENARIOS:-burst-2k burst-20k paced-1k}"
+# SCENARIOS="doc-paced" runs a subset; ONLY_SCENARIOS=1 skips start-up and idle.
+DEFAULT_SCEN=""
+for wl in $WORKLOADS; do DEFAULT_SCEN+="$wl-2k $wl-20k $wl-paced "; done
+read -r -a SCEN_NAMES <<<"${SCENARIOS:-$DEFAULT_SCEN}"
 declare -A SCEN_PROMPT=(
-    [burst-2k]="bench [[fault:long:2000]] [[fault:words:$WORDS]]"
-    [burst-20k]="bench [[fault:long:20000]] [[fault:words:$WORDS]]"
-    [paced-1k]="bench [[fault:long:1000]] [[fault:pace:100]] [[fault:words:$WORDS]]"
+    [doc-2k]="bench [[fault:doc:2000]]"
+    [doc-20k]="bench [[fault:doc:20000]]"
+    [doc-paced]="bench [[fault:doc:1000]] [[fault:pace:100]]"
+    [flat-2k]="bench [[fault:long:2000]] [[fault:words:$WORDS]]"
+    [flat-20k]="bench [[fault:long:20000]] [[fault:words:$WORDS]]"
+    [flat-paced]="bench [[fault:long:1000]] [[fault:pace:100]] [[fault:words:$WORDS]]"
 )
-declare -A SCEN_LIMIT=([burst-2k]=30 [burst-20k]=90 [paced-1k]=60)
+declare -A SCEN_LIMIT=([doc-2k]=30 [doc-20k]=90 [doc-paced]=60 [flat-2k]=30 [flat-20k]=90 [flat-paced]=60)
+# What a peer's screen shows at the end of each workload's answer.
+declare -A SCEN_END=([doc]="That is the whole answer." [flat]="stream token")
+END_MARK="stream token"
 
 bench_client() {
     local c=$1 i sc vals
@@ -427,7 +455,8 @@ bench_client() {
     launch "$c" "idle-$c" || { T kill-session -t "idle-$c" 2>/dev/null; return 1; }
     nap 1
     RES[$c,idle]=$(idle_rate "$PID")
-    type_prompt "$c" "idle-$c" "${SCEN_PROMPT[burst-2k]}"
+    END_MARK=${SCEN_END[doc]}
+    type_prompt "$c" "idle-$c" "${SCEN_PROMPT[doc-2k]}"
     nap 0.2
     T send-keys -t "idle-$c" Enter
     for i in $(seq 600); do
@@ -441,6 +470,7 @@ bench_client() {
 
     for sc in "${SCEN_NAMES[@]}"; do
         local w="" a="" cn="" ct="" r="" b=""
+        END_MARK=${SCEN_END[${sc%%-*}]}
         for i in $(seq "$REPEAT"); do
             log "e2e: $c: $sc run $i/$REPEAT"
             # Called from `if`, so set -e does not apply here: stop on failure.
@@ -455,7 +485,7 @@ bench_client() {
             ct+="$R_CPU_TICKS"$'\n'
             r+="$R_RSS_KB"$'\n'
             b+="$R_BYTES"$'\n'
-            if [[ $sc == burst-20k && $i == 1 ]]; then
+            if [[ $sc == *-20k && $i == 1 ]]; then
                 printf '%s\n' "$R_SCREEN" >"$TMP/screen-$c-$sc.txt"
             fi
         done
@@ -467,6 +497,41 @@ bench_client() {
         RES[$c,$sc,bytes]=$(printf '%s' "$b" | median)
         RES[$c,$sc,all_wall]=$(printf '%s' "$w" | tr '\n' ' ')
     done
+}
+
+# A 10 MB answer (orchat): resident memory (VmRSS, kB) before the prompt,
+# 3 s after the answer settled, and 3 s after /clear. Sets MEM_* for the
+# report. The doc answer averages ~3.4 bytes a token.
+MEM_TOKENS=${MEM_TOKENS:-3000000}
+mem_run() {
+    local s=mem scr i
+    END_MARK=${SCEN_END[doc]}
+    launch orchat "$s" || return 1
+    nap 2
+    MEM_BEFORE=$(awk '/^VmRSS:/ {print $2}' "/proc/$PID/status")
+    type_prompt orchat "$s" "bench [[fault:doc:$MEM_TOKENS]]"
+    nap 0.2
+    now_us
+    local t0=$NOW
+    T send-keys -t "$s" Enter
+    for i in $(seq 6000); do
+        scr=$(T capture-pane -p -t "$s")
+        orchat_done "$scr" && break
+        nap 0.1
+    done
+    orchat_done "$scr" || { log "e2e: the 10 MB answer did not end:"; log "$scr"; return 1; }
+    now_us
+    MEM_WALL_US=$((NOW - t0))
+    nap 3
+    MEM_AFTER=$(awk '/^VmRSS:/ {print $2}' "/proc/$PID/status")
+    MEM_PEAK=$(peak_rss_kb "$PID")
+    MEM_TEXT=$(sqlite3 "$TMP/orchat-data/sessions.db" "select max(length(cast(text as blob))) from messages" 2>/dev/null || echo "")
+    T send-keys -t "$s" -l -- "/clear"
+    nap 0.3
+    T send-keys -t "$s" Enter
+    nap 3
+    MEM_CLEARED=$(awk '/^VmRSS:/ {print $2}' "/proc/$PID/status")
+    stop_client orchat "$s" "$PID"
 }
 
 RAN=()
@@ -507,6 +572,12 @@ for c in $CLIENTS; do
     fi
 done
 
+MEM_DONE=""
+if [[ $MEM == 1 && " $CLIENTS " == *" orchat "* ]]; then
+    log "e2e: orchat: a 10 MB answer ($MEM_TOKENS tokens)"
+    if mem_run; then MEM_DONE=1; else LEFT+=("orchat's 10 MB answer: it did not end (screen in the log)"); fi
+fi
+
 floors=""
 for i in $(seq 5); do
     tmux_floor "$i"
@@ -545,12 +616,21 @@ report() {
     for c in "${RAN[@]}"; do
         local share="–" inproc="–"
         # Only when paced-1k ran (SCENARIOS may leave it out).
-        [[ -n "${RES[$c,paced-1k,cpu]:-}" ]] &&
-            share=$(awk -v ns="${RES[$c,paced-1k,cpu]}" -v us="${RES[$c,paced-1k,wall]}" 'BEGIN { printf "%.2f%%", ns / 1e9 / (us / 1e6) * 100 }')
+        local wl
+        share=""
+        for wl in $WORKLOADS; do
+            [[ -n "${RES[$c,$wl-paced,cpu]:-}" ]] &&
+                share+="$wl $(awk -v ns="${RES[$c,$wl-paced,cpu]}" -v us="${RES[$c,$wl-paced,wall]}" 'BEGIN { printf "%.2f%%", ns / 1e9 / (us / 1e6) * 100 }') "
+        done
+        share=${share:-–}
         [[ -n "${RES[$c,startup_exec]}" ]] && inproc="$(ms1 "${RES[$c,startup_exec]}") ms"
         echo "| $c | $(ms1 "${RES[$c,startup]}") ms (tmux floor $(ms1 "$FLOOR") ms) | $inproc | ${RES[$c,idle]%%|*} | ${RES[$c,idle_after]%%|*} | $share |"
     done
     echo
+    if [[ -n $MEM_DONE ]]; then
+        echo "A 10 MB answer (orchat, [[fault:doc:$MEM_TOKENS]], $(ms "$MEM_WALL_US") ms Enter → settled): resident $(mb "$MEM_BEFORE") MiB before it, $(mb "$MEM_AFTER") MiB 3 s after it, $(mb "$MEM_CLEARED") MiB 3 s after /clear; peak $(mb "$MEM_PEAK") MiB; the answer's text ${MEM_TEXT:-?} bytes (above before: $(awk -v a="$MEM_AFTER" -v b="$MEM_BEFORE" -v t="${MEM_TEXT:-0}" 'BEGIN { if (t > 0) printf "%.2f", (a - b) * 1024 / t; else print "?" }')× the text)."
+        echo
+    fi
     echo "Context switches while idle, per thread (name tid:count over ${IDLE_SECS} s):"
     echo
     for c in "${RAN[@]}"; do

@@ -2,7 +2,9 @@
 //! bytes off the network decoded into stream events, each event applied by
 //! `update` as the runtime applies it (the answer grows, its estimate with
 //! it), and the meter the status bar shows (the turn's live cost, formatted).
-//! A 2,000- and a 20,000-token answer's events, per event. The meter
+//! A 2,000- and a 20,000-token answer's events, per event, for each
+//! workload (`support::Workload`: `doc`, the realistic answer in pieces of
+//! about four characters, and `words`, the earlier one word a token). The meter
 //! recounts the answer's tokens (the app does it once a frame; this bench
 //! once an event), so the longer answer costs more per event.
 //!
@@ -37,9 +39,8 @@ struct Setup {
 }
 
 impl Setup {
-    fn new(tokens: u64) -> Setup {
-        let answer = support::answer_markdown(tokens);
-        let wire = support::sse_stream_tokens(&answer);
+    fn new(tokens: u64, workload: support::Workload) -> Setup {
+        let wire = support::sse_stream_pieces(&workload.tokens(tokens));
         let reads = support::network_reads(&wire, 5);
         let (mut app, turn) = support::conversation(10, "");
         let live = app.conversation.live().next();
@@ -110,11 +111,17 @@ fn bench(c: &mut Criterion) {
     g.sample_size(10)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(3));
-    for tokens in [2_000u64, 20_000] {
-        let base = Setup::new(tokens);
+    for (workload, tokens) in support::Workload::ALL
+        .into_iter()
+        .flat_map(|w| [(w, 2_000u64), (w, 20_000)])
+    {
+        let base = Setup::new(tokens, workload);
         let events = base.events;
         g.bench_with_input(
-            BenchmarkId::new("decode_update_meter_per_event", tokens),
+            BenchmarkId::new(
+                format!("decode_update_meter_per_event/{}", workload.name()),
+                tokens,
+            ),
             &tokens,
             |b, _| {
                 b.iter_custom(|iters| {
@@ -139,13 +146,18 @@ fn measured_events(s: &mut Setup) -> usize {
     s.run()
 }
 
-/// `ORCHAT_CALLGRIND=TOKENS`: one answer's events, counted once.
+/// `ORCHAT_CALLGRIND=TOKENS[:WORKLOAD]`: one answer's events, counted once.
 fn callgrind(spec: &str) {
-    let tokens: u64 = spec.parse().unwrap_or(2_000);
-    let base = Setup::new(tokens);
+    let mut parts = spec.split(':');
+    let tokens: u64 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(2_000);
+    let workload = support::Workload::parse(parts.next().unwrap_or("doc"));
+    let base = Setup::new(tokens, workload);
     let mut s = base.fresh();
     let n = measured_events(&mut s);
-    println!("event callgrind: {tokens} tokens, {n} events");
+    println!(
+        "event callgrind: {tokens} tokens, {} workload, {n} events",
+        workload.name()
+    );
 }
 
 criterion_group!(benches, bench);

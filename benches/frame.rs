@@ -1,8 +1,10 @@
 //! One stream delta applied and one frame drawn (120x40, into a sink through
 //! ratatui's crossterm backend by the app's own `Painter`, so the diff and
 //! escape sequences are included), for conversations of 10, 1,000 and 100,000 messages. The answer
-//! streaming at the bottom holds about 2,000 tokens. The cost must not grow
-//! with the history.
+//! streaming at the bottom holds about 2,000 tokens of a workload
+//! (`support::Workload`: `doc`, the realistic answer one piece of about four
+//! characters a delta, the default; `words`, the earlier answer 1–12 words a
+//! delta). The cost must not grow with the history.
 //!
 //!     cargo bench --bench frame
 //!
@@ -45,8 +47,8 @@ struct Setup {
 }
 
 impl Setup {
-    fn new(messages: usize) -> Setup {
-        let live = support::answer_markdown(LIVE_TOKENS);
+    fn new(messages: usize, workload: support::Workload) -> Setup {
+        let (live, deltas) = workload.live_and_deltas(LIVE_TOKENS, 1_000);
         let (app, turn) = support::conversation(messages, &live);
         let mut s = Setup {
             app,
@@ -56,7 +58,7 @@ impl Setup {
             painter: Painter::default(),
             theme: Theme::dark(),
             base_len: live.len(),
-            deltas: support::deltas(&support::answer_markdown(3_000)[live.len()..], 5),
+            deltas,
             next: 0,
         };
         // Fill the render caches the way a running app has them.
@@ -124,18 +126,22 @@ fn bench(c: &mut Criterion) {
     g.sample_size(10)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
-    for n in SIZES {
-        let mut s = Setup::new(n);
-        g.bench_with_input(BenchmarkId::new("delta", n), &n, |b, _| {
+    for (workload, n) in support::Workload::ALL
+        .into_iter()
+        .flat_map(|w| SIZES.map(|n| (w, n)))
+    {
+        let mut s = Setup::new(n, workload);
+        let id = |what: &str| BenchmarkId::new(format!("{what}/{}", workload.name()), n);
+        g.bench_with_input(id("delta"), &n, |b, _| {
             b.iter_custom(|iters| timed(&mut s, iters, |s| s.delta()))
         });
-        g.bench_with_input(BenchmarkId::new("frame", n), &n, |b, _| {
+        g.bench_with_input(id("frame"), &n, |b, _| {
             b.iter_custom(|iters| timed(&mut s, iters, |s| s.frame()))
         });
-        g.bench_with_input(BenchmarkId::new("pane_only", n), &n, |b, _| {
+        g.bench_with_input(id("pane_only"), &n, |b, _| {
             b.iter_custom(|iters| timed(&mut s, iters, |s| s.pane()))
         });
-        g.bench_with_input(BenchmarkId::new("delta_and_frame", n), &n, |b, _| {
+        g.bench_with_input(id("delta_and_frame"), &n, |b, _| {
             b.iter_custom(|iters| {
                 timed(&mut s, iters, |s| {
                     s.delta();
@@ -164,16 +170,21 @@ fn measured_steps(s: &mut Setup, mode: &str, steps: usize) {
     }
 }
 
-/// `ORCHAT_CALLGRIND=MODE:MESSAGES[:STEPS]`, MODE one of delta, frame,
-/// pane (the conversation pane alone), both (delta and frame).
+/// `ORCHAT_CALLGRIND=MODE:MESSAGES[:STEPS[:WORKLOAD]]`, MODE one of delta,
+/// frame, pane (the conversation pane alone), both (delta and frame);
+/// WORKLOAD `doc` (default) or `words`.
 fn callgrind(spec: &str) {
     let mut parts = spec.split(':');
     let mode = parts.next().unwrap_or("both").to_string();
     let n: usize = parts.next().and_then(|p| p.parse().ok()).unwrap_or(1_000);
     let steps: usize = parts.next().and_then(|p| p.parse().ok()).unwrap_or(100);
-    let mut s = Setup::new(n);
+    let workload = support::Workload::parse(parts.next().unwrap_or("doc"));
+    let mut s = Setup::new(n, workload);
     measured_steps(&mut s, &mode, steps);
-    println!("frame callgrind: mode {mode}, {n} messages, {steps} steps");
+    println!(
+        "frame callgrind: mode {mode}, {n} messages, {steps} steps, {} workload",
+        workload.name()
+    );
 }
 
 criterion_group!(benches, bench);

@@ -135,12 +135,47 @@ fn measured_frames(
     n
 }
 
+/// One code block rendered (a Rust block in a short answer), as the
+/// first or the second of the session.
+#[inline(never)]
+fn measured_code_block(text: &str, st: &MdStyles) -> usize {
+    render(text, WIDTH, st).len()
+}
+
+/// `ORCHAT_CALLGRIND=codeblock:first|second[:cold]`: the instructions of
+/// the session's first code block, or of its second (a different block of
+/// the same language, after the first), with the grammars warmed as the
+/// app warms them after its first frame (`cold`: not warmed).
+fn code_block(which: &str, cold: bool) {
+    let st = MdStyles::default();
+    if !cold {
+        orchat::markdown::warm_highlighting();
+    }
+    let block = |n: usize| {
+        format!(
+            "Here:\n\n```rust\nfn apply_{n}(answer: &mut String, delta: &str) -> usize {{\n    answer.push_str(delta); // {n}\n    answer.len()\n}}\n```\n"
+        )
+    };
+    if which == "second" {
+        render(&block(1), WIDTH, &st);
+    }
+    let n = measured_code_block(&block(2), &st);
+    println!(
+        "markdown callgrind: code block, {which}{} ({n} lines)",
+        if cold { ", cold" } else { "" }
+    );
+}
+
 /// `ORCHAT_CALLGRIND=scratch|incremental[:STEPS]`: instructions for STEPS
 /// frames at the end of the 20,000-token answer (the warm-up frame is not
-/// counted).
+/// counted). `codeblock:...`: see `code_block`.
 fn callgrind(spec: &str) {
     let mut parts = spec.split(':');
     let mode = parts.next().unwrap_or("incremental").to_string();
+    if mode == "codeblock" {
+        let which = parts.next().unwrap_or("first");
+        return code_block(which, parts.next() == Some("cold"));
+    }
     let steps: usize = parts.next().and_then(|p| p.parse().ok()).unwrap_or(20);
     let st = MdStyles::default();
     let answer = support::answer_markdown(20_000);

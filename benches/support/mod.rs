@@ -212,6 +212,67 @@ pub fn answer_markdown(tokens: u64) -> String {
     out
 }
 
+/// What the benchmarks stream. `Doc` (the default) is what users stream:
+/// the local server's `[[fault:doc:N]]` answer (`orchat::server::doc`:
+/// headings, nested lists, a table, fenced Rust, Python and JSON, a very
+/// long line, CJK and emoji), one piece of about four characters a token.
+/// `Words` is the earlier workload: `answer_markdown`, one word a token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Workload {
+    Doc,
+    Words,
+}
+
+impl Workload {
+    pub const ALL: [Workload; 2] = [Workload::Doc, Workload::Words];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Workload::Doc => "doc",
+            Workload::Words => "words",
+        }
+    }
+
+    /// `doc` or `words`; anything else is `doc`.
+    pub fn parse(s: &str) -> Workload {
+        if s == "words" {
+            Workload::Words
+        } else {
+            Workload::Doc
+        }
+    }
+
+    /// An answer of about `tokens` tokens as the tokens it streams in, one
+    /// an SSE event; they concatenate to the answer.
+    pub fn tokens(self, tokens: u64) -> Vec<String> {
+        match self {
+            Workload::Doc => orchat::server::doc::doc_tokens(tokens as usize),
+            Workload::Words => answer_markdown(tokens)
+                .split_inclusive(' ')
+                .map(str::to_string)
+                .collect(),
+        }
+    }
+
+    /// A streaming answer of about `live` tokens and the deltas that extend
+    /// it (at least `more` tokens' worth): for `Doc` one token a delta, for
+    /// `Words` 1–12 words a delta, as before issue 25.
+    pub fn live_and_deltas(self, live: u64, more: u64) -> (String, Vec<String>) {
+        match self {
+            Workload::Doc => {
+                let all = orchat::server::doc::doc_tokens((live + more) as usize);
+                let cut = (live as usize).min(all.len());
+                (all[..cut].concat(), all[cut..].to_vec())
+            }
+            Workload::Words => {
+                let text = answer_markdown(live);
+                let rest = answer_markdown(live + more)[text.len()..].to_string();
+                (text, deltas(&rest, 5))
+            }
+        }
+    }
+}
+
 /// Splits `text` into stream deltas of 1–12 words (Gemini through OpenRouter
 /// sends a few words to a sentence per chunk), keeping every byte.
 pub fn deltas(text: &str, seed: u64) -> Vec<String> {
@@ -255,9 +316,16 @@ fn chunk(delta: &str, finish: bool) -> String {
 /// its space) an SSE event, each a whole OpenRouter chunk, then usage and
 /// `[DONE]`.
 pub fn sse_stream_tokens(answer: &str) -> Vec<u8> {
+    let pieces: Vec<&str> = answer.split_inclusive(' ').collect();
+    sse_stream_pieces(&pieces)
+}
+
+/// `pieces` on the wire, one an SSE event, each a whole OpenRouter chunk,
+/// then the finish chunk and `[DONE]`.
+pub fn sse_stream_pieces<S: AsRef<str>>(pieces: &[S]) -> Vec<u8> {
     let mut s = String::new();
     s.push_str(": OPENROUTER PROCESSING\n\n");
-    for piece in answer.split_inclusive(' ') {
+    for piece in pieces.iter().map(AsRef::as_ref) {
         let d = format!("{{\"role\":\"assistant\",\"content\":{}}}", json_str(piece));
         s.push_str(&chunk(&d, false));
     }
@@ -471,6 +539,31 @@ fn streaming(mut app: App, live: &str) -> (App, u64) {
     // estimate summed once, not in the first measured step.
     app.settle_context();
     (app, turn)
+}
+
+/// A finished conversation of `answers` prompts, each answered with the
+/// realistic doc answer of about `tokens` tokens (headings, lists, a
+/// table, three code blocks), made distinct per answer so no cache is
+/// shared between them.
+pub fn long_conversation(answers: usize, tokens: u64) -> App {
+    let mut app = App::new(Catalog::bundled(), "openrouter", MODEL);
+    let doc = orchat::server::doc::doc_tokens(tokens as usize).concat();
+    for i in 0..answers {
+        let p = prompt(&mut app, format!("Question {i}: explain streaming again."));
+        let mut a = Answer::new(MODEL, 100 + i as u64, 0);
+        a.model_reported = Some(MODEL.to_string());
+        a.text = format!(
+            "# Answer {i}\n\n{}",
+            doc.replace("apply", &format!("apply_{i}"))
+        );
+        a.usage = Some(usage(100 + i as u64, estimate_tokens(&a.text)));
+        a.status = Status::Complete;
+        a.finish_reason = Some("stop".into());
+        let cost = Cost::new(Decimal::new(41_462, 9), CostKind::Reported);
+        answered(&mut app, p, a, cost);
+    }
+    app.settle_context();
+    app
 }
 
 pub type Term = Terminal<CrosstermBackend<io::Sink>>;
