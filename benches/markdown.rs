@@ -156,6 +156,13 @@ fn code_block(which: &str, cold: bool) {
             "Here:\n\n```rust\nfn apply_{n}(answer: &mut String, delta: &str) -> usize {{\n    answer.push_str(delta); // {n}\n    answer.len()\n}}\n```\n"
         )
     };
+    // The answer's prose before its first block: markdown itself is warm
+    // in both cases, so the difference is the code block's own.
+    render(
+        "# Title\n\nSome *prose* with `code` and a [link](x).\n\n- a\n- b\n",
+        WIDTH,
+        &st,
+    );
     if which == "second" {
         render(&block(1), WIDTH, &st);
     }

@@ -349,23 +349,23 @@ fn highlight(lang: &str, code: &str, base: Style, tail: bool) -> Highlighted {
 const WARM: &[(&str, &str)] = &[
     (
         "rust",
-        "// c\n#[derive(Debug)]\npub struct S<'a> { x: &'a str }\nfn main() { let v = vec![1, 2.0]; println!(\"{v:?} {}\", 'c'); }\n",
+        "// c\n/// doc\n#[derive(Debug, Clone)]\npub struct S<'a, T: Into<u64>> { x: &'a str, n: Option<T> }\nimpl<T> S<'_, T> where T: Copy {\n    pub fn apply(&mut self, answer: &mut String, delta: &str) -> usize {\n        answer.push_str(delta); // c\n        let v = vec![1, 2.0e3, 0x1f];\n        match self.n { Some(n) if n > 0 => n as usize, _ => answer.len() }\n    }\n}\nfn main() -> Result<(), Box<dyn std::error::Error>> {\n    let f = |x: i32| -> i32 { x * 2 };\n    println!(\"{v:?} {} \\n\", 'c', b'x', r#\"raw\"#);\n    Ok(())\n}\n",
     ),
     (
         "py",
-        "# c\n@dec\ndef f(x: int) -> str:\n    return f\"{x}\" + 'a' + \"\"\"doc\"\"\" if x else None\n",
+        "# c\nimport os\nfrom typing import Optional\n@dec(1)\nclass A(B):\n    \"\"\"doc\"\"\"\n    def f(self, x: int, *args, **kw) -> Optional[str]:\n        y = [i ** 2 for i in range(10) if i % 2] + {'a': 1}.get('a', 0.5)\n        return f\"{x!r:>4}\" + 'a\\n' + r'raw' if x else None\nasync def g():\n    await h(lambda z: z)\n",
     ),
     (
         "json",
-        "{\"a\": [1, 2.5, true, null, \"s\"], \"b\": {\"c\": -1e3}}\n",
+        "{\"a\": [1, 2.5, -1e3, true, false, null, \"s\\n\"], \"b\": {\"c\": {}}}\n",
     ),
     (
         "js",
-        "// c\nconst f = async (x) => { return `t${x}` + 'a' + /re/g.test(x); };\nclass A extends B {}\n",
+        "// c\n/** doc */\nimport { x } from './y';\nexport const f = async (x, ...rest) => { return `t${x}` + 'a' + /re/g.test(x) ?? null; };\nclass A extends B { constructor() { super(); this.n = 0x1f; } }\nfor (let i = 0; i < 3; i++) { console.log(JSON.stringify({ a: [1, 2] })); }\n",
     ),
     (
         "sh",
-        "# c\nfor f in *.txt; do echo \"$f\" | grep -q 'x' && exit 1; done\n",
+        "#!/bin/bash\n# c\nset -euo pipefail\nfor f in *.txt; do echo \"$f ${f%.txt} $(wc -l < \"$f\")\" | grep -q 'x' && exit 1; done\nif [[ -n \"$X\" ]]; then export A=1; fi\ncat <<EOF\nhere\nEOF\n",
     ),
 ];
 
