@@ -35,36 +35,9 @@ const TOKENS: u64 = 1_000;
 /// A store holding `answers` answers, saved as orchat saves them; its path.
 fn saved(dir: &std::path::Path, answers: usize) -> std::path::PathBuf {
     let mut app = support::long_conversation(answers, TOKENS);
-    app.conversation.id = "long".into();
     let path = dir.join(format!("sessions-{answers}.db"));
-    let store = orchat::store::Store::open(&path).expect("a store");
-    let c = &app.conversation;
-    for id in 0..c.tree().len() as u32 {
-        if let Some(m) = c.to_stored(id, &app.env.catalog) {
-            store.put_message(m);
-        }
-    }
-    store.set_current("long", c.current_seq().expect("a path"));
-    store.flush();
+    support::save(&mut app, "long", &path);
     path
-}
-
-/// What `--continue` does: the store opened and read, the tree rebuilt on
-/// its path, the first frame drawn.
-fn reopen(path: &std::path::Path, term: &mut support::Term) -> (App, View) {
-    let store = orchat::store::Store::open(path).expect("a store");
-    let saved = orchat::runtime::load_session(&store, "long").expect("saved");
-    let mut app = App::new(
-        orchat::chat::catalog::Catalog::bundled(),
-        "openrouter",
-        support::MODEL,
-    );
-    app.restore(&saved);
-    let mut view = View::new();
-    Painter::default()
-        .draw(term, &app, &mut view, &Theme::dark())
-        .expect("draw");
-    (app, view)
 }
 
 struct Scrolling {
@@ -115,7 +88,7 @@ fn bench(c: &mut Criterion) {
     let path = saved(dir.path(), 1_000);
     let mut term = support::terminal(W, H);
     g.bench_function("reopen_1000_answers_of_1000_tokens", |b| {
-        b.iter(|| black_box(reopen(&path, &mut term)))
+        b.iter(|| black_box(support::reopen(&path, "long", &mut term)))
     });
     for answers in [1usize, 1_000] {
         let mut s = Scrolling::new(answers);

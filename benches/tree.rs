@@ -165,36 +165,9 @@ impl Setup {
 fn saved_tree(dir: &std::path::Path) -> std::path::PathBuf {
     let (mut app, turn) = conversation("tree");
     update(&mut app, Msg::Ended { turn });
-    app.conversation.id = "big".into();
     let path = dir.join("sessions.db");
-    let store = orchat::store::Store::open(&path).expect("a store");
-    let c = &app.conversation;
-    for id in 0..c.tree().len() as u32 {
-        if let Some(m) = c.to_stored(id, &app.env.catalog) {
-            store.put_message(m);
-        }
-    }
-    store.set_current("big", c.current_seq().expect("a path"));
-    store.flush();
+    support::save(&mut app, "big", &path);
     path
-}
-
-/// What `--continue` does before the terminal shows it: the store opened
-/// and read, the tree rebuilt on its path, the first frame drawn.
-fn reopen(path: &std::path::Path, term: &mut support::Term) -> App {
-    let store = orchat::store::Store::open(path).expect("a store");
-    let saved = orchat::runtime::load_session(&store, "big").expect("saved");
-    let mut app = App::new(
-        orchat::chat::catalog::Catalog::bundled(),
-        "openrouter",
-        support::MODEL,
-    );
-    app.restore(&saved);
-    let mut view = View::new();
-    Painter::default()
-        .draw(term, &app, &mut view, &Theme::dark())
-        .expect("draw");
-    app
 }
 
 fn bench(c: &mut Criterion) {
@@ -231,7 +204,7 @@ fn bench(c: &mut Criterion) {
     let path = saved_tree(dir.path());
     let mut term = support::terminal(W, H);
     g.bench_function("reopen_10000_in_100_branches", |b| {
-        b.iter(|| black_box(reopen(&path, &mut term)))
+        b.iter(|| black_box(support::reopen(&path, "big", &mut term)))
     });
     g.finish();
 }

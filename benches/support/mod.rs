@@ -566,6 +566,36 @@ pub fn long_conversation(answers: usize, tokens: u64) -> App {
     app
 }
 
+/// `app`'s conversation saved under `id` into a new store at `path`, as
+/// orchat saves it (every message, then the current path).
+pub fn save(app: &mut App, id: &str, path: &std::path::Path) {
+    app.conversation.id = id.into();
+    let store = orchat::store::Store::open(path).expect("a store");
+    let c = &app.conversation;
+    for n in 0..c.tree().len() as u32 {
+        if let Some(m) = c.to_stored(n, &app.env.catalog) {
+            store.put_message(m);
+        }
+    }
+    store.set_current(id, c.current_seq().expect("a path"));
+    store.flush();
+}
+
+/// What `--continue` does before the terminal shows it: the store at
+/// `path` opened and conversation `id` read, the tree rebuilt on its path,
+/// the first frame drawn into `term`.
+pub fn reopen(path: &std::path::Path, id: &str, term: &mut Term) -> (App, orchat::ui::View) {
+    let store = orchat::store::Store::open(path).expect("a store");
+    let saved = orchat::runtime::load_session(&store, id).expect("saved");
+    let mut app = App::new(Catalog::bundled(), "openrouter", MODEL);
+    app.restore(&saved);
+    let mut view = orchat::ui::View::new();
+    orchat::term::screen::Painter::default()
+        .draw(term, &app, &mut view, &orchat::config::theme::Theme::dark())
+        .expect("draw");
+    (app, view)
+}
+
 pub type Term = Terminal<CrosstermBackend<io::Sink>>;
 
 /// A `w`×`h` terminal whose output goes nowhere: drawing costs what it costs
