@@ -5,19 +5,16 @@
 mod common;
 
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use common::tmux::{Tmux, orchat_cmd};
 
 #[test]
 fn through_a_pipe_line_by_line() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_orchat"))
+    // Its own directories, no key anywhere (the one-shot tests' command).
+    let mut child = common::oneshot::orchat(&dir)
         .args(["--plain", "--demo"])
-        .env("ORCHAT_DATA_DIR", dir.path().join("data"))
-        .env("ORCHAT_STATE_DIR", dir.path().join("state"))
-        .env("ORCHAT_CACHE_DIR", dir.path().join("cache"))
-        .env("ORCHAT_KEYRING", "off")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

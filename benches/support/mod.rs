@@ -312,14 +312,6 @@ fn chunk(delta: &str, finish: bool) -> String {
     )
 }
 
-/// `answer` on the wire as many providers send it: one token (a word and
-/// its space) an SSE event, each a whole OpenRouter chunk, then usage and
-/// `[DONE]`.
-pub fn sse_stream_tokens(answer: &str) -> Vec<u8> {
-    let pieces: Vec<&str> = answer.split_inclusive(' ').collect();
-    sse_stream_pieces(&pieces)
-}
-
 /// `pieces` on the wire, one an SSE event, each a whole OpenRouter chunk,
 /// then the finish chunk and `[DONE]`.
 pub fn sse_stream_pieces<S: AsRef<str>>(pieces: &[S]) -> Vec<u8> {
