@@ -342,7 +342,10 @@ async fn a_drawn_image_goes_back_to_be_edited() {
     d.until_idle().await;
     d.until(|a| common::replies(a)[0].answer.image_paths.len() == 1)
         .await;
-    let first = common::replies(&d.app)[0].answer.images[0].clone();
+    // Saved: the answer holds the file's path, not the data.
+    let first = &common::replies(&d.app)[0].answer.images[0];
+    assert!(first.inline_url().is_none(), "{first:?}");
+    let first = first.data_url().unwrap();
     d.submit("make it blue");
     d.until_idle().await;
     let got = d.server.received();
@@ -360,7 +363,9 @@ async fn a_drawn_image_goes_back_to_be_edited() {
     assert_eq!(got[1].body["modalities"], json!(["image", "text"]));
     d.until(|a| common::replies(a)[1].answer.image_paths.len() == 1)
         .await;
-    let second = common::replies(&d.app)[1].answer.images[0].clone();
+    let second = common::replies(&d.app)[1].answer.images[0]
+        .data_url()
+        .unwrap();
     assert_ne!(first, second, "a new version");
     // The edit kept the size and turned it blue.
     let decode = |url: &str| {
@@ -376,6 +381,46 @@ async fn a_drawn_image_goes_back_to_be_edited() {
         let p = r.answer.image_paths[0].as_ref().unwrap();
         assert!(std::path::Path::new(p).is_file(), "{p}");
     }
+}
+
+#[tokio::test]
+async fn an_image_whose_file_is_gone_is_not_sent_and_the_user_is_told() {
+    let root = tempfile::tempdir().unwrap();
+    let mut d = Driver::new(ServerOptions::default()).await;
+    d.fx.set_dirs(orchat::paths::Dirs::under(root.path()));
+    d.submit(&format!("/model {IMAGE_MODEL}"));
+    d.submit("draw a cat 48x32");
+    d.until_idle().await;
+    d.until(|a| common::replies(a)[0].answer.image_paths.len() == 1)
+        .await;
+    let path = common::replies(&d.app)[0].answer.image_paths[0]
+        .clone()
+        .unwrap();
+    std::fs::remove_file(&path).unwrap();
+    d.submit("make it blue");
+    d.until_idle().await;
+    let got = d.server.received();
+    assert_eq!(got.len(), 2);
+    let last = got[1].body["messages"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last, json!({"role": "user", "content": "make it blue"}));
+    let flash = d.app.screen.flash.clone().unwrap_or_default();
+    assert!(
+        flash.starts_with("the image to edit could not be read back (cannot read ")
+            && flash.contains(&path)
+            && flash.ends_with("): asked without it"),
+        "{flash}"
+    );
+    // The first answer says its picture cannot be shown, not a blank.
+    let s = common::screen(&d.app, 200, 80);
+    assert!(
+        s.contains(&format!("[image 1 cannot be shown: cannot read {path}: ")),
+        "{s}"
+    );
 }
 
 fn b64d(s: &str) -> Vec<u8> {

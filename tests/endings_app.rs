@@ -182,7 +182,12 @@ async fn an_image_inside_the_text_is_drawn_not_printed() {
     let a = answers(&d.app)[0];
     assert_eq!(a.status, Status::Complete);
     assert_eq!(a.images.len(), 1);
-    assert!(a.images[0].starts_with("data:image/png;base64,"));
+    assert!(
+        a.images[0]
+            .data_url()
+            .unwrap()
+            .starts_with("data:image/png;base64,")
+    );
     assert!(!a.text.contains("base64"), "{}", a.text);
     let s = screen(&d.app, 80, 24);
     assert!(!s.contains("base64") && !s.contains("iVBOR"), "{s}");

@@ -326,7 +326,9 @@ fn screens(keymap: &Keymap) -> Vec<(String, String)> {
     a.text = "so far".into();
     a.reasoning = "hmm".into();
     a.status = Status::Streaming;
-    a.images.push("data:image/png;base64,AAAA".into());
+    a.images.push(orchat::chat::images::Generated::Url(
+        "data:image/png;base64,AAAA".into(),
+    ));
     a.image_paths.push(Ok("/tmp/x.png".into()));
     let (_, live) = streaming_answer(&mut streaming, a);
     streaming

@@ -228,7 +228,9 @@ fn an_answer_is_saved_from_the_answer_type_and_restored() {
     a.generation_id = Some("gen-1".into());
     a.text = "partial ans".into();
     a.reasoning = "thinking".into();
-    a.images = vec!["data:image/png;base64,iVBORw0KGgo=".into()];
+    a.images = vec![orchat::chat::images::Generated::Url(
+        "data:image/png;base64,iVBORw0KGgo=".into(),
+    )];
     a.image_paths = vec![Ok("/data/images/gen-1-0.png".into())];
     a.usage = Some(Usage {
         prompt_tokens: 11,

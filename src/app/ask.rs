@@ -18,6 +18,7 @@ use super::{hints, persist};
 use crate::api::error::ApiError;
 use crate::api::sse::StreamEvent;
 use crate::chat::answer::{Answer, Status};
+use crate::chat::images::Generated;
 use crate::chat::pricing::{Charge, Cost, CostKind, TurnCharge, format_usd, sat_add};
 use crate::keymap::{Action, Context};
 
@@ -282,15 +283,20 @@ pub(super) fn ask(app: &mut App, prompt: NodeId, models: Vec<String>, fx: &mut F
         ..app.chat.settings.clone()
     };
     // An image model gets the picture to edit: one image more.
-    let per_model: Vec<(Vec<_>, bool)> = models
+    let per_model: Vec<(Vec<_>, Result<bool, String>)> = models
         .iter()
         .map(|m| app.messages_for(m, messages.clone()))
         .collect();
+    if let Some(why) = per_model.iter().find_map(|(_, e)| e.as_ref().err()) {
+        app.screen.flash = Some(format!(
+            "the image to edit could not be read back ({why}): asked without it"
+        ));
+    }
     let answers = models
         .iter()
         .zip(&per_model)
         .map(|(m, (_, edit))| {
-            let more = u64::from(*edit);
+            let more = u64::from(*edit == Ok(true));
             let mut a = Answer::new(
                 m,
                 prompt_estimate + more * crate::chat::pricing::IMAGE_INPUT_TOKENS,
@@ -528,7 +534,14 @@ fn finish(app: &mut App, id: NodeId, error: Option<ApiError>, fx: &mut Fx) {
                 turn,
                 folder: app.conversation.id.clone(),
                 stem: format!("{turn:03}-{}", slug(&prompt)),
-                images: r.answer.images.clone(),
+                images: r
+                    .answer
+                    .images
+                    .iter()
+                    .map(|g| match g {
+                        Generated::Url(u) | Generated::Saved(u) => u.clone(),
+                    })
+                    .collect(),
             });
         }
         if error.is_none() {
@@ -721,6 +734,13 @@ pub(super) fn images_saved(
         return;
     };
     if let Some(r) = app.conversation.reply_mut(id) {
+        // Saved: only the path stays in memory; the file is read back
+        // when the image is drawn or sent for an edit.
+        for (image, path) in r.answer.images.iter_mut().zip(&paths) {
+            if let (Ok(path), Some(_)) = (path, image.inline_url()) {
+                *image = Generated::Saved(path.clone());
+            }
+        }
         r.answer.image_paths = paths;
     }
     persist::save(app, id, fx);

@@ -144,7 +144,7 @@ impl App {
     /// The image an image model is to edit: the latest one generated on
     /// the path before the last prompt, when that prompt attached no image
     /// of its own (PROTOCOL-MEDIA.md §4.1: it goes in the new user message).
-    pub fn image_to_edit(&self) -> Option<String> {
+    pub fn image_to_edit(&self) -> Option<crate::chat::images::Generated> {
         let c = &self.conversation;
         let history = c.history();
         let last = history.iter().rposition(|&id| c.prompt(id).is_some())?;
@@ -163,15 +163,24 @@ impl App {
 
     /// `messages` for `model`: an image model gets the image to edit in
     /// the last user message (PROTOCOL-MEDIA.md §4.1); others as they are.
-    /// Also says whether it did.
-    pub fn messages_for(&self, model: &str, mut messages: Vec<Message>) -> (Vec<Message>, bool) {
+    /// Also says whether it did (`Ok(true)`), or why the image could not
+    /// be read back from its file (`Err`, one line; sent without it).
+    pub fn messages_for(
+        &self,
+        model: &str,
+        mut messages: Vec<Message>,
+    ) -> (Vec<Message>, Result<bool, String>) {
         let draws = self
             .env
             .catalog
             .get(model)
             .is_some_and(Model::outputs_images);
-        let Some(url) = draws.then(|| self.image_to_edit()).flatten() else {
-            return (messages, false);
+        let Some(image) = draws.then(|| self.image_to_edit()).flatten() else {
+            return (messages, Ok(false));
+        };
+        let url = match image.data_url() {
+            Ok(url) => url,
+            Err(why) => return (messages, Err(why)),
         };
         let part = crate::api::types::ContentPart::ImageUrl {
             image_url: crate::api::types::ImageUrl { url, detail: None },
@@ -189,9 +198,9 @@ impl App {
             };
             parts.push(part);
             m.content = crate::api::types::Content::Parts(parts);
-            return (messages, true);
+            return (messages, Ok(true));
         }
-        (messages, false)
+        (messages, Ok(false))
     }
 
     /// An answer as history.

@@ -121,9 +121,10 @@ pub struct Answer {
     /// joined), to send back with this answer on later turns.
     #[serde(default)]
     pub reasoning_details: Vec<serde_json::Value>,
-    /// Generated images as data URLs (saved to files by the caller).
+    /// Generated images: data URLs as they came, each replaced by its
+    /// file's path once the caller has saved it.
     #[serde(skip)]
-    pub images: Vec<String>,
+    pub images: Vec<crate::chat::images::Generated>,
     /// Where the generated images were saved (or why one could not be).
     #[serde(default)]
     pub image_paths: Vec<Result<String, String>>,
@@ -200,7 +201,9 @@ impl Answer {
                 self.reasoning.push_str(t);
             }
             StreamEvent::ReasoningDetails(d) => merge_details(&mut self.reasoning_details, d),
-            StreamEvent::Image(url) => self.images.push(url.clone()),
+            StreamEvent::Image(url) => self
+                .images
+                .push(crate::chat::images::Generated::Url(url.clone())),
             StreamEvent::Annotations(a) => {
                 crate::chat::sources::merge(&mut self.sources, &mut self.file_annotations, a)
             }

@@ -1,8 +1,73 @@
-//! Generated images: decoded from data URLs, checked, and saved as files.
+//! Generated images: decoded from data URLs, checked, saved as files, and
+//! read back from them when drawn, sent for an edit or exported.
 
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
+
+/// A generated image as an answer holds it. Once saved, only its path stays
+/// in memory: a 1024x1024 picture is ~2 MB of base64, and a conversation of
+/// fifty of them would otherwise keep ~100 MB resident (BENCHMARKS.md,
+/// "50 generated images").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Generated {
+    /// As the server sent it (a data URL, or a remote URL), until saved.
+    Url(String),
+    /// Saved at this path (`images/<conversation>/…`).
+    Saved(String),
+}
+
+impl Generated {
+    /// How a stored path is held: a remote URL a server gave (which could
+    /// not be saved) stays a URL.
+    pub fn from_stored(path: &str) -> Generated {
+        if path.starts_with("http://") || path.starts_with("https://") || path.starts_with("data:")
+        {
+            Generated::Url(path.to_string())
+        } else {
+            Generated::Saved(path.to_string())
+        }
+    }
+
+    /// The data URL, when it is still held in memory (not yet saved).
+    pub fn inline_url(&self) -> Option<&str> {
+        match self {
+            Generated::Url(u) if u.starts_with("data:") => Some(u),
+            _ => None,
+        }
+    }
+
+    /// The image's bytes: decoded from its data URL, or read back from its
+    /// file (at most `attach::MAX_IMAGE_BYTES`). Errors are one line in a
+    /// user's words.
+    pub fn bytes(&self) -> Result<Vec<u8>, String> {
+        match self {
+            Generated::Url(u) if u.starts_with("data:") => decode_data_url(u),
+            Generated::Url(u) => Err(format!("it is at {u}, not downloaded")),
+            Generated::Saved(p) => {
+                crate::paths::read_file_at_most(Path::new(p), crate::chat::attach::MAX_IMAGE_BYTES)
+                    .map_err(|e| format!("cannot read {p}: {e}"))
+            }
+        }
+    }
+
+    /// A data URL of the image, for sending it back (an edit): the held
+    /// one, or one made from the saved file.
+    pub fn data_url(&self) -> Result<String, String> {
+        if let Some(u) = self.inline_url() {
+            return Ok(u.to_string());
+        }
+        let bytes = self.bytes()?;
+        let mime = crate::chat::attach::sniff(&bytes).ok_or_else(|| match self {
+            Generated::Saved(p) => format!("{p} is not a PNG, JPEG, WebP or GIF"),
+            Generated::Url(_) => "the data is not a PNG, JPEG, WebP or GIF".to_string(),
+        })?;
+        Ok(format!(
+            "data:{mime};base64,{}",
+            base64::engine::general_purpose::STANDARD.encode(&bytes)
+        ))
+    }
+}
 
 /// Decodes `data:<mime>;base64,<payload>`, checks the bytes are an image of
 /// a known type, and writes `<dir>/<stem>.<ext>`. Returns the path.

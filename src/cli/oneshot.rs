@@ -429,7 +429,9 @@ fn save_images(answer: &Answer, dirs: &crate::paths::Dirs) -> Vec<std::path::Pat
         .clone()
         .unwrap_or_else(|| format!("answer-{}", crate::api::client::now_ms()));
     let mut out = Vec::new();
-    for (i, url) in answer.images.iter().enumerate() {
+    for (i, image) in answer.images.iter().enumerate() {
+        let (crate::chat::images::Generated::Url(url) | crate::chat::images::Generated::Saved(url)) =
+            image;
         match crate::chat::images::save_data_url(url, &dir, &format!("{stem}-{}", i + 1)) {
             Ok(p) => out.push(p),
             Err(e) => eprintln!("orchat: image {} not saved: {e}", i + 1),

@@ -594,14 +594,10 @@ pub fn load_session(store: &Store, id: &str) -> Result<crate::app::LoadedSession
     })
 }
 
-/// At most this much of a conversation's generated images is read back
-/// (newest first); older ones stay on disk, their paths shown.
-const GENERATED_READ_BACK: u64 = 64 * 1024 * 1024;
-
-/// A conversation's files read back: each attachment from `attachments/`
-/// beside the database (`data`), checked against its digest, and the
-/// newest generated images, so a reopened conversation sends the same
-/// bytes and draws what it drew.
+/// A conversation's attachments read back from `attachments/` beside the
+/// database (`data`), each checked against its digest, so a reopened
+/// conversation sends the same bytes. (Generated images are read from
+/// their files when drawn or sent for an edit, not here.)
 pub fn load_media(
     data: Option<&std::path::Path>,
     messages: &[crate::store::StoredMessage],
@@ -615,28 +611,6 @@ pub fn load_media(
                 media.attachments.insert(r.clone(), a);
             }
         }
-    }
-    let mut budget = GENERATED_READ_BACK;
-    for p in messages
-        .iter()
-        .rev()
-        .flat_map(|m| m.image_paths.iter().rev())
-    {
-        let Ok(bytes) = crate::paths::read_file_at_most(std::path::Path::new(p), budget) else {
-            continue;
-        };
-        if crate::chat::attach::sniff(&bytes).is_none() {
-            continue;
-        }
-        budget = budget.saturating_sub(bytes.len() as u64);
-        let mime = crate::chat::attach::sniff(&bytes).unwrap_or("image/png");
-        media.generated.insert(
-            p.clone(),
-            format!(
-                "data:{mime};base64,{}",
-                base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &bytes)
-            ),
-        );
     }
     media
 }

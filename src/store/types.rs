@@ -202,7 +202,10 @@ impl StoredMessage {
                 .image_paths
                 .iter()
                 .filter_map(|p| p.as_ref().ok())
-                .chain(answer.images.iter().filter(|u| !u.starts_with("data:")))
+                .chain(answer.images.iter().filter_map(|g| match g {
+                    crate::chat::images::Generated::Url(u) if !u.starts_with("data:") => Some(u),
+                    _ => None,
+                }))
                 .cloned()
                 .collect(),
             reasoning: answer.reasoning.clone(),
@@ -384,14 +387,21 @@ mod tests {
     #[test]
     fn from_answer_keeps_paths_but_not_image_data() {
         let mut a = Answer::new("m", 0, 0);
-        a.images = vec!["data:image/png;base64,AAAA".into(), "/tmp/b.png".into()];
+        // The first saved (its data dropped), the second a server's URL.
+        a.images = vec![
+            crate::chat::images::Generated::Url("data:image/png;base64,AAAA".into()),
+            crate::chat::images::Generated::Url("https://example.com/b.png".into()),
+        ];
         a.image_paths = vec![Ok("/tmp/a.png".into()), Err("disk full".into())];
         a.status = Status::Stopped;
         let m = StoredMessage::from_answer("c", 2, &a, None, 7);
-        assert_eq!(m.image_paths, ["/tmp/a.png", "/tmp/b.png"]);
+        assert_eq!(m.image_paths, ["/tmp/a.png", "https://example.com/b.png"]);
         assert_eq!(
             m.to_answer().image_paths,
-            [Ok("/tmp/a.png".to_string()), Ok("/tmp/b.png".to_string())]
+            [
+                Ok("/tmp/a.png".to_string()),
+                Ok("https://example.com/b.png".to_string())
+            ]
         );
         assert_eq!(m.finished_ms, Some(7));
         assert_eq!(m.status, Some(Status::Stopped));

@@ -119,10 +119,12 @@ pub(super) fn answer_body(
             finished_markdown(c.cache, id, &answer.text, md_width, &st, out);
         }
     }
-    for (n, url) in answer.images.iter().enumerate() {
-        let proto = c.images.get(u64::from(id), n, url, width.saturating_sub(2));
+    for (n, image) in answer.images.iter().enumerate() {
+        let proto = c
+            .images
+            .get(u64::from(id), n, image, width.saturating_sub(2));
         match proto {
-            Some(p) => {
+            Ok(p) => {
                 slots.push(ImageSlot {
                     line: out.len(),
                     protocol: p.clone(),
@@ -135,10 +137,12 @@ pub(super) fn answer_body(
                     out.push(Line::default());
                 }
             }
-            None => out.push(Line::from(Span::styled(
-                format!("  [image {} could not be decoded]", n + 1),
+            Err(why) => out.extend(wrap_plain(
+                &format!("  [image {} cannot be shown: {why}]", n + 1),
                 theme.error,
-            ))),
+                width,
+                "",
+            )),
         }
         let saved = match answer.image_paths.get(n) {
             Some(Ok(path)) => {

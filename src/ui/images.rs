@@ -10,6 +10,8 @@ use ratatui_image::Resize;
 use ratatui_image::picker::Picker;
 use ratatui_image::protocol::Protocol;
 
+use crate::chat::images::Generated;
+
 /// The largest an inline image gets, in cells.
 const MAX_ROWS: u16 = 16;
 const MAX_COLS: u16 = 64;
@@ -39,8 +41,8 @@ pub struct ImageCache {
     /// `tmux set -p allow-passthrough on` when inside tmux, a process
     /// start-up must not wait for (BENCHMARKS.md, "Fast on real answers").
     picker: Option<Picker>,
-    /// (data URL's address in memory is not stable; the key is turn and index) -> protocol.
-    encoded: HashMap<(u64, usize, u16), Option<Rc<Protocol>>>,
+    /// (turn, index, width) -> the protocol, or why there is none (one line).
+    encoded: HashMap<(u64, usize, u16), Result<Rc<Protocol>, String>>,
 }
 
 impl Default for ImageCache {
@@ -67,20 +69,29 @@ impl ImageCache {
         self.encoded.clear();
     }
 
-    /// The encoded image `n` of `turn` for a pane `width` cells wide, or
-    /// `None` when the data is not a decodable image.
-    pub fn get(&mut self, turn: u64, n: usize, data_url: &str, width: u16) -> Option<Rc<Protocol>> {
+    /// The encoded image `n` of `turn` for a pane `width` cells wide (a
+    /// saved one read back from its file, once per width), or why it
+    /// cannot be shown (one line).
+    pub fn get(
+        &mut self,
+        turn: u64,
+        n: usize,
+        image: &Generated,
+        width: u16,
+    ) -> Result<Rc<Protocol>, String> {
         self.encoded
             .entry((turn, n, width))
             .or_insert_with(|| {
-                let bytes = crate::chat::images::decode_data_url(data_url).ok()?;
-                let img = image::load_from_memory(&bytes).ok()?;
+                let bytes = image.bytes()?;
+                let img = image::load_from_memory(&bytes)
+                    .map_err(|_| "it is not an image orchat can decode".to_string())?;
+                drop(bytes);
                 let size = Size::new(width.clamp(1, MAX_COLS), MAX_ROWS);
                 self.picker
                     .get_or_insert_with(Picker::halfblocks)
                     .new_protocol(img, size, Resize::Fit(None))
-                    .ok()
                     .map(Rc::new)
+                    .map_err(|_| "the terminal's image protocol refused it".to_string())
             })
             .clone()
     }

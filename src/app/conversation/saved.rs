@@ -78,12 +78,12 @@ pub fn restore(id: &str, messages: &[StoredMessage], current: Option<u32>) -> Co
 
 /// What a saved conversation's files were read back as: each attachment
 /// by the reference it was saved under (its bytes, or why they could not
-/// be read), and each generated image by its path (a data URL), so they
-/// are sent and drawn as they were.
+/// be read), so they are sent as they were. Generated images are not read
+/// here: an answer holds their paths and they are read when drawn or
+/// edited.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Media {
     pub attachments: std::collections::HashMap<String, Result<Attachment, String>>,
-    pub generated: std::collections::HashMap<String, String>,
 }
 
 /// `restore`, with the conversation's files read back (`media`).
@@ -118,10 +118,11 @@ pub fn restore_with(
             StoredRole::Assistant => {
                 let took = m.finished_ms.map_or(0, |f| f.saturating_sub(m.created_ms));
                 let mut answer = m.to_answer();
+                // Read back from their files when drawn or edited.
                 answer.images = m
                     .image_paths
                     .iter()
-                    .filter_map(|p| media.generated.get(p).cloned())
+                    .map(|p| crate::chat::images::Generated::from_stored(p))
                     .collect();
                 Body::Reply(Box::new(Reply {
                     answer,
