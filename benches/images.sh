@@ -108,7 +108,7 @@ T send-keys -t app C-d
 {
     echo "# Generated images in one conversation ($(date -u '+%Y-%m-%d %H:%M UTC'))"
     echo
-    echo "orchat $($BIN --version 2>/dev/null || echo '?'), $N prompts to $MODEL at the local server (1024x1024 PNGs, $FILES MB on disk), tmux 120x40, half-block images."
+    echo "$($BIN --version 2>/dev/null || echo orchat), $N prompts to $MODEL at the local server (1024x1024 PNGs, $FILES MB on disk), tmux 120x40, half-block images."
     echo
     printf '%s\n' "${ROWS[@]}"
     echo

@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use ratatui::text::Line;
 
-use super::{MdStyles, render_with};
+use super::{MdStyles, PackedLines, render_with};
 
 /// Whether a top-level block starting at `at` begins a part of the text that
 /// nothing after it can change the rendering of what comes before: it starts
@@ -40,14 +40,15 @@ pub struct Incremental {
     styles: Option<MdStyles>,
     /// The text rendered into `segments`.
     settled_text: String,
-    segments: Vec<Rc<Vec<Line<'static>>>>,
+    segments: Vec<Rc<PackedLines>>,
     /// The text may define link references: it is rendered whole.
     refs: bool,
 }
 
 impl Incremental {
-    /// Lines of the settled blocks, in order; a segment never changes once made.
-    pub fn settled(&self) -> &[Rc<Vec<Line<'static>>>] {
+    /// Lines of the settled blocks, in order, packed; a segment never
+    /// changes once made.
+    pub fn settled(&self) -> &[Rc<PackedLines>] {
         &self.segments
     }
 
@@ -86,7 +87,7 @@ impl Incremental {
                     if before {
                         lines.insert(0, Line::default());
                     }
-                    self.segments.push(Rc::new(lines));
+                    self.segments.push(Rc::new(PackedLines::pack(lines, "")));
                     // Rendered after lines, the tail already starts with
                     // the blank line between them.
                     return tail;
@@ -136,9 +137,9 @@ mod tests {
         for cut in cuts {
             let prefix = &text[..cut];
             let tail = inc.update(prefix, width, &st);
-            let mut got: Vec<Line<'static>> = Vec::new();
+            let mut got: Vec<Line> = Vec::new();
             for seg in inc.settled() {
-                got.extend(seg.iter().cloned());
+                got.extend(seg.lines_from(0));
             }
             got.extend(tail);
             assert_eq!(

@@ -12,12 +12,14 @@
 //!   across frames;
 //! - `table.rs`: tables, fitted to the width or degraded to wrapped rows;
 //! - `incremental.rs`: re-rendering only the still-open end of a growing text;
+//! - `packed.rs`: rendered lines packed for keeping (their text in one string);
 //! - `code.rs`: the fenced blocks of an answer, for copying.
 
 mod code;
 mod highlight;
 mod incremental;
 pub mod math;
+mod packed;
 mod render;
 mod table;
 #[cfg(test)]
@@ -27,6 +29,7 @@ mod wrap;
 pub use code::{code_blocks, next_index};
 pub use highlight::warm_highlighting;
 pub use incremental::Incremental;
+pub use packed::PackedLines;
 pub use wrap::wrap_line;
 
 use std::borrow::Cow;

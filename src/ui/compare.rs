@@ -292,7 +292,7 @@ fn column(
         .entry(id)
         .or_insert_with(|| ColumnScroll::new(col.is_live(), asked));
     let top = scroll.resolve(&asked, i == r.focus, lines.len(), height);
-    let visible: Vec<Line> = lines.lines_from(top).take(height).cloned().collect();
+    let visible: Vec<Line> = lines.lines_from(top).take(height).collect();
     super::paint::draw_lines(f.buffer_mut(), text_area, &visible);
     for slot in &lines.images {
         let rows = usize::from(slot.protocol.size().height);

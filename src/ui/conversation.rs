@@ -98,11 +98,12 @@ fn item_lines(app: &App, theme: &Theme, c: &mut Caches, item: Item, width: u16) 
         return lines;
     }
     let mut images = Vec::new();
-    let (mut parts, len) = render_message(app, theme, c, id, width, &mut images).finish();
-    if selected && let Some(first) = parts.first_mut().and_then(|p| Rc::make_mut(p).first_mut()) {
+    let mut out = render_message(app, theme, c, id, width, &mut images);
+    if selected {
         // The selected message (for y / c / ←→) stands out by its first line.
-        *first = std::mem::take(first).patch_style(theme.selected);
+        out.patch_first(theme.selected);
     }
+    let (parts, len) = out.finish();
     let lines: Lines = Rc::new(Rendered { parts, len, images });
     if !live {
         c.cache.put(id, drawn, lines.clone());
@@ -208,15 +209,17 @@ pub fn draw(f: &mut Frame, app: &App, view: &mut View, theme: &Theme, area: Rect
     let following = scroll.following() && (ei, li) != (0, 0);
     let last_len = lines_of(n - 1).len();
     // Walk forward from the first visible line over visible lines only.
-    let mut lines = Vec::with_capacity(height);
+    // (entry, its first line shown, how many shown)
+    let mut shown = Vec::new();
+    let mut rows = 0;
     let mut images = Vec::new();
     let mut i = ei;
     let mut skip = li;
-    while i < n && lines.len() < height {
+    while i < n && rows < height {
         let r = lines_of(i);
-        let row0 = lines.len();
+        let row0 = rows;
         let take = r.len().saturating_sub(skip).min(height - row0);
-        lines.extend(r.lines_from(skip).take(take).cloned());
+        rows += take;
         for slot in &r.images {
             let rows = usize::from(slot.protocol.size().height);
             // Only images wholly in view are drawn; the placeholder line says so otherwise.
@@ -225,9 +228,14 @@ pub fn draw(f: &mut Frame, app: &App, view: &mut View, theme: &Theme, area: Rect
                 images.push((y, slot.protocol.clone()));
             }
         }
+        shown.push((r, skip, take));
         skip = 0;
         i += 1;
     }
+    let lines: Vec<Line> = shown
+        .iter()
+        .flat_map(|(r, skip, take)| r.lines_from(*skip).take(*take))
+        .collect();
     super::paint::draw_lines(f.buffer_mut(), area, &lines);
     let last = match items.get(n - 1) {
         Item::Message(id) => Some(id),
@@ -291,7 +299,18 @@ mod tests {
 
     fn lines_of(out: Out) -> Vec<Line<'static>> {
         let (parts, len) = out.finish();
-        let lines: Vec<Line<'static>> = parts.iter().flat_map(|p| p.iter().cloned()).collect();
+        let lines: Vec<Line<'static>> = parts
+            .iter()
+            .flat_map(|p| p.lines_from(0))
+            .map(|l| Line {
+                spans: l
+                    .spans
+                    .into_iter()
+                    .map(|s| Span::styled(s.content.into_owned(), s.style))
+                    .collect(),
+                ..Line::default().style(l.style)
+            })
+            .collect();
         assert_eq!(lines.len(), len);
         lines
     }

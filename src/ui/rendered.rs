@@ -11,14 +11,16 @@ use ratatui::text::{Line, Span};
 
 use super::images::ImageCache;
 use crate::app::conversation::NodeId;
-use crate::markdown::{self, MdStyles};
+use crate::markdown::{self, MdStyles, PackedLines};
 use crate::text::sanitize;
 
 /// An entry's lines, and where its inline images go (drawn over blank lines
-/// reserved for them). The lines come in parts, so a streaming answer's
-/// settled markdown is shared from frame to frame instead of copied.
+/// reserved for them). The lines come in packed parts (their text in one
+/// string: a long answer is kept at about its own size, not sixteen times
+/// it), so a streaming answer's settled markdown is shared from frame to
+/// frame instead of copied.
 pub struct Rendered {
-    pub(super) parts: Vec<Rc<Vec<Line<'static>>>>,
+    pub(super) parts: Vec<Part>,
     pub(super) len: usize,
     pub images: Vec<ImageSlot>,
 }
@@ -28,8 +30,8 @@ impl Rendered {
         self.len
     }
 
-    /// The lines from line `skip` on.
-    pub(super) fn lines_from(&self, skip: usize) -> impl Iterator<Item = &Line<'static>> {
+    /// The lines from line `skip` on, unpacked (borrowing the text).
+    pub(super) fn lines_from(&self, skip: usize) -> impl Iterator<Item = Line<'_>> {
         let mut skip = skip;
         self.parts
             .iter()
@@ -39,7 +41,7 @@ impl Rendered {
                     None
                 } else {
                     let from = std::mem::take(&mut skip);
-                    Some(p[from..].iter())
+                    Some(p.lines_from(from))
                 }
             })
             .flatten()
@@ -49,7 +51,7 @@ impl Rendered {
 /// Collects an entry's lines: its own, and shared parts.
 #[derive(Default)]
 pub(super) struct Out {
-    parts: Vec<Rc<Vec<Line<'static>>>>,
+    parts: Vec<Part>,
     cur: Vec<Line<'static>>,
     len: usize,
 }
@@ -66,12 +68,13 @@ impl Out {
         }
     }
 
-    pub(super) fn shared(&mut self, part: &Rc<Vec<Line<'static>>>) {
+    pub(super) fn shared(&mut self, part: &Part) {
         if part.is_empty() {
             return;
         }
         if !self.cur.is_empty() {
-            self.parts.push(Rc::new(std::mem::take(&mut self.cur)));
+            let cur = std::mem::take(&mut self.cur);
+            self.parts.push(Rc::new(PackedLines::pack(cur, "")));
         }
         self.len += part.len();
         self.parts.push(Rc::clone(part));
@@ -81,9 +84,24 @@ impl Out {
         self.len
     }
 
-    pub(super) fn finish(mut self) -> (Vec<Rc<Vec<Line<'static>>>>, usize) {
+    /// Patches the first line's style (a selected message's header).
+    pub(super) fn patch_first(&mut self, style: ratatui::style::Style) {
+        if let Some(first) = self.parts.first_mut() {
+            // Only when an entry starts with a shared part (not so today:
+            // headers come first): unpacked, patched, packed again.
+            let mut lines: Vec<Line> = first.lines_from(0).collect();
+            if let Some(l) = lines.first_mut() {
+                *l = std::mem::take(l).patch_style(style);
+            }
+            *first = Rc::new(PackedLines::pack(lines, ""));
+        } else if let Some(l) = self.cur.first_mut() {
+            *l = std::mem::take(l).patch_style(style);
+        }
+    }
+
+    pub(super) fn finish(mut self) -> (Vec<Part>, usize) {
         if !self.cur.is_empty() {
-            self.parts.push(Rc::new(self.cur));
+            self.parts.push(Rc::new(PackedLines::pack(self.cur, "")));
         }
         (self.parts, self.len)
     }
@@ -98,7 +116,7 @@ pub struct ImageSlot {
 pub(super) type Lines = Rc<Rendered>;
 
 /// Lines shared between frames (a settled markdown block, or an entry's own).
-type Part = Rc<Vec<Line<'static>>>;
+pub(super) type Part = Rc<PackedLines>;
 
 /// What a message's lines were drawn from: its revision, the width, the
 /// reasoning toggle and whether it was selected. Lines drawn from another
@@ -171,10 +189,13 @@ impl LiveMarkdown {
     }
 }
 
+/// How far an answer's markdown is indented under its header.
+const INDENT: &str = "  ";
+
 /// The answer's markdown indented under its header.
 pub(super) fn indent(l: Line<'static>) -> Line<'static> {
     let mut spans = Vec::with_capacity(l.spans.len() + 1);
-    spans.push(Span::raw("  "));
+    spans.push(Span::raw(INDENT));
     spans.extend(l.spans);
     Line::from(spans)
 }
@@ -222,7 +243,7 @@ pub(super) fn live_markdown(
         .count();
     live.indented.truncate(same);
     for seg in &settled[same..] {
-        let lines = seg.iter().cloned().map(indent).collect();
+        let lines = PackedLines::pack(seg.lines_from(0), INDENT);
         live.indented.push((Rc::clone(seg), Rc::new(lines)));
     }
     for (_, seg) in &live.indented {
