@@ -506,6 +506,10 @@ fn finish(app: &mut App, id: NodeId, error: Option<ApiError>, fx: &mut Fx) {
         return;
     };
     r.timing.finished_ms = Some(now);
+    // Grown by doubling while it streamed: a 10 MB answer had up to 6 MB
+    // of spare capacity.
+    r.answer.text.shrink_to_fit();
+    r.answer.reasoning.shrink_to_fit();
     r.timing.retry_at_ms = None;
     if !r.answer.status.is_final() {
         r.answer.conclude(false);

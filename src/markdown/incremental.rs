@@ -33,19 +33,48 @@ pub(super) fn safe_cut(text: &str, at: usize) -> bool {
 /// continuation start over. Link reference definitions (`[x]: url`) can
 /// change links anywhere, so a text with one is rendered whole every time.
 ///
-/// `settled()` followed by what `update` returns equals `render(text)`.
+/// `settled()` followed by what `update` returns equals `render(text)`
+/// (each settled line with `prefix` before it, `with_prefix`).
+///
+/// Only the length of the settled text is kept, with its last bytes to
+/// tell a continuation from another text (a streaming answer's text only
+/// grows; another one differs in length or where the settled part ends):
+/// a copy of a 10 MB answer's text would be 10 MB more while it streams.
 #[derive(Default)]
 pub struct Incremental {
     width: u16,
     styles: Option<MdStyles>,
-    /// The text rendered into `segments`.
-    settled_text: String,
+    /// Put before each settled line (the answer's indent in the pane).
+    prefix: &'static str,
+    /// How long the text rendered into `segments` is (bytes).
+    settled_len: usize,
+    /// Its last bytes (at most `TAIL`).
+    settled_tail: Vec<u8>,
     segments: Vec<Rc<PackedLines>>,
     /// The text may define link references: it is rendered whole.
     refs: bool,
 }
 
+/// How many of the settled text's last bytes are kept to check that a
+/// text continues it.
+const TAIL: usize = 64;
+
 impl Incremental {
+    /// Settled lines come with `prefix` before each (an indent).
+    pub fn with_prefix(prefix: &'static str) -> Incremental {
+        Incremental {
+            prefix,
+            ..Incremental::default()
+        }
+    }
+
+    /// Whether `text` goes on from the settled text: as long, and ending
+    /// there with the same bytes.
+    fn continues(&self, text: &str) -> bool {
+        text.is_char_boundary(self.settled_len)
+            && text.as_bytes()[..self.settled_len].ends_with(&self.settled_tail)
+    }
+
     /// Lines of the settled blocks, in order, packed; a segment never
     /// changes once made.
     pub fn settled(&self) -> &[Rc<PackedLines>] {
@@ -54,40 +83,43 @@ impl Incremental {
 
     /// Renders `text` and returns the lines after `settled()`.
     pub fn update(&mut self, text: &str, width: u16, styles: &MdStyles) -> Vec<Line<'static>> {
-        if self.width != width
-            || self.styles.as_ref() != Some(styles)
-            || !text.starts_with(self.settled_text.as_str())
-        {
+        if self.width != width || self.styles.as_ref() != Some(styles) || !self.continues(text) {
             *self = Incremental {
                 width,
                 styles: Some(styles.clone()),
-                ..Incremental::default()
+                ..Incremental::with_prefix(self.prefix)
             };
         }
         // The settled text was searched when it was settled (and ends with a
         // blank line, so no `]:` straddles the cut).
         if !self.refs
-            && text.as_bytes()[self.settled_text.len()..]
+            && text.as_bytes()[self.settled_len..]
                 .windows(2)
                 .any(|w| w == b"]:")
         {
             self.refs = true;
-            self.settled_text.clear();
+            self.settled_len = 0;
+            self.settled_tail.clear();
             self.segments.clear();
         }
         let before = !self.segments.is_empty();
-        let rest = &text[self.settled_text.len()..];
+        let rest = &text[self.settled_len..];
         let mut cuts = Vec::new();
         let mut lines = render_with(rest, width, styles, (!self.refs).then_some(&mut cuts));
         let mut tail = match cuts.last() {
             Some(&(at, n)) if at > 0 => {
                 let tail = lines.split_off(n);
-                self.settled_text.push_str(&rest[..at]);
+                self.settled_len += at;
+                let settled = &text.as_bytes()[..self.settled_len];
+                self.settled_tail.clear();
+                self.settled_tail
+                    .extend_from_slice(&settled[settled.len().saturating_sub(TAIL)..]);
                 if !lines.is_empty() {
                     if before {
                         lines.insert(0, Line::default());
                     }
-                    self.segments.push(Rc::new(PackedLines::pack(lines, "")));
+                    let packed = PackedLines::pack(lines, self.prefix);
+                    self.segments.push(Rc::new(packed));
                     // Rendered after lines, the tail already starts with
                     // the blank line between them.
                     return tail;
@@ -159,6 +191,30 @@ mod tests {
             }
         }
         check_growing(SNAPSHOT_DOC, 40, 1);
+    }
+
+    #[test]
+    fn settled_lines_carry_the_prefix_and_another_text_as_long_starts_over() {
+        let st = MdStyles::default();
+        let mut inc = Incremental::with_prefix("  ");
+        let doc = "# A\n\nfirst paragraph\n\nsecond paragraph\n\nthird";
+        let tail = inc.update(doc, 40, &st);
+        let mut got: Vec<Line> = inc.settled().iter().flat_map(|s| s.lines_from(0)).collect();
+        assert!(got.iter().all(|l| l.spans[0].content == "  "), "{got:?}");
+        for l in &mut got {
+            l.spans.remove(0);
+        }
+        got.extend(tail);
+        assert_eq!(got, render(doc, 40, &st));
+        // Longer, but not going on from what was settled: rendered anew.
+        let other = "# B\n\nfirst paragraph\n\nsecond paragraph\n\nthird, longer";
+        let tail = inc.update(other, 40, &st);
+        let mut got: Vec<Line> = inc.settled().iter().flat_map(|s| s.lines_from(0)).collect();
+        for l in &mut got {
+            l.spans.remove(0);
+        }
+        got.extend(tail);
+        assert_eq!(plain(&got), plain(&render(other, 40, &st)));
     }
 
     #[test]

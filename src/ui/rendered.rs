@@ -160,13 +160,12 @@ impl Cache {
     }
 }
 
-/// The streaming answer `id`: its markdown's settled blocks, each also
-/// kept with the answer's indent (source segment, indented copy), and how
-/// much of its text is known to need no sanitising.
+/// The streaming answer `id`: its markdown's settled blocks (packed with
+/// the answer's indent), and how much of its text is known to need no
+/// sanitising.
 pub(super) struct LiveMarkdown {
     id: NodeId,
     pub(super) md: markdown::Incremental,
-    indented: Vec<(Part, Part)>,
     clean: String,
 }
 
@@ -224,8 +223,7 @@ pub(super) fn live_markdown(
             }
             cache.live.push(LiveMarkdown {
                 id,
-                md: markdown::Incremental::default(),
-                indented: Vec::new(),
+                md: markdown::Incremental::with_prefix(INDENT),
                 clean: String::new(),
             });
             cache.live.len() - 1
@@ -234,19 +232,7 @@ pub(super) fn live_markdown(
     let live = &mut cache.live[at];
     let text = live.sanitized(raw);
     let tail = live.md.update(&text, width, st);
-    let settled = live.md.settled();
-    let same = live
-        .indented
-        .iter()
-        .zip(settled)
-        .take_while(|((src, _), s)| Rc::ptr_eq(src, s))
-        .count();
-    live.indented.truncate(same);
-    for seg in &settled[same..] {
-        let lines = PackedLines::pack(seg.lines_from(0), INDENT);
-        live.indented.push((Rc::clone(seg), Rc::new(lines)));
-    }
-    for (_, seg) in &live.indented {
+    for seg in live.md.settled() {
         out.shared(seg);
     }
     out.extend(tail.into_iter().map(indent));
