@@ -51,6 +51,8 @@ pub struct Incremental {
     /// Its last bytes (at most `TAIL`).
     settled_tail: Vec<u8>,
     segments: Vec<Rc<PackedLines>>,
+    /// Per segment: where its text ends, and its lines.
+    blocks: Vec<(usize, usize)>,
     /// The text may define link references: it is rendered whole.
     refs: bool,
 }
@@ -73,6 +75,13 @@ impl Incremental {
     fn continues(&self, text: &str) -> bool {
         text.is_char_boundary(self.settled_len)
             && text.as_bytes()[..self.settled_len].ends_with(&self.settled_tail)
+    }
+
+    /// Per settled segment, where its text ends (bytes) and how many
+    /// lines it has; `None` when the text is rendered whole (it defines
+    /// link references). For `chunks::merge`.
+    pub fn blocks(&self) -> Option<&[(usize, usize)]> {
+        (!self.refs).then_some(&self.blocks[..])
     }
 
     /// Lines of the settled blocks, in order, packed; a segment never
@@ -101,6 +110,7 @@ impl Incremental {
             self.settled_len = 0;
             self.settled_tail.clear();
             self.segments.clear();
+            self.blocks.clear();
         }
         let before = !self.segments.is_empty();
         let rest = &text[self.settled_len..];
@@ -118,6 +128,7 @@ impl Incremental {
                     if before {
                         lines.insert(0, Line::default());
                     }
+                    self.blocks.push((self.settled_len, lines.len()));
                     let packed = PackedLines::pack(lines, self.prefix);
                     self.segments.push(Rc::new(packed));
                     // Rendered after lines, the tail already starts with

@@ -13,8 +13,10 @@
 //! - `table.rs`: tables, fitted to the width or degraded to wrapped rows;
 //! - `incremental.rs`: re-rendering only the still-open end of a growing text;
 //! - `packed.rs`: rendered lines packed for keeping (their text in one string);
+//! - `chunks.rs`: a long text cut into pieces rendered only when in view;
 //! - `code.rs`: the fenced blocks of an answer, for copying.
 
+pub mod chunks;
 mod code;
 mod highlight;
 mod incremental;

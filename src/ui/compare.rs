@@ -13,7 +13,7 @@ use ratatui::text::{Line, Span};
 use rust_decimal::Decimal;
 
 use super::answer::{Body, answer_body, note_lines, spinner};
-use super::rendered::{Caches, Out, Rendered};
+use super::rendered::{Caches, Out, Rendered, visible};
 use super::view::{ColumnScroll, View};
 use crate::app::conversation::{NodeId, OpenAsk, Reply, ReplyState};
 use crate::app::{App, short};
@@ -292,7 +292,12 @@ fn column(
         .entry(id)
         .or_insert_with(|| ColumnScroll::new(col.is_live(), asked));
     let top = scroll.resolve(&asked, i == r.focus, lines.len(), height);
-    let visible: Vec<Line> = lines.lines_from(top).take(height).collect();
+    let st = theme.markdown();
+    let slices = visible(app, c.cache, &st, &lines, top, height);
+    let visible: Vec<Line> = slices
+        .iter()
+        .flat_map(|(p, from, n)| p.lines_from(*from).take(*n))
+        .collect();
     super::paint::draw_lines(f.buffer_mut(), text_area, &visible);
     for slot in &lines.images {
         let rows = usize::from(slot.protocol.size().height);

@@ -21,7 +21,7 @@ use crate::keymap::Action;
 use crate::text::sanitize;
 
 use super::answer::{Body, answer_body, assistant_header, note_lines, place_mark, wrap_plain};
-use super::rendered::{Caches, Drawn, ImageSlot, Lines, Out, Rendered};
+use super::rendered::{Caches, Drawn, ImageSlot, Lines, Out, Rendered, visible};
 use super::view::View;
 
 /// What the pane lists: the notes before the first prompt (when there are
@@ -232,9 +232,14 @@ pub fn draw(f: &mut Frame, app: &App, view: &mut View, theme: &Theme, area: Rect
         skip = 0;
         i += 1;
     }
-    let lines: Vec<Line> = shown
+    let st = theme.markdown();
+    let slices: Vec<_> = shown
         .iter()
-        .flat_map(|(r, skip, take)| r.lines_from(*skip).take(*take))
+        .flat_map(|(r, skip, take)| visible(app, caches.cache, &st, r, *skip, *take))
+        .collect();
+    let lines: Vec<Line> = slices
+        .iter()
+        .flat_map(|(p, from, n)| p.lines_from(*from).take(*n))
         .collect();
     super::paint::draw_lines(f.buffer_mut(), area, &lines);
     let last = match items.get(n - 1) {
@@ -301,7 +306,10 @@ mod tests {
         let (parts, len) = out.finish();
         let lines: Vec<Line<'static>> = parts
             .iter()
-            .flat_map(|p| p.lines_from(0))
+            .flat_map(|p| match p {
+                super::super::rendered::Piece::Lines(p) => p.lines_from(0),
+                _ => panic!("a deferred answer in a short test"),
+            })
             .map(|l| Line {
                 spans: l
                     .spans

@@ -1,8 +1,9 @@
 //! What an entry's rendering is, and what is kept of it between frames:
 //! lines in shared parts (so a streaming answer's settled markdown is not
 //! copied each frame), the slots its inline images are drawn over, the
-//! cache of finished entries' lines, and the streaming answer's markdown
-//! rendered as it grows.
+//! cache of finished entries' lines, the streaming answer's markdown
+//! rendered as it grows, and a huge answer's markdown as chunks rendered
+//! when they come into view.
 
 use std::borrow::Cow;
 use std::rc::Rc;
@@ -11,6 +12,7 @@ use ratatui::text::{Line, Span};
 
 use super::images::ImageCache;
 use crate::app::conversation::NodeId;
+use crate::markdown::chunks::{self, CHUNK_BYTES, Chunk};
 use crate::markdown::{self, MdStyles, PackedLines};
 use crate::text::sanitize;
 
@@ -20,9 +22,71 @@ use crate::text::sanitize;
 /// it), so a streaming answer's settled markdown is shared from frame to
 /// frame instead of copied.
 pub struct Rendered {
-    pub(super) parts: Vec<Part>,
+    pub(super) parts: Vec<Piece>,
     pub(super) len: usize,
     pub images: Vec<ImageSlot>,
+}
+
+/// A part of an entry's lines: packed, or a huge answer's markdown whose
+/// chunks are rendered when drawn (`Cache::chunk`).
+#[derive(Clone)]
+pub(super) enum Piece {
+    Lines(Part),
+    Deferred(Rc<Deferred>),
+}
+
+impl Piece {
+    fn len(&self) -> usize {
+        match self {
+            Piece::Lines(p) => p.len(),
+            Piece::Deferred(d) => d.rows,
+        }
+    }
+}
+
+/// A finished answer's markdown too long to keep rendered (over
+/// `DEFER_BYTES`): where it is cut and each chunk's lines, rendered from
+/// the answer's text (or `text`) when in view.
+pub(super) struct Deferred {
+    /// Tells its rendered chunks apart in the cache.
+    serial: u64,
+    pub(super) id: NodeId,
+    width: u16,
+    chunks: Vec<Chunk>,
+    rows: usize,
+    /// The text sanitized, when sanitizing changed it (else the answer's).
+    pub(super) text: Option<Rc<str>>,
+}
+
+/// An answer's markdown over this many bytes is kept as chunks, not lines:
+/// rendered lines cost ~2.3 times the text packed (16 times as ratatui
+/// lines), and a 10 MB answer would keep ~35 MB.
+pub(super) const DEFER_BYTES: usize = 256 * 1024;
+
+/// Rendered chunks of deferred answers kept: a screen or two of each of
+/// the few answers in view.
+const CHUNKS_KEPT: usize = 8;
+
+/// Where `Rendered::visible` gets a deferred answer's chunk `k` from.
+pub(super) type ChunkSource<'a> = dyn FnMut(&Deferred, usize) -> Part + 'a;
+
+/// Lines `skip..skip + take` of `r` as packed slices (`Rendered::visible`),
+/// a deferred answer's chunks rendered from its text in `app`.
+pub(super) fn visible(
+    app: &crate::app::App,
+    cache: &mut Cache,
+    st: &MdStyles,
+    r: &Rendered,
+    skip: usize,
+    take: usize,
+) -> Vec<(Part, usize, usize)> {
+    r.visible(skip, take, &mut |d, k| {
+        let text = app
+            .conversation
+            .reply(d.id)
+            .map_or("", |r| r.answer.text.as_str());
+        cache.chunk(text, st, d, k)
+    })
 }
 
 impl Rendered {
@@ -30,28 +94,60 @@ impl Rendered {
         self.len
     }
 
-    /// The lines from line `skip` on, unpacked (borrowing the text).
-    pub(super) fn lines_from(&self, skip: usize) -> impl Iterator<Item = Line<'_>> {
-        let mut skip = skip;
-        self.parts
-            .iter()
-            .filter_map(move |p| {
-                if skip >= p.len() {
-                    skip -= p.len();
-                    None
-                } else {
-                    let from = std::mem::take(&mut skip);
-                    Some(p.lines_from(from))
+    /// Lines `skip..skip + take` as packed slices (part, first line,
+    /// count), a deferred answer's chunks rendered by `chunk` as needed.
+    pub(super) fn visible(
+        &self,
+        skip: usize,
+        take: usize,
+        chunk: &mut ChunkSource,
+    ) -> Vec<(Part, usize, usize)> {
+        let mut out = Vec::new();
+        let (mut skip, mut take) = (skip, take);
+        for piece in &self.parts {
+            if take == 0 {
+                break;
+            }
+            if skip >= piece.len() {
+                skip -= piece.len();
+                continue;
+            }
+            match piece {
+                Piece::Lines(p) => {
+                    let n = (p.len() - skip).min(take);
+                    out.push((Rc::clone(p), skip, n));
+                    take -= n;
+                    skip = 0;
                 }
-            })
-            .flatten()
+                Piece::Deferred(d) => {
+                    for (k, c) in d.chunks.iter().enumerate() {
+                        if take == 0 {
+                            break;
+                        }
+                        if skip >= c.rows {
+                            skip -= c.rows;
+                            continue;
+                        }
+                        let p = chunk(d, k);
+                        let n = (c.rows - skip).min(take);
+                        // A chunk renders to the rows counted for it (the
+                        // chunks tests); never more is taken from it.
+                        let have = p.len().saturating_sub(skip).min(n);
+                        out.push((p, skip, have));
+                        take -= n;
+                        skip = 0;
+                    }
+                }
+            }
+        }
+        out
     }
 }
 
 /// Collects an entry's lines: its own, and shared parts.
 #[derive(Default)]
 pub(super) struct Out {
-    parts: Vec<Part>,
+    parts: Vec<Piece>,
     cur: Vec<Line<'static>>,
     len: usize,
 }
@@ -72,12 +168,23 @@ impl Out {
         if part.is_empty() {
             return;
         }
+        self.flush();
+        self.len += part.len();
+        self.parts.push(Piece::Lines(Rc::clone(part)));
+    }
+
+    fn deferred(&mut self, d: Deferred) {
+        self.flush();
+        self.len += d.rows;
+        self.parts.push(Piece::Deferred(Rc::new(d)));
+    }
+
+    fn flush(&mut self) {
         if !self.cur.is_empty() {
             let cur = std::mem::take(&mut self.cur);
-            self.parts.push(Rc::new(PackedLines::pack(cur, "")));
+            self.parts
+                .push(Piece::Lines(Rc::new(PackedLines::pack(cur, ""))));
         }
-        self.len += part.len();
-        self.parts.push(Rc::clone(part));
     }
 
     pub(super) fn len(&self) -> usize {
@@ -86,7 +193,7 @@ impl Out {
 
     /// Patches the first line's style (a selected message's header).
     pub(super) fn patch_first(&mut self, style: ratatui::style::Style) {
-        if let Some(first) = self.parts.first_mut() {
+        if let Some(Piece::Lines(first)) = self.parts.first_mut() {
             // Only when an entry starts with a shared part (not so today:
             // headers come first): unpacked, patched, packed again.
             let mut lines: Vec<Line> = first.lines_from(0).collect();
@@ -99,10 +206,8 @@ impl Out {
         }
     }
 
-    pub(super) fn finish(mut self) -> (Vec<Part>, usize) {
-        if !self.cur.is_empty() {
-            self.parts.push(Rc::new(PackedLines::pack(self.cur, "")));
-        }
+    pub(super) fn finish(mut self) -> (Vec<Piece>, usize) {
+        self.flush();
         (self.parts, self.len)
     }
 }
@@ -136,6 +241,10 @@ pub(super) struct Drawn {
 pub struct Cache {
     pub(super) slots: Vec<Option<(Drawn, Lines)>>,
     pub(super) live: Vec<LiveMarkdown>,
+    /// Rendered chunks of deferred answers, by (serial, chunk), the last
+    /// drawn last.
+    chunks: Vec<((u64, usize), Part)>,
+    serial: u64,
     pub(super) columns: std::collections::HashMap<(NodeId, u16), (u64, Lines)>,
 }
 
@@ -148,6 +257,60 @@ impl Cache {
         match self.slots.get(id as usize) {
             Some(Some((d, lines))) if *d == drawn => Some(lines.clone()),
             _ => None,
+        }
+    }
+
+    /// Chunk `k` of deferred answer `d` (its answer's text `text`),
+    /// rendered and indented, kept among the last few drawn.
+    pub(super) fn chunk(&mut self, text: &str, st: &MdStyles, d: &Deferred, k: usize) -> Part {
+        let key = (d.serial, k);
+        if let Some(at) = self.chunks.iter().position(|(c, _)| *c == key) {
+            let kept = self.chunks.remove(at);
+            let part = Rc::clone(&kept.1);
+            self.chunks.push(kept);
+            return part;
+        }
+        let text = d.text.as_deref().unwrap_or(text);
+        let lines = chunks::render_chunk(text, &d.chunks, k, d.width, st);
+        let part = Rc::new(PackedLines::pack(lines, INDENT));
+        if self.chunks.len() >= CHUNKS_KEPT {
+            self.chunks.remove(0);
+        }
+        self.chunks.push((key, Rc::clone(&part)));
+        part
+    }
+
+    /// Bytes of rendered lines kept (packed parts of entries, and of
+    /// deferred answers' chunks; the streaming answers' own not counted).
+    pub(super) fn kept_bytes(&self) -> usize {
+        let pieces = self
+            .slots
+            .iter()
+            .flatten()
+            .flat_map(|(_, lines)| &lines.parts)
+            .map(|p| match p {
+                Piece::Lines(p) => p.heap_bytes(),
+                Piece::Deferred(d) => d.chunks.len() * std::mem::size_of::<Chunk>(),
+            });
+        let chunks = self.chunks.iter().map(|(_, p)| p.heap_bytes());
+        pieces.chain(chunks).sum()
+    }
+
+    fn defer(
+        &mut self,
+        id: NodeId,
+        width: u16,
+        chunks: Vec<Chunk>,
+        text: Option<Rc<str>>,
+    ) -> Deferred {
+        self.serial += 1;
+        Deferred {
+            serial: self.serial,
+            id,
+            width,
+            rows: chunks.iter().map(|c| c.rows).sum(),
+            chunks,
+            text,
         }
     }
 
@@ -251,11 +414,119 @@ pub(super) fn finished_markdown(
     st: &MdStyles,
     out: &mut Out,
 ) {
-    if cache.live.iter().any(|l| l.id == id) {
+    let huge = raw.len() > DEFER_BYTES;
+    if let Some(at) = cache.live.iter().position(|l| l.id == id) {
+        if huge {
+            // Its settled blocks' lengths are known: the open end is
+            // rendered once more, to count its lines.
+            let live = &mut cache.live[at];
+            let text = live.sanitized(raw);
+            let rest = live.md.update(&text, width, st).len();
+            if let Some(blocks) = live.md.blocks() {
+                let chunks = chunks::merge(blocks, text.len(), rest, CHUNK_BYTES);
+                let text = matches!(text, Cow::Owned(_)).then(|| Rc::from(&*text));
+                let d = cache.defer(id, width, chunks, text);
+                cache.live.remove(at);
+                out.deferred(d);
+                return;
+            }
+        }
         live_markdown(cache, id, raw, width, st, out);
         cache.live.retain(|l| l.id != id);
-    } else {
-        let md = markdown::render(&sanitize(raw), width, st);
-        out.extend(md.into_iter().map(indent));
+        return;
+    }
+    let text = sanitize(raw);
+    if huge && let Some(chunks) = chunks::chunks(&text, width, st, CHUNK_BYTES) {
+        let text = matches!(text, Cow::Owned(_)).then(|| Rc::from(&*text));
+        let d = cache.defer(id, width, chunks, text);
+        out.deferred(d);
+        return;
+    }
+    let md = markdown::render(&text, width, st);
+    out.extend(md.into_iter().map(indent));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every line of `parts`, read a screen (37 rows) at a time as the
+    /// pane reads them, deferred chunks rendered from `raw`.
+    fn read_all(parts: Vec<Piece>, len: usize, cache: &mut Cache, raw: &str) -> Vec<Line<'static>> {
+        let st = MdStyles::default();
+        let r = Rendered {
+            parts,
+            len,
+            images: Vec::new(),
+        };
+        let mut out = Vec::new();
+        for skip in (0..r.len()).step_by(37) {
+            let slices = r.visible(skip, 37, &mut |d, k| cache.chunk(raw, &st, d, k));
+            for (p, from, n) in &slices {
+                out.extend(p.lines_from(*from).take(*n).map(|l| {
+                    Line::from(
+                        l.spans
+                            .into_iter()
+                            .map(|s| Span::styled(s.content.into_owned(), s.style))
+                            .collect::<Vec<_>>(),
+                    )
+                }));
+            }
+            assert!(cache.chunks.len() <= CHUNKS_KEPT);
+        }
+        out
+    }
+
+    #[test]
+    fn a_huge_answer_is_kept_as_chunks_and_reads_as_rendered_whole() {
+        let st = MdStyles::default();
+        // Escapes in it: the chunks are cut from the sanitized text.
+        let raw = format!(
+            "esc \x1b[2J here\n\n{}",
+            crate::server::doc::doc_tokens(120_000).concat()
+        );
+        assert!(raw.len() > DEFER_BYTES);
+        let want: Vec<Line> = markdown::render(&sanitize(&raw), 78, &st)
+            .into_iter()
+            .map(indent)
+            .collect();
+
+        // Reopened (nothing streamed): cut from the text, a window at a time.
+        let mut cache = Cache::default();
+        let mut out = Out::default();
+        finished_markdown(&mut cache, 1, &raw, 78, &st, &mut out);
+        let (parts, len) = out.finish();
+        assert!(matches!(parts[..], [Piece::Deferred(_)]));
+        assert_eq!(len, want.len());
+        assert_eq!(read_all(parts, len, &mut cache, &raw), want);
+
+        // Streamed: the blocks settled as it came, then let go.
+        let clean = sanitize(&raw).into_owned();
+        let mut cache = Cache::default();
+        let mut end = 0;
+        while end < clean.len() {
+            end = (end + 4_999).min(clean.len());
+            while !clean.is_char_boundary(end) {
+                end += 1;
+            }
+            live_markdown(&mut cache, 2, &clean[..end], 78, &st, &mut Out::default());
+        }
+        let mut out = Out::default();
+        finished_markdown(&mut cache, 2, &clean, 78, &st, &mut out);
+        assert!(cache.live.is_empty(), "the streaming state is let go");
+        let (parts, len) = out.finish();
+        assert!(matches!(parts[..], [Piece::Deferred(_)]));
+        assert_eq!(read_all(parts, len, &mut cache, &clean), want);
+    }
+
+    #[test]
+    fn an_answer_under_the_bound_is_kept_as_lines() {
+        let st = MdStyles::default();
+        let raw: String = crate::server::doc::doc_tokens(2_000).concat();
+        let mut cache = Cache::default();
+        let mut out = Out::default();
+        finished_markdown(&mut cache, 1, &raw, 78, &st, &mut out);
+        let (parts, _) = out.finish();
+        assert!(parts.iter().all(|p| matches!(p, Piece::Lines(_))));
     }
 }
