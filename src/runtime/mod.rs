@@ -128,6 +128,7 @@ pub async fn run_terminal(
     client: ChatClient,
     mut opts: RunOptions,
 ) -> io::Result<Vec<String>> {
+    memory::keep_large_allocations_apart();
     let store = opts.store.clone();
     let log_dir = opts.dirs.state.clone();
     crate::term::guard::install_panic_hook(move || {
