@@ -111,10 +111,10 @@ pub fn render_chunk(
     width: u16,
     styles: &MdStyles,
 ) -> Vec<Line<'static>> {
-    let Some(c) = chunks.get(k) else {
+    let Some(part) = chunks.get(k).and_then(|c| text.get(c.range.clone())) else {
         return Vec::new();
     };
-    let mut lines = render_with(&text[c.range.clone()], width, styles, None);
+    let mut lines = render_with(part, width, styles, None);
     if k > 0 && !lines.is_empty() {
         lines.insert(0, Line::default());
     }
@@ -178,5 +178,15 @@ mod tests {
             let cs = merge(blocks, doc.len(), rest, target);
             assert_eq!(rendered(&doc, &cs, 80), render(&doc, 80, &st));
         }
+        // A fast stream: most of the text settled in one update. Its
+        // blocks are still each block, so the chunks stay small.
+        let mut inc = Incremental::default();
+        inc.update(&doc[..doc.len() / 2], 80, &st);
+        let rest = inc.update(&doc, 80, &st).len();
+        let cs = merge(inc.blocks().unwrap(), doc.len(), rest, 500);
+        assert!(cs.len() > 10, "{} chunks", cs.len());
+        let biggest = cs.iter().map(|c| c.range.len()).max().unwrap();
+        assert!(biggest < 2_000, "a chunk of {biggest} bytes");
+        assert_eq!(rendered(&doc, &cs, 80), render(&doc, 80, &st));
     }
 }

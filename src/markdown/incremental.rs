@@ -37,9 +37,11 @@ pub(super) fn safe_cut(text: &str, at: usize) -> bool {
 /// (each settled line with `prefix` before it, `with_prefix`).
 ///
 /// Only the length of the settled text is kept, with its last bytes to
-/// tell a continuation from another text (a streaming answer's text only
-/// grows; another one differs in length or where the settled part ends):
-/// a copy of a 10 MB answer's text would be 10 MB more while it streams.
+/// tell a continuation from another text: a copy of a 10 MB answer's text
+/// would be 10 MB more while it streams. That holds for one growing text
+/// (callers keep one per answer, whose text only grows); a text that is
+/// as long and ends its settled part with the same 64 bytes but differs
+/// before them would be taken for a continuation.
 #[derive(Default)]
 pub struct Incremental {
     width: u16,
@@ -51,7 +53,7 @@ pub struct Incremental {
     /// Its last bytes (at most `TAIL`).
     settled_tail: Vec<u8>,
     segments: Vec<Rc<PackedLines>>,
-    /// Per segment: where its text ends, and its lines.
+    /// Per settled block: where its text ends, and its lines.
     blocks: Vec<(usize, usize)>,
     /// The text may define link references: it is rendered whole.
     refs: bool,
@@ -62,6 +64,11 @@ pub struct Incremental {
 const TAIL: usize = 64;
 
 impl Incremental {
+    /// Whether it was last rendered at `width` with `styles`.
+    pub fn is_for(&self, width: u16, styles: &MdStyles) -> bool {
+        self.width == width && self.styles.as_ref() == Some(styles)
+    }
+
     /// Settled lines come with `prefix` before each (an indent).
     pub fn with_prefix(prefix: &'static str) -> Incremental {
         Incremental {
@@ -77,9 +84,9 @@ impl Incremental {
             && text.as_bytes()[..self.settled_len].ends_with(&self.settled_tail)
     }
 
-    /// Per settled segment, where its text ends (bytes) and how many
-    /// lines it has; `None` when the text is rendered whole (it defines
-    /// link references). For `chunks::merge`.
+    /// Per settled top-level block, where its text ends (bytes) and how
+    /// many lines it has; `None` when the text is rendered whole (it
+    /// defines link references). For `chunks::merge`.
     pub fn blocks(&self) -> Option<&[(usize, usize)]> {
         (!self.refs).then_some(&self.blocks[..])
     }
@@ -119,6 +126,17 @@ impl Incremental {
         let mut tail = match cuts.last() {
             Some(&(at, n)) if at > 0 => {
                 let tail = lines.split_off(n);
+                // Every block settled now, each with its lines (the blank
+                // line before a block is its own), so a fast stream that
+                // settles much at once still gives small chunks (`merge`).
+                let (base, mut prev, mut blank) = (self.settled_len, 0, usize::from(before));
+                for &(c_at, c_n) in cuts.iter().filter(|c| c.0 > 0) {
+                    if c_n > prev {
+                        let rows = c_n - prev + std::mem::take(&mut blank);
+                        self.blocks.push((base + c_at, rows));
+                        prev = c_n;
+                    }
+                }
                 self.settled_len += at;
                 let settled = &text.as_bytes()[..self.settled_len];
                 self.settled_tail.clear();
@@ -128,7 +146,6 @@ impl Incremental {
                     if before {
                         lines.insert(0, Line::default());
                     }
-                    self.blocks.push((self.settled_len, lines.len()));
                     let packed = PackedLines::pack(lines, self.prefix);
                     self.segments.push(Rc::new(packed));
                     // Rendered after lines, the tail already starts with

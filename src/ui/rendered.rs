@@ -131,9 +131,15 @@ impl Rendered {
                         let p = chunk(d, k);
                         let n = (c.rows - skip).min(take);
                         // A chunk renders to the rows counted for it (the
-                        // chunks tests); never more is taken from it.
+                        // chunks tests); were it short, blank rows keep
+                        // what follows (and image slots) where counted.
+                        debug_assert_eq!(p.len(), c.rows, "chunk {k}");
                         let have = p.len().saturating_sub(skip).min(n);
                         out.push((p, skip, have));
+                        if have < n {
+                            let blank = std::iter::repeat_n(Line::default(), n - have);
+                            out.push((Rc::new(PackedLines::pack(blank, "")), 0, n - have));
+                        }
                         take -= n;
                         skip = 0;
                     }
@@ -193,7 +199,9 @@ impl Out {
 
     /// Patches the first line's style (a selected message's header).
     pub(super) fn patch_first(&mut self, style: ratatui::style::Style) {
-        if let Some(Piece::Lines(first)) = self.parts.first_mut() {
+        if let Some(Piece::Deferred(_)) = self.parts.first() {
+            // Not so today: an entry starts with its header.
+        } else if let Some(Piece::Lines(first)) = self.parts.first_mut() {
             // Only when an entry starts with a shared part (not so today:
             // headers come first): unpacked, patched, packed again.
             let mut lines: Vec<Line> = first.lines_from(0).collect();
@@ -271,7 +279,17 @@ impl Cache {
             return part;
         }
         let text = d.text.as_deref().unwrap_or(text);
-        let lines = chunks::render_chunk(text, &d.chunks, k, d.width, st);
+        // Gone, or not the text it was cut from: nothing rather than a
+        // slice at the wrong place.
+        let fits = d
+            .chunks
+            .last()
+            .is_some_and(|c| text.get(c.range.clone()).is_some());
+        let lines = if fits {
+            chunks::render_chunk(text, &d.chunks, k, d.width, st)
+        } else {
+            Vec::new()
+        };
         let part = Rc::new(PackedLines::pack(lines, INDENT));
         if self.chunks.len() >= CHUNKS_KEPT {
             self.chunks.remove(0);
@@ -280,8 +298,9 @@ impl Cache {
         part
     }
 
-    /// Bytes of rendered lines kept (packed parts of entries, and of
-    /// deferred answers' chunks; the streaming answers' own not counted).
+    /// Bytes of rendered lines kept (packed parts of entries, deferred
+    /// answers' chunk tables and sanitized copies, their chunks drawn
+    /// lately; the streaming answers' own not counted).
     pub(super) fn kept_bytes(&self) -> usize {
         let pieces = self
             .slots
@@ -290,7 +309,10 @@ impl Cache {
             .flat_map(|(_, lines)| &lines.parts)
             .map(|p| match p {
                 Piece::Lines(p) => p.heap_bytes(),
-                Piece::Deferred(d) => d.chunks.len() * std::mem::size_of::<Chunk>(),
+                Piece::Deferred(d) => {
+                    d.chunks.len() * std::mem::size_of::<Chunk>()
+                        + d.text.as_ref().map_or(0, |t| t.len())
+                }
             });
         let chunks = self.chunks.iter().map(|(_, p)| p.heap_bytes());
         pieces.chain(chunks).sum()
@@ -324,29 +346,59 @@ impl Cache {
 }
 
 /// The streaming answer `id`: its markdown's settled blocks (packed with
-/// the answer's indent), and how much of its text is known to need no
-/// sanitising.
+/// the answer's indent), and its text sanitized as it grows.
 pub(super) struct LiveMarkdown {
     id: NodeId,
     pub(super) md: markdown::Incremental,
-    clean: String,
+    clean: CleanText,
 }
 
 impl LiveMarkdown {
-    /// `sanitize(text)`, looking only at what was not seen clean before
-    /// (sanitising maps each character on its own, so a clean prefix stays
-    /// clean).
-    fn sanitized<'t>(&mut self, text: &'t str) -> Cow<'t, str> {
-        if !text.starts_with(self.clean.as_str()) {
-            self.clean.clear();
+    fn new(id: NodeId) -> LiveMarkdown {
+        LiveMarkdown {
+            id,
+            md: markdown::Incremental::with_prefix(INDENT),
+            clean: CleanText::default(),
         }
-        let rest = &text[self.clean.len()..];
-        match sanitize(rest) {
-            Cow::Borrowed(_) => {
-                self.clean.push_str(rest);
-                Cow::Borrowed(text)
-            }
-            Cow::Owned(_) => sanitize(text),
+    }
+}
+
+/// A growing text sanitized piece by piece: the text itself while it is
+/// clean (no copy kept), a sanitized copy once something needed replacing.
+#[derive(Default)]
+struct CleanText {
+    /// How much of the text was seen (bytes), with its last bytes (to tell
+    /// the same growing text from another, as `Incremental` does).
+    seen: usize,
+    seen_tail: Vec<u8>,
+    sanitized: Option<String>,
+}
+
+impl CleanText {
+    /// `sanitize(text)`, sanitizing only what was not seen before
+    /// (sanitizing maps each character on its own, so it can go piece by
+    /// piece).
+    fn get<'t>(&'t mut self, text: &'t str) -> &'t str {
+        let goes_on = text.is_char_boundary(self.seen)
+            && text.as_bytes()[..self.seen].ends_with(&self.seen_tail);
+        if !goes_on {
+            (self.seen, self.sanitized) = (0, None);
+        }
+        let rest = &text[self.seen..];
+        let clean = sanitize(rest);
+        if let (None, Cow::Owned(_)) = (&self.sanitized, &clean) {
+            self.sanitized = Some(text[..self.seen].to_string());
+        }
+        if let Some(s) = &mut self.sanitized {
+            s.push_str(&clean);
+        }
+        self.seen = text.len();
+        self.seen_tail.clear();
+        self.seen_tail
+            .extend_from_slice(&text.as_bytes()[text.len().saturating_sub(64)..]);
+        match &self.sanitized {
+            Some(s) => s,
+            None => text,
         }
     }
 }
@@ -384,17 +436,13 @@ pub(super) fn live_markdown(
             if cache.live.len() >= LIVE_KEPT {
                 cache.live.remove(0);
             }
-            cache.live.push(LiveMarkdown {
-                id,
-                md: markdown::Incremental::with_prefix(INDENT),
-                clean: String::new(),
-            });
+            cache.live.push(LiveMarkdown::new(id));
             cache.live.len() - 1
         }
     };
     let live = &mut cache.live[at];
-    let text = live.sanitized(raw);
-    let tail = live.md.update(&text, width, st);
+    let text = live.clean.get(raw);
+    let tail = live.md.update(text, width, st);
     for seg in live.md.settled() {
         out.shared(seg);
     }
@@ -416,24 +464,32 @@ pub(super) fn finished_markdown(
 ) {
     let huge = raw.len() > DEFER_BYTES;
     if let Some(at) = cache.live.iter().position(|l| l.id == id) {
-        if huge {
+        // At another width the streamed blocks say nothing: the text is
+        // cut anew below, a window at a time (not rendered whole at once).
+        if huge && !cache.live[at].md.is_for(width, st) {
+            cache.live.remove(at);
+        } else if huge {
             // Its settled blocks' lengths are known: the open end is
             // rendered once more, to count its lines.
             let live = &mut cache.live[at];
-            let text = live.sanitized(raw);
-            let rest = live.md.update(&text, width, st).len();
+            let text = live.clean.get(raw);
+            let rest = live.md.update(text, width, st).len();
             if let Some(blocks) = live.md.blocks() {
                 let chunks = chunks::merge(blocks, text.len(), rest, CHUNK_BYTES);
-                let text = matches!(text, Cow::Owned(_)).then(|| Rc::from(&*text));
+                // Sanitizing changed it: the chunks are cut from the copy.
+                let changed = !std::ptr::eq(text.as_ptr(), raw.as_ptr());
+                let text = changed.then(|| Rc::from(text));
                 let d = cache.defer(id, width, chunks, text);
                 cache.live.remove(at);
                 out.deferred(d);
                 return;
             }
         }
-        live_markdown(cache, id, raw, width, st, out);
-        cache.live.retain(|l| l.id != id);
-        return;
+        if cache.live.iter().any(|l| l.id == id) {
+            live_markdown(cache, id, raw, width, st, out);
+            cache.live.retain(|l| l.id != id);
+            return;
+        }
     }
     let text = sanitize(raw);
     if huge && let Some(chunks) = chunks::chunks(&text, width, st, CHUNK_BYTES) {
@@ -500,23 +556,45 @@ mod tests {
         assert_eq!(len, want.len());
         assert_eq!(read_all(parts, len, &mut cache, &raw), want);
 
-        // Streamed: the blocks settled as it came, then let go.
-        let clean = sanitize(&raw).into_owned();
-        let mut cache = Cache::default();
-        let mut end = 0;
-        while end < clean.len() {
-            end = (end + 4_999).min(clean.len());
-            while !clean.is_char_boundary(end) {
-                end += 1;
+        // Streamed: the blocks settled as it came, then let go; and
+        // streamed at one width, finished at another (cut anew).
+        let stream = |cache: &mut Cache, id: NodeId, step: usize| {
+            let mut end = 0;
+            while end < raw.len() {
+                end = (end + step).min(raw.len());
+                while !raw.is_char_boundary(end) {
+                    end += 1;
+                }
+                live_markdown(cache, id, &raw[..end], 78, &st, &mut Out::default());
             }
-            live_markdown(&mut cache, 2, &clean[..end], 78, &st, &mut Out::default());
+        };
+        let narrow: Vec<Line> = markdown::render(&sanitize(&raw), 70, &st)
+            .into_iter()
+            .map(indent)
+            .collect();
+        for (step, width, want) in [
+            (4_999, 78, &want),
+            (100_000, 78, &want),
+            (4_999, 70, &narrow),
+        ] {
+            let mut cache = Cache::default();
+            stream(&mut cache, 2, step);
+            let mut out = Out::default();
+            finished_markdown(&mut cache, 2, &raw, width, &st, &mut out);
+            assert!(cache.live.is_empty(), "the streaming state is let go");
+            let (parts, len) = out.finish();
+            let [Piece::Deferred(d)] = &parts[..] else {
+                panic!("deferred")
+            };
+            let biggest = d.chunks.iter().map(|c| c.range.len()).max().unwrap();
+            assert!(biggest < 2 * CHUNK_BYTES, "{biggest} bytes in a chunk");
+            assert!(d.text.is_some(), "cut from the sanitized copy");
+            assert_eq!(
+                read_all(parts, len, &mut cache, &raw),
+                *want,
+                "{step} {width}"
+            );
         }
-        let mut out = Out::default();
-        finished_markdown(&mut cache, 2, &clean, 78, &st, &mut out);
-        assert!(cache.live.is_empty(), "the streaming state is let go");
-        let (parts, len) = out.finish();
-        assert!(matches!(parts[..], [Piece::Deferred(_)]));
-        assert_eq!(read_all(parts, len, &mut cache, &clean), want);
     }
 
     #[test]

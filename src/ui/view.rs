@@ -82,14 +82,14 @@ impl View {
         View::default()
     }
 
-    /// How many messages' rendered lines are kept (finished entries and
-    /// streaming answers): what a conversation holds beyond its text.
     /// Bytes of rendered lines the view keeps between frames (see
     /// `Cache::kept_bytes`).
     pub fn kept_bytes(&self) -> usize {
         self.cache.kept_bytes()
     }
 
+    /// How many messages' rendered lines are kept (finished entries and
+    /// streaming answers): what a conversation holds beyond its text.
     pub fn cached_entries(&self) -> usize {
         self.cache.slots.iter().filter(|s| s.is_some()).count() + self.cache.live.len()
     }
