@@ -332,16 +332,23 @@ async fn a_screenshot_is_pasted_and_a_pasted_path_is_offered() {
     assert!(d.app.draft().ends_with("/no/such/file.wav"));
 }
 
-#[tokio::test]
-async fn a_drawn_image_goes_back_to_be_edited() {
-    let root = tempfile::tempdir().unwrap();
+/// An image model asked for a cat, with its data directory under `root`;
+/// returns once the picture is saved.
+async fn a_cat_drawn(root: &std::path::Path) -> Driver {
     let mut d = Driver::new(ServerOptions::default()).await;
-    d.fx.set_dirs(orchat::paths::Dirs::under(root.path()));
+    d.fx.set_dirs(orchat::paths::Dirs::under(root));
     d.submit(&format!("/model {IMAGE_MODEL}"));
     d.submit("draw a cat 48x32");
     d.until_idle().await;
     d.until(|a| common::replies(a)[0].answer.image_paths.len() == 1)
         .await;
+    d
+}
+
+#[tokio::test]
+async fn a_drawn_image_goes_back_to_be_edited() {
+    let root = tempfile::tempdir().unwrap();
+    let mut d = a_cat_drawn(root.path()).await;
     // Saved: the answer holds the file's path, not the data.
     let first = &common::replies(&d.app)[0].answer.images[0];
     assert!(first.inline_url().is_none(), "{first:?}");
@@ -386,13 +393,7 @@ async fn a_drawn_image_goes_back_to_be_edited() {
 #[tokio::test]
 async fn an_image_whose_file_is_gone_is_not_sent_and_the_user_is_told() {
     let root = tempfile::tempdir().unwrap();
-    let mut d = Driver::new(ServerOptions::default()).await;
-    d.fx.set_dirs(orchat::paths::Dirs::under(root.path()));
-    d.submit(&format!("/model {IMAGE_MODEL}"));
-    d.submit("draw a cat 48x32");
-    d.until_idle().await;
-    d.until(|a| common::replies(a)[0].answer.image_paths.len() == 1)
-        .await;
+    let mut d = a_cat_drawn(root.path()).await;
     let path = common::replies(&d.app)[0].answer.image_paths[0]
         .clone()
         .unwrap();
