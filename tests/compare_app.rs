@@ -29,7 +29,7 @@ fn command(app: &mut App, line: &str) -> Vec<Effect> {
 fn starts(fx: &[Effect]) -> Vec<(u64, ChatRequest)> {
     fx.iter()
         .filter_map(|e| match e {
-            Effect::Start { turn, request } => Some((*turn, (**request).clone())),
+            Effect::Start { turn, request, .. } => Some((*turn, (**request).clone())),
             _ => None,
         })
         .collect()

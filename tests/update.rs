@@ -12,7 +12,7 @@ fn events_of_a_stopped_or_superseded_turn_are_ignored() {
     let mut app = new_app();
     type_text(&mut app, "one");
     let fx = update(&mut app, key(KeyCode::Enter));
-    let Some(Effect::Start { turn, request }) =
+    let Some(Effect::Start { turn, request, .. }) =
         fx.iter().find(|e| matches!(e, Effect::Start { .. }))
     else {
         panic!("{fx:?}")

@@ -283,20 +283,12 @@ pub(super) fn ask(app: &mut App, prompt: NodeId, models: Vec<String>, fx: &mut F
         ..app.chat.settings.clone()
     };
     // An image model gets the picture to edit: one image more.
-    let per_model: Vec<(Vec<_>, Result<bool, String>)> = models
-        .iter()
-        .map(|m| app.messages_for(m, messages.clone()))
-        .collect();
-    if let Some(why) = per_model.iter().find_map(|(_, e)| e.as_ref().err()) {
-        app.screen.flash = Some(format!(
-            "the image to edit could not be read back ({why}): asked without it"
-        ));
-    }
+    let edits: Vec<_> = models.iter().map(|m| app.edit_image_for(m)).collect();
     let answers = models
         .iter()
-        .zip(&per_model)
-        .map(|(m, (_, edit))| {
-            let more = u64::from(*edit == Ok(true));
+        .zip(&edits)
+        .map(|(m, edit)| {
+            let more = u64::from(edit.is_some());
             let mut a = Answer::new(
                 m,
                 prompt_estimate + more * crate::chat::pricing::IMAGE_INPUT_TOKENS,
@@ -308,13 +300,18 @@ pub(super) fn ask(app: &mut App, prompt: NodeId, models: Vec<String>, fx: &mut F
         .collect();
     let (now, epoch) = (app.env.now_ms, app.epoch_ms());
     let started = app.conversation.ask(prompt, answers, now, epoch);
-    for (((turn, _), model), (messages, _)) in started.into_iter().zip(&models).zip(per_model) {
+    for (((turn, _), model), edit) in started.into_iter().zip(&models).zip(edits) {
         count_free_request(app, model, fx);
-        let request =
-            crate::chat::request::build(model, app.env.catalog.get(model), messages, &settings);
+        let request = crate::chat::request::build(
+            model,
+            app.env.catalog.get(model),
+            messages.clone(),
+            &settings,
+        );
         fx.push(Effect::Start {
             turn,
             request: Box::new(request),
+            edit,
         });
     }
     app.chat.offer = None;

@@ -161,53 +161,23 @@ impl App {
             .find_map(|&id| c.reply(id)?.answer.images.last().cloned())
     }
 
-    /// `messages` for `model`: an image model gets the image to edit in
-    /// the last user message (PROTOCOL-MEDIA.md §4.1); others as they are.
-    /// Also says whether it did (`Ok(true)`), or why the image could not
-    /// be read back from its file (`Err`, one line; sent without it).
-    pub fn messages_for(
-        &self,
-        model: &str,
-        mut messages: Vec<Message>,
-    ) -> (Vec<Message>, Result<bool, String>) {
+    /// The image `model` is to edit, when it draws and there is one
+    /// (`image_to_edit`): it goes in the last user message, read from its
+    /// file by the runtime as the request is sent (PROTOCOL-MEDIA.md §4.1).
+    pub fn edit_image_for(&self, model: &str) -> Option<crate::chat::images::Generated> {
         let draws = self
             .env
             .catalog
             .get(model)
             .is_some_and(Model::outputs_images);
-        let Some(image) = draws.then(|| self.image_to_edit()).flatten() else {
-            return (messages, Ok(false));
-        };
-        let url = match image.data_url() {
-            Ok(url) => url,
-            Err(why) => return (messages, Err(why)),
-        };
-        let part = crate::api::types::ContentPart::ImageUrl {
-            image_url: crate::api::types::ImageUrl { url, detail: None },
-        };
-        if let Some(m) = messages.iter_mut().rev().find(|m| m.role == Role::User) {
-            let content = std::mem::replace(
-                &mut m.content,
-                crate::api::types::Content::Parts(Vec::new()),
-            );
-            let mut parts = match content {
-                crate::api::types::Content::Text(t) => {
-                    vec![crate::api::types::ContentPart::Text { text: t }]
-                }
-                crate::api::types::Content::Parts(p) => p,
-            };
-            parts.push(part);
-            m.content = crate::api::types::Content::Parts(parts);
-            return (messages, Ok(true));
-        }
-        (messages, Ok(false))
+        draws.then(|| self.image_to_edit()).flatten()
     }
 
     /// An answer as history.
     fn answer_message(&self, answer: &crate::chat::answer::Answer) -> Message {
         // An answer that was only a picture still had its turn: history
         // keeps the turns alternating (the picture itself goes back in the
-        // next user message, `messages_for`).
+        // next user message, `edit_image_for`).
         let text = if answer.text.trim().is_empty() {
             let n = answer.image_paths.len().max(answer.images.len());
             format!("(generated {n} image{})", if n == 1 { "" } else { "s" })

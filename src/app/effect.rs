@@ -41,10 +41,14 @@ pub struct Snapshot {
 /// What `update` asks the runtime to do.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    /// Send `request`; its events come back tagged with `turn`.
+    /// Send `request`; its events come back tagged with `turn`. `edit`:
+    /// the image an image model is to edit, read (from its file once
+    /// saved) and put in the last user message before sending; if it
+    /// cannot be read, the request goes without it and a flash says why.
     Start {
         turn: u64,
         request: Box<ChatRequest>,
+        edit: Option<crate::chat::images::Generated>,
     },
     /// Abort the request for `turn` (drops the connection).
     Cancel {

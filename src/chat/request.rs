@@ -1,9 +1,28 @@
 //! Builds the chat request for a conversation and the user's settings.
 
 use crate::api::types::{
-    ChatRequest, Effort, Message, Reasoning, Role, StreamOptions, UsageRequest,
+    ChatRequest, Content, ContentPart, Effort, ImageUrl, Message, Reasoning, Role, StreamOptions,
+    UsageRequest,
 };
 use crate::chat::catalog::Model;
+
+/// Puts the image to edit (a data URL) in the last user message, after its
+/// text (PROTOCOL-MEDIA.md §4.1). False when there is no user message.
+pub fn add_image_to_last_prompt(messages: &mut [Message], url: String) -> bool {
+    let Some(m) = messages.iter_mut().rev().find(|m| m.role == Role::User) else {
+        return false;
+    };
+    let content = std::mem::replace(&mut m.content, Content::Parts(Vec::new()));
+    let mut parts = match content {
+        Content::Text(t) => vec![ContentPart::Text { text: t }],
+        Content::Parts(p) => p,
+    };
+    parts.push(ContentPart::ImageUrl {
+        image_url: ImageUrl { url, detail: None },
+    });
+    m.content = Content::Parts(parts);
+    true
+}
 
 /// Reasoning as the user sets it: `/reasoning off|low|medium|high|N`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -143,11 +143,35 @@ impl Effects {
         let mut asked = LoopRequest::default();
         for e in effects {
             match e {
-                Effect::Start { turn, request } => {
+                Effect::Start {
+                    turn,
+                    mut request,
+                    edit,
+                } => {
                     let client = self.client.clone();
                     let tx = self.tx.clone();
                     let ended = self.ended.clone();
                     let task = tokio::spawn(async move {
+                        if let Some(image) = edit {
+                            // A saved image is read from its file (at most
+                            // 20 MiB) off the loop.
+                            let read = tokio::task::spawn_blocking(move || image.data_url())
+                                .await
+                                .unwrap_or_else(|_| Err("reading it failed".into()));
+                            match read {
+                                Ok(url) => {
+                                    crate::chat::request::add_image_to_last_prompt(
+                                        &mut request.messages,
+                                        url,
+                                    );
+                                }
+                                Err(why) => {
+                                    let _ = tx.send(Msg::Flash(format!(
+                                        "the image to edit could not be read back ({why}): asked without it"
+                                    )));
+                                }
+                            }
+                        }
                         // Events go straight from the network task to the
                         // loop's channel: one wakeup each, not two.
                         let mut sink = |ev| {
