@@ -23,28 +23,10 @@ MODELS=${MODELS:-google/gemini-2.5-flash,google/gemini-2.5-pro,google/gemini-2.5
 log() { printf '%s\n' "$*" >&2; }
 
 # ORCHAT_BIN=path measures that binary as it is (no build).
-if [[ -n ${ORCHAT_BIN:-} ]]; then
-    BIN=$ORCHAT_BIN
-else
-    cargo build --release --quiet --bin orchat
-    BIN="$ROOT/target/release/orchat"
-fi
-TMP=$(mktemp -d /tmp/orchat-compare.XXXXXX)
-SOCK="orchat-compare-$$"
-T() { tmux -u -L "$SOCK" "$@"; }
-SERVER_PID=""
-cleanup() {
-    T kill-server 2>/dev/null || true
-    [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null || true
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-env ORCHAT_DATA_DIR="$TMP/srv" "$BIN" serve >"$TMP/url" 2>"$TMP/serve.err" &
-SERVER_PID=$!
-for _ in $(seq 100); do [[ -s "$TMP/url" ]] && break; sleep 0.05; done
-URL=$(head -n1 "$TMP/url")
-[[ -n "$URL" ]] || { log "compare: the server did not start"; exit 1; }
+# shellcheck source=benches/lib.sh
+source "$ROOT/benches/lib.sh"
+bench_setup compare
+start_server compare
 
 cpu_ns() {
     local f a sum=0

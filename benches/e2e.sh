@@ -71,25 +71,9 @@ for tool in tmux cargo; do
 done
 
 # ORCHAT_BIN=path measures that binary as it is (no build).
-if [[ -n ${ORCHAT_BIN:-} ]]; then
-    BIN=$ORCHAT_BIN
-else
-    log "e2e: building orchat (release)…"
-    cargo build --release --quiet --bin orchat
-    BIN="$ROOT/target/release/orchat"
-fi
-
-TMP=$(mktemp -d /tmp/orchat-e2e.XXXXXX)
-SOCK="orchat-e2e-$$"
-SERVER_PID=""
-T() { tmux -u -L "$SOCK" "$@"; }
-cleanup() {
-    T kill-server 2>/dev/null || true
-    if [[ -n "$SERVER_PID" ]]; then kill "$SERVER_PID" 2>/dev/null || true; fi
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=benches/lib.sh
+source "$ROOT/benches/lib.sh"
+bench_setup e2e
 
 # A file descriptor that never has data: `read -t` on it sleeps without a fork.
 mkfifo "$TMP/never"
@@ -98,18 +82,7 @@ nap() { read -r -t "$1" -u "$NEVER" _ || true; }
 now_us() { NOW=${EPOCHREALTIME/./}; }
 
 # ------------------------------------------------------------------ server
-mkdir -p "$TMP/home"
-env -i HOME="$TMP/home" PATH="$PATH" ORCHAT_DATA_DIR="$TMP/srv-data" \
-    ORCHAT_STATE_DIR="$TMP/srv-state" ORCHAT_CACHE_DIR="$TMP/srv-cache" \
-    "$BIN" serve >"$TMP/serve.out" 2>"$TMP/serve.err" &
-SERVER_PID=$!
-URL=""
-for _ in $(seq 100); do
-    URL=$(head -n1 "$TMP/serve.out" 2>/dev/null || true)
-    [[ -n "$URL" ]] && break
-    nap 0.05
-done
-[[ -n "$URL" ]] || { log "e2e: the server did not start: $(cat "$TMP/serve.err")"; exit 1; }
+start_server e2e
 log "e2e: server at $URL (pid $SERVER_PID)"
 
 server_wchar() {

@@ -22,38 +22,10 @@ MODEL=google/gemini-2.5-flash-image
 OUT="$ROOT/benches/results/images-latest.md"
 log() { printf '%s\n' "$*" >&2; }
 
-if [[ -n ${ORCHAT_BIN:-} ]]; then
-    BIN=$(cd "$(dirname "$ORCHAT_BIN")" && pwd)/$(basename "$ORCHAT_BIN")
-else
-    log "images: building orchat (release)…"
-    cargo build --release --quiet --bin orchat
-    BIN="$ROOT/target/release/orchat"
-fi
-
-TMP=$(mktemp -d /tmp/orchat-images.XXXXXX)
-SOCK="orchat-images-$$"
-SERVER_PID=""
-T() { tmux -u -L "$SOCK" "$@"; }
-cleanup() {
-    T kill-server 2>/dev/null || true
-    if [[ -n "$SERVER_PID" ]]; then kill "$SERVER_PID" 2>/dev/null || true; fi
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-mkdir -p "$TMP/home"
-env -i HOME="$TMP/home" PATH="$PATH" ORCHAT_DATA_DIR="$TMP/srv-data" \
-    ORCHAT_STATE_DIR="$TMP/srv-state" ORCHAT_CACHE_DIR="$TMP/srv-cache" \
-    "$BIN" serve >"$TMP/serve.out" 2>"$TMP/serve.err" &
-SERVER_PID=$!
-URL=""
-for _ in $(seq 100); do
-    URL=$(head -n1 "$TMP/serve.out" 2>/dev/null || true)
-    [[ -n "$URL" ]] && break
-    sleep 0.05
-done
-[[ -n "$URL" ]] || { log "images: the server did not start: $(cat "$TMP/serve.err")"; exit 1; }
+# shellcheck source=benches/lib.sh
+source "$ROOT/benches/lib.sh"
+bench_setup images
+start_server images
 
 launch() {
     local extra=$1
